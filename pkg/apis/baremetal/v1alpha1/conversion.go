@@ -1,0 +1,50 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// SelectableFields are the field selectors BareMetalHosts support beyond metadata.name and
+// metadata.namespace. The registry computes their values; the list lives here because field
+// label conversion is per version.
+var SelectableFields = []string{
+	"status.provisioning.state",
+	"status.operationalStatus",
+	"status.poweredOn",
+	"spec.online",
+	"spec.consumerRef.name",
+}
+
+func addConversionFuncs(scheme *runtime.Scheme) error {
+	return scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind("BareMetalHost"),
+		func(label, value string) (string, string, error) {
+			switch label {
+			case "metadata.name", "metadata.namespace":
+				return label, value, nil
+			}
+			for _, f := range SelectableFields {
+				if label == f {
+					return label, value, nil
+				}
+			}
+			return "", "", fmt.Errorf("field label %q is not supported for BareMetalHost; supported: metadata.name, metadata.namespace, %v", label, SelectableFields)
+		})
+}

@@ -1,0 +1,26 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// +k8s:deepcopy-gen=package
+// +k8s:conversion-gen=github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal
+// +k8s:defaulter-gen=TypeMeta
+// +k8s:openapi-gen=true
+// +k8s:openapi-model-package=io.metal3.baremetal.v1alpha1
+// +groupName=baremetal.metal3.io
+
+// Package v1alpha1 is the v1alpha1 version of the baremetal.metal3.io API: Metal3's
+// BareMetalHost, field for field, served by an aggregated API server.
+package v1alpha1

@@ -1,0 +1,794 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// The JSON names below are those of Metal3's metal3.io/v1alpha1 BareMetalHost, field for field,
+// so that a Metal3 manifest is accepted here after changing only its apiVersion. Go names are
+// ours and follow Kubernetes conventions (int32/int64, listType markers).
+
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// BareMetalHost is a physical server managed through its baseboard management controller (BMC).
+// The spec says what the host should be (online, which image, RAID, boot mode); the status says
+// what it is (provisioning state, power, inventory, errors).
+type BareMetalHost struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired state of the host.
+	// +optional
+	Spec BareMetalHostSpec `json:"spec,omitempty"`
+	// Status is the observed state of the host, written by the server's reconciler.
+	// +optional
+	Status BareMetalHostStatus `json:"status,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// BareMetalHostList is a list of BareMetalHosts.
+type BareMetalHostList struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// Items is the list of hosts.
+	Items []BareMetalHost `json:"items"`
+}
+
+// BareMetalHostSpec is the desired state of a BareMetalHost.
+type BareMetalHostSpec struct {
+	// Taints to apply to the host.
+	// Deprecated: not used by the server; kept so that Metal3 manifests are accepted.
+	// +optional
+	// +listType=atomic
+	Taints []Taint `json:"taints,omitempty"`
+
+	// BMC holds how to reach the host's baseboard management controller.
+	// +optional
+	BMC BMCDetails `json:"bmc,omitempty"`
+
+	// RAID is the RAID configuration to apply while preparing the host.
+	// +optional
+	RAID *RAIDConfig `json:"raid,omitempty"`
+
+	// Firmware holds BIOS settings to apply while preparing the host.
+	// Deprecated: rejected by validation; use dedicated firmware settings instead.
+	// +optional
+	Firmware *FirmwareConfig `json:"firmware,omitempty"`
+
+	// HardwareProfile is the name of a hardware profile to match.
+	// Deprecated: not used by the server; kept so that Metal3 manifests are accepted.
+	// +optional
+	HardwareProfile string `json:"hardwareProfile,omitempty"`
+
+	// RootDeviceHints selects the disk the image is written to.
+	// +optional
+	RootDeviceHints *RootDeviceHints `json:"rootDeviceHints,omitempty"`
+
+	// BootMode is the firmware boot mode: UEFI, UEFISecureBoot or legacy. Defaults to UEFI.
+	// +optional
+	BootMode BootMode `json:"bootMode,omitempty"`
+
+	// BootMACAddress is the MAC address of the NIC the host boots from. Required by BMC
+	// drivers that boot over the network and when inspection is disabled; immutable once set.
+	// +optional
+	BootMACAddress string `json:"bootMACAddress,omitempty"`
+
+	// Online says whether the host should be powered on. Required.
+	// +required
+	Online bool `json:"online"`
+
+	// ConsumerRef names the object (for example a Machine) that has claimed this host.
+	// +optional
+	ConsumerRef *ObjectReference `json:"consumerRef,omitempty"`
+
+	// Image is the image to provision onto the host.
+	// +optional
+	Image *Image `json:"image,omitempty"`
+
+	// UserData references a Secret holding user data (cloud-init) for the provisioned host.
+	// The Secret must be in the host's namespace.
+	// +optional
+	UserData *SecretReference `json:"userData,omitempty"`
+
+	// PreprovisioningNetworkDataName names a Secret, in the host's namespace, holding the
+	// network configuration used while the host runs the deployment ramdisk.
+	// +optional
+	PreprovisioningNetworkDataName string `json:"preprovisioningNetworkDataName,omitempty"`
+
+	// NetworkData references a Secret holding network data for the provisioned host's config
+	// drive. The Secret must be in the host's namespace.
+	// +optional
+	NetworkData *SecretReference `json:"networkData,omitempty"`
+
+	// MetaData references a Secret holding metadata for the provisioned host's config drive.
+	// The Secret must be in the host's namespace.
+	// +optional
+	MetaData *SecretReference `json:"metaData,omitempty"`
+
+	// Description is free text for people.
+	// +optional
+	Description string `json:"description,omitempty"`
+
+	// ExternallyProvisioned says the host was provisioned by something else; the server adopts
+	// it and does not write an image. It can be turned on only while the host is available.
+	// +optional
+	ExternallyProvisioned bool `json:"externallyProvisioned,omitempty"`
+
+	// AutomatedCleaningMode selects disk cleaning between deprovisioning and the next use:
+	// metadata (wipe partition tables) or disabled. Defaults to metadata.
+	// +optional
+	AutomatedCleaningMode AutomatedCleaningMode `json:"automatedCleaningMode,omitempty"`
+
+	// CustomDeploy provisions the host with a custom deploy step instead of an image.
+	// +optional
+	CustomDeploy *CustomDeploy `json:"customDeploy,omitempty"`
+
+	// Architecture is the host's CPU architecture, e.g. x86_64 or aarch64.
+	// +optional
+	Architecture string `json:"architecture,omitempty"`
+
+	// DisablePowerOff forbids powering the host off; reboots are done with a reset instead.
+	// Requires online to be true.
+	// +optional
+	DisablePowerOff bool `json:"disablePowerOff,omitempty"`
+
+	// InspectionMode selects hardware inspection: disabled, agent (in-band, through the
+	// deployment ramdisk) or fast (out-of-band, through the BMC only).
+	// +optional
+	InspectionMode InspectionMode `json:"inspectionMode,omitempty"`
+}
+
+// BMCDetails holds how to reach the host's BMC.
+type BMCDetails struct {
+	// Address is the BMC URL, e.g. ipmi://10.0.0.1, redfish+https://10.0.0.1/redfish/v1/Systems/1
+	// or redfish-virtualmedia://bmc.example.com/redfish/v1/Systems/1. The scheme selects the driver.
+	Address string `json:"address"`
+
+	// CredentialsName names a Secret, in the host's namespace, with the BMC's "username" and
+	// "password" keys. The password is never copied into the host object.
+	CredentialsName string `json:"credentialsName"`
+
+	// DisableCertificateVerification turns off TLS certificate verification for the BMC.
+	// +optional
+	DisableCertificateVerification bool `json:"disableCertificateVerification,omitempty"`
+}
+
+// BootMode is the firmware boot mode of a host.
+// +enum
+type BootMode string
+
+const (
+	// BootModeUEFI boots through UEFI firmware.
+	BootModeUEFI BootMode = "UEFI"
+	// BootModeUEFISecureBoot boots through UEFI firmware with secure boot on.
+	BootModeUEFISecureBoot BootMode = "UEFISecureBoot"
+	// BootModeLegacy boots through BIOS firmware.
+	BootModeLegacy BootMode = "legacy"
+	// DefaultBootMode is the boot mode of a host that does not set one.
+	DefaultBootMode BootMode = BootModeUEFI
+)
+
+// AutomatedCleaningMode selects disk cleaning between uses of a host.
+// +enum
+type AutomatedCleaningMode string
+
+const (
+	// CleaningModeDisabled skips cleaning.
+	CleaningModeDisabled AutomatedCleaningMode = "disabled"
+	// CleaningModeMetadata wipes disk metadata (partition tables).
+	CleaningModeMetadata AutomatedCleaningMode = "metadata"
+)
+
+// InspectionMode selects how hardware is inspected.
+// +enum
+type InspectionMode string
+
+const (
+	// InspectionModeDisabled skips inspection.
+	InspectionModeDisabled InspectionMode = "disabled"
+	// InspectionModeAgent inspects in-band through the deployment ramdisk.
+	InspectionModeAgent InspectionMode = "agent"
+	// InspectionModeFast inspects out-of-band through the BMC.
+	InspectionModeFast InspectionMode = "fast"
+)
+
+// RootDeviceHints select the disk an image is written to. Every hint given must match.
+type RootDeviceHints struct {
+	// DeviceName is a Linux device path, /dev/... or /dev/disk/by-path/...
+	// +optional
+	DeviceName string `json:"deviceName,omitempty"`
+	// HCTL is the SCSI address, host:channel:target:lun, e.g. "0:0:0:0".
+	// +optional
+	HCTL string `json:"hctl,omitempty"`
+	// Model is a substring of the disk's model.
+	// +optional
+	Model string `json:"model,omitempty"`
+	// Vendor is a substring of the disk's vendor.
+	// +optional
+	Vendor string `json:"vendor,omitempty"`
+	// SerialNumber is the disk's serial number.
+	// +optional
+	SerialNumber string `json:"serialNumber,omitempty"`
+	// MinSizeGigabytes is the smallest disk size, in gigabytes, that matches.
+	// +optional
+	MinSizeGigabytes int32 `json:"minSizeGigabytes,omitempty"`
+	// WWN is the disk's unique storage identifier.
+	// +optional
+	WWN string `json:"wwn,omitempty"`
+	// WWNWithExtension is the disk's unique storage identifier with the vendor extension.
+	// +optional
+	WWNWithExtension string `json:"wwnWithExtension,omitempty"`
+	// WWNVendorExtension is the disk's vendor-specific unique storage identifier.
+	// +optional
+	WWNVendorExtension string `json:"wwnVendorExtension,omitempty"`
+	// Rotational selects spinning disks (true) or solid-state disks (false).
+	// +optional
+	Rotational *bool `json:"rotational,omitempty"`
+}
+
+// RAIDConfig is the RAID configuration of a host. Hardware and software RAID exclude each other.
+type RAIDConfig struct {
+	// HardwareRAIDVolumes are volumes built by the RAID controller. An empty list removes them.
+	// +optional
+	// +listType=atomic
+	HardwareRAIDVolumes []HardwareRAIDVolume `json:"hardwareRAIDVolumes"`
+	// SoftwareRAIDVolumes are Linux software RAID volumes; at most one may be the root volume.
+	// +optional
+	// +listType=atomic
+	SoftwareRAIDVolumes []SoftwareRAIDVolume `json:"softwareRAIDVolumes"`
+}
+
+// HardwareRAIDVolume is one volume built by a RAID controller.
+type HardwareRAIDVolume struct {
+	// SizeGibibytes is the volume size; omitted means all the space the disks allow.
+	// +optional
+	SizeGibibytes *int32 `json:"sizeGibibytes,omitempty"`
+	// Level is the RAID level: 0, 1, 2, 5, 6, 1+0, 5+0 or 6+0.
+	Level string `json:"level"`
+	// Name of the volume; unique per controller.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Rotational selects spinning (true) or solid-state (false) physical disks.
+	// +optional
+	Rotational *bool `json:"rotational,omitempty"`
+	// NumberOfPhysicalDisks is how many physical disks the volume spans.
+	// +optional
+	NumberOfPhysicalDisks *int32 `json:"numberOfPhysicalDisks,omitempty"`
+	// Controller names the RAID controller; required when physicalDisks is set.
+	// +optional
+	Controller string `json:"controller,omitempty"`
+	// PhysicalDisks names the physical disks of the volume, as the controller names them.
+	// +optional
+	// +listType=atomic
+	PhysicalDisks []string `json:"physicalDisks,omitempty"`
+}
+
+// SoftwareRAIDVolume is one Linux software RAID volume.
+type SoftwareRAIDVolume struct {
+	// RootVolume makes this the volume the image is written to; it must be RAID level 1.
+	// +optional
+	RootVolume bool `json:"rootVolume,omitempty"`
+	// SizeGibibytes is the volume size; omitted means all the space the disks allow.
+	// +optional
+	SizeGibibytes *int32 `json:"sizeGibibytes,omitempty"`
+	// Level is the RAID level: 0, 1 or 1+0.
+	Level string `json:"level"`
+	// PhysicalDisks selects the member disks with root device hints.
+	// +optional
+	// +listType=atomic
+	PhysicalDisks []RootDeviceHints `json:"physicalDisks,omitempty"`
+}
+
+// FirmwareConfig holds BIOS settings.
+// Deprecated: rejected by validation, kept so the field is recognised and explained.
+type FirmwareConfig struct {
+	// VirtualizationEnabled turns CPU virtualization support on or off.
+	// +optional
+	VirtualizationEnabled *bool `json:"virtualizationEnabled,omitempty"`
+	// SimultaneousMultithreadingEnabled turns SMT (hyper-threading) on or off.
+	// +optional
+	SimultaneousMultithreadingEnabled *bool `json:"simultaneousMultithreadingEnabled,omitempty"`
+	// SriovEnabled turns SR-IOV on or off.
+	// +optional
+	SriovEnabled *bool `json:"sriovEnabled,omitempty"`
+}
+
+// ChecksumType is the algorithm of an image checksum.
+// +enum
+type ChecksumType string
+
+const (
+	// ChecksumMD5 is an MD5 checksum.
+	ChecksumMD5 ChecksumType = "md5"
+	// ChecksumSHA256 is a SHA-256 checksum.
+	ChecksumSHA256 ChecksumType = "sha256"
+	// ChecksumSHA512 is a SHA-512 checksum.
+	ChecksumSHA512 ChecksumType = "sha512"
+	// ChecksumAuto detects the algorithm from the checksum's length.
+	ChecksumAuto ChecksumType = "auto"
+)
+
+// ImageFormat is the disk format of an image.
+const (
+	ImageFormatRaw     = "raw"
+	ImageFormatQCOW2   = "qcow2"
+	ImageFormatVDI     = "vdi"
+	ImageFormatVMDK    = "vmdk"
+	ImageFormatLiveISO = "live-iso"
+)
+
+// Image is an image to provision onto a host.
+type Image struct {
+	// URL of the image: http, https, ftp, gopher or oci.
+	URL string `json:"url"`
+	// Checksum of the image, or the URL of a checksum file. Required unless the image is a
+	// live-iso or an oci:// image (which carries its own digest).
+	// +optional
+	Checksum string `json:"checksum,omitempty"`
+	// ChecksumType is the checksum's algorithm: md5, sha256, sha512 or auto (the default).
+	// +optional
+	ChecksumType ChecksumType `json:"checksumType,omitempty"`
+	// Format is the image's disk format: raw, qcow2, vdi, vmdk or live-iso. A live-iso is
+	// booted through virtual media instead of being written to disk.
+	// +optional
+	Format *string `json:"format,omitempty"`
+	// OCIAuthSecretName names a Secret with credentials to pull an oci:// image.
+	// +optional
+	OCIAuthSecretName *string `json:"ociAuthSecretName,omitempty"`
+}
+
+// CustomDeploy provisions a host with a custom deploy step instead of an image.
+type CustomDeploy struct {
+	// Method is the deploy step's name.
+	Method string `json:"method"`
+}
+
+// BareMetalHostStatus is the observed state of a BareMetalHost.
+type BareMetalHostStatus struct {
+	// OperationalStatus summarises the host's health: OK, discovered, error, delayed
+	// (waiting for a provisioning slot), detached or servicing.
+	OperationalStatus OperationalStatus `json:"operationalStatus"`
+
+	// ErrorType is the kind of the last error, empty when there is none.
+	// +optional
+	ErrorType ErrorType `json:"errorType,omitempty"`
+
+	// LastUpdated is when the status was last written.
+	// +optional
+	LastUpdated *metav1.Time `json:"lastUpdated,omitempty"`
+
+	// HardwareProfile is the name of the matched hardware profile.
+	// Deprecated: kept for compatibility.
+	// +optional
+	HardwareProfile string `json:"hardwareProfile,omitempty"`
+
+	// Hardware is the inventory found by inspection.
+	// +optional
+	Hardware *HardwareDetails `json:"hardware,omitempty"`
+
+	// Provisioning is where the host is in its provisioning state machine, and what was
+	// provisioned onto it.
+	Provisioning ProvisionStatus `json:"provisioning"`
+
+	// GoodCredentials references the last BMC credentials that worked.
+	// +optional
+	GoodCredentials CredentialsStatus `json:"goodCredentials,omitempty"`
+
+	// TriedCredentials references the last BMC credentials that were tried.
+	// +optional
+	TriedCredentials CredentialsStatus `json:"triedCredentials,omitempty"`
+
+	// ErrorMessage says what went wrong, empty when nothing did.
+	ErrorMessage string `json:"errorMessage"`
+
+	// PoweredOn is the power state last read from the BMC.
+	PoweredOn bool `json:"poweredOn"`
+
+	// OperationHistory records when each lifecycle operation started and ended.
+	// +optional
+	OperationHistory OperationHistory `json:"operationHistory,omitempty"`
+
+	// ErrorCount counts consecutive failed attempts; it resets on success and drives backoff.
+	ErrorCount int32 `json:"errorCount"`
+
+	// ProvisioningFailCount counts failed provisioning attempts.
+	ProvisioningFailCount int32 `json:"provisioningFailCount"`
+
+	// LastAttemptedImage is the image of the last provisioning attempt.
+	// +optional
+	LastAttemptedImage *Image `json:"lastAttemptedImage,omitempty"`
+
+	// Conditions are the host's conditions (Manageable, Provisioned, Ready, Progressing, ...).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// OperationalStatus summarises a host's health.
+// +enum
+type OperationalStatus string
+
+const (
+	// OperationalStatusOK: the host is healthy.
+	OperationalStatusOK OperationalStatus = "OK"
+	// OperationalStatusDiscovered: the host is known but lacks BMC details.
+	OperationalStatusDiscovered OperationalStatus = "discovered"
+	// OperationalStatusError: the last operation failed; see errorType and errorMessage.
+	OperationalStatusError OperationalStatus = "error"
+	// OperationalStatusDelayed: the host waits for a provisioning slot.
+	OperationalStatusDelayed OperationalStatus = "delayed"
+	// OperationalStatusDetached: the host is not managed by the provisioner for now.
+	OperationalStatusDetached OperationalStatus = "detached"
+	// OperationalStatusServicing: the host is being serviced (firmware, settings).
+	OperationalStatusServicing OperationalStatus = "servicing"
+)
+
+// ErrorType is the kind of a host's last error.
+// +enum
+type ErrorType string
+
+const (
+	// ProvisionedRegistrationError: a provisioned host could not be registered again.
+	ProvisionedRegistrationError ErrorType = "provisioned registration error"
+	// RegistrationError: the BMC could not be reached or its credentials were refused.
+	RegistrationError ErrorType = "registration error"
+	// InspectionError: hardware inspection failed.
+	InspectionError ErrorType = "inspection error"
+	// PreparationError: cleaning or RAID/BIOS configuration failed.
+	PreparationError ErrorType = "preparation error"
+	// ProvisioningError: writing or booting the image failed.
+	ProvisioningError ErrorType = "provisioning error"
+	// PowerManagementError: a power action failed.
+	PowerManagementError ErrorType = "power management error"
+	// ServicingError: servicing failed.
+	ServicingError ErrorType = "servicing error"
+	// DetachError: detaching from the provisioner failed.
+	DetachError ErrorType = "detach error"
+)
+
+// ProvisioningState is a state of Metal3's host provisioning state machine.
+// +enum
+type ProvisioningState string
+
+const (
+	StateNone                    ProvisioningState = ""
+	StateUnmanaged               ProvisioningState = "unmanaged"
+	StateRegistering             ProvisioningState = "registering"
+	StateMatchProfile            ProvisioningState = "match profile"
+	StatePreparing               ProvisioningState = "preparing"
+	StateReady                   ProvisioningState = "ready"
+	StateAvailable               ProvisioningState = "available"
+	StateProvisioning            ProvisioningState = "provisioning"
+	StateProvisioned             ProvisioningState = "provisioned"
+	StateExternallyProvisioned   ProvisioningState = "externally provisioned"
+	StateDeprovisioning          ProvisioningState = "deprovisioning"
+	StateInspecting              ProvisioningState = "inspecting"
+	StatePoweringOffBeforeDelete ProvisioningState = "powering off before delete"
+	StateDeleting                ProvisioningState = "deleting"
+)
+
+// ProvisionStatus is where a host is in its provisioning state machine and what was provisioned.
+type ProvisionStatus struct {
+	// State is the provisioning state.
+	State ProvisioningState `json:"state"`
+	// ID is the host's identifier in the provisioner (the Ironic node UUID).
+	ID string `json:"ID"`
+	// Image is the image provisioned onto the host.
+	// +optional
+	Image Image `json:"image,omitempty"`
+	// RootDeviceHints are the hints used for the last provisioning.
+	// +optional
+	RootDeviceHints *RootDeviceHints `json:"rootDeviceHints,omitempty"`
+	// BootMode is the boot mode used for the last provisioning.
+	// +optional
+	BootMode BootMode `json:"bootMode,omitempty"`
+	// RAID is the RAID configuration applied.
+	// +optional
+	RAID *RAIDConfig `json:"raid,omitempty"`
+	// Firmware is the BIOS configuration applied.
+	// +optional
+	Firmware *FirmwareConfig `json:"firmware,omitempty"`
+	// CustomDeploy is the custom deploy step used for the last provisioning.
+	// +optional
+	CustomDeploy *CustomDeploy `json:"customDeploy,omitempty"`
+}
+
+// CredentialsStatus references a version of the BMC credentials Secret.
+type CredentialsStatus struct {
+	// Credentials references the Secret.
+	// +optional
+	Credentials *SecretReference `json:"credentials,omitempty"`
+	// CredentialsVersion is the Secret's resourceVersion.
+	// +optional
+	CredentialsVersion string `json:"credentialsVersion,omitempty"`
+}
+
+// OperationMetric is when one operation started and ended.
+type OperationMetric struct {
+	// Start is when the operation started.
+	// +optional
+	Start metav1.Time `json:"start,omitempty"`
+	// End is when the operation ended.
+	// +optional
+	End metav1.Time `json:"end,omitempty"`
+}
+
+// OperationHistory records the timing of the host's lifecycle operations.
+type OperationHistory struct {
+	// Register is the last registration with the provisioner.
+	// +optional
+	Register OperationMetric `json:"register,omitempty"`
+	// Inspect is the last hardware inspection.
+	// +optional
+	Inspect OperationMetric `json:"inspect,omitempty"`
+	// Provision is the last provisioning.
+	// +optional
+	Provision OperationMetric `json:"provision,omitempty"`
+	// Deprovision is the last deprovisioning.
+	// +optional
+	Deprovision OperationMetric `json:"deprovision,omitempty"`
+}
+
+// HardwareDetails is a host's inventory, as found by inspection.
+type HardwareDetails struct {
+	// SystemVendor is the system's manufacturer, product and serial number.
+	// +optional
+	SystemVendor HardwareSystemVendor `json:"systemVendor,omitempty"`
+	// Firmware is the system firmware (BIOS) information.
+	// +optional
+	Firmware Firmware `json:"firmware,omitempty"`
+	// RAMMebibytes is the installed memory in MiB.
+	// +optional
+	RAMMebibytes int32 `json:"ramMebibytes,omitempty"`
+	// NICs are the network interfaces.
+	// +optional
+	// +listType=atomic
+	NICs []NIC `json:"nics,omitempty"`
+	// Storage are the disks.
+	// +optional
+	// +listType=atomic
+	Storage []Storage `json:"storage,omitempty"`
+	// CPU is the processor information.
+	// +optional
+	CPU CPU `json:"cpu,omitempty"`
+	// Hostname is the host name the inspection found.
+	// +optional
+	Hostname string `json:"hostname,omitempty"`
+}
+
+// HardwareSystemVendor identifies the system.
+type HardwareSystemVendor struct {
+	// Manufacturer of the system.
+	// +optional
+	Manufacturer string `json:"manufacturer,omitempty"`
+	// ProductName of the system.
+	// +optional
+	ProductName string `json:"productName,omitempty"`
+	// SerialNumber of the system.
+	// +optional
+	SerialNumber string `json:"serialNumber,omitempty"`
+}
+
+// Firmware is the system firmware information.
+type Firmware struct {
+	// BIOS is the BIOS information.
+	// +optional
+	BIOS BIOS `json:"bios,omitempty"`
+}
+
+// BIOS describes the system's BIOS.
+type BIOS struct {
+	// Date is the release date.
+	// +optional
+	Date string `json:"date,omitempty"`
+	// Vendor is the BIOS vendor.
+	// +optional
+	Vendor string `json:"vendor,omitempty"`
+	// Version is the BIOS version.
+	// +optional
+	Version string `json:"version,omitempty"`
+}
+
+// CPU describes the host's processors.
+type CPU struct {
+	// Arch is the architecture, e.g. x86_64.
+	// +optional
+	Arch string `json:"arch,omitempty"`
+	// Model is the processor model.
+	// +optional
+	Model string `json:"model,omitempty"`
+	// ClockMegahertz is the clock speed in MHz. A float for compatibility with Metal3.
+	// +optional
+	ClockMegahertz float64 `json:"clockMegahertz,omitempty"`
+	// Flags are the processor's feature flags.
+	// +optional
+	// +listType=atomic
+	Flags []string `json:"flags,omitempty"`
+	// Count is the number of logical CPUs.
+	// +optional
+	Count int32 `json:"count,omitempty"`
+}
+
+// DiskType is the kind of a disk.
+// +enum
+type DiskType string
+
+const (
+	DiskTypeHDD  DiskType = "HDD"
+	DiskTypeSSD  DiskType = "SSD"
+	DiskTypeNVME DiskType = "NVME"
+)
+
+// Storage describes one disk.
+type Storage struct {
+	// Name is the Linux device name, e.g. /dev/sda.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// AlternateNames are other names of the disk, e.g. /dev/disk/by-path/... links.
+	// +optional
+	// +listType=atomic
+	AlternateNames []string `json:"alternateNames,omitempty"`
+	// Rotational is true for spinning disks.
+	// +optional
+	Rotational bool `json:"rotational,omitempty"`
+	// Type is HDD, SSD or NVME.
+	// +optional
+	Type DiskType `json:"type,omitempty"`
+	// SizeBytes is the disk's size in bytes.
+	// +optional
+	SizeBytes int64 `json:"sizeBytes,omitempty"`
+	// Vendor of the disk.
+	// +optional
+	Vendor string `json:"vendor,omitempty"`
+	// Model of the disk.
+	// +optional
+	Model string `json:"model,omitempty"`
+	// SerialNumber of the disk.
+	// +optional
+	SerialNumber string `json:"serialNumber,omitempty"`
+	// WWN is the disk's unique storage identifier.
+	// +optional
+	WWN string `json:"wwn,omitempty"`
+	// WWNVendorExtension is the disk's vendor-specific unique identifier.
+	// +optional
+	WWNVendorExtension string `json:"wwnVendorExtension,omitempty"`
+	// WWNWithExtension is the WWN with the vendor extension appended.
+	// +optional
+	WWNWithExtension string `json:"wwnWithExtension,omitempty"`
+	// HCTL is the SCSI address, host:channel:target:lun.
+	// +optional
+	HCTL string `json:"hctl,omitempty"`
+}
+
+// NIC describes one network interface.
+type NIC struct {
+	// Name is the interface name, e.g. eth0.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Model is the vendor and product IDs, e.g. "0x8086 0x1572".
+	// +optional
+	Model string `json:"model,omitempty"`
+	// MAC is the interface's MAC address.
+	// +optional
+	MAC string `json:"mac,omitempty"`
+	// IP is the interface's IP address, if any.
+	// +optional
+	IP string `json:"ip,omitempty"`
+	// SpeedGbps is the link speed in Gbit/s.
+	// +optional
+	SpeedGbps int32 `json:"speedGbps,omitempty"`
+	// VLANs are the VLANs seen on the interface.
+	// +optional
+	// +listType=atomic
+	VLANs []VLAN `json:"vlans,omitempty"`
+	// VLANID is the untagged VLAN.
+	// +optional
+	VLANID int32 `json:"vlanId,omitempty"`
+	// PXE is true when the interface is PXE-capable.
+	// +optional
+	PXE bool `json:"pxe,omitempty"`
+	// LLDP is what the interface's LLDP neighbour reported.
+	// +optional
+	LLDP *LLDP `json:"lldp,omitempty"`
+	// PCIAddress is the interface's PCI address.
+	// +optional
+	PCIAddress string `json:"pciAddress,omitempty"`
+}
+
+// VLAN is a VLAN seen on an interface.
+type VLAN struct {
+	// ID is the VLAN ID.
+	// +optional
+	ID int32 `json:"id,omitempty"`
+	// Name of the VLAN.
+	// +optional
+	Name string `json:"name,omitempty"`
+}
+
+// LLDP is what an interface's LLDP neighbour reported.
+type LLDP struct {
+	// SwitchID is the switch's chassis ID.
+	// +optional
+	SwitchID string `json:"switchID,omitempty"`
+	// PortID is the switch port's ID.
+	// +optional
+	PortID string `json:"portID,omitempty"`
+	// SwitchSystemName is the switch's system name.
+	// +optional
+	SwitchSystemName string `json:"switchSystemName,omitempty"`
+}
+
+// ObjectReference names another object, as core/v1 ObjectReference does (same JSON), without
+// making this API depend on the core group's types.
+type ObjectReference struct {
+	// Kind of the referent.
+	// +optional
+	Kind string `json:"kind,omitempty"`
+	// Namespace of the referent.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// Name of the referent.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// UID of the referent.
+	// +optional
+	UID types.UID `json:"uid,omitempty"`
+	// APIVersion of the referent.
+	// +optional
+	APIVersion string `json:"apiVersion,omitempty"`
+	// ResourceVersion of the referent, if a specific version is meant.
+	// +optional
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+	// FieldPath names a piece of the referent, e.g. spec.containers{name}.
+	// +optional
+	FieldPath string `json:"fieldPath,omitempty"`
+}
+
+// SecretReference names a Secret, as core/v1 SecretReference does (same JSON).
+type SecretReference struct {
+	// Name of the Secret.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Namespace of the Secret; it must be the host's own.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// Taint is a core/v1 Taint (same JSON), kept for Metal3 compatibility.
+type Taint struct {
+	// Key of the taint.
+	Key string `json:"key"`
+	// Value of the taint.
+	// +optional
+	Value string `json:"value,omitempty"`
+	// Effect of the taint: NoSchedule, PreferNoSchedule or NoExecute.
+	Effect string `json:"effect"`
+	// TimeAdded is when a NoExecute taint was added.
+	// +optional
+	TimeAdded *metav1.Time `json:"timeAdded,omitempty"`
+}

@@ -1,0 +1,47 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Annotations and names Metal3 users rely on; the server honours them for compatibility, while
+// the subresources (power, reboot, inspect) are the native way to ask for the same actions.
+const (
+	// BareMetalHostFinalizer keeps a host until its provisioner record is removed.
+	BareMetalHostFinalizer = "baremetalhost.metal3.io"
+	// PausedAnnotation stops reconciliation of the host while present.
+	PausedAnnotation = "baremetalhost.metal3.io/paused"
+	// DetachedAnnotation detaches the host from the provisioner without deprovisioning it.
+	DetachedAnnotation = "baremetalhost.metal3.io/detached"
+	// StatusAnnotation carries a status to restore (used when moving hosts between clusters).
+	StatusAnnotation = "baremetalhost.metal3.io/status"
+	// RebootAnnotationPrefix requests a reboot (reboot.metal3.io or reboot.metal3.io/<key>).
+	RebootAnnotationPrefix = "reboot.metal3.io"
+	// InspectAnnotationPrefix requests (re)inspection, or disables it with the value "disabled".
+	InspectAnnotationPrefix = "inspect.metal3.io"
+	// HardwareDetailsAnnotation carries hardware details for hosts whose inspection is disabled.
+	HardwareDetailsAnnotation = InspectAnnotationPrefix + "/hardwaredetails"
+	// InspectAnnotationValueDisabled is the inspect annotation's value that disables inspection.
+	InspectAnnotationValueDisabled = "disabled"
+)
+
+// Condition types of a BareMetalHost.
+const (
+	ConditionManageable  = "Manageable"
+	ConditionProvisioned = "Provisioned"
+	ConditionReady       = "Ready"
+	ConditionProgressing = "Progressing"
+	ConditionHealthy     = "Healthy"
+)

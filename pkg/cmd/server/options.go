@@ -1,0 +1,292 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package server is the command line of baremetal-apiserver: options → config → completed
+// config → server, plus the pieces a standalone server needs (embedded etcd, self-signed
+// serving certificate, admin kubeconfig).
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/component-base/logs"
+	logsapi "k8s.io/component-base/logs/api/v1"
+	"k8s.io/klog/v2"
+	netutils "k8s.io/utils/net"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
+	"github.com/metal3-community/baremetal-apiserver/pkg/apiserver"
+	"github.com/metal3-community/baremetal-apiserver/pkg/embeddedetcd"
+	generatedopenapi "github.com/metal3-community/baremetal-apiserver/pkg/generated/openapi"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/standalone"
+)
+
+// etcdPathPrefix is where objects live in etcd, kube-apiserver style, so an etcd shared with
+// other servers keeps them apart.
+const etcdPathPrefix = "/registry/baremetal.metal3.io"
+
+// Options are the command-line options of the server.
+type Options struct {
+	RecommendedOptions *genericoptions.RecommendedOptions
+	Logs               *logs.Options
+
+	// Standalone serves without a kube-apiserver: own admin credential and authorizer, no
+	// admission plugins that need core Kubernetes objects. Unless set on the command line, it
+	// is on when no delegation kubeconfig is given and the server is not in a cluster.
+	Standalone bool
+	// DataDir holds the embedded etcd's data, the self-signed certificate and the admin token.
+	DataDir string
+	// KubeconfigPath is where the standalone server writes the admin kubeconfig.
+	KubeconfigPath string
+	// AllowTestBMCSchemes accepts fake:// BMC addresses (Ironic's fake-hardware), for tests.
+	AllowTestBMCSchemes bool
+	// EtcdStartTimeout bounds the embedded etcd's start.
+	EtcdStartTimeout time.Duration
+
+	Out io.Writer
+
+	standaloneSet bool
+}
+
+// NewOptions returns the default options.
+func NewOptions(out io.Writer) *Options {
+	o := &Options{
+		RecommendedOptions: genericoptions.NewRecommendedOptions(etcdPathPrefix,
+			scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)),
+		Logs:             logs.NewOptions(),
+		DataDir:          defaultDataDir(),
+		EtcdStartTimeout: time.Minute,
+		Out:              out,
+	}
+	// Objects are stored as v1alpha1, the only (and so the storage) version.
+	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
+		v1alpha1.SchemeGroupVersion, schema.GroupKind{Group: v1alpha1.GroupName})
+	return o
+}
+
+func defaultDataDir() string {
+	if dir, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(dir, "baremetal-apiserver")
+	}
+	return filepath.Join(os.TempDir(), "baremetal-apiserver")
+}
+
+// AddFlags adds the options' flags to fs.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	o.RecommendedOptions.AddFlags(fs)
+	logsapi.AddFlags(o.Logs, fs)
+	fs.BoolVar(&o.Standalone, "standalone", o.Standalone,
+		"Serve without a kube-apiserver: self-signed certificate, a generated admin token and a kubeconfig written to --kubeconfig-out. "+
+			"Defaults to true unless --authentication-kubeconfig is set or the server runs in a Kubernetes cluster.")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
+		"Directory for the embedded etcd's data (used when --etcd-servers is empty), the self-signed certificate and the admin token.")
+	fs.StringVar(&o.KubeconfigPath, "kubeconfig-out", o.KubeconfigPath,
+		"Where a standalone server writes the admin kubeconfig. Defaults to <data-dir>/kubeconfig.")
+	fs.BoolVar(&o.AllowTestBMCSchemes, "allow-test-bmc-schemes", o.AllowTestBMCSchemes,
+		"Accept fake:// BMC addresses, which map to Ironic's fake-hardware driver. For tests only.")
+	fs.DurationVar(&o.EtcdStartTimeout, "embedded-etcd-start-timeout", o.EtcdStartTimeout,
+		"How long to wait for the embedded etcd to start.")
+}
+
+// Complete fills in options that depend on other options.
+func (o *Options) Complete(fs *pflag.FlagSet) error {
+	o.standaloneSet = fs.Changed("standalone")
+	if !o.standaloneSet {
+		_, inCluster := os.LookupEnv("KUBERNETES_SERVICE_HOST")
+		o.Standalone = o.RecommendedOptions.Authentication.RemoteKubeConfigFile == "" && !inCluster
+	}
+	if o.KubeconfigPath == "" {
+		o.KubeconfigPath = filepath.Join(o.DataDir, "kubeconfig")
+	}
+	if o.RecommendedOptions.SecureServing.ServerCert.CertDirectory == "" || !fs.Changed("cert-dir") {
+		o.RecommendedOptions.SecureServing.ServerCert.CertDirectory = filepath.Join(o.DataDir, "certs")
+	}
+	if o.Standalone {
+		// A standalone server is for one machine: listen on loopback unless told otherwise.
+		if !fs.Changed("bind-address") {
+			o.RecommendedOptions.SecureServing.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
+		}
+		// Nothing to delegate to: authentication and authorization are our own, and the
+		// admission plugins and priority-and-fairness need a kube-apiserver's objects.
+		o.RecommendedOptions.Authentication = nil
+		o.RecommendedOptions.Authorization = nil
+		o.RecommendedOptions.CoreAPI = nil
+		o.RecommendedOptions.Admission = nil
+		o.RecommendedOptions.Features.EnablePriorityAndFairness = false
+	}
+	return nil
+}
+
+func init() {
+	// The logging options (--logging-format=json, contextual logging) are feature-gated.
+	utilruntime.Must(logsapi.AddFeatureGates(utilfeature.DefaultMutableFeatureGate))
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	return utilerrors.NewAggregate(o.RecommendedOptions.Validate())
+}
+
+// Config builds the server configuration from the options.
+func (o *Options) Config() (*apiserver.Config, error) {
+	if err := o.RecommendedOptions.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", nil,
+		[]net.IP{netutils.ParseIPSloppy("127.0.0.1"), netutils.ParseIPSloppy("::1")}); err != nil {
+		return nil, fmt.Errorf("creating self-signed certificates: %w", err)
+	}
+
+	cfg := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	namer := openapi.NewDefinitionNamer(scheme.Scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIConfig.Info.Title = "baremetal-apiserver"
+	cfg.OpenAPIConfig.Info.Version = "v1alpha1"
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config.Info.Title = "baremetal-apiserver"
+	cfg.OpenAPIV3Config.Info.Version = "v1alpha1"
+	cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	cfg.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+
+	if err := o.RecommendedOptions.ApplyTo(cfg); err != nil {
+		return nil, err
+	}
+	if o.Standalone {
+		token, err := standalone.LoadOrCreateToken(filepath.Join(o.DataDir, "admin-token"))
+		if err != nil {
+			return nil, err
+		}
+		authz, err := standalone.Authorizer()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Authentication.Authenticator = standalone.Authenticator(token)
+		cfg.Authorization.Authorizer = authz
+	}
+	return &apiserver.Config{
+		GenericConfig: cfg,
+		ExtraConfig: apiserver.ExtraConfig{
+			Validation: validation.Options{AllowTestBMCSchemes: o.AllowTestBMCSchemes},
+		},
+	}, nil
+}
+
+// Run starts the embedded etcd when no --etcd-servers is given, then serves until ctx is
+// cancelled, and stops etcd only after the server has drained.
+func (o *Options) Run(ctx context.Context) error {
+	if len(o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList) == 0 {
+		etcd, err := embeddedetcd.Start(ctx, filepath.Join(o.DataDir, "etcd"), o.EtcdStartTimeout)
+		if err != nil {
+			return err
+		}
+		defer etcd.Close()
+		o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = etcd.Endpoints
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	cfg, err := o.Config()
+	if err != nil {
+		return err
+	}
+	srv, err := cfg.Complete().New()
+	if err != nil {
+		return err
+	}
+	if o.Standalone {
+		if err := o.addKubeconfigHook(srv.GenericAPIServer, cfg); err != nil {
+			return err
+		}
+	}
+	return srv.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+}
+
+// addKubeconfigHook writes the admin kubeconfig once the server serves, so that the file
+// appearing means kubectl can connect.
+func (o *Options) addKubeconfigHook(s *genericapiserver.GenericAPIServer, cfg *apiserver.Config) error {
+	addr, ok := cfg.GenericConfig.SecureServing.Listener.Addr().(*net.TCPAddr)
+	if !ok {
+		return fmt.Errorf("secure serving listener is not TCP")
+	}
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	url := "https://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+	certFile := o.RecommendedOptions.SecureServing.ServerCert.CertKey.CertFile
+	return s.AddPostStartHook("write-admin-kubeconfig", func(genericapiserver.PostStartHookContext) error {
+		ca, err := os.ReadFile(certFile)
+		if err != nil {
+			return fmt.Errorf("reading serving certificate: %w", err)
+		}
+		token, err := standalone.LoadOrCreateToken(filepath.Join(o.DataDir, "admin-token"))
+		if err != nil {
+			return err
+		}
+		if err := standalone.WriteKubeconfig(o.KubeconfigPath, url, ca, token); err != nil {
+			return err
+		}
+		klog.InfoS("Admin kubeconfig written", "path", o.KubeconfigPath, "server", url)
+		fmt.Fprintf(o.Out, "baremetal-apiserver is serving at %s\nkubeconfig: %s\ntry: kubectl --kubeconfig %s get baremetalhosts\n",
+			url, o.KubeconfigPath, o.KubeconfigPath)
+		return nil
+	})
+}
+
+// NewCommand returns the server command; ctx is cancelled on SIGTERM/SIGINT.
+func NewCommand(ctx context.Context, out io.Writer) *cobra.Command {
+	o := NewOptions(out)
+	cmd := &cobra.Command{
+		Use:   "baremetal-apiserver",
+		Short: "Serve BareMetalHosts (baremetal.metal3.io) from an aggregated Kubernetes API server",
+		Long: "baremetal-apiserver serves Metal3's BareMetalHost API, group baremetal.metal3.io, from its own etcd. " +
+			"With no flags it runs standalone on an embedded etcd and writes an admin kubeconfig; behind a " +
+			"kube-apiserver it is registered with an APIService and delegates authentication and authorization.",
+		SilenceUsage: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return fmt.Errorf("unexpected arguments: %v", args)
+			}
+			// Logging first, so that everything after it logs in the chosen format.
+			if err := logsapi.ValidateAndApply(o.Logs, utilfeature.DefaultFeatureGate); err != nil {
+				return err
+			}
+			if err := o.Complete(c.Flags()); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
+	}
+	cmd.SetContext(ctx)
+	o.AddFlags(cmd.Flags())
+	return cmd
+}

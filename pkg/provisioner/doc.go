@@ -1,0 +1,20 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package provisioner will hold the interface between the host reconciler and the hardware
+// backends (Ironic through gophercloud, Redfish through gofish). It is empty until the
+// lifecycle issue: the API server records intent and does not yet act on hardware.
+package provisioner

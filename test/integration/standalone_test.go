@@ -1,0 +1,377 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	applyv1alpha1 "github.com/metal3-community/baremetal-apiserver/pkg/generated/applyconfiguration/baremetal/v1alpha1"
+	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
+)
+
+const ns = "default"
+
+func newHost(name string) *v1alpha1.BareMetalHost {
+	return &v1alpha1.BareMetalHost{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: v1alpha1.BareMetalHostSpec{
+			Online:         true,
+			BootMACAddress: "52:54:00:00:00:01",
+			BMC: v1alpha1.BMCDetails{
+				Address:         "redfish+https://192.0.2.10/redfish/v1/Systems/1",
+				CredentialsName: name + "-bmc-secret",
+			},
+		},
+	}
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestStandalone runs the whole contract against one server process, then restarts it over the
+// same data dir. Subtests share the server: starting one takes seconds.
+func TestStandalone(t *testing.T) {
+	dataDir := t.TempDir()
+	srv := framework.StartStandalone(t, serverBin, dataDir)
+	cs := srv.Clientset(t)
+	ctx := ctxFor(t)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+
+	if rss, err := srv.RSSKiB(); err == nil {
+		t.Logf("server RSS at idle: %d MiB", rss/1024)
+	}
+
+	t.Run("create get and defaults", func(t *testing.T) {
+		created, err := hosts.Create(ctx, newHost("h0"), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created.Spec.BootMode != v1alpha1.BootModeUEFI || created.Spec.AutomatedCleaningMode != v1alpha1.CleaningModeMetadata {
+			t.Errorf("defaults not applied: bootMode=%q automatedCleaningMode=%q", created.Spec.BootMode, created.Spec.AutomatedCleaningMode)
+		}
+		if created.Generation != 1 {
+			t.Errorf("generation = %d, want 1", created.Generation)
+		}
+		got, err := hosts.Get(ctx, "h0", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Spec.BMC.Address != created.Spec.BMC.Address {
+			t.Errorf("get returned bmc.address %q", got.Spec.BMC.Address)
+		}
+	})
+
+	t.Run("create drops client-set status", func(t *testing.T) {
+		h := newHost("h-status-on-create")
+		h.Status.Provisioning.State = v1alpha1.StateProvisioned
+		created, err := hosts.Create(ctx, h, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created.Status.Provisioning.State != "" {
+			t.Errorf("status.provisioning.state = %q, want it cleared on create", created.Status.Provisioning.State)
+		}
+	})
+
+	t.Run("list with field selectors", func(t *testing.T) {
+		off := newHost("h-off")
+		off.Spec.Online = false
+		off.Spec.ConsumerRef = &v1alpha1.ObjectReference{Name: "machine-7", Kind: "Machine"}
+		if _, err := hosts.Create(ctx, off, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for selector, want := range map[string][]string{
+			"spec.online=false":                          {"h-off"},
+			"spec.consumerRef.name=machine-7":            {"h-off"},
+			"spec.online=true,metadata.name=h0":          {"h0"},
+			"status.provisioning.state=provisioned":      nil,
+			"status.poweredOn=false,metadata.name=h-off": {"h-off"},
+			"status.operationalStatus=,metadata.name=h0": {"h0"},
+		} {
+			list, err := hosts.List(ctx, metav1.ListOptions{FieldSelector: selector})
+			if err != nil {
+				t.Fatalf("%s: %v", selector, err)
+			}
+			var names []string
+			for _, h := range list.Items {
+				names = append(names, h.Name)
+			}
+			if strings.Join(names, ",") != strings.Join(want, ",") {
+				t.Errorf("field selector %q listed %v, want %v", selector, names, want)
+			}
+		}
+		_, err := hosts.List(ctx, metav1.ListOptions{FieldSelector: "spec.bootMode=UEFI"})
+		if !apierrors.IsBadRequest(err) {
+			t.Errorf("unsupported field selector: got %v, want 400", err)
+		}
+	})
+
+	t.Run("stale update is a conflict", func(t *testing.T) {
+		h, err := hosts.Get(ctx, "h0", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := h.DeepCopy()
+		h.Spec.Description = "first writer"
+		if _, err := hosts.Update(ctx, h, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		stale.Spec.Description = "second writer"
+		_, err = hosts.Update(ctx, stale, metav1.UpdateOptions{})
+		if !apierrors.IsConflict(err) {
+			t.Fatalf("update with stale resourceVersion: got %v, want 409 Conflict", err)
+		}
+	})
+
+	t.Run("status update does not touch spec", func(t *testing.T) {
+		h, err := hosts.Get(ctx, "h0", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gen := h.Generation
+		h.Spec.Online = false
+		h.Spec.Description = "changed through status"
+		h.Status.Provisioning.State = v1alpha1.StateRegistering
+		h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+		h.Status.PoweredOn = true
+		updated, err := hosts.UpdateStatus(ctx, h, metav1.UpdateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !updated.Spec.Online || updated.Spec.Description == "changed through status" {
+			t.Errorf("status update changed spec: %+v", updated.Spec)
+		}
+		if updated.Status.Provisioning.State != v1alpha1.StateRegistering || !updated.Status.PoweredOn {
+			t.Errorf("status not written: %+v", updated.Status)
+		}
+		if updated.Generation != gen {
+			t.Errorf("status update bumped generation %d -> %d", gen, updated.Generation)
+		}
+		// And the main resource does not write status.
+		updated.Status.Provisioning.State = v1alpha1.StateProvisioned
+		updated.Spec.Description = "spec write"
+		again, err := hosts.Update(ctx, updated, metav1.UpdateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Status.Provisioning.State != v1alpha1.StateRegistering {
+			t.Errorf("spec update changed status to %q", again.Status.Provisioning.State)
+		}
+		if again.Generation != gen+1 {
+			t.Errorf("spec update: generation %d, want %d", again.Generation, gen+1)
+		}
+	})
+
+	t.Run("server-side apply with two managers", func(t *testing.T) {
+		cfg := applyv1alpha1.BareMetalHost("h-ssa", ns).WithSpec(applyv1alpha1.BareMetalHostSpec().
+			WithOnline(true).
+			WithDescription("owned by alice").
+			WithBootMACAddress("52:54:00:00:00:02").
+			WithBMC(applyv1alpha1.BMCDetails().WithAddress("ipmi://192.0.2.11").WithCredentialsName("s")))
+		if _, err := hosts.Apply(ctx, cfg, metav1.ApplyOptions{FieldManager: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+		bob := applyv1alpha1.BareMetalHost("h-ssa", ns).WithSpec(applyv1alpha1.BareMetalHostSpec().
+			WithOnline(true).WithDescription("bob wants it"))
+		_, err := hosts.Apply(ctx, bob, metav1.ApplyOptions{FieldManager: "bob"})
+		if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "alice") || !strings.Contains(err.Error(), ".spec.description") {
+			t.Fatalf("conflicting apply: got %v, want a 409 naming alice and .spec.description", err)
+		}
+		forced, err := hosts.Apply(ctx, bob, metav1.ApplyOptions{FieldManager: "bob", Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if forced.Spec.Description != "bob wants it" {
+			t.Errorf("forced apply: description %q", forced.Spec.Description)
+		}
+		managers := map[string]bool{}
+		for _, mf := range forced.ManagedFields {
+			managers[mf.Manager] = true
+		}
+		if !managers["alice"] || !managers["bob"] {
+			t.Errorf("managedFields managers = %v, want alice and bob", managers)
+		}
+	})
+
+	t.Run("dry-run create stores nothing", func(t *testing.T) {
+		created, err := hosts.Create(ctx, newHost("h-dry"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created.Name != "h-dry" {
+			t.Errorf("dry-run returned %q", created.Name)
+		}
+		if _, err := hosts.Get(ctx, "h-dry", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("after dry-run create, get: %v, want NotFound", err)
+		}
+	})
+
+	t.Run("invalid object is a 422 naming the field", func(t *testing.T) {
+		bad := newHost("h-bad")
+		bad.Spec.BMC.Address = "nosuchscheme://192.0.2.1"
+		_, err := hosts.Create(ctx, bad, metav1.CreateOptions{})
+		if !apierrors.IsInvalid(err) {
+			t.Fatalf("got %v, want 422 Invalid", err)
+		}
+		status := err.(apierrors.APIStatus).Status()
+		if status.Code != 422 || status.Details == nil || len(status.Details.Causes) == 0 || status.Details.Causes[0].Field != "spec.bmc.address" {
+			t.Fatalf("status %+v does not name spec.bmc.address", status)
+		}
+		if _, err := hosts.Get(ctx, "h-bad", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("invalid object was stored: %v", err)
+		}
+	})
+
+	t.Run("watch sees added modified deleted in order", func(t *testing.T) {
+		testWatch(t, ctx, cs)
+	})
+
+	t.Run("kubectl", func(t *testing.T) {
+		testKubectl(t, srv)
+	})
+
+	t.Run("metrics", func(t *testing.T) {
+		out, err := srv.Kubectl(t, kubectlBin, "get", "--raw", "/metrics")
+		if err != nil || !strings.Contains(out, "apiserver_request_total") {
+			t.Errorf("GET /metrics: %v\n%.500s", err, out)
+		}
+	})
+
+	// Restart over the same data dir: every object must still be there.
+	before, err := hosts.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Stop(30 * time.Second); err != nil {
+		t.Fatalf("clean stop on SIGTERM: %v", err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitReady(90 * time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, srv.Output())
+	}
+	cs = srv.Clientset(t)
+	after, err := cs.BaremetalV1alpha1().BareMetalHosts(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Items) != len(before.Items) || len(after.Items) == 0 {
+		t.Fatalf("after restart: %d hosts, before: %d", len(after.Items), len(before.Items))
+	}
+	for i := range before.Items {
+		b, a := before.Items[i], after.Items[i]
+		if a.Name != b.Name || a.UID != b.UID || a.ResourceVersion != b.ResourceVersion || a.Spec.Description != b.Spec.Description {
+			t.Errorf("host %s changed across restart: %s/%s -> %s/%s", b.Name, b.UID, b.ResourceVersion, a.UID, a.ResourceVersion)
+		}
+	}
+}
+
+func testWatch(t *testing.T, ctx context.Context, cs clientset.Interface) {
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+	w, err := hosts.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=h-watch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if _, err := hosts.Create(ctx, newHost("h-watch"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"description": "patched"}})
+	if _, err := hosts.Patch(ctx, "h-watch", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := hosts.Delete(ctx, "h-watch", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []watch.EventType{watch.Added, watch.Modified, watch.Deleted}
+	for i, typ := range want {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				t.Fatalf("watch closed after %d events", i)
+			}
+			if ev.Type != typ {
+				t.Fatalf("event %d: %s, want %s", i, ev.Type, typ)
+			}
+			h := ev.Object.(*v1alpha1.BareMetalHost)
+			if typ == watch.Modified && h.Spec.Description != "patched" {
+				t.Errorf("MODIFIED event carries description %q", h.Spec.Description)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no %s event within 30s", typ)
+		}
+	}
+}
+
+func testKubectl(t *testing.T, srv *framework.Server) {
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := srv.Kubectl(t, kubectlBin, args...)
+		if err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	out := run("get", "bmh")
+	header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+	if strings.Join(header, " ") != "NAME STATE CONSUMER ONLINE ERROR AGE" {
+		t.Errorf("kubectl get bmh header = %v\n%s", header, out)
+	}
+	if !strings.Contains(out, "h0") || !strings.Contains(out, "machine-7") {
+		t.Errorf("kubectl get bmh misses hosts:\n%s", out)
+	}
+	out = run("get", "baremetalhosts", "-o", "wide")
+	for _, col := range []string{"STATUS", "BMC", "POWERED", "HARDWARE", "redfish+https://192.0.2.10/redfish/v1/Systems/1"} {
+		if !strings.Contains(out, col) {
+			t.Errorf("kubectl get -o wide lacks %q:\n%s", col, out)
+		}
+	}
+	out = run("get", "baremetal")
+	if !strings.Contains(out, "h0") {
+		t.Errorf("kubectl get baremetal (category) lacks h0:\n%s", out)
+	}
+	out = run("explain", "baremetalhost.spec.bmc")
+	for _, want := range []string{"credentialsName", "address", "BMC URL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl explain baremetalhost.spec.bmc lacks %q:\n%s", want, out)
+		}
+	}
+	out = run("api-resources", "--api-group", "baremetal.metal3.io")
+	if !strings.Contains(out, "bmh,bmhost") || !strings.Contains(out, "BareMetalHost") {
+		t.Errorf("kubectl api-resources:\n%s", out)
+	}
+	// Invalid input through kubectl: the error names the field.
+	out, err := srv.Kubectl(t, kubectlBin, "patch", "bmh", "h0", "--type=merge", "-p", `{"spec":{"bootMACAddress":"not-a-mac"}}`)
+	if err == nil || !strings.Contains(out, "spec.bootMACAddress") {
+		t.Errorf("kubectl patch with bad MAC: err=%v\n%s", err, out)
+	}
+}
