@@ -36,6 +36,8 @@ import (
 type ExtraConfig struct {
 	// Validation holds server settings that change what objects are valid.
 	Validation validation.Options
+	// Reconciler, when set, runs the host reconciler in this process.
+	Reconciler *ReconcilerConfig
 }
 
 // Config is the configuration of the server, before completion.
@@ -86,6 +88,11 @@ func (c completedConfig) New() (*Server, error) {
 	}
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {
 		return nil, err
+	}
+	if rc := c.ExtraConfig.Reconciler; rc != nil {
+		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc)); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

@@ -74,6 +74,8 @@ type Options struct {
 	AllowTestBMCSchemes bool
 	// EtcdStartTimeout bounds the embedded etcd's start.
 	EtcdStartTimeout time.Duration
+	// Reconciler configures the in-process host reconciler.
+	Reconciler ReconcilerOptions
 
 	Out io.Writer
 
@@ -88,6 +90,7 @@ func NewOptions(out io.Writer) *Options {
 		Logs:             logs.NewOptions(),
 		DataDir:          defaultDataDir(),
 		EtcdStartTimeout: time.Minute,
+		Reconciler:       newReconcilerOptions(),
 		Out:              out,
 	}
 	// Objects are stored as v1alpha1, the only (and so the storage) version.
@@ -118,6 +121,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Accept fake:// BMC addresses, which map to Ironic's fake-hardware driver. For tests only.")
 	fs.DurationVar(&o.EtcdStartTimeout, "embedded-etcd-start-timeout", o.EtcdStartTimeout,
 		"How long to wait for the embedded etcd to start.")
+	o.Reconciler.AddFlags(fs)
 }
 
 // Complete fills in options that depend on other options.
@@ -145,6 +149,10 @@ func (o *Options) Complete(fs *pflag.FlagSet) error {
 		o.RecommendedOptions.CoreAPI = nil
 		o.RecommendedOptions.Admission = nil
 		o.RecommendedOptions.Features.EnablePriorityAndFairness = false
+	} else if o.RecommendedOptions.CoreAPI.CoreAPIKubeconfigPath == "" {
+		// Admission and priority-and-fairness read the same kube-apiserver that authenticates
+		// for us, so outside a cluster one kubeconfig is enough. Empty means in-cluster config.
+		o.RecommendedOptions.CoreAPI.CoreAPIKubeconfigPath = o.RecommendedOptions.Authentication.RemoteKubeConfigFile
 	}
 	return nil
 }
@@ -156,11 +164,13 @@ func init() {
 
 // Validate checks the options.
 func (o *Options) Validate() error {
-	return utilerrors.NewAggregate(o.RecommendedOptions.Validate())
+	errs := o.RecommendedOptions.Validate()
+	errs = append(errs, o.Reconciler.Validate()...)
+	return utilerrors.NewAggregate(errs)
 }
 
 // Config builds the server configuration from the options.
-func (o *Options) Config() (*apiserver.Config, error) {
+func (o *Options) Config(ctx context.Context) (*apiserver.Config, error) {
 	if err := o.RecommendedOptions.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", nil,
 		[]net.IP{netutils.ParseIPSloppy("127.0.0.1"), netutils.ParseIPSloppy("::1")}); err != nil {
 		return nil, fmt.Errorf("creating self-signed certificates: %w", err)
@@ -192,12 +202,18 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		cfg.Authentication.Authenticator = standalone.Authenticator(token)
 		cfg.Authorization.Authorizer = authz
 	}
-	return &apiserver.Config{
+	config := &apiserver.Config{
 		GenericConfig: cfg,
 		ExtraConfig: apiserver.ExtraConfig{
 			Validation: validation.Options{AllowTestBMCSchemes: o.AllowTestBMCSchemes},
 		},
-	}, nil
+	}
+	rc, err := o.reconcilerConfig(ctx, config)
+	if err != nil {
+		return nil, err
+	}
+	config.ExtraConfig.Reconciler = rc
+	return config, nil
 }
 
 // Run starts the embedded etcd when no --etcd-servers is given, then serves until ctx is
@@ -214,7 +230,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	cfg, err := o.Config()
+	cfg, err := o.Config(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,119 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package apiserver
+
+import (
+	"context"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	controller "github.com/metal3-community/baremetal-apiserver/pkg/controller/baremetalhost"
+	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
+	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
+	"github.com/metal3-community/baremetal-apiserver/pkg/leaderelection"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+// ReconcilerConfig configures the in-process host reconciler. A nil ReconcilerConfig serves
+// the API only, which is what a read replica or an API-only test wants.
+type ReconcilerConfig struct {
+	Provisioner provisioner.Provisioner
+	// Secrets reads BMC credentials; nil means the cluster's Secrets through KubeInformers
+	// (delegated mode).
+	Secrets controller.SecretSource
+	// KubeInformers is the core informer factory of delegated mode.
+	KubeInformers kubeinformers.SharedInformerFactory
+	Options       controller.Options
+	// Election, when set, makes only the elected replica reconcile.
+	Election *ElectionConfig
+}
+
+// ElectionConfig is where replicas elect the reconciler's leader.
+type ElectionConfig struct {
+	Etcd     clientv3.Config
+	Key      string
+	Identity string
+}
+
+// reconcilerHook starts the reconciler once the server serves, through the loopback client,
+// so that everything it writes goes through the same validation and admission as any client.
+func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.PostStartHookFunc {
+	return func(hookCtx genericapiserver.PostStartHookContext) error {
+		ctx := hookCtx.Context
+		client, err := clientset.NewForConfig(hookCtx.LoopbackClientConfig)
+		if err != nil {
+			return err
+		}
+		secrets := rc.Secrets
+		var secretInformer cache.SharedIndexInformer
+		if secrets == nil {
+			if rc.KubeInformers == nil {
+				return fmt.Errorf("the reconciler needs a Secret source: a credentials directory or a kube-apiserver")
+			}
+			inf := rc.KubeInformers.Core().V1().Secrets()
+			secretInformer = inf.Informer()
+			secrets = controller.ListerSecrets{Lister: inf.Lister()}
+			rc.KubeInformers.Start(ctx.Done())
+		}
+
+		lead := func(ctx context.Context) {
+			// A fresh informer and controller per term: a new leader must start from what the
+			// API says now, not from a previous term's queue.
+			factory := informers.NewSharedInformerFactory(client, 0)
+			ctrl, err := controller.New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), rc.Provisioner, secrets, rc.Options)
+			if err != nil {
+				klog.FromContext(ctx).Error(err, "Cannot start the reconciler")
+				return
+			}
+			if secretInformer != nil {
+				reg, err := secretInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+					AddFunc:    func(interface{}) { ctrl.WakeAll() },
+					UpdateFunc: func(_, _ interface{}) { ctrl.WakeAll() },
+				})
+				if err == nil {
+					defer func() { _ = secretInformer.RemoveEventHandler(reg) }()
+				}
+			}
+			factory.Start(ctx.Done())
+			defer factory.Shutdown()
+			if err := ctrl.Run(ctx); err != nil {
+				klog.FromContext(ctx).Error(err, "Reconciler stopped")
+			}
+		}
+
+		if rc.Election == nil {
+			go lead(ctx)
+			return nil
+		}
+		etcd, err := clientv3.New(rc.Election.Etcd)
+		if err != nil {
+			return fmt.Errorf("etcd client for leader election: %w", err)
+		}
+		go func() {
+			defer etcd.Close()
+			leaderelection.Run(ctx, leaderelection.Config{
+				Client: etcd, Key: rc.Election.Key, Identity: rc.Election.Identity,
+			}, lead)
+		}()
+		return nil
+	}
+}

@@ -1,0 +1,151 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apiserver/pkg/server/options"
+	"k8s.io/client-go/pkg/version"
+	"k8s.io/client-go/transport"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apiserver"
+	controller "github.com/metal3-community/baremetal-apiserver/pkg/controller/baremetalhost"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+// ReconcilerOptions are the flags of the in-process host reconciler and its backend.
+type ReconcilerOptions struct {
+	// Provisioner selects the backend: none (API only), ironic or redfish.
+	Provisioner string
+	// CredentialsDir is where a standalone server reads Secrets (BMC credentials, config
+	// drives), as <dir>/<namespace>/<name>/<key>.
+	CredentialsDir string
+	LeaderElect    bool
+	Controller     controller.Options
+	Ironic         IronicOptions
+}
+
+func newReconcilerOptions() ReconcilerOptions {
+	return ReconcilerOptions{Provisioner: "none", LeaderElect: true, Controller: controller.DefaultOptions()}
+}
+
+func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Provisioner, "provisioner", o.Provisioner,
+		"Hardware backend of the host reconciler: none (serve the API only), ironic (OpenStack Ironic, see --ironic-*) or redfish (talk to Redfish BMCs directly).")
+	fs.StringVar(&o.CredentialsDir, "bmc-credentials-dir", o.CredentialsDir,
+		"Standalone mode: directory of Secrets laid out as <namespace>/<name>/<key> (keys username and password for BMC credentials). Defaults to <data-dir>/secrets. In delegated mode Secrets are read from the cluster.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect,
+		"Elect one replica, on this server's etcd, to run the reconciler.")
+	fs.IntVar(&o.Controller.Workers, "reconcile-workers", o.Controller.Workers, "Hosts reconciled at once.")
+	fs.IntVar(&o.Controller.MaxConcurrentProvisioning, "max-concurrent-provisioning", o.Controller.MaxConcurrentProvisioning,
+		"Hard limit on hosts inspecting, provisioning or deprovisioning at once; hosts beyond it wait with operationalStatus delayed.")
+	fs.DurationVar(&o.Controller.PowerPollInterval, "power-poll-interval", o.Controller.PowerPollInterval,
+		"How often the power state of a host at rest is read from its BMC.")
+	fs.DurationVar(&o.Controller.BackoffBase, "error-backoff-base", o.Controller.BackoffBase,
+		"First retry delay after a host error; it doubles with each consecutive error.")
+	fs.DurationVar(&o.Controller.BackoffCap, "error-backoff-cap", o.Controller.BackoffCap,
+		"Longest retry delay after host errors.")
+	o.Ironic.AddFlags(fs)
+}
+
+// Validate checks the reconciler flags.
+func (o *ReconcilerOptions) Validate() []error {
+	var errs []error
+	switch o.Provisioner {
+	case "none", "ironic", "redfish":
+	default:
+		errs = append(errs, fmt.Errorf("--provisioner must be none, ironic or redfish, not %q", o.Provisioner))
+	}
+	if o.Controller.MaxConcurrentProvisioning < 1 {
+		errs = append(errs, fmt.Errorf("--max-concurrent-provisioning must be at least 1"))
+	}
+	if o.Controller.Workers < 1 {
+		errs = append(errs, fmt.Errorf("--reconcile-workers must be at least 1"))
+	}
+	if o.Provisioner == "ironic" {
+		errs = append(errs, o.Ironic.Validate()...)
+	}
+	return errs
+}
+
+// backend builds the selected provisioner.
+func (o *ReconcilerOptions) backend(ctx context.Context) (provisioner.Provisioner, error) {
+	switch o.Provisioner {
+	case "ironic":
+		return o.Ironic.New(ctx)
+	case "redfish":
+		return newRedfishBackend(ctx)
+	}
+	return nil, nil
+}
+
+// config builds the reconciler's configuration, or nil when --provisioner=none.
+func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (*apiserver.ReconcilerConfig, error) {
+	ro := &o.Reconciler
+	prov, err := ro.backend(ctx)
+	if err != nil || prov == nil {
+		return nil, err
+	}
+	ro.Controller.AllowTestBMCSchemes = o.AllowTestBMCSchemes
+	rc := &apiserver.ReconcilerConfig{Provisioner: prov, Options: ro.Controller}
+	if o.Standalone {
+		dir := ro.CredentialsDir
+		if dir == "" {
+			dir = filepath.Join(o.DataDir, "secrets")
+		}
+		rc.Secrets = controller.DirSecrets{Dir: dir}
+	} else {
+		rc.KubeInformers = cfg.GenericConfig.SharedInformerFactory
+	}
+	if ro.LeaderElect {
+		etcdCfg, err := etcdClientConfig(o.RecommendedOptions.Etcd)
+		if err != nil {
+			return nil, err
+		}
+		host, _ := os.Hostname()
+		rc.Election = &apiserver.ElectionConfig{
+			Etcd:     etcdCfg,
+			Key:      o.RecommendedOptions.Etcd.StorageConfig.Prefix + "/_leader/reconciler",
+			Identity: fmt.Sprintf("%s_%d_%s", host, os.Getpid(), version.Get().GitVersion),
+		}
+	}
+	return rc, nil
+}
+
+// etcdClientConfig builds an etcd client configuration from the storage flags, so leader
+// election uses the same etcd (and TLS) as the objects.
+func etcdClientConfig(o *options.EtcdOptions) (clientv3.Config, error) {
+	t := o.StorageConfig.Transport
+	cfg := clientv3.Config{Endpoints: t.ServerList, DialTimeout: 10 * time.Second}
+	if t.CertFile != "" || t.KeyFile != "" || t.TrustedCAFile != "" {
+		tlsCfg, err := transport.TLSConfigFor(&transport.Config{TLS: transport.TLSConfig{
+			CertFile: t.CertFile, KeyFile: t.KeyFile, CAFile: t.TrustedCAFile,
+		}})
+		if err != nil {
+			return clientv3.Config{}, fmt.Errorf("etcd TLS for leader election: %w", err)
+		}
+		cfg.TLS = tlsCfg
+	}
+	return cfg, nil
+}

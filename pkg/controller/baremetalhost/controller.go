@@ -1,0 +1,276 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package baremetalhost is the host reconciler: it runs inside the server process, watches
+// BareMetalHosts through the loopback client, walks each through Metal3's provisioning state
+// machine by calling a provisioner backend, and writes what it observed through the status
+// subresource.
+package baremetalhost
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
+	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions/baremetal/v1alpha1"
+	listers "github.com/metal3-community/baremetal-apiserver/pkg/generated/listers/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+// Options tune the reconciler.
+type Options struct {
+	// Workers is how many hosts are reconciled at once. A slow host holds one worker for one
+	// backend call at most: long operations are started, then polled.
+	Workers int
+	// MaxConcurrentProvisioning is the hard limit on hosts inspecting, provisioning or
+	// deprovisioning at once.
+	MaxConcurrentProvisioning int
+	// BackoffBase and BackoffCap bound the exponential backoff after errors.
+	BackoffBase time.Duration
+	BackoffCap  time.Duration
+	// PowerPollInterval is how often the power state of a host at rest is read.
+	PowerPollInterval time.Duration
+	// AllowTestBMCSchemes accepts fake:// BMC addresses.
+	AllowTestBMCSchemes bool
+}
+
+// DefaultOptions are the defaults of the server flags.
+func DefaultOptions() Options {
+	return Options{
+		Workers:                   10,
+		MaxConcurrentProvisioning: 20,
+		BackoffBase:               time.Second,
+		BackoffCap:                5 * time.Minute,
+		PowerPollInterval:         time.Minute,
+	}
+}
+
+// Controller reconciles BareMetalHosts.
+type Controller struct {
+	client  clientset.Interface
+	lister  listers.BareMetalHostLister
+	synced  cache.InformerSynced
+	queue   workqueue.TypedRateLimitingInterface[string]
+	prov    provisioner.Provisioner
+	secrets SecretSource
+	slots   *slots
+	expect  *expectations
+	opts    Options
+	now     func() time.Time
+}
+
+// New returns a reconciler of the hosts seen by informer, writing through client.
+func New(client clientset.Interface, informer informers.BareMetalHostInformer, prov provisioner.Provisioner, secrets SecretSource, opts Options) (*Controller, error) {
+	if opts.Workers <= 0 || opts.MaxConcurrentProvisioning <= 0 {
+		return nil, fmt.Errorf("workers (%d) and max concurrent provisioning (%d) must be positive", opts.Workers, opts.MaxConcurrentProvisioning)
+	}
+	registerMetrics()
+	c := &Controller{
+		client:  client,
+		lister:  informer.Lister(),
+		synced:  informer.Informer().HasSynced,
+		prov:    prov,
+		secrets: secrets,
+		slots:   newSlots(opts.MaxConcurrentProvisioning),
+		expect:  newExpectations(),
+		opts:    opts,
+		now:     time.Now,
+		// The queue's own rate limiter only guards against hot loops; error backoff is the
+		// host's errorCount-based delay (AddAfter), which survives restarts through status.
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "baremetalhosts"}),
+	}
+	_, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.observeAndEnqueue,
+		UpdateFunc: func(_, obj interface{}) { c.observeAndEnqueue(obj) },
+		DeleteFunc: c.enqueueObject,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Wake reconciles a host now, e.g. after a subresource recorded a new intent, instead of
+// waiting for its next poll.
+func (c *Controller) Wake(namespace, name string) {
+	c.queue.Add(namespace + "/" + name)
+}
+
+// WakeAll reconciles every host now; used when a Secret changed.
+func (c *Controller) WakeAll() {
+	hosts, err := c.lister.List(labelsEverything())
+	if err != nil {
+		return
+	}
+	for _, h := range hosts {
+		c.queue.Add(h.Namespace + "/" + h.Name)
+	}
+}
+
+func (c *Controller) observeAndEnqueue(obj interface{}) {
+	if h, ok := obj.(*v1alpha1.BareMetalHost); ok {
+		c.expect.observed(h.Namespace+"/"+h.Name, h.ResourceVersion)
+	}
+	c.enqueueObject(obj)
+}
+
+func (c *Controller) enqueueObject(obj interface{}) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	c.queue.Add(key)
+}
+
+// Run reconciles until ctx is cancelled.
+func (c *Controller) Run(ctx context.Context) error {
+	defer c.queue.ShutDown()
+	logger := klog.FromContext(ctx).WithName("baremetalhost-reconciler")
+	ctx = klog.NewContext(ctx, logger)
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
+		return fmt.Errorf("BareMetalHost cache did not sync")
+	}
+	c.restoreSlots()
+	logger.Info("Starting", "workers", c.opts.Workers, "provisioner", c.prov.Name(), "maxConcurrentProvisioning", c.opts.MaxConcurrentProvisioning)
+	for i := 0; i < c.opts.Workers; i++ {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+	logger.Info("Stopping")
+	return nil
+}
+
+// restoreSlots gives a slot to every host already in a long state, so a restart (or a new
+// leader) does not let more hosts start than the limit.
+func (c *Controller) restoreSlots() {
+	hosts, err := c.lister.List(labelsEverything())
+	if err != nil {
+		return
+	}
+	for _, h := range hosts {
+		if isLongState(h.Status.Provisioning.State) {
+			c.slots.hold(h.Namespace + "/" + h.Name)
+		}
+	}
+	c.updateSlotMetrics()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.processNext(ctx) {
+	}
+}
+
+func (c *Controller) processNext(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+
+	requeue, err := c.sync(ctx, key)
+	switch {
+	case err != nil:
+		// Only API conflicts and the like land here; hardware errors are in status.
+		reconcileTotal.WithLabelValues("error").Inc()
+		if !apierrors.IsConflict(err) {
+			klog.FromContext(ctx).Error(err, "Reconcile failed", "host", key)
+		}
+		c.queue.AddRateLimited(key)
+	case requeue > 0:
+		reconcileTotal.WithLabelValues("requeue").Inc()
+		c.queue.Forget(key)
+		c.queue.AddAfter(key, requeue)
+	default:
+		reconcileTotal.WithLabelValues("ok").Inc()
+		c.queue.Forget(key)
+	}
+	return true
+}
+
+// sync reconciles one host and returns when to look at it again.
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	host, err := c.lister.BareMetalHosts(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		c.expect.forget(key)
+		c.wake(c.slots.forget(key))
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !c.expect.satisfied(key, host.ResourceVersion) {
+		// Our last write has not reached the cache yet; its event will bring the host back.
+		return time.Second, nil
+	}
+	r := &hostReconcile{c: c, key: key, host: host.DeepCopy(), orig: host,
+		logger: klog.FromContext(ctx).WithValues("host", key)}
+	return r.run(klog.NewContext(ctx, r.logger))
+}
+
+func (c *Controller) wake(keys []string) {
+	for _, k := range keys {
+		c.queue.Add(k)
+	}
+	c.updateSlotMetrics()
+}
+
+func (c *Controller) updateSlotMetrics() {
+	held, waiting := c.slots.inUse()
+	slotsInUse.Set(float64(held))
+	hostsDelayed.Set(float64(waiting))
+}
+
+// backoff is the delay after the n-th consecutive error: exponential, capped, with jitter so
+// that hosts failing together (a BMC network down) do not retry in lockstep.
+func (c *Controller) backoff(n int32) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	d := c.opts.BackoffBase
+	for i := int32(1); i < n && d < c.opts.BackoffCap; i++ {
+		d *= 2
+	}
+	if d > c.opts.BackoffCap {
+		d = c.opts.BackoffCap
+	}
+	return time.Duration(float64(d) * (0.75 + 0.5*rand.Float64()))
+}
+
+// isLongState says whether a state holds a provisioning slot.
+func isLongState(s v1alpha1.ProvisioningState) bool {
+	switch s {
+	case v1alpha1.StateInspecting, v1alpha1.StateProvisioning, v1alpha1.StateDeprovisioning:
+		return true
+	}
+	return false
+}

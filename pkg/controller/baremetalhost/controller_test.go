@@ -1,0 +1,485 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package baremetalhost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
+	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
+	fakeprov "github.com/metal3-community/baremetal-apiserver/pkg/provisioner/fake"
+)
+
+const ns = "metal"
+
+type harness struct {
+	t       *testing.T
+	client  *fake.Clientset
+	prov    *fakeprov.Provisioner
+	ctrl    *Controller
+	secrets string
+}
+
+// newHarness runs the real controller (queue, workers, informer) against a fake clientset and
+// the fake backend; only the API server is replaced. setup, if given, tunes the fake backend
+// before anything runs.
+func newHarness(t *testing.T, opts Options, setup func(*fakeprov.Provisioner), objs ...*v1alpha1.BareMetalHost) *harness {
+	t.Helper()
+	client := fake.NewSimpleClientset()
+	enforceResourceVersions(client)
+	for _, o := range objs {
+		if _, err := client.BaremetalV1alpha1().BareMetalHosts(o.Namespace).Create(context.Background(), o, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, client: client, prov: fakeprov.New(), secrets: t.TempDir()}
+	h.prov.PollInterval = time.Millisecond
+	if setup != nil {
+		setup(h.prov)
+	}
+	if opts.Workers == 0 {
+		opts = testOptions(opts.MaxConcurrentProvisioning)
+	}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	ctrl, err := New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), h.prov, DirSecrets{Dir: h.secrets}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ctrl = ctrl
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	factory.Start(ctx.Done())
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = ctrl.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait(); factory.Shutdown() })
+	return h
+}
+
+// enforceResourceVersions makes the fake API behave like a real one for writes: an update
+// carrying a stale resourceVersion is a 409, and every write bumps the version. The reconciler
+// relies on this to never act twice on a stale cache.
+func enforceResourceVersions(client *fake.Clientset) {
+	var mu sync.Mutex
+	client.PrependReactor("*", "baremetalhosts", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		tracker := client.Tracker()
+		gvr := action.GetResource()
+		switch action.GetVerb() {
+		case "create":
+			a := action.(k8stesting.CreateAction)
+			obj := a.GetObject().(*v1alpha1.BareMetalHost).DeepCopy()
+			obj.ResourceVersion = "1"
+			if err := tracker.Create(gvr, obj, a.GetNamespace()); err != nil {
+				return true, nil, err
+			}
+			return true, obj, nil
+		case "update":
+			a := action.(k8stesting.UpdateAction)
+			obj := a.GetObject().(*v1alpha1.BareMetalHost).DeepCopy()
+			cur, err := tracker.Get(gvr, a.GetNamespace(), obj.Name)
+			if err != nil {
+				return true, nil, err
+			}
+			current := cur.(*v1alpha1.BareMetalHost)
+			if obj.ResourceVersion != "" && obj.ResourceVersion != current.ResourceVersion {
+				return true, nil, apierrors.NewConflict(v1alpha1.Resource("baremetalhosts"), obj.Name, errors.New("stale resourceVersion"))
+			}
+			if a.GetSubresource() == "status" {
+				status := obj.Status
+				obj = current.DeepCopy()
+				obj.Status = status
+			} else {
+				obj.Status = current.Status
+			}
+			rv, _ := strconv.Atoi(current.ResourceVersion)
+			obj.ResourceVersion = strconv.Itoa(rv + 1)
+			if err := tracker.Update(gvr, obj, a.GetNamespace()); err != nil {
+				return true, nil, err
+			}
+			return true, obj, nil
+		case "patch":
+			a := action.(k8stesting.PatchAction)
+			cur, err := tracker.Get(gvr, a.GetNamespace(), a.GetName())
+			if err != nil {
+				return true, nil, err
+			}
+			current := cur.(*v1alpha1.BareMetalHost)
+			orig, _ := json.Marshal(current)
+			patched, err := jsonpatch.MergePatch(orig, a.GetPatch())
+			if err != nil {
+				return true, nil, err
+			}
+			obj := &v1alpha1.BareMetalHost{}
+			if err := json.Unmarshal(patched, obj); err != nil {
+				return true, nil, err
+			}
+			rv, _ := strconv.Atoi(current.ResourceVersion)
+			obj.ResourceVersion = strconv.Itoa(rv + 1)
+			if err := tracker.Update(gvr, obj, a.GetNamespace()); err != nil {
+				return true, nil, err
+			}
+			return true, obj, nil
+		}
+		return false, nil, nil
+	})
+}
+
+func testOptions(maxProv int) Options {
+	o := DefaultOptions()
+	o.Workers = 4
+	if maxProv > 0 {
+		o.MaxConcurrentProvisioning = maxProv
+	}
+	o.BackoffBase = 5 * time.Millisecond
+	o.BackoffCap = 50 * time.Millisecond
+	o.PowerPollInterval = 20 * time.Millisecond
+	o.AllowTestBMCSchemes = true
+	return o
+}
+
+func (h *harness) writeSecret(name, user, pass string) {
+	dir := filepath.Join(h.secrets, ns, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		h.t.Fatal(err)
+	}
+	for k, v := range map[string]string{"username": user, "password": pass} {
+		if err := os.WriteFile(filepath.Join(dir, k), []byte(v+"\n"), 0o600); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+func (h *harness) get(name string) *v1alpha1.BareMetalHost {
+	got, err := h.client.BaremetalV1alpha1().BareMetalHosts(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return got
+}
+
+func (h *harness) update(name string, mutate func(*v1alpha1.BareMetalHost)) {
+	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		host := h.get(name)
+		mutate(host)
+		_, err := h.client.BaremetalV1alpha1().BareMetalHosts(ns).Update(ctx, host, metav1.UpdateOptions{})
+		return err == nil, nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// waitFor polls until cond holds for the host, failing with the last status seen.
+func (h *harness) waitFor(name, what string, cond func(*v1alpha1.BareMetalHost) bool) *v1alpha1.BareMetalHost {
+	h.t.Helper()
+	var last *v1alpha1.BareMetalHost
+	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+		last = h.get(name)
+		return cond(last), nil
+	})
+	if err != nil {
+		h.t.Fatalf("%s: never %s; last status %+v", name, what, last.Status)
+	}
+	return last
+}
+
+func inState(s v1alpha1.ProvisioningState) func(*v1alpha1.BareMetalHost) bool {
+	return func(h *v1alpha1.BareMetalHost) bool { return h.Status.Provisioning.State == s }
+}
+
+func newHost(name string) *v1alpha1.BareMetalHost {
+	return &v1alpha1.BareMetalHost{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: v1alpha1.BareMetalHostSpec{
+			Online: true,
+			BMC:    v1alpha1.BMCDetails{Address: "fake://192.0.2.1", CredentialsName: name + "-bmc"},
+		},
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	h := newHarness(t, Options{}, nil, newHost("h0"))
+	h.writeSecret("h0-bmc", "admin", "s3cret")
+
+	host := h.waitFor("h0", "available", inState(v1alpha1.StateAvailable))
+	if host.Status.Hardware == nil || host.Status.Hardware.CPU.Count != 8 {
+		t.Errorf("hardware not recorded: %+v", host.Status.Hardware)
+	}
+	if host.Status.Provisioning.ID == "" || host.Status.GoodCredentials.CredentialsVersion == "" {
+		t.Errorf("registration not recorded: %+v", host.Status)
+	}
+	if !hasFinalizer(host) {
+		t.Error("finalizer not added")
+	}
+	for _, op := range []v1alpha1.OperationMetric{host.Status.OperationHistory.Register, host.Status.OperationHistory.Inspect} {
+		if op.Start.IsZero() || op.End.IsZero() {
+			t.Errorf("operation history incomplete: %+v", host.Status.OperationHistory)
+		}
+	}
+	host = h.waitFor("h0", "powered on", func(x *v1alpha1.BareMetalHost) bool { return x.Status.PoweredOn })
+	if host.Status.OperationalStatus != v1alpha1.OperationalStatusOK || !conditionTrue(host, v1alpha1.ConditionReady) {
+		t.Errorf("available host not OK/Ready: %+v", host.Status)
+	}
+
+	h.update("h0", func(x *v1alpha1.BareMetalHost) {
+		x.Spec.Image = &v1alpha1.Image{URL: "http://images.example/os.qcow2", Checksum: "abc"}
+	})
+	host = h.waitFor("h0", "provisioned", inState(v1alpha1.StateProvisioned))
+	if host.Status.Provisioning.Image.URL != "http://images.example/os.qcow2" || !conditionTrue(host, v1alpha1.ConditionProvisioned) {
+		t.Errorf("provisioned status: %+v", host.Status.Provisioning)
+	}
+	if rec, _ := h.prov.Lookup(ns, "h0"); rec.Image != "http://images.example/os.qcow2" {
+		t.Errorf("backend image %q", rec.Image)
+	}
+
+	h.update("h0", func(x *v1alpha1.BareMetalHost) { x.Spec.Image = nil })
+	host = h.waitFor("h0", "available again", inState(v1alpha1.StateAvailable))
+	if host.Status.Provisioning.Image.URL != "" {
+		t.Errorf("image still recorded after deprovisioning")
+	}
+
+	// Power follows spec.online.
+	h.update("h0", func(x *v1alpha1.BareMetalHost) { x.Spec.Online = false })
+	h.waitFor("h0", "powered off", func(x *v1alpha1.BareMetalHost) bool { return !x.Status.PoweredOn })
+	if rec, _ := h.prov.Lookup(ns, "h0"); rec.PoweredOn {
+		t.Error("backend still powered on")
+	}
+
+	// Deletion: powered off, removed from the backend, finalizer gone.
+	h.update("h0", func(x *v1alpha1.BareMetalHost) { now := metav1.Now(); x.DeletionTimestamp = &now })
+	h.waitFor("h0", "finalized", func(x *v1alpha1.BareMetalHost) bool { return !hasFinalizer(x) })
+	if _, ok := h.prov.Lookup(ns, "h0"); ok {
+		t.Error("backend still knows the deleted host")
+	}
+}
+
+func TestUnmanagedWithoutBMC(t *testing.T) {
+	host := newHost("nobmc")
+	host.Spec.BMC = v1alpha1.BMCDetails{}
+	h := newHarness(t, Options{}, nil, host)
+	got := h.waitFor("nobmc", "unmanaged", inState(v1alpha1.StateUnmanaged))
+	if got.Status.OperationalStatus != v1alpha1.OperationalStatusDiscovered {
+		t.Errorf("operationalStatus %q", got.Status.OperationalStatus)
+	}
+}
+
+func TestInspectionDisabledAndExternallyProvisioned(t *testing.T) {
+	noInspect := newHost("noinspect")
+	noInspect.Spec.InspectionMode = v1alpha1.InspectionModeDisabled
+	external := newHost("external")
+	external.Spec.ExternallyProvisioned = true
+	h := newHarness(t, Options{}, nil, noInspect, external)
+	h.writeSecret("noinspect-bmc", "u", "p")
+	h.writeSecret("external-bmc", "u", "p")
+	h.waitFor("noinspect", "available", inState(v1alpha1.StateAvailable))
+	for _, c := range h.prov.Calls(ns, "noinspect") {
+		if c == "Inspect" {
+			t.Error("inspection ran although disabled")
+		}
+	}
+	h.waitFor("external", "externally provisioned and adopted", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.Provisioning.State == v1alpha1.StateExternallyProvisioned && conditionTrue(x, v1alpha1.ConditionProvisioned)
+	})
+}
+
+func TestMissingCredentialsThenFixed(t *testing.T) {
+	h := newHarness(t, Options{}, nil, newHost("h1"))
+	got := h.waitFor("h1", "registration error", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.ErrorType == v1alpha1.RegistrationError && x.Status.ErrorCount >= 2
+	})
+	if !strings.Contains(got.Status.ErrorMessage, "h1-bmc") || got.Status.OperationalStatus != v1alpha1.OperationalStatusError {
+		t.Errorf("error does not name the Secret: %q", got.Status.ErrorMessage)
+	}
+	h.writeSecret("h1-bmc", "admin", "pw")
+	got = h.waitFor("h1", "available", inState(v1alpha1.StateAvailable))
+	if got.Status.ErrorType != "" || got.Status.ErrorCount != 0 {
+		t.Errorf("error not cleared: %+v", got.Status)
+	}
+}
+
+func TestBackendErrorsBackOffAndNeverLeakPasswords(t *testing.T) {
+	h := newHarness(t, Options{}, nil, newHost("h2"))
+	h.writeSecret("h2-bmc", "admin", "hunter2")
+	h.prov.SetError(ns, "h2", "Register", errors.New("dial tcp 192.0.2.1:443: connect: connection refused"))
+	got := h.waitFor("h2", "errors counted", func(x *v1alpha1.BareMetalHost) bool { return x.Status.ErrorCount >= 3 })
+	if got.Status.ErrorType != v1alpha1.RegistrationError || strings.Contains(got.Status.ErrorMessage, "hunter2") {
+		t.Errorf("status %+v", got.Status)
+	}
+	h.prov.SetError(ns, "h2", "Register", nil)
+	h.waitFor("h2", "available after the backend recovered", inState(v1alpha1.StateAvailable))
+
+	// A failed provisioning is counted and retried; fixing it provisions.
+	h.prov.SetFailure(ns, "h2", "Provision", "deploy failed: image checksum mismatch")
+	h.update("h2", func(x *v1alpha1.BareMetalHost) { x.Spec.Image = &v1alpha1.Image{URL: "http://i/os.raw", Checksum: "x"} })
+	got = h.waitFor("h2", "provisioning error", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.ErrorType == v1alpha1.ProvisioningError && x.Status.ProvisioningFailCount > 0
+	})
+	if got.Status.LastAttemptedImage == nil || got.Status.LastAttemptedImage.URL != "http://i/os.raw" {
+		t.Errorf("lastAttemptedImage %+v", got.Status.LastAttemptedImage)
+	}
+	h.prov.SetFailure(ns, "h2", "Provision", "")
+	h.waitFor("h2", "provisioned", inState(v1alpha1.StateProvisioned))
+}
+
+func TestReregistersWhenBackendForgets(t *testing.T) {
+	h := newHarness(t, Options{}, nil, newHost("h3"))
+	h.writeSecret("h3-bmc", "u", "p")
+	first := h.waitFor("h3", "powered on and available", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
+	}).Status.Provisioning.ID
+	h.prov.Forget(ns, "h3")
+	h.waitFor("h3", "registered again", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.Provisioning.ID != "" && x.Status.Provisioning.ID != first
+	})
+	if _, ok := h.prov.Lookup(ns, "h3"); !ok {
+		t.Error("backend does not know the host again")
+	}
+}
+
+func TestCredentialsChangeReregisters(t *testing.T) {
+	h := newHarness(t, Options{}, nil, newHost("h4"))
+	h.writeSecret("h4-bmc", "u", "old")
+	v1 := h.waitFor("h4", "available", inState(v1alpha1.StateAvailable)).Status.GoodCredentials.CredentialsVersion
+	h.writeSecret("h4-bmc", "u", "new")
+	h.ctrl.WakeAll()
+	h.waitFor("h4", "new credentials recorded", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.GoodCredentials.CredentialsVersion != v1
+	})
+}
+
+func TestRebootAnnotation(t *testing.T) {
+	h := newHarness(t, Options{}, nil, newHost("h5"))
+	h.writeSecret("h5-bmc", "u", "p")
+	h.waitFor("h5", "available", inState(v1alpha1.StateAvailable))
+	h.update("h5", func(x *v1alpha1.BareMetalHost) {
+		x.Annotations = map[string]string{v1alpha1.RebootAnnotationPrefix + "/ops": `{"mode":"hard"}`}
+	})
+	h.waitFor("h5", "annotation consumed", func(x *v1alpha1.BareMetalHost) bool { return len(x.Annotations) == 0 })
+	found := false
+	for _, c := range h.prov.Calls(ns, "h5") {
+		found = found || c == "Reboot"
+	}
+	if !found {
+		t.Error("Reboot was not called")
+	}
+}
+
+func TestPausedHostIsLeftAlone(t *testing.T) {
+	host := newHost("paused")
+	host.Annotations = map[string]string{v1alpha1.PausedAnnotation: ""}
+	h := newHarness(t, Options{}, nil, host)
+	h.writeSecret("paused-bmc", "u", "p")
+	time.Sleep(100 * time.Millisecond)
+	if got := h.get("paused"); got.Status.Provisioning.State != "" || len(h.prov.Calls(ns, "paused")) != 0 {
+		t.Errorf("paused host was reconciled: %+v", got.Status)
+	}
+}
+
+func TestDetachAnnotation(t *testing.T) {
+	h := newHarness(t, Options{}, nil, newHost("h6"))
+	h.writeSecret("h6-bmc", "u", "p")
+	h.waitFor("h6", "available", inState(v1alpha1.StateAvailable))
+	h.update("h6", func(x *v1alpha1.BareMetalHost) { x.Annotations = map[string]string{v1alpha1.DetachedAnnotation: ""} })
+	h.waitFor("h6", "detached", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.OperationalStatus == v1alpha1.OperationalStatusDetached
+	})
+	if _, ok := h.prov.Lookup(ns, "h6"); ok {
+		t.Error("backend still knows the detached host")
+	}
+	h.update("h6", func(x *v1alpha1.BareMetalHost) { x.Annotations = nil })
+	h.waitFor("h6", "reattached", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.OperationalStatus == v1alpha1.OperationalStatusOK && x.Status.Provisioning.ID != ""
+	})
+}
+
+// TestProvisioningLimitIsHard: with a limit of 2, no more than 2 hosts are ever in a long
+// state, as seen through the API, while 8 hosts walk through inspection and provisioning.
+func TestProvisioningLimitIsHard(t *testing.T) {
+	var hosts []*v1alpha1.BareMetalHost
+	for i := 0; i < 8; i++ {
+		host := newHost("lim-" + string(rune('a'+i)))
+		host.Spec.Image = &v1alpha1.Image{URL: "http://i/os.raw", Checksum: "x"}
+		hosts = append(hosts, host)
+	}
+	h := newHarness(t, testOptions(2), func(p *fakeprov.Provisioner) { p.StepPolls = 5 }, hosts...)
+	for _, host := range hosts {
+		h.writeSecret(host.Name+"-bmc", "u", "p")
+	}
+	sawDelayed := false
+	err := wait.PollUntilContextTimeout(context.Background(), 2*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		list, err := h.client.BaremetalV1alpha1().BareMetalHosts(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		long, done := 0, 0
+		for _, x := range list.Items {
+			if isLongState(x.Status.Provisioning.State) {
+				long++
+			}
+			if x.Status.OperationalStatus == v1alpha1.OperationalStatusDelayed {
+				sawDelayed = true
+			}
+			if x.Status.Provisioning.State == v1alpha1.StateProvisioned {
+				done++
+			}
+		}
+		if long > 2 {
+			t.Fatalf("%d hosts in long states, limit 2", long)
+		}
+		return done == len(hosts), nil
+	})
+	if err != nil {
+		t.Fatalf("hosts did not all provision: %v", err)
+	}
+	if !sawDelayed {
+		t.Error("no host was ever shown as delayed")
+	}
+	if m := h.prov.MaxConcurrentLongSteps(); m > 2 {
+		t.Errorf("backend saw %d long steps at once", m)
+	}
+}
+
+func TestBackoffGrowsAndIsCapped(t *testing.T) {
+	c := &Controller{opts: Options{BackoffBase: time.Second, BackoffCap: time.Minute}}
+	if d := c.backoff(1); d < 750*time.Millisecond || d > 1250*time.Millisecond {
+		t.Errorf("backoff(1) = %v", d)
+	}
+	if d := c.backoff(4); d < 6*time.Second || d > 10*time.Second {
+		t.Errorf("backoff(4) = %v", d)
+	}
+	if d := c.backoff(30); d > 75*time.Second {
+		t.Errorf("backoff(30) = %v, want capped near 1m", d)
+	}
+}

@@ -1,0 +1,667 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package baremetalhost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+func labelsEverything() labels.Selector { return labels.Everything() }
+
+// hostReconcile is one reconciliation of one host: it works on a copy, and writes status once
+// at the end, only when it changed.
+type hostReconcile struct {
+	c      *Controller
+	key    string
+	host   *v1alpha1.BareMetalHost
+	orig   *v1alpha1.BareMetalHost
+	logger logr.Logger
+	// acquired is set when this pass took a provisioning slot.
+	acquired bool
+}
+
+// stepResult is what a state handler decided: when to come back.
+type stepResult struct {
+	requeue time.Duration
+}
+
+var (
+	now_      = stepResult{requeue: time.Millisecond}
+	noRequeue = stepResult{}
+)
+
+func after(d time.Duration) stepResult { return stepResult{requeue: d} }
+
+func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
+	h := r.host
+	if _, paused := h.Annotations[v1alpha1.PausedAnnotation]; paused {
+		return 0, nil
+	}
+	if h.DeletionTimestamp == nil && !hasFinalizer(h) {
+		// The finalizer keeps the object until the backend forgot the host. Adding it is a
+		// write of its own; the watch event brings the host back here.
+		h.Finalizers = append(h.Finalizers, v1alpha1.BareMetalHostFinalizer)
+		updated, err := r.c.client.BaremetalV1alpha1().BareMetalHosts(h.Namespace).Update(ctx, h, metav1.UpdateOptions{FieldManager: fieldManager})
+		r.wrote(updated, err)
+		return 0, err
+	}
+
+	var res stepResult
+	var err error
+	switch {
+	case h.DeletionTimestamp != nil:
+		res, err = r.handleDelete(ctx)
+	case detachRequested(h):
+		res, err = r.handleDetach(ctx)
+	default:
+		if h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached {
+			// Reattached: register again before anything else.
+			h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+			h.Status.Provisioning.ID = ""
+		}
+		res, err = r.handleState(ctx)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if werr := r.writeStatus(ctx); werr != nil {
+		if r.acquired {
+			r.c.wake(r.c.slots.release(r.key))
+		}
+		return 0, werr
+	}
+	// The status now says where the host is: a slot is given back once it says the host
+	// left the long states, never before.
+	if isLongState(r.orig.Status.Provisioning.State) && !isLongState(h.Status.Provisioning.State) {
+		r.c.wake(r.c.slots.release(r.key))
+	}
+	if h.DeletionTimestamp != nil && h.Status.Provisioning.State == v1alpha1.StateDeleting && res == noRequeue {
+		return 0, r.removeFinalizer(ctx)
+	}
+	return res.requeue, nil
+}
+
+const fieldManager = "baremetal-reconciler"
+
+// wrote records a successful write, so this host is not acted on again until the cache has it.
+func (r *hostReconcile) wrote(updated *v1alpha1.BareMetalHost, err error) {
+	if err == nil && updated != nil {
+		r.c.expect.wrote(r.key, updated.ResourceVersion)
+	}
+}
+
+func hasFinalizer(h *v1alpha1.BareMetalHost) bool {
+	for _, f := range h.Finalizers {
+		if f == v1alpha1.BareMetalHostFinalizer {
+			return true
+		}
+	}
+	return false
+}
+
+func detachRequested(h *v1alpha1.BareMetalHost) bool {
+	_, ok := h.Annotations[v1alpha1.DetachedAnnotation]
+	return ok
+}
+
+// handleState runs the handler of the host's provisioning state.
+func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
+	h := r.host
+	if h.Spec.BMC.Address == "" {
+		return r.setState(v1alpha1.StateUnmanaged, noRequeue), nil
+	}
+	switch h.Status.Provisioning.State {
+	case v1alpha1.StateNone, v1alpha1.StateUnmanaged:
+		return r.setState(v1alpha1.StateRegistering, now_), nil
+	case v1alpha1.StateRegistering:
+		return r.registering(ctx)
+	}
+	// Every later state needs the backend to know the host.
+	if res, ok, err := r.ensureRegistered(ctx); !ok || err != nil {
+		return res, err
+	}
+	switch h.Status.Provisioning.State {
+	case v1alpha1.StateInspecting:
+		return r.inspecting(ctx)
+	case v1alpha1.StatePreparing, v1alpha1.StateMatchProfile:
+		return r.preparing(ctx)
+	case v1alpha1.StateAvailable, v1alpha1.StateReady:
+		return r.available(ctx)
+	case v1alpha1.StateProvisioning:
+		return r.provisioning(ctx)
+	case v1alpha1.StateProvisioned:
+		return r.provisioned(ctx)
+	case v1alpha1.StateDeprovisioning:
+		return r.deprovisioning(ctx)
+	case v1alpha1.StateExternallyProvisioned:
+		return r.externallyProvisioned(ctx)
+	case v1alpha1.StatePoweringOffBeforeDelete, v1alpha1.StateDeleting:
+		// Deletion was cancelled? A host cannot leave deletion; wait for the timestamp.
+		return noRequeue, nil
+	}
+	return r.fail(v1alpha1.RegistrationError, fmt.Sprintf("unknown provisioning state %q", h.Status.Provisioning.State)), nil
+}
+
+// providerHost builds the backend's view of the host, reading its BMC credentials.
+func (r *hostReconcile) providerHost(ctx context.Context) (provisioner.Host, string, error) {
+	h := r.host
+	access, err := bmc.ParseWithOptions(h.Spec.BMC.Address, bmc.Options{AllowTestSchemes: r.c.opts.AllowTestBMCSchemes})
+	if err != nil {
+		return provisioner.Host{}, "", err
+	}
+	creds, version, err := credentials(ctx, r.c.secrets, h.Namespace, h.Spec.BMC.CredentialsName)
+	if err != nil {
+		return provisioner.Host{}, "", err
+	}
+	return provisioner.Host{
+		Namespace: h.Namespace, Name: h.Name, UID: h.UID, ID: h.Status.Provisioning.ID,
+		BMC: access, Credentials: creds,
+		DisableCertificateVerification: h.Spec.BMC.DisableCertificateVerification,
+		BootMACAddress:                 h.Spec.BootMACAddress,
+		BootMode:                       bootMode(h),
+		Architecture:                   h.Spec.Architecture,
+		InspectionMode:                 h.Spec.InspectionMode,
+		AutomatedCleaningMode:          h.Spec.AutomatedCleaningMode,
+		DisablePowerOff:                h.Spec.DisablePowerOff,
+	}, version, nil
+}
+
+func bootMode(h *v1alpha1.BareMetalHost) v1alpha1.BootMode {
+	if h.Spec.BootMode == "" {
+		return v1alpha1.DefaultBootMode
+	}
+	return h.Spec.BootMode
+}
+
+// registering registers the host with the backend, then moves it on.
+func (r *hostReconcile) registering(ctx context.Context) (stepResult, error) {
+	h := r.host
+	r.startOperation(v1alpha1.StateRegistering)
+	res, ok, err := r.register(ctx, v1alpha1.RegistrationError)
+	if !ok || err != nil {
+		return res, err
+	}
+	r.endOperation(v1alpha1.StateRegistering)
+	switch {
+	case h.Spec.ExternallyProvisioned:
+		return r.setState(v1alpha1.StateExternallyProvisioned, now_), nil
+	case needsInspection(h):
+		return r.enterLongState(v1alpha1.StateInspecting)
+	default:
+		return r.setState(v1alpha1.StatePreparing, now_), nil
+	}
+}
+
+// ensureRegistered registers again when the backend has no ID for the host or the credentials
+// changed since they last worked.
+func (r *hostReconcile) ensureRegistered(ctx context.Context) (stepResult, bool, error) {
+	h := r.host
+	if h.Status.Provisioning.ID != "" && h.Status.GoodCredentials.Credentials != nil &&
+		h.Status.GoodCredentials.Credentials.Name == h.Spec.BMC.CredentialsName {
+		_, version, err := r.c.secrets.Get(ctx, h.Namespace, h.Spec.BMC.CredentialsName)
+		if err == nil && version == h.Status.GoodCredentials.CredentialsVersion {
+			return noRequeue, true, nil
+		}
+	}
+	errType := v1alpha1.RegistrationError
+	if h.Status.Provisioning.State == v1alpha1.StateProvisioned || h.Status.Provisioning.State == v1alpha1.StateExternallyProvisioned {
+		errType = v1alpha1.ProvisionedRegistrationError
+	}
+	return r.register(ctx, errType)
+}
+
+func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType) (stepResult, bool, error) {
+	h := r.host
+	ph, version, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(errType, err.Error()), false, nil
+	}
+	h.Status.TriedCredentials = v1alpha1.CredentialsStatus{
+		Credentials:        &v1alpha1.SecretReference{Name: h.Spec.BMC.CredentialsName, Namespace: h.Namespace},
+		CredentialsVersion: version,
+	}
+	id, res, err := r.c.prov.Register(ctx, ph)
+	if done, out := r.outcome(errType, res, err); !done {
+		return out, false, nil
+	}
+	h.Status.Provisioning.ID = id
+	h.Status.GoodCredentials = h.Status.TriedCredentials
+	r.setCondition(v1alpha1.ConditionManageable, metav1.ConditionTrue, "Registered", "the provisioner manages the host")
+	return noRequeue, true, nil
+}
+
+// outcome turns a backend answer into (done, what to do otherwise). Errors and failures are
+// recorded in status with backoff; ErrNeedsRegistration sends the host back to registering.
+func (r *hostReconcile) outcome(errType v1alpha1.ErrorType, res provisioner.Result, err error) (bool, stepResult) {
+	switch {
+	case errors.Is(err, provisioner.ErrNeedsRegistration):
+		r.logger.Info("Provisioner lost the host; registering again")
+		r.host.Status.Provisioning.ID = ""
+		r.host.Status.GoodCredentials = v1alpha1.CredentialsStatus{}
+		return false, now_
+	case err != nil:
+		return false, r.fail(errType, err.Error())
+	case res.ErrorMessage != "":
+		return false, r.fail(errType, res.ErrorMessage)
+	case !res.Done:
+		r.clearError()
+		if res.RequeueAfter <= 0 {
+			return false, now_
+		}
+		return false, after(res.RequeueAfter)
+	}
+	r.clearError()
+	return true, noRequeue
+}
+
+func needsInspection(h *v1alpha1.BareMetalHost) bool {
+	if h.Spec.InspectionMode == v1alpha1.InspectionModeDisabled ||
+		h.Annotations[v1alpha1.InspectAnnotationPrefix] == v1alpha1.InspectAnnotationValueDisabled {
+		return false
+	}
+	return h.Status.Hardware == nil
+}
+
+func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
+	h := r.host
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(v1alpha1.InspectionError, err.Error()), nil
+	}
+	restart := h.Status.OperationHistory.Inspect.Start.IsZero() || !h.Status.OperationHistory.Inspect.End.IsZero()
+	r.startOperation(v1alpha1.StateInspecting)
+	details, res, err := r.c.prov.Inspect(ctx, ph, restart)
+	if done, out := r.outcome(v1alpha1.InspectionError, res, err); !done {
+		return out, nil
+	}
+	h.Status.Hardware = details
+	r.endOperation(v1alpha1.StateInspecting)
+	return r.setState(v1alpha1.StatePreparing, now_), nil
+}
+
+func (r *hostReconcile) preparing(ctx context.Context) (stepResult, error) {
+	h := r.host
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(v1alpha1.PreparationError, err.Error()), nil
+	}
+	res, err := r.c.prov.Prepare(ctx, ph, provisioner.PrepareData{RAID: h.Spec.RAID, RootDeviceHints: h.Spec.RootDeviceHints})
+	if done, out := r.outcome(v1alpha1.PreparationError, res, err); !done {
+		return out, nil
+	}
+	h.Status.Provisioning.RAID = h.Spec.RAID.DeepCopy()
+	return r.setState(v1alpha1.StateAvailable, now_), nil
+}
+
+// available is a host at rest waiting for work: provisioning, adoption or re-inspection.
+func (r *hostReconcile) available(ctx context.Context) (stepResult, error) {
+	h := r.host
+	switch {
+	case h.Spec.ExternallyProvisioned:
+		return r.setState(v1alpha1.StateExternallyProvisioned, now_), nil
+	case inspectionRequested(h):
+		// The annotation is a one-shot trigger (Metal3's contract): consume it, then inspect.
+		if err := r.removeAnnotation(ctx, v1alpha1.InspectAnnotationPrefix); err != nil {
+			return noRequeue, err
+		}
+		h.Status.Hardware = nil
+		return r.enterLongState(v1alpha1.StateInspecting)
+	case needsProvisioning(h):
+		return r.enterLongState(v1alpha1.StateProvisioning)
+	}
+	return r.managePower(ctx)
+}
+
+func inspectionRequested(h *v1alpha1.BareMetalHost) bool {
+	v, ok := h.Annotations[v1alpha1.InspectAnnotationPrefix]
+	return ok && v == ""
+}
+
+func needsProvisioning(h *v1alpha1.BareMetalHost) bool {
+	if !h.Spec.Online {
+		return false
+	}
+	return (h.Spec.Image != nil && h.Spec.Image.URL != "") || (h.Spec.CustomDeploy != nil && h.Spec.CustomDeploy.Method != "")
+}
+
+func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
+	h := r.host
+	if !needsProvisioning(h) {
+		// The image went away before provisioning finished: undo what was started.
+		return r.enterLongState(v1alpha1.StateDeprovisioning)
+	}
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
+	}
+	data := provisioner.ProvisionData{Image: h.Spec.Image, CustomDeploy: h.Spec.CustomDeploy, RootDeviceHints: h.Spec.RootDeviceHints}
+	if data.UserData, data.NetworkData, data.MetaData, err = r.configDrive(ctx); err != nil {
+		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
+	}
+	r.startOperation(v1alpha1.StateProvisioning)
+	if h.Spec.Image != nil {
+		h.Status.LastAttemptedImage = h.Spec.Image.DeepCopy()
+	}
+	res, err := r.c.prov.Provision(ctx, ph, data)
+	if res.ErrorMessage != "" {
+		h.Status.ProvisioningFailCount++
+	}
+	if done, out := r.outcome(v1alpha1.ProvisioningError, res, err); !done {
+		return out, nil
+	}
+	r.endOperation(v1alpha1.StateProvisioning)
+	h.Status.ProvisioningFailCount = 0
+	if h.Spec.Image != nil {
+		h.Status.Provisioning.Image = *h.Spec.Image.DeepCopy()
+	}
+	h.Status.Provisioning.CustomDeploy = h.Spec.CustomDeploy.DeepCopy()
+	h.Status.Provisioning.RootDeviceHints = h.Spec.RootDeviceHints.DeepCopy()
+	h.Status.Provisioning.BootMode = bootMode(h)
+	h.Status.PoweredOn = true
+	return r.setState(v1alpha1.StateProvisioned, now_), nil
+}
+
+// configDrive reads the Secrets the config drive is built from.
+func (r *hostReconcile) configDrive(ctx context.Context) (user, network, meta string, err error) {
+	h := r.host
+	read := func(ref *v1alpha1.SecretReference, key string) (string, error) {
+		if ref == nil || ref.Name == "" {
+			return "", nil
+		}
+		data, _, err := r.c.secrets.Get(ctx, h.Namespace, ref.Name)
+		if err != nil {
+			return "", err
+		}
+		if v, ok := data[key]; ok {
+			return string(v), nil
+		}
+		return string(data["value"]), nil
+	}
+	if user, err = read(h.Spec.UserData, "userData"); err != nil {
+		return
+	}
+	if network, err = read(h.Spec.NetworkData, "networkData"); err != nil {
+		return
+	}
+	meta, err = read(h.Spec.MetaData, "metaData")
+	return
+}
+
+// provisioned keeps a provisioned host as the spec says: power, reboots, or deprovisioning
+// when its image is removed or changed.
+func (r *hostReconcile) provisioned(ctx context.Context) (stepResult, error) {
+	h := r.host
+	if imageChanged(h) {
+		return r.enterLongState(v1alpha1.StateDeprovisioning)
+	}
+	return r.managePower(ctx)
+}
+
+func imageChanged(h *v1alpha1.BareMetalHost) bool {
+	if h.Spec.CustomDeploy != nil || h.Status.Provisioning.CustomDeploy != nil {
+		return !apiequality.Semantic.DeepEqual(h.Spec.CustomDeploy, h.Status.Provisioning.CustomDeploy)
+	}
+	return h.Spec.Image == nil || h.Spec.Image.URL != h.Status.Provisioning.Image.URL
+}
+
+func (r *hostReconcile) deprovisioning(ctx context.Context) (stepResult, error) {
+	h := r.host
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
+	}
+	r.startOperation(v1alpha1.StateDeprovisioning)
+	res, err := r.c.prov.Deprovision(ctx, ph)
+	if done, out := r.outcome(v1alpha1.ProvisioningError, res, err); !done {
+		return out, nil
+	}
+	r.endOperation(v1alpha1.StateDeprovisioning)
+	h.Status.Provisioning.Image = v1alpha1.Image{}
+	h.Status.Provisioning.CustomDeploy = nil
+	h.Status.PoweredOn = false
+	return r.setState(v1alpha1.StateAvailable, now_), nil
+}
+
+func (r *hostReconcile) externallyProvisioned(ctx context.Context) (stepResult, error) {
+	h := r.host
+	if !h.Spec.ExternallyProvisioned {
+		return r.setState(v1alpha1.StatePreparing, now_), nil
+	}
+	if !conditionTrue(h, v1alpha1.ConditionProvisioned) {
+		ph, _, err := r.providerHost(ctx)
+		if err != nil {
+			return r.fail(v1alpha1.ProvisionedRegistrationError, err.Error()), nil
+		}
+		res, err := r.c.prov.Adopt(ctx, ph)
+		if done, out := r.outcome(v1alpha1.ProvisionedRegistrationError, res, err); !done {
+			return out, nil
+		}
+		r.setCondition(v1alpha1.ConditionProvisioned, metav1.ConditionTrue, "Adopted", "provisioned by something else and adopted")
+	}
+	return r.managePower(ctx)
+}
+
+// managePower makes the power state match spec.online (and carries out reboot requests),
+// then polls it at PowerPollInterval so status.poweredOn follows changes made outside.
+func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
+	h := r.host
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(v1alpha1.PowerManagementError, err.Error()), nil
+	}
+	if mode, ok := rebootRequested(h); ok {
+		res, err := r.c.prov.Reboot(ctx, ph, mode)
+		if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
+			return out, nil
+		}
+		powerChangesTotal.WithLabelValues("reboot").Inc()
+		h.Status.PoweredOn = true
+		if err := r.clearRebootAnnotations(ctx); err != nil {
+			return noRequeue, err
+		}
+		return now_, nil
+	}
+	state, err := r.c.prov.PowerState(ctx, ph)
+	if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
+		return out, nil
+	}
+	want := h.Spec.Online || h.Spec.DisablePowerOff
+	if state.Known && state.PoweredOn == want {
+		h.Status.PoweredOn = state.PoweredOn
+		r.markReady()
+		return after(r.c.opts.PowerPollInterval), nil
+	}
+	var res provisioner.Result
+	target := "on"
+	if want {
+		res, err = r.c.prov.PowerOn(ctx, ph)
+	} else {
+		target = "off"
+		res, err = r.c.prov.PowerOff(ctx, ph, provisioner.RebootModeSoft)
+	}
+	if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
+		return out, nil
+	}
+	powerChangesTotal.WithLabelValues(target).Inc()
+	h.Status.PoweredOn = want
+	r.markReady()
+	return after(r.c.opts.PowerPollInterval), nil
+}
+
+// rebootRequested reads Metal3's reboot annotations (reboot.metal3.io[/key], value empty or
+// {"mode":"hard|soft"}).
+func rebootRequested(h *v1alpha1.BareMetalHost) (provisioner.RebootMode, bool) {
+	mode, found := provisioner.RebootModeSoft, false
+	for k, v := range h.Annotations {
+		if k != v1alpha1.RebootAnnotationPrefix && !strings.HasPrefix(k, v1alpha1.RebootAnnotationPrefix+"/") {
+			continue
+		}
+		found = true
+		var args struct {
+			Mode string `json:"mode"`
+		}
+		if v != "" && json.Unmarshal([]byte(v), &args) == nil && args.Mode == string(provisioner.RebootModeHard) {
+			mode = provisioner.RebootModeHard
+		}
+	}
+	return mode, found
+}
+
+func (r *hostReconcile) clearRebootAnnotations(ctx context.Context) error {
+	var keys []string
+	for k := range r.host.Annotations {
+		if k == v1alpha1.RebootAnnotationPrefix || strings.HasPrefix(k, v1alpha1.RebootAnnotationPrefix+"/") {
+			keys = append(keys, k)
+		}
+	}
+	return r.removeAnnotation(ctx, keys...)
+}
+
+// removeAnnotation deletes annotations with a merge patch, leaving every other field alone.
+func (r *hostReconcile) removeAnnotation(ctx context.Context, keys ...string) error {
+	remove := map[string]interface{}{}
+	for _, k := range keys {
+		remove[k] = nil
+	}
+	// The resourceVersion makes the patch fail on a stale copy, like an update would.
+	patch, _ := json.Marshal(map[string]interface{}{"metadata": map[string]interface{}{
+		"annotations": remove, "resourceVersion": r.host.ResourceVersion}})
+	updated, err := r.c.client.BaremetalV1alpha1().BareMetalHosts(r.host.Namespace).Patch(ctx, r.host.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: fieldManager})
+	r.wrote(updated, err)
+	if err == nil {
+		// Later writes in this pass (status) must carry the new version.
+		r.host.ResourceVersion = updated.ResourceVersion
+		r.host.Annotations = updated.Annotations
+	}
+	return err
+}
+
+// handleDetach makes the backend forget the host, leaving the hardware as it is.
+func (r *hostReconcile) handleDetach(ctx context.Context) (stepResult, error) {
+	h := r.host
+	if h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached {
+		return noRequeue, nil
+	}
+	if h.Status.Provisioning.ID != "" {
+		ph, _, err := r.providerHost(ctx)
+		if err != nil {
+			return r.fail(v1alpha1.DetachError, err.Error()), nil
+		}
+		res, err := r.c.prov.Detach(ctx, ph)
+		if done, out := r.outcome(v1alpha1.DetachError, res, err); !done {
+			return out, nil
+		}
+	}
+	h.Status.Provisioning.ID = ""
+	h.Status.OperationalStatus = v1alpha1.OperationalStatusDetached
+	return noRequeue, nil
+}
+
+// handleDelete powers the host off, removes it from the backend, then lets the object go.
+func (r *hostReconcile) handleDelete(ctx context.Context) (stepResult, error) {
+	h := r.host
+	if !hasFinalizer(h) {
+		return noRequeue, nil
+	}
+	state := h.Status.Provisioning.State
+	if h.Status.Provisioning.ID == "" || state == v1alpha1.StateUnmanaged || state == v1alpha1.StateNone ||
+		h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached {
+		// The backend never knew the host (or was told to forget it): nothing to undo.
+		return r.setState(v1alpha1.StateDeleting, noRequeue), nil
+	}
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		// Without credentials the host cannot be powered off, but it can still be forgotten.
+		ph = provisioner.Host{Namespace: h.Namespace, Name: h.Name, UID: h.UID, ID: h.Status.Provisioning.ID}
+	}
+	if state != v1alpha1.StatePoweringOffBeforeDelete && state != v1alpha1.StateDeleting {
+		return r.setState(v1alpha1.StatePoweringOffBeforeDelete, now_), nil
+	}
+	if state == v1alpha1.StatePoweringOffBeforeDelete {
+		if err == nil && !h.Spec.DisablePowerOff {
+			res, perr := r.c.prov.PowerOff(ctx, ph, provisioner.RebootModeHard)
+			if errors.Is(perr, provisioner.ErrNeedsRegistration) {
+				return r.setState(v1alpha1.StateDeleting, now_), nil
+			}
+			if done, out := r.outcome(v1alpha1.PowerManagementError, res, perr); !done {
+				return out, nil
+			}
+			h.Status.PoweredOn = false
+		}
+		return r.setState(v1alpha1.StateDeleting, now_), nil
+	}
+	res, derr := r.c.prov.Delete(ctx, ph)
+	if errors.Is(derr, provisioner.ErrNeedsRegistration) {
+		return noRequeue, nil
+	}
+	if done, out := r.outcome(v1alpha1.RegistrationError, res, derr); !done {
+		return out, nil
+	}
+	return noRequeue, nil
+}
+
+func (r *hostReconcile) removeFinalizer(ctx context.Context) error {
+	h := r.host.DeepCopy()
+	kept := h.Finalizers[:0]
+	for _, f := range h.Finalizers {
+		if f != v1alpha1.BareMetalHostFinalizer {
+			kept = append(kept, f)
+		}
+	}
+	h.Finalizers = kept
+	updated, err := r.c.client.BaremetalV1alpha1().BareMetalHosts(h.Namespace).Update(ctx, h, metav1.UpdateOptions{FieldManager: fieldManager})
+	r.wrote(updated, err)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// enterLongState moves the host into inspecting, provisioning or deprovisioning if a slot is
+// free; otherwise the host waits, shown as operationalStatus delayed, and is woken when a slot
+// is released.
+func (r *hostReconcile) enterLongState(state v1alpha1.ProvisioningState) (stepResult, error) {
+	ok, taken := r.c.slots.acquire(r.key)
+	if !ok {
+		r.host.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
+		r.c.updateSlotMetrics()
+		// Woken by the release; the timer is only a safety net.
+		return after(time.Minute), nil
+	}
+	r.acquired = taken
+	r.c.updateSlotMetrics()
+	if r.host.Status.OperationalStatus == v1alpha1.OperationalStatusDelayed {
+		r.host.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+	}
+	return r.setState(state, now_), nil
+}

@@ -1,0 +1,92 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package baremetalhost
+
+import "sync"
+
+// slots enforces --max-concurrent-provisioning as a hard limit. A host takes a slot before
+// its status says inspecting, provisioning or deprovisioning and gives it back only after its
+// status says otherwise, so the number of hosts in those states, as anyone watching the API
+// sees them, never exceeds the limit. (Metal3 counts hosts as it goes and overflows.) It is
+// in memory: only the elected reconciler moves hosts, and it rebuilds the slots from the
+// informer cache when it starts.
+type slots struct {
+	mu      sync.Mutex
+	limit   int
+	holders map[string]bool
+	waiting map[string]bool
+}
+
+func newSlots(limit int) *slots {
+	return &slots{limit: limit, holders: map[string]bool{}, waiting: map[string]bool{}}
+}
+
+// acquire takes a slot for key, or records key as waiting and returns false. taken says
+// whether this call took the slot (false when key already held one): only the taker may give
+// it back on a failed write, since a stale pass must not release a slot its host still needs.
+func (s *slots) acquire(key string) (ok, taken bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holders[key] {
+		return true, false
+	}
+	if len(s.holders) >= s.limit {
+		s.waiting[key] = true
+		return false, false
+	}
+	delete(s.waiting, key)
+	s.holders[key] = true
+	return true, true
+}
+
+// hold records that key holds a slot, even past the limit: used at start for hosts already
+// in a long state.
+func (s *slots) hold(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holders[key] = true
+}
+
+// release gives back key's slot and returns the hosts waiting for one, to be woken.
+func (s *slots) release(key string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.holders[key] {
+		delete(s.waiting, key)
+		return nil
+	}
+	delete(s.holders, key)
+	woken := make([]string, 0, len(s.waiting))
+	for k := range s.waiting {
+		woken = append(woken, k)
+	}
+	return woken
+}
+
+// forget drops key entirely (the host is gone) and returns the waiters to wake.
+func (s *slots) forget(key string) []string {
+	s.mu.Lock()
+	delete(s.waiting, key)
+	s.mu.Unlock()
+	return s.release(key)
+}
+
+func (s *slots) inUse() (held, waiting int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.holders), len(s.waiting)
+}

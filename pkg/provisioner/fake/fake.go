@@ -1,0 +1,297 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package fake is an in-memory Provisioner for unit tests of the reconciler: every step
+// completes after a configurable number of polls, and failures can be injected per host.
+package fake
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+var _ provisioner.Provisioner = &Provisioner{}
+
+// Host is the fake backend's record of one host.
+type Host struct {
+	ID        string
+	PoweredOn bool
+	Image     string
+	// polls counts calls per step, to finish a step after StepPolls calls.
+	polls map[string]int
+}
+
+// Provisioner is the fake backend.
+type Provisioner struct {
+	// StepPolls is how many calls a long step (inspect, prepare, provision, deprovision)
+	// takes before it is Done; 0 or 1 means the first call completes it.
+	StepPolls int
+	// PollInterval is the RequeueAfter of steps in progress.
+	PollInterval time.Duration
+	// Hardware is what inspection reports.
+	Hardware v1alpha1.HardwareDetails
+
+	mu     sync.Mutex
+	hosts  map[string]*Host // by namespace/name
+	nextID int
+	// errs and failures inject errors: errs[key][method] is returned as error, failures as
+	// Result.ErrorMessage, until cleared.
+	errs     map[string]map[string]error
+	failures map[string]map[string]string
+	calls    map[string][]string
+	active   int // hosts in a long step right now
+	maxSeen  int
+}
+
+// New returns an empty fake backend.
+func New() *Provisioner {
+	return &Provisioner{
+		PollInterval: 10 * time.Millisecond,
+		Hardware: v1alpha1.HardwareDetails{
+			CPU:          v1alpha1.CPU{Arch: "x86_64", Count: 8, Model: "Fake CPU"},
+			RAMMebibytes: 16384,
+			NICs:         []v1alpha1.NIC{{Name: "eth0", MAC: "52:54:00:00:00:01"}},
+		},
+		hosts:    map[string]*Host{},
+		errs:     map[string]map[string]error{},
+		failures: map[string]map[string]string{},
+		calls:    map[string][]string{},
+	}
+}
+
+func key(h provisioner.Host) string { return h.Namespace + "/" + h.Name }
+
+// SetError makes method fail with err for the host until SetError(..., nil).
+func (p *Provisioner) SetError(namespace, name, method string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := namespace + "/" + name
+	if p.errs[k] == nil {
+		p.errs[k] = map[string]error{}
+	}
+	p.errs[k][method] = err
+}
+
+// SetFailure makes method report a hardware failure for the host until SetFailure(..., "").
+func (p *Provisioner) SetFailure(namespace, name, method, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := namespace + "/" + name
+	if p.failures[k] == nil {
+		p.failures[k] = map[string]string{}
+	}
+	p.failures[k][method] = msg
+}
+
+// Calls returns the methods called for a host, in order.
+func (p *Provisioner) Calls(namespace, name string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.calls[namespace+"/"+name]...)
+}
+
+// Lookup returns a copy of the backend's record of a host.
+func (p *Provisioner) Lookup(namespace, name string) (Host, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h, ok := p.hosts[namespace+"/"+name]
+	if !ok {
+		return Host{}, false
+	}
+	return *h, true
+}
+
+// Forget drops a host's record, as a backend that lost its database would.
+func (p *Provisioner) Forget(namespace, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.hosts, namespace+"/"+name)
+}
+
+// begin records a call and returns the host record and any injected outcome.
+func (p *Provisioner) begin(h provisioner.Host, method string, mustExist bool) (*Host, *provisioner.Result, error) {
+	k := key(h)
+	p.calls[k] = append(p.calls[k], method)
+	if err := p.errs[k][method]; err != nil {
+		return nil, nil, err
+	}
+	if msg := p.failures[k][method]; msg != "" {
+		r := provisioner.Failed(msg)
+		return nil, &r, nil
+	}
+	rec := p.hosts[k]
+	if mustExist && (rec == nil || rec.ID != h.ID) {
+		return nil, nil, provisioner.ErrNeedsRegistration
+	}
+	return rec, nil, nil
+}
+
+// limitedSteps are the steps the reconciler's provisioning limit covers (Prepare is not).
+var limitedSteps = map[string]bool{"Inspect": true, "Provision": true, "Deprovision": true}
+
+// longStep finishes after StepPolls calls.
+func (p *Provisioner) longStep(rec *Host, step string) provisioner.Result {
+	if rec.polls == nil {
+		rec.polls = map[string]int{}
+	}
+	if rec.polls[step] == 0 && limitedSteps[step] {
+		p.active++
+		if p.active > p.maxSeen {
+			p.maxSeen = p.active
+		}
+	}
+	rec.polls[step]++
+	if rec.polls[step] < p.StepPolls {
+		return provisioner.InProgress(p.PollInterval)
+	}
+	delete(rec.polls, step)
+	if limitedSteps[step] {
+		p.active--
+	}
+	return provisioner.Done()
+}
+
+// MaxConcurrentLongSteps is the most hosts that were in an inspection, provisioning or
+// deprovisioning at once.
+func (p *Provisioner) MaxConcurrentLongSteps() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxSeen
+}
+
+func (p *Provisioner) Name() string { return "fake" }
+
+func (p *Provisioner) Register(ctx context.Context, h provisioner.Host) (string, provisioner.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, res, err := p.begin(h, "Register", false)
+	if err != nil || res != nil {
+		return "", deref(res), err
+	}
+	if rec == nil {
+		p.nextID++
+		rec = &Host{ID: fmt.Sprintf("fake-%d", p.nextID)}
+		p.hosts[key(h)] = rec
+	}
+	return rec.ID, provisioner.Done(), nil
+}
+
+func deref(r *provisioner.Result) provisioner.Result {
+	if r == nil {
+		return provisioner.Result{}
+	}
+	return *r
+}
+
+func (p *Provisioner) step(h provisioner.Host, method string, long bool, apply func(*Host)) (provisioner.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, res, err := p.begin(h, method, true)
+	if err != nil || res != nil {
+		return deref(res), err
+	}
+	if long {
+		if r := p.longStep(rec, method); !r.Done {
+			return r, nil
+		}
+	}
+	if apply != nil {
+		apply(rec)
+	}
+	return provisioner.Done(), nil
+}
+
+func (p *Provisioner) Inspect(ctx context.Context, h provisioner.Host, restart bool) (*v1alpha1.HardwareDetails, provisioner.Result, error) {
+	res, err := p.step(h, "Inspect", true, nil)
+	if err != nil || !res.Done {
+		return nil, res, err
+	}
+	hw := p.Hardware.DeepCopy()
+	return hw, res, nil
+}
+
+func (p *Provisioner) Prepare(ctx context.Context, h provisioner.Host, _ provisioner.PrepareData) (provisioner.Result, error) {
+	return p.step(h, "Prepare", true, nil)
+}
+
+func (p *Provisioner) Provision(ctx context.Context, h provisioner.Host, d provisioner.ProvisionData) (provisioner.Result, error) {
+	return p.step(h, "Provision", true, func(r *Host) {
+		if d.Image != nil {
+			r.Image = d.Image.URL
+		}
+		r.PoweredOn = true
+	})
+}
+
+func (p *Provisioner) Deprovision(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {
+	return p.step(h, "Deprovision", true, func(r *Host) { r.Image = ""; r.PoweredOn = false })
+}
+
+func (p *Provisioner) Adopt(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {
+	return p.step(h, "Adopt", false, nil)
+}
+
+func (p *Provisioner) PowerOn(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {
+	return p.step(h, "PowerOn", false, func(r *Host) { r.PoweredOn = true })
+}
+
+func (p *Provisioner) PowerOff(ctx context.Context, h provisioner.Host, _ provisioner.RebootMode) (provisioner.Result, error) {
+	return p.step(h, "PowerOff", false, func(r *Host) { r.PoweredOn = false })
+}
+
+func (p *Provisioner) Reboot(ctx context.Context, h provisioner.Host, _ provisioner.RebootMode) (provisioner.Result, error) {
+	return p.step(h, "Reboot", false, func(r *Host) { r.PoweredOn = true })
+}
+
+func (p *Provisioner) PowerState(ctx context.Context, h provisioner.Host) (provisioner.PowerState, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, res, err := p.begin(h, "PowerState", true)
+	if err != nil {
+		return provisioner.PowerState{}, err
+	}
+	if res != nil {
+		return provisioner.PowerState{}, fmt.Errorf("%s", res.ErrorMessage)
+	}
+	return provisioner.PowerState{Known: true, PoweredOn: rec.PoweredOn}, nil
+}
+
+func (p *Provisioner) Detach(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, res, err := p.begin(h, "Detach", false); err != nil || res != nil {
+		return deref(res), err
+	}
+	delete(p.hosts, key(h))
+	return provisioner.Done(), nil
+}
+
+func (p *Provisioner) Delete(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, res, err := p.begin(h, "Delete", false); err != nil || res != nil {
+		return deref(res), err
+	}
+	delete(p.hosts, key(h))
+	return provisioner.Done(), nil
+}
+
+func (p *Provisioner) HasCapacity(ctx context.Context) (bool, error) { return true, nil }

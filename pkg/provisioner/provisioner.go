@@ -1,0 +1,166 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package provisioner is the boundary between the host reconciler and the hardware. The
+// reconciler owns the state machine and the object; a backend (Ironic through gophercloud,
+// Redfish through gofish, a fake for unit tests) only carries out one step of it per call and
+// says whether that step is done, still running, or failed.
+//
+// Backends are stateless about hosts: one backend value serves every host, receiving what it
+// needs in a Host on each call. That lets a backend share connections and BMC sessions across
+// hosts and survive server restarts without rebuilding per-host state.
+package provisioner
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
+)
+
+// Credentials are a BMC's username and password. They are never logged: String and GoString
+// redact the password, so a %v or %#v of a Host cannot leak it.
+type Credentials struct {
+	Username string
+	Password string
+}
+
+func (c Credentials) String() string   { return "{Username:" + c.Username + " Password:<redacted>}" }
+func (c Credentials) GoString() string { return c.String() }
+
+// Host is what a backend needs to know about one host for one call.
+type Host struct {
+	Namespace string
+	Name      string
+	UID       types.UID
+	// ID is the backend's identifier of the host from an earlier Register
+	// (status.provisioning.ID); empty before the first registration.
+	ID string
+
+	BMC                            *bmc.Access
+	Credentials                    Credentials
+	DisableCertificateVerification bool
+	BootMACAddress                 string
+	BootMode                       v1alpha1.BootMode
+	Architecture                   string
+	InspectionMode                 v1alpha1.InspectionMode
+	AutomatedCleaningMode          v1alpha1.AutomatedCleaningMode
+	DisablePowerOff                bool
+}
+
+// PrepareData is what preparing (cleaning, RAID, BIOS) applies.
+type PrepareData struct {
+	RAID            *v1alpha1.RAIDConfig
+	RootDeviceHints *v1alpha1.RootDeviceHints
+}
+
+// ProvisionData is what provisioning writes or boots.
+type ProvisionData struct {
+	Image           *v1alpha1.Image
+	CustomDeploy    *v1alpha1.CustomDeploy
+	RootDeviceHints *v1alpha1.RootDeviceHints
+	// Config drive contents, read from the userData/networkData/metaData Secrets.
+	UserData    string
+	NetworkData string
+	MetaData    string
+}
+
+// RebootMode says how to power off or reboot.
+type RebootMode string
+
+const (
+	// RebootModeSoft asks the operating system to shut down (ACPI).
+	RebootModeSoft RebootMode = "soft"
+	// RebootModeHard cuts power at once.
+	RebootModeHard RebootMode = "hard"
+)
+
+// Result is the outcome of one step.
+type Result struct {
+	// Done means the step completed and the reconciler may move on.
+	Done bool
+	// RequeueAfter asks to be called again after this long: the step is running.
+	RequeueAfter time.Duration
+	// ErrorMessage reports that the hardware operation itself failed (bad credentials, a
+	// failed deploy, ...). It is recorded in the host's status and retried with backoff.
+	// Errors reaching the backend are returned as error instead.
+	ErrorMessage string
+}
+
+// Done is the Result of a completed step.
+func Done() Result { return Result{Done: true} }
+
+// InProgress is the Result of a step still running, to be polled after d.
+func InProgress(d time.Duration) Result { return Result{RequeueAfter: d} }
+
+// Failed is the Result of a step the hardware refused or failed.
+func Failed(msg string) Result { return Result{ErrorMessage: msg} }
+
+// PowerState is the power state a backend observed.
+type PowerState struct {
+	// Known is false when the backend cannot tell yet (e.g. before the first power action).
+	Known     bool
+	PoweredOn bool
+}
+
+// ErrNeedsRegistration is returned by any step when the backend no longer knows the host
+// (its record was lost, e.g. a database reset): the reconciler registers it again.
+var ErrNeedsRegistration = errors.New("host is not registered with the provisioner")
+
+// Provisioner carries out one lifecycle step per call. Every method is idempotent: called
+// again with the same Host, it reports on the step already under way instead of starting a
+// second one. Methods return an error only when the backend or BMC could not be reached or
+// answered unexpectedly; the reconciler retries those with backoff.
+type Provisioner interface {
+	// Name names the backend, for logs and metrics.
+	Name() string
+
+	// Register makes the backend know the host and checks that the BMC answers with the
+	// credentials. It returns the backend's ID of the host.
+	Register(ctx context.Context, host Host) (id string, res Result, err error)
+	// Inspect inspects the hardware; details is set once res.Done. restart starts a new
+	// inspection even if one completed before.
+	Inspect(ctx context.Context, host Host, restart bool) (details *v1alpha1.HardwareDetails, res Result, err error)
+	// Prepare cleans the disks (unless cleaning is disabled) and applies RAID and settings.
+	Prepare(ctx context.Context, host Host, data PrepareData) (Result, error)
+	// Provision writes (or boots) the image and powers the host on.
+	Provision(ctx context.Context, host Host, data ProvisionData) (Result, error)
+	// Deprovision removes the image, cleans (unless disabled) and powers the host off.
+	Deprovision(ctx context.Context, host Host) (Result, error)
+	// Adopt takes over a host provisioned by something else, without touching its disks.
+	Adopt(ctx context.Context, host Host) (Result, error)
+
+	// PowerOn powers the host on; Done once the BMC reports it on.
+	PowerOn(ctx context.Context, host Host) (Result, error)
+	// PowerOff powers the host off; Done once the BMC reports it off.
+	PowerOff(ctx context.Context, host Host, mode RebootMode) (Result, error)
+	// Reboot restarts the host; Done once the BMC accepted the reset.
+	Reboot(ctx context.Context, host Host, mode RebootMode) (Result, error)
+	// PowerState reads the power state.
+	PowerState(ctx context.Context, host Host) (PowerState, error)
+
+	// Detach makes the backend forget the host without touching the hardware.
+	Detach(ctx context.Context, host Host) (Result, error)
+	// Delete removes the host from the backend; Done once it is gone.
+	Delete(ctx context.Context, host Host) (Result, error)
+
+	// HasCapacity reports whether the backend can take another long operation now.
+	HasCapacity(ctx context.Context) (bool, error)
+}
