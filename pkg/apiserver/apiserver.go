@@ -77,20 +77,24 @@ func (c completedConfig) New() (*Server, error) {
 	}
 	s := &Server{GenericAPIServer: generic}
 
-	hosts, err := hoststorage.NewStorage(c.GenericConfig.RESTOptionsGetter, c.ExtraConfig.Validation)
+	waker := &reconcilerWaker{}
+	hosts, err := hoststorage.NewStorage(c.GenericConfig.RESTOptionsGetter, c.ExtraConfig.Validation, waker)
 	if err != nil {
 		return nil, fmt.Errorf("creating BareMetalHost storage: %w", err)
 	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = map[string]rest.Storage{
-		"baremetalhosts":        hosts.Host,
-		"baremetalhosts/status": hosts.Status,
+		"baremetalhosts":         hosts.Host,
+		"baremetalhosts/status":  hosts.Status,
+		"baremetalhosts/power":   hosts.Power,
+		"baremetalhosts/reboot":  hosts.Reboot,
+		"baremetalhosts/inspect": hosts.Inspect,
 	}
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {
 		return nil, err
 	}
 	if rc := c.ExtraConfig.Reconciler; rc != nil {
-		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc)); err != nil {
+		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc, waker)); err != nil {
 			return nil, err
 		}
 	}

@@ -19,6 +19,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -47,6 +48,21 @@ type ReconcilerConfig struct {
 	Election *ElectionConfig
 }
 
+// reconcilerWaker hands subresource wake-ups to the reconciler of the current leadership
+// term; with no reconciler in this replica they are dropped, and the leader's watch picks the
+// change up instead.
+type reconcilerWaker struct {
+	current atomic.Pointer[controller.Controller]
+}
+
+func (w *reconcilerWaker) set(c *controller.Controller) { w.current.Store(c) }
+
+func (w *reconcilerWaker) Wake(namespace, name string) {
+	if c := w.current.Load(); c != nil {
+		c.Wake(namespace, name)
+	}
+}
+
 // ElectionConfig is where replicas elect the reconciler's leader.
 type ElectionConfig struct {
 	Etcd     clientv3.Config
@@ -56,7 +72,7 @@ type ElectionConfig struct {
 
 // reconcilerHook starts the reconciler once the server serves, through the loopback client,
 // so that everything it writes goes through the same validation and admission as any client.
-func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.PostStartHookFunc {
+func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerWaker) genericapiserver.PostStartHookFunc {
 	return func(hookCtx genericapiserver.PostStartHookContext) error {
 		ctx := hookCtx.Context
 		client, err := clientset.NewForConfig(hookCtx.LoopbackClientConfig)
@@ -93,6 +109,8 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 					defer func() { _ = secretInformer.RemoveEventHandler(reg) }()
 				}
 			}
+			waker.set(ctrl)
+			defer waker.set(nil)
 			factory.Start(ctx.Done())
 			defer factory.Shutdown()
 			if err := ctrl.Run(ctx); err != nil {

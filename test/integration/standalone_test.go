@@ -258,6 +258,10 @@ func TestStandalone(t *testing.T) {
 		testKubectl(t, srv)
 	})
 
+	t.Run("subresources", func(t *testing.T) {
+		testSubresources(t, ctx, srv, cs)
+	})
+
 	t.Run("metrics", func(t *testing.T) {
 		out, err := srv.Kubectl(t, kubectlBin, "get", "--raw", "/metrics")
 		if err != nil || !strings.Contains(out, "apiserver_request_total") {
@@ -373,5 +377,106 @@ func testKubectl(t *testing.T, srv *framework.Server) {
 	out, err := srv.Kubectl(t, kubectlBin, "patch", "bmh", "h0", "--type=merge", "-p", `{"spec":{"bootMACAddress":"not-a-mac"}}`)
 	if err == nil || !strings.Contains(out, "spec.bootMACAddress") {
 		t.Errorf("kubectl patch with bad MAC: err=%v\n%s", err, out)
+	}
+}
+
+func testSubresources(t *testing.T, ctx context.Context, srv *framework.Server, cs clientset.Interface) {
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+	if _, err := hosts.Create(ctx, newHost("h-sub"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) { return srv.Kubectl(t, kubectlBin, args...) }
+
+	out, err := run("get", "--raw", "/apis/baremetal.metal3.io/v1alpha1")
+	for _, sub := range []string{"baremetalhosts/power", "baremetalhosts/reboot", "baremetalhosts/inspect", "baremetalhosts/status"} {
+		if err != nil || !strings.Contains(out, `"`+sub+`"`) {
+			t.Errorf("discovery lacks %s: %v\n%s", sub, err, out)
+		}
+	}
+	out, err = run("get", "--raw", "/openapi/v3/apis/baremetal.metal3.io/v1alpha1")
+	for _, def := range []string{"io.metal3.baremetal.v1alpha1.Power", "io.metal3.baremetal.v1alpha1.RebootRequest", "/baremetalhosts/{name}/power"} {
+		if err != nil || !strings.Contains(out, def) {
+			t.Errorf("OpenAPI v3 lacks %s", def)
+		}
+	}
+
+	// kubectl's own --subresource flag reads and patches the power.
+	out, err = run("get", "bmh", "h-sub", "--subresource=power", "-o", "yaml")
+	if err != nil || !strings.Contains(out, "kind: Power") || !strings.Contains(out, "state: \"On\"") && !strings.Contains(out, "state: On") {
+		t.Fatalf("kubectl get --subresource=power: %v\n%s", err, out)
+	}
+	out, err = run("patch", "bmh", "h-sub", "--subresource=power", "--type=merge", "-p", `{"spec":{"state":"Off"}}`)
+	if err != nil {
+		t.Fatalf("kubectl patch --subresource=power: %v\n%s", err, out)
+	}
+	h, err := hosts.Get(ctx, "h-sub", metav1.GetOptions{})
+	if err != nil || h.Spec.Online {
+		t.Fatalf("power patch did not set spec.online=false: %v %+v", err, h.Spec)
+	}
+	managed := false
+	for _, mf := range h.ManagedFields {
+		managed = managed || (mf.Subresource == "power" && strings.Contains(string(mf.FieldsV1.Raw), "f:online"))
+	}
+	if !managed {
+		t.Errorf("managedFields do not record the power writer owning spec.online: %+v", h.ManagedFields)
+	}
+	out, err = run("patch", "bmh", "h-sub", "--subresource=power", "--type=merge", "-p", `{"spec":{"state":"Sideways"}}`)
+	if err == nil || !strings.Contains(out, "spec.state") {
+		t.Errorf("invalid power state: %v\n%s", err, out)
+	}
+
+	// Typed client: stale resourceVersion is a conflict.
+	p, err := hosts.GetPower(ctx, "h-sub", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hosts.Patch(ctx, "h-sub", types.MergePatchType, []byte(`{"spec":{"description":"bump"}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p.Spec.State = v1alpha1.PowerOn
+	if _, err := hosts.UpdatePower(ctx, "h-sub", p, metav1.UpdateOptions{}); !apierrors.IsConflict(err) {
+		t.Errorf("stale UpdatePower: %v, want 409", err)
+	}
+
+	// A host nobody registered cannot be rebooted or inspected: 409 naming why.
+	_, err = hosts.Reboot(ctx, "h-sub", &v1alpha1.RebootRequest{}, metav1.CreateOptions{})
+	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "not registered") {
+		t.Errorf("reboot of an unregistered host: %v, want 409", err)
+	}
+	_, err = hosts.Inspect(ctx, "h-sub", &v1alpha1.InspectRequest{}, metav1.CreateOptions{})
+	if !apierrors.IsConflict(err) {
+		t.Errorf("inspect of an unregistered host: %v, want 409", err)
+	}
+
+	// Once the host is available and on, a reboot is accepted with HTTP 202.
+	h, _ = hosts.Get(ctx, "h-sub", metav1.GetOptions{})
+	h.Spec.Online = true
+	if h, err = hosts.Update(ctx, h, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.Status.Provisioning.State = v1alpha1.StateAvailable
+	h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+	h.Status.PoweredOn = true
+	if _, err := hosts.UpdateStatus(ctx, h, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var code int
+	res := cs.BaremetalV1alpha1().RESTClient().Post().Namespace(ns).Resource("baremetalhosts").Name("h-sub").
+		SubResource("reboot").Body([]byte(`{"apiVersion":"baremetal.metal3.io/v1alpha1","kind":"RebootRequest","spec":{"mode":"hard"}}`)).
+		Do(ctx).StatusCode(&code)
+	if res.Error() != nil || code != 202 {
+		t.Errorf("reboot of an available host: HTTP %d, %v; want 202", code, res.Error())
+	}
+	if status, err := hosts.Inspect(ctx, "h-sub", &v1alpha1.InspectRequest{}, metav1.CreateOptions{}); err != nil || status.Code != 202 {
+		t.Errorf("inspect of an available host: %+v %v", status, err)
+	}
+	in, err := hosts.GetInspection(ctx, "h-sub", metav1.GetOptions{})
+	if err != nil || in.Status.State != v1alpha1.InspectionPending {
+		t.Errorf("GetInspection: %+v %v", in, err)
+	}
+	// No mutation over GET: the reboot subresource has no GET.
+	err = cs.BaremetalV1alpha1().RESTClient().Get().Namespace(ns).Resource("baremetalhosts").Name("h-sub").SubResource("reboot").Do(ctx).StatusCode(&code).Error()
+	if err == nil || code != 405 {
+		t.Errorf("GET reboot: HTTP %d %v, want 405", code, err)
 	}
 }

@@ -49,6 +49,10 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&BareMetalHost{},
 		&BareMetalHostList{},
+		&Power{},
+		&RebootRequest{},
+		&InspectRequest{},
+		&Inspection{},
 	)
 	return nil
 }

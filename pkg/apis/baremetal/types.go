@@ -635,3 +635,131 @@ type Taint struct {
 	// TimeAdded is when a NoExecute taint was added.
 	TimeAdded *metav1.Time
 }
+
+// PowerState is the power state of a host, as the power subresource says it.
+type PowerState string
+
+const (
+	// PowerOn is a host with power on.
+	PowerOn PowerState = "On"
+	// PowerOff is a host with power off.
+	PowerOff PowerState = "Off"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Power is the power subresource of a BareMetalHost (baremetalhosts/power), like Scale is for
+// Deployments: spec.state is the desired power (the host's spec.online), status.state what the
+// BMC last reported (the host's status.poweredOn). Writing it needs only update or patch on
+// baremetalhosts/power, so people can cycle machines without the right to reprovision them.
+type Power struct {
+	metav1.TypeMeta
+	// Standard object metadata; the name, namespace and resourceVersion are the host's.
+	metav1.ObjectMeta
+
+	// Spec is the desired power state.
+	Spec PowerSpec
+	// Status is the observed power state.
+	Status PowerStatus
+}
+
+// PowerSpec is the desired power state.
+type PowerSpec struct {
+	// State is On or Off.
+	State PowerState
+}
+
+// PowerStatus is the observed power state.
+type PowerStatus struct {
+	// State is what the BMC last reported: On or Off.
+	State PowerState
+	// Pending is true while the desired state has not been reached yet.
+	Pending bool
+	// LastTransitionTime is when the observed state last changed.
+	LastTransitionTime *metav1.Time
+	// Message explains why the desired state is not reached, e.g. a power management error.
+	Message string
+}
+
+// RebootMode is how a host is rebooted.
+type RebootMode string
+
+const (
+	// RebootModeSoft asks the operating system to restart (ACPI), falling back to a hard
+	// reset when it does not within the server's timeout.
+	RebootModeSoft RebootMode = "soft"
+	// RebootModeHard resets the host at once.
+	RebootModeHard RebootMode = "hard"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// RebootRequest asks for a reboot: POST it to baremetalhosts/NAME/reboot. The server answers
+// 202 Accepted and the reconciler carries it out; 409 when the host's state forbids it.
+type RebootRequest struct {
+	metav1.TypeMeta
+	// Standard object metadata.
+	metav1.ObjectMeta
+
+	// Spec says how to reboot.
+	Spec RebootRequestSpec
+}
+
+// RebootRequestSpec says how to reboot.
+type RebootRequestSpec struct {
+	// Mode is soft (the default) or hard.
+	Mode RebootMode
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// InspectRequest asks for a new hardware inspection: POST it to baremetalhosts/NAME/inspect.
+// The server answers 202 Accepted; 409 when the host's state forbids it.
+type InspectRequest struct {
+	metav1.TypeMeta
+	// Standard object metadata.
+	metav1.ObjectMeta
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Inspection is what GET baremetalhosts/NAME/inspect returns: the latest inventory with the
+// inspection's state and times.
+type Inspection struct {
+	metav1.TypeMeta
+	// Standard object metadata; the name, namespace and resourceVersion are the host's.
+	metav1.ObjectMeta
+
+	// Status is the state of the latest inspection.
+	Status InspectionStatus
+}
+
+// InspectionState is the state of a host's inspection.
+type InspectionState string
+
+const (
+	// InspectionPending: an inspection was requested and has not started.
+	InspectionPending InspectionState = "Pending"
+	// InspectionInProgress: the host is being inspected.
+	InspectionInProgress InspectionState = "InProgress"
+	// InspectionCompleted: the inventory is from a completed inspection.
+	InspectionCompleted InspectionState = "Completed"
+	// InspectionFailed: the last inspection failed; see message.
+	InspectionFailed InspectionState = "Failed"
+	// InspectionNone: the host was never inspected.
+	InspectionNone InspectionState = "None"
+)
+
+// InspectionStatus is the state of a host's latest inspection.
+type InspectionStatus struct {
+	// State is None, Pending, InProgress, Completed or Failed.
+	State InspectionState
+	// StartTime is when the latest inspection started.
+	StartTime *metav1.Time
+	// CompletionTime is when it completed.
+	CompletionTime *metav1.Time
+	// Message says why an inspection failed.
+	Message string
+	// Hardware is the inventory found.
+	Hardware *HardwareDetails
+}

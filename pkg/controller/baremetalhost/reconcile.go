@@ -486,6 +486,10 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 		}
 		powerChangesTotal.WithLabelValues("reboot").Inc()
 		h.Status.PoweredOn = true
+		// A False->True flip each time dates the reboot in the condition's transition time.
+		r.setCondition(ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
+		r.setCondition(ConditionRebooted, metav1.ConditionTrue, "Rebooted", string(mode)+" reboot carried out")
+		r.updateConditions()
 		if err := r.clearRebootAnnotations(ctx); err != nil {
 			return noRequeue, err
 		}

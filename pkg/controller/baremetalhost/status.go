@@ -157,6 +157,13 @@ func (r *hostReconcile) updateConditions() {
 	} else {
 		r.setCondition(v1alpha1.ConditionProgressing, metav1.ConditionFalse, "Idle", "no operation in progress")
 	}
+	if managedState(state) {
+		if h.Status.PoweredOn {
+			r.setCondition(ConditionPoweredOn, metav1.ConditionTrue, "PoweredOn", "the BMC reports power on")
+		} else {
+			r.setCondition(ConditionPoweredOn, metav1.ConditionFalse, "PoweredOff", "the BMC reports power off")
+		}
+	}
 	if h.Status.ErrorType != "" {
 		return
 	}
@@ -166,6 +173,20 @@ func (r *hostReconcile) updateConditions() {
 	default:
 		r.setCondition(v1alpha1.ConditionReady, metav1.ConditionFalse, "NotReady", string(state))
 	}
+}
+
+// ConditionPoweredOn dates power changes; baremetalhosts/power shows its transition time.
+const ConditionPoweredOn = "PoweredOn"
+
+// ConditionRebooted records the last reboot carried out for a request.
+const ConditionRebooted = "Rebooted"
+
+func managedState(s v1alpha1.ProvisioningState) bool {
+	switch s {
+	case v1alpha1.StateNone, v1alpha1.StateUnmanaged, v1alpha1.StateRegistering:
+		return false
+	}
+	return true
 }
 
 // writeStatus writes the status through the status subresource, only when it changed, so a

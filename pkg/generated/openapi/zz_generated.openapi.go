@@ -48,13 +48,21 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HardwareRAIDVolume(ref),
 		v1alpha1.HardwareSystemVendor{}.OpenAPIModelName(): schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref),
 		v1alpha1.Image{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_Image(ref),
+		v1alpha1.InspectRequest{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_InspectRequest(ref),
+		v1alpha1.Inspection{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_Inspection(ref),
+		v1alpha1.InspectionStatus{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_InspectionStatus(ref),
 		v1alpha1.LLDP{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_LLDP(ref),
 		v1alpha1.NIC{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_NIC(ref),
 		v1alpha1.ObjectReference{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_ObjectReference(ref),
 		v1alpha1.OperationHistory{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_OperationHistory(ref),
 		v1alpha1.OperationMetric{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_OperationMetric(ref),
+		v1alpha1.Power{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_Power(ref),
+		v1alpha1.PowerSpec{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref),
+		v1alpha1.PowerStatus{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref),
 		v1alpha1.ProvisionStatus{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref),
 		v1alpha1.RAIDConfig{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_RAIDConfig(ref),
+		v1alpha1.RebootRequest{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_RebootRequest(ref),
+		v1alpha1.RebootRequestSpec{}.OpenAPIModelName():    schema_pkg_apis_baremetal_v1alpha1_RebootRequestSpec(ref),
 		v1alpha1.RootDeviceHints{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_RootDeviceHints(ref),
 		v1alpha1.SecretReference{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref),
 		v1alpha1.SoftwareRAIDVolume{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_SoftwareRAIDVolume(ref),
@@ -1018,6 +1026,135 @@ func schema_pkg_apis_baremetal_v1alpha1_Image(ref common.ReferenceCallback) comm
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_InspectRequest(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "InspectRequest asks for a new hardware inspection: POST it to baremetalhosts/NAME/inspect. The server answers 202 Accepted; 409 when the host's state forbids it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_Inspection(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Inspection is what GET baremetalhosts/NAME/inspect returns: the latest inventory with the inspection's state and times.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata; the name, namespace and resourceVersion are the host's.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the state of the latest inspection.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.InspectionStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.InspectionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_InspectionStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "InspectionStatus is the state of a host's latest inspection.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"state": {
+						SchemaProps: spec.SchemaProps{
+							Description: "State is None, Pending, InProgress, Completed or Failed.\n\nPossible enum values:\n - `\"Completed\"` : the inventory is from a completed inspection.\n - `\"Failed\"` : the last inspection failed; see message.\n - `\"InProgress\"` : the host is being inspected.\n - `\"None\"` : the host was never inspected.\n - `\"Pending\"` : an inspection was requested and has not started.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Completed", "Failed", "InProgress", "None", "Pending"},
+						},
+					},
+					"startTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StartTime is when the latest inspection started.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"completionTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CompletionTime is when it completed.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message says why an inspection failed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"hardware": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Hardware is the inventory found.",
+							Ref:         ref(v1alpha1.HardwareDetails{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"state"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HardwareDetails{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_LLDP(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1279,6 +1416,122 @@ func schema_pkg_apis_baremetal_v1alpha1_OperationMetric(ref common.ReferenceCall
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_Power(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Power is the power subresource of a BareMetalHost (baremetalhosts/power), like Scale is for Deployments: spec.state is the desired power (the host's spec.online), status.state what the BMC last reported (the host's status.poweredOn). Writing it needs only update or patch on baremetalhosts/power, so people can cycle machines without the right to reprovision them.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata; the name, namespace and resourceVersion are the host's.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the desired power state.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.PowerSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the observed power state.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.PowerStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.PowerSpec{}.OpenAPIModelName(), v1alpha1.PowerStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PowerSpec is the desired power state.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"state": {
+						SchemaProps: spec.SchemaProps{
+							Description: "State is On or Off.\n\nPossible enum values:\n - `\"Off\"` is a host with power off.\n - `\"On\"` is a host with power on.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Off", "On"},
+						},
+					},
+				},
+				Required: []string{"state"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PowerStatus is the observed power state.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"state": {
+						SchemaProps: spec.SchemaProps{
+							Description: "State is what the BMC last reported: On or Off.\n\nPossible enum values:\n - `\"Off\"` is a host with power off.\n - `\"On\"` is a host with power on.",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Off", "On"},
+						},
+					},
+					"pending": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Pending is true while the desired state has not been reached yet.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"lastTransitionTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastTransitionTime is when the observed state last changed.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message explains why the desired state is not reached, e.g. a power management error.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1399,6 +1652,70 @@ func schema_pkg_apis_baremetal_v1alpha1_RAIDConfig(ref common.ReferenceCallback)
 		},
 		Dependencies: []string{
 			v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName(), v1alpha1.SoftwareRAIDVolume{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_RebootRequest(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RebootRequest asks for a reboot: POST it to baremetalhosts/NAME/reboot. The server answers 202 Accepted and the reconciler carries it out; 409 when the host's state forbids it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec says how to reboot.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.RebootRequestSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.RebootRequestSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_RebootRequestSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RebootRequestSpec says how to reboot.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"mode": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Mode is soft (the default) or hard.\n\nPossible enum values:\n - `\"hard\"` resets the host at once.\n - `\"soft\"` asks the operating system to restart (ACPI), falling back to a hard reset when it does not within the server's timeout.",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"hard", "soft"},
+						},
+					},
+				},
+			},
+		},
 	}
 }
 

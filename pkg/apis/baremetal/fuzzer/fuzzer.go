@@ -38,6 +38,12 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 				s.AutomatedCleaningMode = baremetal.CleaningModeMetadata
 			}
 		},
+		func(s *baremetal.RebootRequestSpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			if s.Mode == "" {
+				s.Mode = baremetal.RebootModeSoft
+			}
+		},
 		func(img *baremetal.Image, c randfill.Continue) {
 			c.FillNoCustom(img)
 			if img.Checksum != "" && img.ChecksumType == "" {

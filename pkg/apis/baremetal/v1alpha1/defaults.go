@@ -41,3 +41,10 @@ func SetDefaults_Image(obj *Image) {
 		obj.ChecksumType = ChecksumAuto
 	}
 }
+
+// SetDefaults_RebootRequestSpec makes a reboot soft unless asked otherwise, as Metal3 does.
+func SetDefaults_RebootRequestSpec(obj *RebootRequestSpec) {
+	if obj.Mode == "" {
+		obj.Mode = RebootModeSoft
+	}
+}

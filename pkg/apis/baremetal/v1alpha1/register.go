@@ -51,6 +51,10 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&BareMetalHost{},
 		&BareMetalHostList{},
+		&Power{},
+		&RebootRequest{},
+		&InspectRequest{},
+		&Inspection{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

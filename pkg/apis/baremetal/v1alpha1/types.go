@@ -26,6 +26,11 @@ import (
 // ours and follow Kubernetes conventions (int32/int64, listType markers).
 
 // +genclient
+// +genclient:method=GetPower,verb=get,subresource=power,result=Power
+// +genclient:method=UpdatePower,verb=update,subresource=power,input=Power,result=Power
+// +genclient:method=Reboot,verb=create,subresource=reboot,input=RebootRequest,result=k8s.io/apimachinery/pkg/apis/meta/v1.Status
+// +genclient:method=Inspect,verb=create,subresource=inspect,input=InspectRequest,result=k8s.io/apimachinery/pkg/apis/meta/v1.Status
+// +genclient:method=GetInspection,verb=get,subresource=inspect,result=Inspection
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // BareMetalHost is a physical server managed through its baseboard management controller (BMC).
@@ -791,4 +796,152 @@ type Taint struct {
 	// TimeAdded is when a NoExecute taint was added.
 	// +optional
 	TimeAdded *metav1.Time `json:"timeAdded,omitempty"`
+}
+
+// PowerState is the power state of a host, as the power subresource says it.
+// +enum
+type PowerState string
+
+const (
+	// PowerOn is a host with power on.
+	PowerOn PowerState = "On"
+	// PowerOff is a host with power off.
+	PowerOff PowerState = "Off"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Power is the power subresource of a BareMetalHost (baremetalhosts/power), like Scale is for
+// Deployments: spec.state is the desired power (the host's spec.online), status.state what the
+// BMC last reported (the host's status.poweredOn). Writing it needs only update or patch on
+// baremetalhosts/power, so people can cycle machines without the right to reprovision them.
+type Power struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata; the name, namespace and resourceVersion are the host's.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired power state.
+	// +optional
+	Spec PowerSpec `json:"spec,omitempty"`
+	// Status is the observed power state.
+	// +optional
+	Status PowerStatus `json:"status,omitempty"`
+}
+
+// PowerSpec is the desired power state.
+type PowerSpec struct {
+	// State is On or Off.
+	State PowerState `json:"state"`
+}
+
+// PowerStatus is the observed power state.
+type PowerStatus struct {
+	// State is what the BMC last reported: On or Off.
+	// +optional
+	State PowerState `json:"state,omitempty"`
+	// Pending is true while the desired state has not been reached yet.
+	// +optional
+	Pending bool `json:"pending,omitempty"`
+	// LastTransitionTime is when the observed state last changed.
+	// +optional
+	LastTransitionTime *metav1.Time `json:"lastTransitionTime,omitempty"`
+	// Message explains why the desired state is not reached, e.g. a power management error.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// RebootMode is how a host is rebooted.
+// +enum
+type RebootMode string
+
+const (
+	// RebootModeSoft asks the operating system to restart (ACPI), falling back to a hard
+	// reset when it does not within the server's timeout.
+	RebootModeSoft RebootMode = "soft"
+	// RebootModeHard resets the host at once.
+	RebootModeHard RebootMode = "hard"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// RebootRequest asks for a reboot: POST it to baremetalhosts/NAME/reboot. The server answers
+// 202 Accepted and the reconciler carries it out; 409 when the host's state forbids it.
+type RebootRequest struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec says how to reboot.
+	// +optional
+	Spec RebootRequestSpec `json:"spec,omitempty"`
+}
+
+// RebootRequestSpec says how to reboot.
+type RebootRequestSpec struct {
+	// Mode is soft (the default) or hard.
+	// +optional
+	Mode RebootMode `json:"mode,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// InspectRequest asks for a new hardware inspection: POST it to baremetalhosts/NAME/inspect.
+// The server answers 202 Accepted; 409 when the host's state forbids it.
+type InspectRequest struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Inspection is what GET baremetalhosts/NAME/inspect returns: the latest inventory with the
+// inspection's state and times.
+type Inspection struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata; the name, namespace and resourceVersion are the host's.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Status is the state of the latest inspection.
+	// +optional
+	Status InspectionStatus `json:"status,omitempty"`
+}
+
+// InspectionState is the state of a host's inspection.
+// +enum
+type InspectionState string
+
+const (
+	// InspectionPending: an inspection was requested and has not started.
+	InspectionPending InspectionState = "Pending"
+	// InspectionInProgress: the host is being inspected.
+	InspectionInProgress InspectionState = "InProgress"
+	// InspectionCompleted: the inventory is from a completed inspection.
+	InspectionCompleted InspectionState = "Completed"
+	// InspectionFailed: the last inspection failed; see message.
+	InspectionFailed InspectionState = "Failed"
+	// InspectionNone: the host was never inspected.
+	InspectionNone InspectionState = "None"
+)
+
+// InspectionStatus is the state of a host's latest inspection.
+type InspectionStatus struct {
+	// State is None, Pending, InProgress, Completed or Failed.
+	State InspectionState `json:"state"`
+	// StartTime is when the latest inspection started.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime is when it completed.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// Message says why an inspection failed.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// Hardware is the inventory found.
+	// +optional
+	Hardware *HardwareDetails `json:"hardware,omitempty"`
 }

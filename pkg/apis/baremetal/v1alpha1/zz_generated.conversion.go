@@ -186,6 +186,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*InspectRequest)(nil), (*baremetal.InspectRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_InspectRequest_To_baremetal_InspectRequest(a.(*InspectRequest), b.(*baremetal.InspectRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.InspectRequest)(nil), (*InspectRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_InspectRequest_To_v1alpha1_InspectRequest(a.(*baremetal.InspectRequest), b.(*InspectRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*Inspection)(nil), (*baremetal.Inspection)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_Inspection_To_baremetal_Inspection(a.(*Inspection), b.(*baremetal.Inspection), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.Inspection)(nil), (*Inspection)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_Inspection_To_v1alpha1_Inspection(a.(*baremetal.Inspection), b.(*Inspection), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*InspectionStatus)(nil), (*baremetal.InspectionStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_InspectionStatus_To_baremetal_InspectionStatus(a.(*InspectionStatus), b.(*baremetal.InspectionStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.InspectionStatus)(nil), (*InspectionStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_InspectionStatus_To_v1alpha1_InspectionStatus(a.(*baremetal.InspectionStatus), b.(*InspectionStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*LLDP)(nil), (*baremetal.LLDP)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_LLDP_To_baremetal_LLDP(a.(*LLDP), b.(*baremetal.LLDP), scope)
 	}); err != nil {
@@ -236,6 +266,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*Power)(nil), (*baremetal.Power)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_Power_To_baremetal_Power(a.(*Power), b.(*baremetal.Power), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.Power)(nil), (*Power)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_Power_To_v1alpha1_Power(a.(*baremetal.Power), b.(*Power), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PowerSpec)(nil), (*baremetal.PowerSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PowerSpec_To_baremetal_PowerSpec(a.(*PowerSpec), b.(*baremetal.PowerSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.PowerSpec)(nil), (*PowerSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_PowerSpec_To_v1alpha1_PowerSpec(a.(*baremetal.PowerSpec), b.(*PowerSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PowerStatus)(nil), (*baremetal.PowerStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PowerStatus_To_baremetal_PowerStatus(a.(*PowerStatus), b.(*baremetal.PowerStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.PowerStatus)(nil), (*PowerStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_PowerStatus_To_v1alpha1_PowerStatus(a.(*baremetal.PowerStatus), b.(*PowerStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ProvisionStatus)(nil), (*baremetal.ProvisionStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ProvisionStatus_To_baremetal_ProvisionStatus(a.(*ProvisionStatus), b.(*baremetal.ProvisionStatus), scope)
 	}); err != nil {
@@ -253,6 +313,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.RAIDConfig)(nil), (*RAIDConfig)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_RAIDConfig_To_v1alpha1_RAIDConfig(a.(*baremetal.RAIDConfig), b.(*RAIDConfig), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RebootRequest)(nil), (*baremetal.RebootRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RebootRequest_To_baremetal_RebootRequest(a.(*RebootRequest), b.(*baremetal.RebootRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.RebootRequest)(nil), (*RebootRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_RebootRequest_To_v1alpha1_RebootRequest(a.(*baremetal.RebootRequest), b.(*RebootRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RebootRequestSpec)(nil), (*baremetal.RebootRequestSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RebootRequestSpec_To_baremetal_RebootRequestSpec(a.(*RebootRequestSpec), b.(*baremetal.RebootRequestSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.RebootRequestSpec)(nil), (*RebootRequestSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_RebootRequestSpec_To_v1alpha1_RebootRequestSpec(a.(*baremetal.RebootRequestSpec), b.(*RebootRequestSpec), scope)
 	}); err != nil {
 		return err
 	}
@@ -633,6 +713,72 @@ func Convert_baremetal_Image_To_v1alpha1_Image(in *baremetal.Image, out *Image, 
 	return autoConvert_baremetal_Image_To_v1alpha1_Image(in, out, s)
 }
 
+func autoConvert_v1alpha1_InspectRequest_To_baremetal_InspectRequest(in *InspectRequest, out *baremetal.InspectRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	return nil
+}
+
+// Convert_v1alpha1_InspectRequest_To_baremetal_InspectRequest is an autogenerated conversion function.
+func Convert_v1alpha1_InspectRequest_To_baremetal_InspectRequest(in *InspectRequest, out *baremetal.InspectRequest, s conversion.Scope) error {
+	return autoConvert_v1alpha1_InspectRequest_To_baremetal_InspectRequest(in, out, s)
+}
+
+func autoConvert_baremetal_InspectRequest_To_v1alpha1_InspectRequest(in *baremetal.InspectRequest, out *InspectRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	return nil
+}
+
+// Convert_baremetal_InspectRequest_To_v1alpha1_InspectRequest is an autogenerated conversion function.
+func Convert_baremetal_InspectRequest_To_v1alpha1_InspectRequest(in *baremetal.InspectRequest, out *InspectRequest, s conversion.Scope) error {
+	return autoConvert_baremetal_InspectRequest_To_v1alpha1_InspectRequest(in, out, s)
+}
+
+func autoConvert_v1alpha1_Inspection_To_baremetal_Inspection(in *Inspection, out *baremetal.Inspection, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_InspectionStatus_To_baremetal_InspectionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_Inspection_To_baremetal_Inspection is an autogenerated conversion function.
+func Convert_v1alpha1_Inspection_To_baremetal_Inspection(in *Inspection, out *baremetal.Inspection, s conversion.Scope) error {
+	return autoConvert_v1alpha1_Inspection_To_baremetal_Inspection(in, out, s)
+}
+
+func autoConvert_baremetal_Inspection_To_v1alpha1_Inspection(in *baremetal.Inspection, out *Inspection, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_InspectionStatus_To_v1alpha1_InspectionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_Inspection_To_v1alpha1_Inspection is an autogenerated conversion function.
+func Convert_baremetal_Inspection_To_v1alpha1_Inspection(in *baremetal.Inspection, out *Inspection, s conversion.Scope) error {
+	return autoConvert_baremetal_Inspection_To_v1alpha1_Inspection(in, out, s)
+}
+
+func autoConvert_v1alpha1_InspectionStatus_To_baremetal_InspectionStatus(in *InspectionStatus, out *baremetal.InspectionStatus, s conversion.Scope) error {
+	*out = *(*baremetal.InspectionStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_InspectionStatus_To_baremetal_InspectionStatus is an autogenerated conversion function.
+func Convert_v1alpha1_InspectionStatus_To_baremetal_InspectionStatus(in *InspectionStatus, out *baremetal.InspectionStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_InspectionStatus_To_baremetal_InspectionStatus(in, out, s)
+}
+
+func autoConvert_baremetal_InspectionStatus_To_v1alpha1_InspectionStatus(in *baremetal.InspectionStatus, out *InspectionStatus, s conversion.Scope) error {
+	*out = *(*InspectionStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_InspectionStatus_To_v1alpha1_InspectionStatus is an autogenerated conversion function.
+func Convert_baremetal_InspectionStatus_To_v1alpha1_InspectionStatus(in *baremetal.InspectionStatus, out *InspectionStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_InspectionStatus_To_v1alpha1_InspectionStatus(in, out, s)
+}
+
 func autoConvert_v1alpha1_LLDP_To_baremetal_LLDP(in *LLDP, out *baremetal.LLDP, s conversion.Scope) error {
 	*out = *(*baremetal.LLDP)(unsafe.Pointer(in))
 	return nil
@@ -733,6 +879,78 @@ func Convert_baremetal_OperationMetric_To_v1alpha1_OperationMetric(in *baremetal
 	return autoConvert_baremetal_OperationMetric_To_v1alpha1_OperationMetric(in, out, s)
 }
 
+func autoConvert_v1alpha1_Power_To_baremetal_Power(in *Power, out *baremetal.Power, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_PowerSpec_To_baremetal_PowerSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_PowerStatus_To_baremetal_PowerStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_Power_To_baremetal_Power is an autogenerated conversion function.
+func Convert_v1alpha1_Power_To_baremetal_Power(in *Power, out *baremetal.Power, s conversion.Scope) error {
+	return autoConvert_v1alpha1_Power_To_baremetal_Power(in, out, s)
+}
+
+func autoConvert_baremetal_Power_To_v1alpha1_Power(in *baremetal.Power, out *Power, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_PowerSpec_To_v1alpha1_PowerSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_PowerStatus_To_v1alpha1_PowerStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_Power_To_v1alpha1_Power is an autogenerated conversion function.
+func Convert_baremetal_Power_To_v1alpha1_Power(in *baremetal.Power, out *Power, s conversion.Scope) error {
+	return autoConvert_baremetal_Power_To_v1alpha1_Power(in, out, s)
+}
+
+func autoConvert_v1alpha1_PowerSpec_To_baremetal_PowerSpec(in *PowerSpec, out *baremetal.PowerSpec, s conversion.Scope) error {
+	*out = *(*baremetal.PowerSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_PowerSpec_To_baremetal_PowerSpec is an autogenerated conversion function.
+func Convert_v1alpha1_PowerSpec_To_baremetal_PowerSpec(in *PowerSpec, out *baremetal.PowerSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PowerSpec_To_baremetal_PowerSpec(in, out, s)
+}
+
+func autoConvert_baremetal_PowerSpec_To_v1alpha1_PowerSpec(in *baremetal.PowerSpec, out *PowerSpec, s conversion.Scope) error {
+	*out = *(*PowerSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_PowerSpec_To_v1alpha1_PowerSpec is an autogenerated conversion function.
+func Convert_baremetal_PowerSpec_To_v1alpha1_PowerSpec(in *baremetal.PowerSpec, out *PowerSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_PowerSpec_To_v1alpha1_PowerSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_PowerStatus_To_baremetal_PowerStatus(in *PowerStatus, out *baremetal.PowerStatus, s conversion.Scope) error {
+	*out = *(*baremetal.PowerStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_PowerStatus_To_baremetal_PowerStatus is an autogenerated conversion function.
+func Convert_v1alpha1_PowerStatus_To_baremetal_PowerStatus(in *PowerStatus, out *baremetal.PowerStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PowerStatus_To_baremetal_PowerStatus(in, out, s)
+}
+
+func autoConvert_baremetal_PowerStatus_To_v1alpha1_PowerStatus(in *baremetal.PowerStatus, out *PowerStatus, s conversion.Scope) error {
+	*out = *(*PowerStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_PowerStatus_To_v1alpha1_PowerStatus is an autogenerated conversion function.
+func Convert_baremetal_PowerStatus_To_v1alpha1_PowerStatus(in *baremetal.PowerStatus, out *PowerStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_PowerStatus_To_v1alpha1_PowerStatus(in, out, s)
+}
+
 func autoConvert_v1alpha1_ProvisionStatus_To_baremetal_ProvisionStatus(in *ProvisionStatus, out *baremetal.ProvisionStatus, s conversion.Scope) error {
 	*out = *(*baremetal.ProvisionStatus)(unsafe.Pointer(in))
 	return nil
@@ -771,6 +989,52 @@ func autoConvert_baremetal_RAIDConfig_To_v1alpha1_RAIDConfig(in *baremetal.RAIDC
 // Convert_baremetal_RAIDConfig_To_v1alpha1_RAIDConfig is an autogenerated conversion function.
 func Convert_baremetal_RAIDConfig_To_v1alpha1_RAIDConfig(in *baremetal.RAIDConfig, out *RAIDConfig, s conversion.Scope) error {
 	return autoConvert_baremetal_RAIDConfig_To_v1alpha1_RAIDConfig(in, out, s)
+}
+
+func autoConvert_v1alpha1_RebootRequest_To_baremetal_RebootRequest(in *RebootRequest, out *baremetal.RebootRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_RebootRequestSpec_To_baremetal_RebootRequestSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_RebootRequest_To_baremetal_RebootRequest is an autogenerated conversion function.
+func Convert_v1alpha1_RebootRequest_To_baremetal_RebootRequest(in *RebootRequest, out *baremetal.RebootRequest, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RebootRequest_To_baremetal_RebootRequest(in, out, s)
+}
+
+func autoConvert_baremetal_RebootRequest_To_v1alpha1_RebootRequest(in *baremetal.RebootRequest, out *RebootRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_RebootRequestSpec_To_v1alpha1_RebootRequestSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_RebootRequest_To_v1alpha1_RebootRequest is an autogenerated conversion function.
+func Convert_baremetal_RebootRequest_To_v1alpha1_RebootRequest(in *baremetal.RebootRequest, out *RebootRequest, s conversion.Scope) error {
+	return autoConvert_baremetal_RebootRequest_To_v1alpha1_RebootRequest(in, out, s)
+}
+
+func autoConvert_v1alpha1_RebootRequestSpec_To_baremetal_RebootRequestSpec(in *RebootRequestSpec, out *baremetal.RebootRequestSpec, s conversion.Scope) error {
+	*out = *(*baremetal.RebootRequestSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RebootRequestSpec_To_baremetal_RebootRequestSpec is an autogenerated conversion function.
+func Convert_v1alpha1_RebootRequestSpec_To_baremetal_RebootRequestSpec(in *RebootRequestSpec, out *baremetal.RebootRequestSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RebootRequestSpec_To_baremetal_RebootRequestSpec(in, out, s)
+}
+
+func autoConvert_baremetal_RebootRequestSpec_To_v1alpha1_RebootRequestSpec(in *baremetal.RebootRequestSpec, out *RebootRequestSpec, s conversion.Scope) error {
+	*out = *(*RebootRequestSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_RebootRequestSpec_To_v1alpha1_RebootRequestSpec is an autogenerated conversion function.
+func Convert_baremetal_RebootRequestSpec_To_v1alpha1_RebootRequestSpec(in *baremetal.RebootRequestSpec, out *RebootRequestSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_RebootRequestSpec_To_v1alpha1_RebootRequestSpec(in, out, s)
 }
 
 func autoConvert_v1alpha1_RootDeviceHints_To_baremetal_RootDeviceHints(in *RootDeviceHints, out *baremetal.RootDeviceHints, s conversion.Scope) error {

@@ -31,6 +31,7 @@ import (
 func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&BareMetalHost{}, func(obj interface{}) { SetObjectDefaults_BareMetalHost(obj.(*BareMetalHost)) })
 	scheme.AddTypeDefaultingFunc(&BareMetalHostList{}, func(obj interface{}) { SetObjectDefaults_BareMetalHostList(obj.(*BareMetalHostList)) })
+	scheme.AddTypeDefaultingFunc(&RebootRequest{}, func(obj interface{}) { SetObjectDefaults_RebootRequest(obj.(*RebootRequest)) })
 	return nil
 }
 
@@ -50,4 +51,8 @@ func SetObjectDefaults_BareMetalHostList(in *BareMetalHostList) {
 		a := &in.Items[i]
 		SetObjectDefaults_BareMetalHost(a)
 	}
+}
+
+func SetObjectDefaults_RebootRequest(in *RebootRequest) {
+	SetDefaults_RebootRequestSpec(&in.Spec)
 }

@@ -97,6 +97,21 @@ func (in Image) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in InspectRequest) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.InspectRequest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Inspection) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.Inspection"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in InspectionStatus) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.InspectionStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LLDP) OpenAPIModelName() string {
 	return "io.metal3.baremetal.v1alpha1.LLDP"
 }
@@ -122,6 +137,21 @@ func (in OperationMetric) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Power) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.Power"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PowerSpec) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.PowerSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PowerStatus) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.PowerStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ProvisionStatus) OpenAPIModelName() string {
 	return "io.metal3.baremetal.v1alpha1.ProvisionStatus"
 }
@@ -129,6 +159,16 @@ func (in ProvisionStatus) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RAIDConfig) OpenAPIModelName() string {
 	return "io.metal3.baremetal.v1alpha1.RAIDConfig"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RebootRequest) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.RebootRequest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RebootRequestSpec) OpenAPIModelName() string {
+	return "io.metal3.baremetal.v1alpha1.RebootRequestSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -685,3 +685,27 @@ func TestNilHosts(t *testing.T) {
 		t.Errorf("warnings for nil = %q", w)
 	}
 }
+
+func TestValidatePowerAndRebootRequest(t *testing.T) {
+	for _, tc := range []struct {
+		state baremetal.PowerState
+		ok    bool
+	}{{baremetal.PowerOn, true}, {baremetal.PowerOff, true}, {"", false}, {"on", false}, {"Reboot", false}} {
+		errs := ValidatePower(&baremetal.Power{Spec: baremetal.PowerSpec{State: tc.state}})
+		if (len(errs) == 0) != tc.ok {
+			t.Errorf("power state %q: errors %v", tc.state, errs)
+		}
+		if !tc.ok && errs[0].Field != "spec.state" {
+			t.Errorf("power state %q: field %q", tc.state, errs[0].Field)
+		}
+	}
+	for _, tc := range []struct {
+		mode baremetal.RebootMode
+		ok   bool
+	}{{baremetal.RebootModeSoft, true}, {baremetal.RebootModeHard, true}, {"", false}, {"cold", false}} {
+		errs := ValidateRebootRequest(&baremetal.RebootRequest{Spec: baremetal.RebootRequestSpec{Mode: tc.mode}})
+		if (len(errs) == 0) != tc.ok {
+			t.Errorf("reboot mode %q: errors %v", tc.mode, errs)
+		}
+	}
+}

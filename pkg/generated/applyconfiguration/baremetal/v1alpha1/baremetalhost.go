@@ -89,6 +89,24 @@ func ExtractBareMetalHost(bareMetalHost *baremetalv1alpha1.BareMetalHost, fieldM
 	return ExtractBareMetalHostFrom(bareMetalHost, fieldManager, "")
 }
 
+// ExtractBareMetalHostInspect extracts the applied configuration owned by fieldManager from
+// bareMetalHost for the inspect subresource.
+func ExtractBareMetalHostInspect(bareMetalHost *baremetalv1alpha1.BareMetalHost, fieldManager string) (*BareMetalHostApplyConfiguration, error) {
+	return ExtractBareMetalHostFrom(bareMetalHost, fieldManager, "inspect")
+}
+
+// ExtractBareMetalHostPower extracts the applied configuration owned by fieldManager from
+// bareMetalHost for the power subresource.
+func ExtractBareMetalHostPower(bareMetalHost *baremetalv1alpha1.BareMetalHost, fieldManager string) (*BareMetalHostApplyConfiguration, error) {
+	return ExtractBareMetalHostFrom(bareMetalHost, fieldManager, "power")
+}
+
+// ExtractBareMetalHostReboot extracts the applied configuration owned by fieldManager from
+// bareMetalHost for the reboot subresource.
+func ExtractBareMetalHostReboot(bareMetalHost *baremetalv1alpha1.BareMetalHost, fieldManager string) (*BareMetalHostApplyConfiguration, error) {
+	return ExtractBareMetalHostFrom(bareMetalHost, fieldManager, "reboot")
+}
+
 // ExtractBareMetalHostStatus extracts the applied configuration owned by fieldManager from
 // bareMetalHost for the status subresource.
 func ExtractBareMetalHostStatus(bareMetalHost *baremetalv1alpha1.BareMetalHost, fieldManager string) (*BareMetalHostApplyConfiguration, error) {

@@ -35,12 +35,19 @@ import (
 
 // HostStorage groups the storages of the resource and its subresources.
 type HostStorage struct {
-	Host   *REST
-	Status *StatusREST
+	Host    *REST
+	Status  *StatusREST
+	Power   *PowerREST
+	Reboot  *RebootREST
+	Inspect *InspectREST
 }
 
-// NewStorage builds the storages of BareMetalHosts on the given etcd options.
-func NewStorage(optsGetter generic.RESTOptionsGetter, opts validation.Options) (HostStorage, error) {
+// NewStorage builds the storages of BareMetalHosts on the given etcd options. waker, if not
+// nil, is told about every action a subresource records.
+func NewStorage(optsGetter generic.RESTOptionsGetter, opts validation.Options, waker Waker) (HostStorage, error) {
+	if waker == nil {
+		waker = noWaker{}
+	}
 	strategy := baremetalhost.NewStrategy(opts)
 	statusStrategy := baremetalhost.NewStatusStrategy(strategy)
 
@@ -68,7 +75,15 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, opts validation.Options) (
 	statusStore.UpdateStrategy = statusStrategy
 	statusStore.ResetFieldsStrategy = statusStrategy
 
-	return HostStorage{Host: &REST{store}, Status: &StatusREST{store: &statusStore}}, nil
+	// The action subresources change the host through the main store, so the host's own
+	// strategy (validation, generation, reset fields) applies to what they record.
+	return HostStorage{
+		Host:    &REST{store},
+		Status:  &StatusREST{store: &statusStore},
+		Power:   &PowerREST{store: store, waker: waker},
+		Reboot:  &RebootREST{store: store, waker: waker},
+		Inspect: &InspectREST{store: store, waker: waker},
+	}, nil
 }
 
 // REST is the storage of the baremetalhosts resource.

@@ -51,6 +51,12 @@ type BareMetalHostInterface interface {
 	Apply(ctx context.Context, bareMetalHost *applyconfigurationbaremetalv1alpha1.BareMetalHostApplyConfiguration, opts v1.ApplyOptions) (result *baremetalv1alpha1.BareMetalHost, err error)
 	// Add a +genclient:noStatus comment above the type to avoid generating ApplyStatus().
 	ApplyStatus(ctx context.Context, bareMetalHost *applyconfigurationbaremetalv1alpha1.BareMetalHostApplyConfiguration, opts v1.ApplyOptions) (result *baremetalv1alpha1.BareMetalHost, err error)
+	GetPower(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (*baremetalv1alpha1.Power, error)
+	UpdatePower(ctx context.Context, bareMetalHostName string, power *baremetalv1alpha1.Power, opts v1.UpdateOptions) (*baremetalv1alpha1.Power, error)
+	Reboot(ctx context.Context, bareMetalHostName string, rebootRequest *baremetalv1alpha1.RebootRequest, opts v1.CreateOptions) (*v1.Status, error)
+	Inspect(ctx context.Context, bareMetalHostName string, inspectRequest *baremetalv1alpha1.InspectRequest, opts v1.CreateOptions) (*v1.Status, error)
+	GetInspection(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (*baremetalv1alpha1.Inspection, error)
+
 	BareMetalHostExpansion
 }
 
@@ -71,4 +77,77 @@ func newBareMetalHosts(c *BaremetalV1alpha1Client, namespace string) *bareMetalH
 			func() *baremetalv1alpha1.BareMetalHostList { return &baremetalv1alpha1.BareMetalHostList{} },
 		),
 	}
+}
+
+// GetPower takes name of the bareMetalHost, and returns the corresponding baremetalv1alpha1.Power object, and an error if there is any.
+func (c *bareMetalHosts) GetPower(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (result *baremetalv1alpha1.Power, err error) {
+	result = &baremetalv1alpha1.Power{}
+	err = c.GetClient().Get().
+		Namespace(c.GetNamespace()).
+		Resource("baremetalhosts").
+		Name(bareMetalHostName).
+		SubResource("power").
+		VersionedParams(&options, scheme.ParameterCodec).
+		Do(ctx).
+		Into(result)
+	return
+}
+
+// UpdatePower takes the top resource name and the representation of a power and updates it. Returns the server's representation of the power, and an error, if there is any.
+func (c *bareMetalHosts) UpdatePower(ctx context.Context, bareMetalHostName string, power *baremetalv1alpha1.Power, opts v1.UpdateOptions) (result *baremetalv1alpha1.Power, err error) {
+	result = &baremetalv1alpha1.Power{}
+	err = c.GetClient().Put().
+		Namespace(c.GetNamespace()).
+		Resource("baremetalhosts").
+		Name(bareMetalHostName).
+		SubResource("power").
+		VersionedParams(&opts, scheme.ParameterCodec).
+		Body(power).
+		Do(ctx).
+		Into(result)
+	return
+}
+
+// Reboot takes the representation of a rebootRequest and creates it.  Returns the server's representation of the status, and an error, if there is any.
+func (c *bareMetalHosts) Reboot(ctx context.Context, bareMetalHostName string, rebootRequest *baremetalv1alpha1.RebootRequest, opts v1.CreateOptions) (result *v1.Status, err error) {
+	result = &v1.Status{}
+	err = c.GetClient().Post().
+		Namespace(c.GetNamespace()).
+		Resource("baremetalhosts").
+		Name(bareMetalHostName).
+		SubResource("reboot").
+		VersionedParams(&opts, scheme.ParameterCodec).
+		Body(rebootRequest).
+		Do(ctx).
+		Into(result)
+	return
+}
+
+// Inspect takes the representation of a inspectRequest and creates it.  Returns the server's representation of the status, and an error, if there is any.
+func (c *bareMetalHosts) Inspect(ctx context.Context, bareMetalHostName string, inspectRequest *baremetalv1alpha1.InspectRequest, opts v1.CreateOptions) (result *v1.Status, err error) {
+	result = &v1.Status{}
+	err = c.GetClient().Post().
+		Namespace(c.GetNamespace()).
+		Resource("baremetalhosts").
+		Name(bareMetalHostName).
+		SubResource("inspect").
+		VersionedParams(&opts, scheme.ParameterCodec).
+		Body(inspectRequest).
+		Do(ctx).
+		Into(result)
+	return
+}
+
+// GetInspection takes name of the bareMetalHost, and returns the corresponding baremetalv1alpha1.Inspection object, and an error if there is any.
+func (c *bareMetalHosts) GetInspection(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (result *baremetalv1alpha1.Inspection, err error) {
+	result = &baremetalv1alpha1.Inspection{}
+	err = c.GetClient().Get().
+		Namespace(c.GetNamespace()).
+		Resource("baremetalhosts").
+		Name(bareMetalHostName).
+		SubResource("inspect").
+		VersionedParams(&options, scheme.ParameterCodec).
+		Do(ctx).
+		Into(result)
+	return
 }

@@ -19,10 +19,14 @@ limitations under the License.
 package fake
 
 import (
+	context "context"
+
 	v1alpha1 "github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	baremetalv1alpha1 "github.com/metal3-community/baremetal-apiserver/pkg/generated/applyconfiguration/baremetal/v1alpha1"
 	typedbaremetalv1alpha1 "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/typed/baremetal/v1alpha1"
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gentype "k8s.io/client-go/gentype"
+	testing "k8s.io/client-go/testing"
 )
 
 // fakeBareMetalHosts implements BareMetalHostInterface
@@ -50,4 +54,64 @@ func newFakeBareMetalHosts(fake *FakeBaremetalV1alpha1, namespace string) typedb
 		),
 		fake,
 	}
+}
+
+// GetPower takes name of the bareMetalHost, and returns the corresponding power object, and an error if there is any.
+func (c *fakeBareMetalHosts) GetPower(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (result *v1alpha1.Power, err error) {
+	emptyResult := &v1alpha1.Power{}
+	obj, err := c.Fake.
+		Invokes(testing.NewGetSubresourceActionWithOptions(c.Resource(), c.Namespace(), "power", bareMetalHostName, options), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*v1alpha1.Power), err
+}
+
+// UpdatePower takes the representation of a power and updates it. Returns the server's representation of the power, and an error, if there is any.
+func (c *fakeBareMetalHosts) UpdatePower(ctx context.Context, bareMetalHostName string, power *v1alpha1.Power, opts v1.UpdateOptions) (result *v1alpha1.Power, err error) {
+	emptyResult := &v1alpha1.Power{}
+	obj, err := c.Fake.
+		Invokes(testing.NewUpdateSubresourceActionWithOptions(c.Resource(), "power", c.Namespace(), power, opts), &v1alpha1.Power{})
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*v1alpha1.Power), err
+}
+
+// Reboot takes the representation of a rebootRequest and creates it.  Returns the server's representation of the status, and an error, if there is any.
+func (c *fakeBareMetalHosts) Reboot(ctx context.Context, bareMetalHostName string, rebootRequest *v1alpha1.RebootRequest, opts v1.CreateOptions) (result *v1.Status, err error) {
+	emptyResult := &v1.Status{}
+	obj, err := c.Fake.
+		Invokes(testing.NewCreateSubresourceActionWithOptions(c.Resource(), bareMetalHostName, "reboot", c.Namespace(), rebootRequest, opts), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*v1.Status), err
+}
+
+// Inspect takes the representation of a inspectRequest and creates it.  Returns the server's representation of the status, and an error, if there is any.
+func (c *fakeBareMetalHosts) Inspect(ctx context.Context, bareMetalHostName string, inspectRequest *v1alpha1.InspectRequest, opts v1.CreateOptions) (result *v1.Status, err error) {
+	emptyResult := &v1.Status{}
+	obj, err := c.Fake.
+		Invokes(testing.NewCreateSubresourceActionWithOptions(c.Resource(), bareMetalHostName, "inspect", c.Namespace(), inspectRequest, opts), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*v1.Status), err
+}
+
+// GetInspection takes name of the bareMetalHost, and returns the corresponding inspection object, and an error if there is any.
+func (c *fakeBareMetalHosts) GetInspection(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (result *v1alpha1.Inspection, err error) {
+	emptyResult := &v1alpha1.Inspection{}
+	obj, err := c.Fake.
+		Invokes(testing.NewGetSubresourceActionWithOptions(c.Resource(), c.Namespace(), "inspect", bareMetalHostName, options), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*v1alpha1.Inspection), err
 }
