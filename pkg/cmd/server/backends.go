@@ -23,8 +23,10 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"time"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/ironic"
 )
 
 // IronicOptions are the flags of the Ironic backend.
@@ -34,6 +36,9 @@ type IronicOptions struct {
 	PasswordFile       string
 	CACertFile         string
 	InsecureSkipVerify bool
+	PollInterval       time.Duration
+	DeployKernelURL    string
+	DeployRamdiskURL   string
 }
 
 func (o *IronicOptions) AddFlags(fs *pflag.FlagSet) {
@@ -43,6 +48,10 @@ func (o *IronicOptions) AddFlags(fs *pflag.FlagSet) {
 		"File holding the HTTP basic auth password for Ironic (a file, never a flag, so it stays out of process listings).")
 	fs.StringVar(&o.CACertFile, "ironic-cacert", o.CACertFile, "CA bundle to verify Ironic's TLS certificate.")
 	fs.BoolVar(&o.InsecureSkipVerify, "ironic-insecure", o.InsecureSkipVerify, "Do not verify Ironic's TLS certificate.")
+	fs.DurationVar(&o.PollInterval, "ironic-poll-interval", o.PollInterval,
+		"How soon to look again at a node transition Ironic completes by itself (jittered); 0 means 1s.")
+	fs.StringVar(&o.DeployKernelURL, "ironic-deploy-kernel", o.DeployKernelURL, "URL of the agent ramdisk kernel written into every node's driver_info.")
+	fs.StringVar(&o.DeployRamdiskURL, "ironic-deploy-ramdisk", o.DeployRamdiskURL, "URL of the agent ramdisk written into every node's driver_info.")
 }
 
 func (o *IronicOptions) Validate() []error {
@@ -65,10 +74,16 @@ func (o *IronicOptions) password() (string, error) {
 
 // New builds the Ironic backend.
 func (o *IronicOptions) New(ctx context.Context) (provisioner.Provisioner, error) {
-	if _, err := o.password(); err != nil {
+	password, err := o.password()
+	if err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("the ironic provisioner is not built into this binary yet")
+	return ironic.New(ctx, ironic.Config{
+		Endpoint: o.Endpoint, Username: o.Username, Password: password,
+		CACertFile: o.CACertFile, InsecureSkipVerify: o.InsecureSkipVerify,
+		PollInterval:    o.PollInterval,
+		DeployKernelURL: o.DeployKernelURL, DeployRamdiskURL: o.DeployRamdiskURL,
+	})
 }
 
 func newRedfishBackend(ctx context.Context) (provisioner.Provisioner, error) {
