@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -68,6 +69,8 @@ type ElectionConfig struct {
 	Etcd     clientv3.Config
 	Key      string
 	Identity string
+	// TTL is how long a dead leader keeps the lead.
+	TTL time.Duration
 }
 
 // reconcilerHook starts the reconciler once the server serves, through the loopback client,
@@ -129,7 +132,7 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerW
 		go func() {
 			defer etcd.Close()
 			leaderelection.Run(ctx, leaderelection.Config{
-				Client: etcd, Key: rc.Election.Key, Identity: rc.Election.Identity,
+				Client: etcd, Key: rc.Election.Key, Identity: rc.Election.Identity, TTL: rc.Election.TTL,
 			}, lead)
 		}()
 		return nil

@@ -48,9 +48,14 @@ type Server struct {
 	Port       int
 	Kubeconfig string
 	ExtraArgs  []string
+	// Delegated runs the server with --standalone=false: behind a kube-apiserver, which
+	// authenticates, authorizes and admits for it. No admin kubeconfig is written then.
+	Delegated bool
 
-	cmd    *exec.Cmd
-	done   chan struct{}
+	cmd  *exec.Cmd
+	done chan struct{}
+	// killed is set by Kill: the non-zero exit it causes is expected.
+	killed bool
 	output *syncBuffer
 }
 
@@ -109,15 +114,21 @@ func StartStandalone(t testing.TB, binary, dataDir string, extraArgs ...string) 
 
 // Start starts the process; it does not wait for readiness.
 func (s *Server) Start() error {
-	// A kubeconfig left by an earlier run must not be mistaken for readiness.
-	_ = os.Remove(s.Kubeconfig)
+	mode := "--standalone"
+	if s.Delegated {
+		mode = "--standalone=false"
+	} else {
+		// A kubeconfig left by an earlier run must not be mistaken for readiness.
+		_ = os.Remove(s.Kubeconfig)
+	}
 	args := append([]string{
-		"--standalone",
+		mode,
 		"--data-dir", s.DataDir,
 		"--secure-port", strconv.Itoa(s.Port),
 		"--bind-address", "127.0.0.1",
 	}, s.ExtraArgs...)
 	s.cmd = exec.Command(s.Binary, args...)
+	s.killed = false
 	if s.output == nil {
 		s.output = &syncBuffer{}
 	}
@@ -141,7 +152,7 @@ func (s *Server) WaitReady(timeout time.Duration) error {
 			return false, errors.New("server exited before it was ready")
 		default:
 		}
-		if _, err := os.Stat(s.Kubeconfig); err != nil {
+		if _, err := os.Stat(s.Kubeconfig); err != nil && !s.Delegated {
 			return false, nil
 		}
 		resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d/readyz", s.Port))
@@ -164,6 +175,9 @@ func (s *Server) Stop(timeout time.Duration) error {
 	}
 	select {
 	case <-s.done:
+		if s.killed {
+			return nil
+		}
 		return exitError(s.cmd)
 	default:
 	}
@@ -183,6 +197,16 @@ func exitError(cmd *exec.Cmd) error {
 		return fmt.Errorf("server exited with %s", cmd.ProcessState)
 	}
 	return nil
+}
+
+// Kill stops the server at once (SIGKILL), as a crash would, and waits for it to exit.
+func (s *Server) Kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.killed = true
 }
 
 // PID is the server's process ID.

@@ -332,6 +332,24 @@ func TestLifecycleOnIronic(t *testing.T) {
 	if strings.Contains(srv.Output(), "hunter2-do-not-log") {
 		t.Errorf("the BMC password appears in the server log")
 	}
+
+	// The reconciler's Prometheus metrics are on the server's /metrics.
+	metrics, err := srv.Kubectl(t, kubectlBin, "get", "--raw", "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	for _, m := range []string{
+		`baremetal_reconcile_total{result="ok"}`,
+		`baremetal_state_changes_total{from="provisioning",to="provisioned"} 20`,
+		`baremetal_operation_duration_seconds_count{operation="provision"} 20`,
+		`baremetal_operation_duration_seconds_count{operation="inspect"}`,
+		`baremetal_power_changes_total{target="off"}`,
+		"baremetal_provisioning_slots_in_use 0",
+	} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 }
 
 // TestIronicOutageAndMissingCredentials: Ironic killed while hosts provision, then restarted

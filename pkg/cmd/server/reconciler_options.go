@@ -42,12 +42,14 @@ type ReconcilerOptions struct {
 	// drives), as <dir>/<namespace>/<name>/<key>.
 	CredentialsDir string
 	LeaderElect    bool
-	Controller     controller.Options
-	Ironic         IronicOptions
+	// LeaseDuration is how long a dead leader keeps the lead before a standby takes over.
+	LeaseDuration time.Duration
+	Controller    controller.Options
+	Ironic        IronicOptions
 }
 
 func newReconcilerOptions() ReconcilerOptions {
-	return ReconcilerOptions{Provisioner: "none", LeaderElect: true, Controller: controller.DefaultOptions()}
+	return ReconcilerOptions{Provisioner: "none", LeaderElect: true, LeaseDuration: 15 * time.Second, Controller: controller.DefaultOptions()}
 }
 
 func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
@@ -57,6 +59,8 @@ func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
 		"Standalone mode: directory of Secrets laid out as <namespace>/<name>/<key> (keys username and password for BMC credentials). Defaults to <data-dir>/secrets. In delegated mode Secrets are read from the cluster.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect,
 		"Elect one replica, on this server's etcd, to run the reconciler.")
+	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration,
+		"How long a leader that died keeps the lead before a standby replica takes over.")
 	fs.IntVar(&o.Controller.Workers, "reconcile-workers", o.Controller.Workers, "Hosts reconciled at once.")
 	fs.IntVar(&o.Controller.MaxConcurrentProvisioning, "max-concurrent-provisioning", o.Controller.MaxConcurrentProvisioning,
 		"Hard limit on hosts inspecting, provisioning or deprovisioning at once; hosts beyond it wait with operationalStatus delayed.")
@@ -128,6 +132,7 @@ func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (
 			Etcd:     etcdCfg,
 			Key:      o.RecommendedOptions.Etcd.StorageConfig.Prefix + "/_leader/reconciler",
 			Identity: fmt.Sprintf("%s_%d_%s", host, os.Getpid(), version.Get().GitVersion),
+			TTL:      ro.LeaseDuration,
 		}
 	}
 	return rc, nil

@@ -501,25 +501,34 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	}
 	want := h.Spec.Online || h.Spec.DisablePowerOff
 	if state.Known && state.PoweredOn == want {
-		h.Status.PoweredOn = state.PoweredOn
+		r.observePower(state.PoweredOn)
 		r.markReady()
 		return after(r.c.opts.PowerPollInterval), nil
 	}
 	var res provisioner.Result
-	target := "on"
 	if want {
 		res, err = r.c.prov.PowerOn(ctx, ph)
 	} else {
-		target = "off"
 		res, err = r.c.prov.PowerOff(ctx, ph, provisioner.RebootModeSoft)
 	}
 	if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
 		return out, nil
 	}
-	powerChangesTotal.WithLabelValues(target).Inc()
-	h.Status.PoweredOn = want
+	r.observePower(want)
 	r.markReady()
 	return after(r.c.opts.PowerPollInterval), nil
+}
+
+// observePower records the power state the BMC reached, counting changes.
+func (r *hostReconcile) observePower(on bool) {
+	if r.host.Status.PoweredOn != on {
+		target := "off"
+		if on {
+			target = "on"
+		}
+		powerChangesTotal.WithLabelValues(target).Inc()
+	}
+	r.host.Status.PoweredOn = on
 }
 
 // rebootRequested reads Metal3's reboot annotations (reboot.metal3.io[/key], value empty or

@@ -214,4 +214,3 @@ func TestPowerManagedFieldsMapping(t *testing.T) {
 		t.Errorf("ownership not moved: %s / %s %s", merged[0].FieldsV1.Raw, merged[1].Manager, merged[1].FieldsV1.Raw)
 	}
 }
-
