@@ -1,0 +1,255 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package bench measures the server against baselines, on one machine, in one run, so the
+// figures are ratios that mean something on any machine of the kind.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/noauth"
+	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
+	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/ports"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
+)
+
+// hostsFlag: BENCH_HOSTS overrides the number of hosts (default 100).
+func hostsFlag() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_HOSTS")); err == nil && n > 0 {
+		return n
+	}
+	return 100
+}
+
+const (
+	parallelism  = 20 // the server's default --max-concurrent-provisioning
+	pollInterval = 100 * time.Millisecond
+)
+
+// BenchmarkLifecycle takes N fake-hardware hosts from nothing to provisioned twice, on fresh
+// real Ironics: once scripted directly with gophercloud (20 hosts at a time, polling every
+// 100 ms: the floor), once through the server. It reports both times and their ratio.
+func BenchmarkLifecycle(b *testing.B) {
+	n := hostsFlag()
+	images := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1048576")
+	}))
+	defer images.Close()
+	image := images.URL + "/os.qcow2"
+	for i := 0; i < b.N; i++ {
+		direct := runDirect(b, n, image)
+		server := runServer(b, n, image)
+		ratio := server.Seconds() / direct.Seconds()
+		fmt.Printf("\nlifecycle of %d fake-hardware hosts to provisioned (real Ironic 21.4, parallelism %d):\n", n, parallelism)
+		fmt.Printf("  %-36s %8.1fs\n", "gophercloud scripted directly", direct.Seconds())
+		fmt.Printf("  %-36s %8.1fs\n", "through baremetal-apiserver", server.Seconds())
+		fmt.Printf("  %-36s %8.2f (target <= 1.2)\n\n", "ratio server/direct", ratio)
+		b.ReportMetric(direct.Seconds(), "direct-s")
+		b.ReportMetric(server.Seconds(), "server-s")
+		b.ReportMetric(ratio, "ratio")
+	}
+}
+
+func runDirect(b *testing.B, n int, image string) time.Duration {
+	ironic := framework.StartIronic(b)
+	client, err := noauth.NewBareMetalNoAuth(noauth.EndpointOpts{IronicEndpoint: ironic.Endpoint + "/v1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client.Microversion = "1.81"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var failed error
+	var mu sync.Mutex
+	start := time.Now()
+	for w := 0; w < parallelism; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if err := directHost(ctx, client, i, image); err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if failed != nil {
+		b.Fatal(failed)
+	}
+	elapsed := time.Since(start)
+	reportIronicRequests(b, "direct", ironic, n)
+	_ = ironic.Stop()
+	return elapsed
+}
+
+// reportIronicRequests prints how many API requests Ironic served per host, by method: the
+// first thing to compare when the server path is slower than the direct one.
+func reportIronicRequests(b *testing.B, label string, ironic *framework.Ironic, n int) {
+	log, err := ironic.Log()
+	if err != nil {
+		return
+	}
+	counts := map[string]int{}
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		counts[m] = strings.Count(log, "\""+m+" /v1/")
+	}
+	fmt.Printf("  Ironic requests per host, %s: GET %.1f POST %.1f PUT %.1f PATCH %.1f DELETE %.1f\n", label,
+		float64(counts["GET"])/float64(n), float64(counts["POST"])/float64(n), float64(counts["PUT"])/float64(n),
+		float64(counts["PATCH"])/float64(n), float64(counts["DELETE"])/float64(n))
+}
+
+// directHost walks one node through the transitions the server makes: enroll with a port,
+// manage, inspect, provide, deploy.
+func directHost(ctx context.Context, c *gophercloud.ServiceClient, i int, image string) error {
+	node, err := nodes.Create(ctx, c, nodes.CreateOpts{
+		Name: fmt.Sprintf("direct-%03d", i), Driver: "fake-hardware",
+		BootInterface: "fake", DeployInterface: "fake", InspectInterface: "fake", ManagementInterface: "fake",
+		PowerInterface: "fake", RAIDInterface: "fake", VendorInterface: "fake", BIOSInterface: "fake",
+		NetworkInterface: "noop",
+		DriverInfo:       map[string]any{"fake_address": fmt.Sprintf("192.0.2.%d", i%250+1), "fake_username": "admin", "fake_password": "pw"},
+	}).Extract()
+	if err != nil {
+		return fmt.Errorf("create node %d: %w", i, err)
+	}
+	if _, err := ports.Create(ctx, c, ports.CreateOpts{NodeUUID: node.UUID, Address: mac(i)}).Extract(); err != nil {
+		return fmt.Errorf("create port %d: %w", i, err)
+	}
+	steps := []struct {
+		target nodes.TargetProvisionState
+		want   string
+	}{{nodes.TargetManage, "manageable"}, {nodes.TargetInspect, "manageable"}, {nodes.TargetProvide, "available"}}
+	for _, s := range steps {
+		if err := transition(ctx, c, node.UUID, s.target, s.want); err != nil {
+			return err
+		}
+	}
+	_, err = nodes.Update(ctx, c, node.UUID, nodes.UpdateOpts{
+		nodes.UpdateOperation{Op: nodes.AddOp, Path: "/instance_info/image_source", Value: image},
+		nodes.UpdateOperation{Op: nodes.AddOp, Path: "/instance_info/image_checksum", Value: "0123456789abcdef0123456789abcdef"},
+	}).Extract()
+	if err != nil {
+		return fmt.Errorf("instance_info %d: %w", i, err)
+	}
+	return transition(ctx, c, node.UUID, nodes.TargetActive, "active")
+}
+
+func transition(ctx context.Context, c *gophercloud.ServiceClient, id string, target nodes.TargetProvisionState, want string) error {
+	err := wait.PollUntilContextTimeout(ctx, pollInterval, 5*time.Minute, true, func(ctx context.Context) (bool, error) {
+		r := nodes.ChangeProvisionState(ctx, c, id, nodes.ProvisionStateOpts{Target: target})
+		if r.Err == nil {
+			return true, nil
+		}
+		if gophercloud.ResponseCodeIs(r.Err, http.StatusConflict) {
+			return false, nil // node locked by the previous step's conductor task: retry
+		}
+		return false, r.Err
+	})
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", target, id, err)
+	}
+	return wait.PollUntilContextTimeout(ctx, pollInterval, 5*time.Minute, false, func(ctx context.Context) (bool, error) {
+		node, err := nodes.Get(ctx, c, id).Extract()
+		if err != nil {
+			return false, err
+		}
+		if node.LastError != "" && node.ProvisionState != want {
+			return false, fmt.Errorf("%s %s: %s", target, id, node.LastError)
+		}
+		return node.ProvisionState == want && node.TargetProvisionState == "", nil
+	})
+}
+
+func mac(i int) string { return fmt.Sprintf("52:54:00:%02x:%02x:%02x", i>>16&0xff, i>>8&0xff, i&0xff) }
+
+func runServer(b *testing.B, n int, image string) time.Duration {
+	serverBin, err := framework.ServerBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ironic := framework.StartIronic(b)
+	srv := framework.StartStandalone(b, serverBin, b.TempDir(),
+		"--provisioner=ironic", "--ironic-endpoint="+ironic.Endpoint, "--ironic-poll-interval="+pollInterval.String(),
+		"--allow-test-bmc-schemes", "--max-concurrent-provisioning="+strconv.Itoa(parallelism))
+	cs := srv.Clientset(b)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts("default")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("host-%03d", i)
+		dir := filepath.Join(srv.DataDir, "secrets", "default", name+"-bmc")
+		_ = os.MkdirAll(dir, 0o700)
+		_ = os.WriteFile(filepath.Join(dir, "username"), []byte("admin"), 0o600)
+		_ = os.WriteFile(filepath.Join(dir, "password"), []byte("pw"), 0o600)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			name := fmt.Sprintf("host-%03d", i)
+			_, err := hosts.Create(ctx, &v1alpha1.BareMetalHost{
+				ObjectMeta: metav1.ObjectMeta{Name: name},
+				Spec: v1alpha1.BareMetalHostSpec{
+					Online: true, BootMACAddress: mac(i),
+					BMC:   v1alpha1.BMCDetails{Address: fmt.Sprintf("fake://192.0.2.%d", i%250+1), CredentialsName: name + "-bmc"},
+					Image: &v1alpha1.Image{URL: image, Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: v1alpha1.ChecksumMD5},
+				},
+			}, metav1.CreateOptions{})
+			if err != nil {
+				b.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 20*time.Minute, true, func(ctx context.Context) (bool, error) {
+		list, err := hosts.List(ctx, metav1.ListOptions{FieldSelector: "status.provisioning.state=provisioned"})
+		return err == nil && len(list.Items) == n, nil
+	})
+	if err != nil {
+		b.Fatalf("hosts not provisioned: %v", err)
+	}
+	elapsed := time.Since(start)
+	reportIronicRequests(b, "server", ironic, n)
+	_ = srv.Stop(30 * time.Second)
+	_ = ironic.Stop()
+	return elapsed
+}
