@@ -131,9 +131,25 @@ func reportIronicRequests(b *testing.B, label string, ironic *framework.Ironic, 
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		counts[m] = strings.Count(log, "\""+m+" /v1/")
 	}
-	fmt.Printf("  Ironic requests per host, %s: GET %.1f POST %.1f PUT %.1f PATCH %.1f DELETE %.1f\n", label,
+	fmt.Printf("  Ironic requests per host, %s: GET %.1f POST %.1f PUT %.1f PATCH %.1f DELETE %.1f; Ironic CPU %.1fs\n", label,
 		float64(counts["GET"])/float64(n), float64(counts["POST"])/float64(n), float64(counts["PUT"])/float64(n),
-		float64(counts["PATCH"])/float64(n), float64(counts["DELETE"])/float64(n))
+		float64(counts["PATCH"])/float64(n), float64(counts["DELETE"])/float64(n), cpuSeconds(ironic.PID()))
+}
+
+// cpuSeconds is the user+system CPU a process has used, from /proc/PID/stat.
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may contain spaces) start after the last ')'.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ is 100 on Linux
 }
 
 // directHost walks one node through the transitions the server makes: enroll with a port,
@@ -249,6 +265,7 @@ func runServer(b *testing.B, n int, image string) time.Duration {
 	}
 	elapsed := time.Since(start)
 	reportIronicRequests(b, "server", ironic, n)
+	fmt.Printf("  server CPU (API, etcd, reconciler): %.1fs\n", cpuSeconds(srv.PID()))
 	_ = srv.Stop(30 * time.Second)
 	_ = ironic.Stop()
 	return elapsed

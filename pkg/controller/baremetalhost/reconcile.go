@@ -298,7 +298,9 @@ func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return r.fail(v1alpha1.InspectionError, err.Error()), nil
 	}
-	restart := h.Status.OperationHistory.Inspect.Start.IsZero() || !h.Status.OperationHistory.Inspect.End.IsZero()
+	// Only a re-inspection (a previous one completed) must restart; a first inspection, or
+	// one under way, is continued, which saves the backend the work of marking a restart.
+	restart := !h.Status.OperationHistory.Inspect.End.IsZero()
 	r.startOperation(v1alpha1.StateInspecting)
 	details, res, err := r.c.prov.Inspect(ctx, ph, restart)
 	if done, out := r.outcome(v1alpha1.InspectionError, res, err); !done {
