@@ -7,16 +7,23 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 TMP=$(mktemp -d -t verify-codegen.XXXXXX)
 trap 'rm -rf "${TMP}"' EXIT
 
-# Copy the sources (not build output) and regenerate there.
-tar -C "${ROOT}" --exclude=./_output --exclude=./.git -cf - . | tar -C "${TMP}" -xf -
+# Snapshot the sources (not build output) twice from one archive: a/ is the tree as it was,
+# b/ is regenerated. Comparing the two snapshots, not the live tree, keeps edits made elsewhere
+# in the tree while this runs from showing up as stale generated code.
+tar -C "${ROOT}" --exclude=./_output --exclude=./.git -cf "${TMP}/src.tar" .
+mkdir -p "${TMP}/a" "${TMP}/b"
+tar -C "${TMP}/a" -xf "${TMP}/src.tar"
+tar -C "${TMP}/b" -xf "${TMP}/src.tar"
 GOBIN_CACHE="${ROOT}/_output/codegen-bin"
-mkdir -p "${TMP}/_output" "${GOBIN_CACHE}"
-ln -s "${GOBIN_CACHE}" "${TMP}/_output/codegen-bin"
-"${TMP}/hack/update-codegen.sh"
+mkdir -p "${TMP}/b/_output" "${GOBIN_CACHE}"
+ln -s "${GOBIN_CACHE}" "${TMP}/b/_output/codegen-bin"
+# Everything is regenerated in b/, the protobuf code (generated.proto, generated.pb.go and the
+# protobuf tags of the types) included.
+"${TMP}/b/hack/update-codegen.sh"
 
 ret=0
 for dir in pkg hack/api-rules; do
-  diff -Naupr "${ROOT}/${dir}" "${TMP}/${dir}" || ret=1
+  (cd "${TMP}" && diff -Naupr "a/${dir}" "b/${dir}") || ret=1
 done
 if [[ ${ret} -ne 0 ]]; then
   echo "generated code is stale: run hack/update-codegen.sh (or make generate) and commit the result" >&2

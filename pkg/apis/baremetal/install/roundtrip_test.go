@@ -29,3 +29,11 @@ import (
 func TestRoundTripTypes(t *testing.T) {
 	roundtrip.RoundTripTestForAPIGroup(t, Install, fuzzer.Funcs)
 }
+
+// TestRoundTripProtobuf does the same through protobuf, the wire format the generated clientset
+// prefers: internal → versioned → protobuf → versioned → internal, and versioned → protobuf →
+// versioned, for every kind of the group. It fails when generated.pb.go is out of step with the
+// types (a field without a protobuf tag, or a message that drops one).
+func TestRoundTripProtobuf(t *testing.T) {
+	roundtrip.RoundTripProtobufTestForAPIGroup(t, Install, fuzzer.Funcs)
+}

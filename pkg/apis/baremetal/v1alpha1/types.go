@@ -40,14 +40,14 @@ type BareMetalHost struct {
 	metav1.TypeMeta `json:",inline"`
 	// Standard object metadata.
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the desired state of the host.
 	// +optional
-	Spec BareMetalHostSpec `json:"spec,omitempty"`
+	Spec BareMetalHostSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 	// Status is the observed state of the host, written by the server's reconciler.
 	// +optional
-	Status BareMetalHostStatus `json:"status,omitempty"`
+	Status BareMetalHostStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -57,10 +57,10 @@ type BareMetalHostList struct {
 	metav1.TypeMeta `json:",inline"`
 	// Standard list metadata.
 	// +optional
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Items is the list of hosts.
-	Items []BareMetalHost `json:"items"`
+	Items []BareMetalHost `json:"items" protobuf:"bytes,2,rep,name=items"`
 }
 
 // BareMetalHostSpec is the desired state of a BareMetalHost.
@@ -69,117 +69,117 @@ type BareMetalHostSpec struct {
 	// Deprecated: not used by the server; kept so that Metal3 manifests are accepted.
 	// +optional
 	// +listType=atomic
-	Taints []Taint `json:"taints,omitempty"`
+	Taints []Taint `json:"taints,omitempty" protobuf:"bytes,1,rep,name=taints"`
 
 	// BMC holds how to reach the host's baseboard management controller.
 	// +optional
-	BMC BMCDetails `json:"bmc,omitempty"`
+	BMC BMCDetails `json:"bmc,omitempty" protobuf:"bytes,2,opt,name=bmc"`
 
 	// RAID is the RAID configuration to apply while preparing the host.
 	// +optional
-	RAID *RAIDConfig `json:"raid,omitempty"`
+	RAID *RAIDConfig `json:"raid,omitempty" protobuf:"bytes,3,opt,name=raid"`
 
 	// Firmware holds BIOS settings to apply while preparing the host.
 	// Deprecated: rejected by validation; use dedicated firmware settings instead.
 	// +optional
-	Firmware *FirmwareConfig `json:"firmware,omitempty"`
+	Firmware *FirmwareConfig `json:"firmware,omitempty" protobuf:"bytes,4,opt,name=firmware"`
 
 	// HardwareProfile is the name of a hardware profile to match.
 	// Deprecated: not used by the server; kept so that Metal3 manifests are accepted.
 	// +optional
-	HardwareProfile string `json:"hardwareProfile,omitempty"`
+	HardwareProfile string `json:"hardwareProfile,omitempty" protobuf:"bytes,5,opt,name=hardwareProfile"`
 
 	// RootDeviceHints selects the disk the image is written to.
 	// +optional
-	RootDeviceHints *RootDeviceHints `json:"rootDeviceHints,omitempty"`
+	RootDeviceHints *RootDeviceHints `json:"rootDeviceHints,omitempty" protobuf:"bytes,6,opt,name=rootDeviceHints"`
 
 	// BootMode is the firmware boot mode: UEFI, UEFISecureBoot or legacy. Defaults to UEFI.
 	// +optional
-	BootMode BootMode `json:"bootMode,omitempty"`
+	BootMode BootMode `json:"bootMode,omitempty" protobuf:"bytes,7,opt,name=bootMode,casttype=BootMode"`
 
 	// BootMACAddress is the MAC address of the NIC the host boots from. Required by BMC
 	// drivers that boot over the network and when inspection is disabled; immutable once set.
 	// +optional
-	BootMACAddress string `json:"bootMACAddress,omitempty"`
+	BootMACAddress string `json:"bootMACAddress,omitempty" protobuf:"bytes,8,opt,name=bootMACAddress"`
 
 	// Online says whether the host should be powered on. Required.
 	// +required
-	Online bool `json:"online"`
+	Online bool `json:"online" protobuf:"varint,9,opt,name=online"`
 
 	// ConsumerRef names the object (for example a Machine) that has claimed this host.
 	// +optional
-	ConsumerRef *ObjectReference `json:"consumerRef,omitempty"`
+	ConsumerRef *ObjectReference `json:"consumerRef,omitempty" protobuf:"bytes,10,opt,name=consumerRef"`
 
 	// Image is the image to provision onto the host.
 	// +optional
-	Image *Image `json:"image,omitempty"`
+	Image *Image `json:"image,omitempty" protobuf:"bytes,11,opt,name=image"`
 
 	// UserData references a Secret holding user data (cloud-init) for the provisioned host.
 	// The Secret must be in the host's namespace.
 	// +optional
-	UserData *SecretReference `json:"userData,omitempty"`
+	UserData *SecretReference `json:"userData,omitempty" protobuf:"bytes,12,opt,name=userData"`
 
 	// PreprovisioningNetworkDataName names a Secret, in the host's namespace, holding the
 	// network configuration used while the host runs the deployment ramdisk.
 	// +optional
-	PreprovisioningNetworkDataName string `json:"preprovisioningNetworkDataName,omitempty"`
+	PreprovisioningNetworkDataName string `json:"preprovisioningNetworkDataName,omitempty" protobuf:"bytes,13,opt,name=preprovisioningNetworkDataName"`
 
 	// NetworkData references a Secret holding network data for the provisioned host's config
 	// drive. The Secret must be in the host's namespace.
 	// +optional
-	NetworkData *SecretReference `json:"networkData,omitempty"`
+	NetworkData *SecretReference `json:"networkData,omitempty" protobuf:"bytes,14,opt,name=networkData"`
 
 	// MetaData references a Secret holding metadata for the provisioned host's config drive.
 	// The Secret must be in the host's namespace.
 	// +optional
-	MetaData *SecretReference `json:"metaData,omitempty"`
+	MetaData *SecretReference `json:"metaData,omitempty" protobuf:"bytes,15,opt,name=metaData"`
 
 	// Description is free text for people.
 	// +optional
-	Description string `json:"description,omitempty"`
+	Description string `json:"description,omitempty" protobuf:"bytes,16,opt,name=description"`
 
 	// ExternallyProvisioned says the host was provisioned by something else; the server adopts
 	// it and does not write an image. It can be turned on only while the host is available.
 	// +optional
-	ExternallyProvisioned bool `json:"externallyProvisioned,omitempty"`
+	ExternallyProvisioned bool `json:"externallyProvisioned,omitempty" protobuf:"varint,17,opt,name=externallyProvisioned"`
 
 	// AutomatedCleaningMode selects disk cleaning between deprovisioning and the next use:
 	// metadata (wipe partition tables) or disabled. Defaults to metadata.
 	// +optional
-	AutomatedCleaningMode AutomatedCleaningMode `json:"automatedCleaningMode,omitempty"`
+	AutomatedCleaningMode AutomatedCleaningMode `json:"automatedCleaningMode,omitempty" protobuf:"bytes,18,opt,name=automatedCleaningMode,casttype=AutomatedCleaningMode"`
 
 	// CustomDeploy provisions the host with a custom deploy step instead of an image.
 	// +optional
-	CustomDeploy *CustomDeploy `json:"customDeploy,omitempty"`
+	CustomDeploy *CustomDeploy `json:"customDeploy,omitempty" protobuf:"bytes,19,opt,name=customDeploy"`
 
 	// Architecture is the host's CPU architecture, e.g. x86_64 or aarch64.
 	// +optional
-	Architecture string `json:"architecture,omitempty"`
+	Architecture string `json:"architecture,omitempty" protobuf:"bytes,20,opt,name=architecture"`
 
 	// DisablePowerOff forbids powering the host off; reboots are done with a reset instead.
 	// Requires online to be true.
 	// +optional
-	DisablePowerOff bool `json:"disablePowerOff,omitempty"`
+	DisablePowerOff bool `json:"disablePowerOff,omitempty" protobuf:"varint,21,opt,name=disablePowerOff"`
 
 	// InspectionMode selects hardware inspection: disabled, agent (in-band, through the
 	// deployment ramdisk) or fast (out-of-band, through the BMC only).
 	// +optional
-	InspectionMode InspectionMode `json:"inspectionMode,omitempty"`
+	InspectionMode InspectionMode `json:"inspectionMode,omitempty" protobuf:"bytes,22,opt,name=inspectionMode,casttype=InspectionMode"`
 }
 
 // BMCDetails holds how to reach the host's BMC.
 type BMCDetails struct {
 	// Address is the BMC URL, e.g. ipmi://10.0.0.1, redfish+https://10.0.0.1/redfish/v1/Systems/1
 	// or redfish-virtualmedia://bmc.example.com/redfish/v1/Systems/1. The scheme selects the driver.
-	Address string `json:"address"`
+	Address string `json:"address" protobuf:"bytes,1,opt,name=address"`
 
 	// CredentialsName names a Secret, in the host's namespace, with the BMC's "username" and
 	// "password" keys. The password is never copied into the host object.
-	CredentialsName string `json:"credentialsName"`
+	CredentialsName string `json:"credentialsName" protobuf:"bytes,2,opt,name=credentialsName"`
 
 	// DisableCertificateVerification turns off TLS certificate verification for the BMC.
 	// +optional
-	DisableCertificateVerification bool `json:"disableCertificateVerification,omitempty"`
+	DisableCertificateVerification bool `json:"disableCertificateVerification,omitempty" protobuf:"varint,3,opt,name=disableCertificateVerification"`
 }
 
 // BootMode is the firmware boot mode of a host.
@@ -225,34 +225,34 @@ const (
 type RootDeviceHints struct {
 	// DeviceName is a Linux device path, /dev/... or /dev/disk/by-path/...
 	// +optional
-	DeviceName string `json:"deviceName,omitempty"`
+	DeviceName string `json:"deviceName,omitempty" protobuf:"bytes,1,opt,name=deviceName"`
 	// HCTL is the SCSI address, host:channel:target:lun, e.g. "0:0:0:0".
 	// +optional
-	HCTL string `json:"hctl,omitempty"`
+	HCTL string `json:"hctl,omitempty" protobuf:"bytes,2,opt,name=hctl"`
 	// Model is a substring of the disk's model.
 	// +optional
-	Model string `json:"model,omitempty"`
+	Model string `json:"model,omitempty" protobuf:"bytes,3,opt,name=model"`
 	// Vendor is a substring of the disk's vendor.
 	// +optional
-	Vendor string `json:"vendor,omitempty"`
+	Vendor string `json:"vendor,omitempty" protobuf:"bytes,4,opt,name=vendor"`
 	// SerialNumber is the disk's serial number.
 	// +optional
-	SerialNumber string `json:"serialNumber,omitempty"`
+	SerialNumber string `json:"serialNumber,omitempty" protobuf:"bytes,5,opt,name=serialNumber"`
 	// MinSizeGigabytes is the smallest disk size, in gigabytes, that matches.
 	// +optional
-	MinSizeGigabytes int32 `json:"minSizeGigabytes,omitempty"`
+	MinSizeGigabytes int32 `json:"minSizeGigabytes,omitempty" protobuf:"varint,6,opt,name=minSizeGigabytes"`
 	// WWN is the disk's unique storage identifier.
 	// +optional
-	WWN string `json:"wwn,omitempty"`
+	WWN string `json:"wwn,omitempty" protobuf:"bytes,7,opt,name=wwn"`
 	// WWNWithExtension is the disk's unique storage identifier with the vendor extension.
 	// +optional
-	WWNWithExtension string `json:"wwnWithExtension,omitempty"`
+	WWNWithExtension string `json:"wwnWithExtension,omitempty" protobuf:"bytes,8,opt,name=wwnWithExtension"`
 	// WWNVendorExtension is the disk's vendor-specific unique storage identifier.
 	// +optional
-	WWNVendorExtension string `json:"wwnVendorExtension,omitempty"`
+	WWNVendorExtension string `json:"wwnVendorExtension,omitempty" protobuf:"bytes,9,opt,name=wwnVendorExtension"`
 	// Rotational selects spinning disks (true) or solid-state disks (false).
 	// +optional
-	Rotational *bool `json:"rotational,omitempty"`
+	Rotational *bool `json:"rotational,omitempty" protobuf:"varint,10,opt,name=rotational"`
 }
 
 // RAIDConfig is the RAID configuration of a host. Hardware and software RAID exclude each other.
@@ -260,52 +260,52 @@ type RAIDConfig struct {
 	// HardwareRAIDVolumes are volumes built by the RAID controller. An empty list removes them.
 	// +optional
 	// +listType=atomic
-	HardwareRAIDVolumes []HardwareRAIDVolume `json:"hardwareRAIDVolumes"`
+	HardwareRAIDVolumes []HardwareRAIDVolume `json:"hardwareRAIDVolumes" protobuf:"bytes,1,rep,name=hardwareRAIDVolumes"`
 	// SoftwareRAIDVolumes are Linux software RAID volumes; at most one may be the root volume.
 	// +optional
 	// +listType=atomic
-	SoftwareRAIDVolumes []SoftwareRAIDVolume `json:"softwareRAIDVolumes"`
+	SoftwareRAIDVolumes []SoftwareRAIDVolume `json:"softwareRAIDVolumes" protobuf:"bytes,2,rep,name=softwareRAIDVolumes"`
 }
 
 // HardwareRAIDVolume is one volume built by a RAID controller.
 type HardwareRAIDVolume struct {
 	// SizeGibibytes is the volume size; omitted means all the space the disks allow.
 	// +optional
-	SizeGibibytes *int32 `json:"sizeGibibytes,omitempty"`
+	SizeGibibytes *int32 `json:"sizeGibibytes,omitempty" protobuf:"varint,1,opt,name=sizeGibibytes"`
 	// Level is the RAID level: 0, 1, 2, 5, 6, 1+0, 5+0 or 6+0.
-	Level string `json:"level"`
+	Level string `json:"level" protobuf:"bytes,2,opt,name=level"`
 	// Name of the volume; unique per controller.
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" protobuf:"bytes,3,opt,name=name"`
 	// Rotational selects spinning (true) or solid-state (false) physical disks.
 	// +optional
-	Rotational *bool `json:"rotational,omitempty"`
+	Rotational *bool `json:"rotational,omitempty" protobuf:"varint,4,opt,name=rotational"`
 	// NumberOfPhysicalDisks is how many physical disks the volume spans.
 	// +optional
-	NumberOfPhysicalDisks *int32 `json:"numberOfPhysicalDisks,omitempty"`
+	NumberOfPhysicalDisks *int32 `json:"numberOfPhysicalDisks,omitempty" protobuf:"varint,5,opt,name=numberOfPhysicalDisks"`
 	// Controller names the RAID controller; required when physicalDisks is set.
 	// +optional
-	Controller string `json:"controller,omitempty"`
+	Controller string `json:"controller,omitempty" protobuf:"bytes,6,opt,name=controller"`
 	// PhysicalDisks names the physical disks of the volume, as the controller names them.
 	// +optional
 	// +listType=atomic
-	PhysicalDisks []string `json:"physicalDisks,omitempty"`
+	PhysicalDisks []string `json:"physicalDisks,omitempty" protobuf:"bytes,7,rep,name=physicalDisks"`
 }
 
 // SoftwareRAIDVolume is one Linux software RAID volume.
 type SoftwareRAIDVolume struct {
 	// RootVolume makes this the volume the image is written to; it must be RAID level 1.
 	// +optional
-	RootVolume bool `json:"rootVolume,omitempty"`
+	RootVolume bool `json:"rootVolume,omitempty" protobuf:"varint,1,opt,name=rootVolume"`
 	// SizeGibibytes is the volume size; omitted means all the space the disks allow.
 	// +optional
-	SizeGibibytes *int32 `json:"sizeGibibytes,omitempty"`
+	SizeGibibytes *int32 `json:"sizeGibibytes,omitempty" protobuf:"varint,2,opt,name=sizeGibibytes"`
 	// Level is the RAID level: 0, 1 or 1+0.
-	Level string `json:"level"`
+	Level string `json:"level" protobuf:"bytes,3,opt,name=level"`
 	// PhysicalDisks selects the member disks with root device hints.
 	// +optional
 	// +listType=atomic
-	PhysicalDisks []RootDeviceHints `json:"physicalDisks,omitempty"`
+	PhysicalDisks []RootDeviceHints `json:"physicalDisks,omitempty" protobuf:"bytes,4,rep,name=physicalDisks"`
 }
 
 // FirmwareConfig holds BIOS settings.
@@ -313,13 +313,13 @@ type SoftwareRAIDVolume struct {
 type FirmwareConfig struct {
 	// VirtualizationEnabled turns CPU virtualization support on or off.
 	// +optional
-	VirtualizationEnabled *bool `json:"virtualizationEnabled,omitempty"`
+	VirtualizationEnabled *bool `json:"virtualizationEnabled,omitempty" protobuf:"varint,1,opt,name=virtualizationEnabled"`
 	// SimultaneousMultithreadingEnabled turns SMT (hyper-threading) on or off.
 	// +optional
-	SimultaneousMultithreadingEnabled *bool `json:"simultaneousMultithreadingEnabled,omitempty"`
+	SimultaneousMultithreadingEnabled *bool `json:"simultaneousMultithreadingEnabled,omitempty" protobuf:"varint,2,opt,name=simultaneousMultithreadingEnabled"`
 	// SriovEnabled turns SR-IOV on or off.
 	// +optional
-	SriovEnabled *bool `json:"sriovEnabled,omitempty"`
+	SriovEnabled *bool `json:"sriovEnabled,omitempty" protobuf:"varint,3,opt,name=sriovEnabled"`
 }
 
 // ChecksumType is the algorithm of an image checksum.
@@ -349,89 +349,89 @@ const (
 // Image is an image to provision onto a host.
 type Image struct {
 	// URL of the image: http, https, ftp, gopher or oci.
-	URL string `json:"url"`
+	URL string `json:"url" protobuf:"bytes,1,opt,name=url"`
 	// Checksum of the image, or the URL of a checksum file. Required unless the image is a
 	// live-iso or an oci:// image (which carries its own digest).
 	// +optional
-	Checksum string `json:"checksum,omitempty"`
+	Checksum string `json:"checksum,omitempty" protobuf:"bytes,2,opt,name=checksum"`
 	// ChecksumType is the checksum's algorithm: md5, sha256, sha512 or auto (the default).
 	// +optional
-	ChecksumType ChecksumType `json:"checksumType,omitempty"`
+	ChecksumType ChecksumType `json:"checksumType,omitempty" protobuf:"bytes,3,opt,name=checksumType,casttype=ChecksumType"`
 	// Format is the image's disk format: raw, qcow2, vdi, vmdk or live-iso. A live-iso is
 	// booted through virtual media instead of being written to disk.
 	// +optional
-	Format *string `json:"format,omitempty"`
+	Format *string `json:"format,omitempty" protobuf:"bytes,4,opt,name=format"`
 	// OCIAuthSecretName names a Secret with credentials to pull an oci:// image.
 	// +optional
-	OCIAuthSecretName *string `json:"ociAuthSecretName,omitempty"`
+	OCIAuthSecretName *string `json:"ociAuthSecretName,omitempty" protobuf:"bytes,5,opt,name=ociAuthSecretName"`
 }
 
 // CustomDeploy provisions a host with a custom deploy step instead of an image.
 type CustomDeploy struct {
 	// Method is the deploy step's name.
-	Method string `json:"method"`
+	Method string `json:"method" protobuf:"bytes,1,opt,name=method"`
 }
 
 // BareMetalHostStatus is the observed state of a BareMetalHost.
 type BareMetalHostStatus struct {
 	// OperationalStatus summarises the host's health: OK, discovered, error, delayed
 	// (waiting for a provisioning slot), detached or servicing.
-	OperationalStatus OperationalStatus `json:"operationalStatus"`
+	OperationalStatus OperationalStatus `json:"operationalStatus" protobuf:"bytes,1,opt,name=operationalStatus,casttype=OperationalStatus"`
 
 	// ErrorType is the kind of the last error, empty when there is none.
 	// +optional
-	ErrorType ErrorType `json:"errorType,omitempty"`
+	ErrorType ErrorType `json:"errorType,omitempty" protobuf:"bytes,2,opt,name=errorType,casttype=ErrorType"`
 
 	// LastUpdated is when the status was last written.
 	// +optional
-	LastUpdated *metav1.Time `json:"lastUpdated,omitempty"`
+	LastUpdated *metav1.Time `json:"lastUpdated,omitempty" protobuf:"bytes,3,opt,name=lastUpdated"`
 
 	// HardwareProfile is the name of the matched hardware profile.
 	// Deprecated: kept for compatibility.
 	// +optional
-	HardwareProfile string `json:"hardwareProfile,omitempty"`
+	HardwareProfile string `json:"hardwareProfile,omitempty" protobuf:"bytes,4,opt,name=hardwareProfile"`
 
 	// Hardware is the inventory found by inspection.
 	// +optional
-	Hardware *HardwareDetails `json:"hardware,omitempty"`
+	Hardware *HardwareDetails `json:"hardware,omitempty" protobuf:"bytes,5,opt,name=hardware"`
 
 	// Provisioning is where the host is in its provisioning state machine, and what was
 	// provisioned onto it.
-	Provisioning ProvisionStatus `json:"provisioning"`
+	Provisioning ProvisionStatus `json:"provisioning" protobuf:"bytes,6,opt,name=provisioning"`
 
 	// GoodCredentials references the last BMC credentials that worked.
 	// +optional
-	GoodCredentials CredentialsStatus `json:"goodCredentials,omitempty"`
+	GoodCredentials CredentialsStatus `json:"goodCredentials,omitempty" protobuf:"bytes,7,opt,name=goodCredentials"`
 
 	// TriedCredentials references the last BMC credentials that were tried.
 	// +optional
-	TriedCredentials CredentialsStatus `json:"triedCredentials,omitempty"`
+	TriedCredentials CredentialsStatus `json:"triedCredentials,omitempty" protobuf:"bytes,8,opt,name=triedCredentials"`
 
 	// ErrorMessage says what went wrong, empty when nothing did.
-	ErrorMessage string `json:"errorMessage"`
+	ErrorMessage string `json:"errorMessage" protobuf:"bytes,9,opt,name=errorMessage"`
 
 	// PoweredOn is the power state last read from the BMC.
-	PoweredOn bool `json:"poweredOn"`
+	PoweredOn bool `json:"poweredOn" protobuf:"varint,10,opt,name=poweredOn"`
 
 	// OperationHistory records when each lifecycle operation started and ended.
 	// +optional
-	OperationHistory OperationHistory `json:"operationHistory,omitempty"`
+	OperationHistory OperationHistory `json:"operationHistory,omitempty" protobuf:"bytes,11,opt,name=operationHistory"`
 
 	// ErrorCount counts consecutive failed attempts; it resets on success and drives backoff.
-	ErrorCount int32 `json:"errorCount"`
+	ErrorCount int32 `json:"errorCount" protobuf:"varint,12,opt,name=errorCount"`
 
 	// ProvisioningFailCount counts failed provisioning attempts.
-	ProvisioningFailCount int32 `json:"provisioningFailCount"`
+	ProvisioningFailCount int32 `json:"provisioningFailCount" protobuf:"varint,13,opt,name=provisioningFailCount"`
 
 	// LastAttemptedImage is the image of the last provisioning attempt.
 	// +optional
-	LastAttemptedImage *Image `json:"lastAttemptedImage,omitempty"`
+	LastAttemptedImage *Image `json:"lastAttemptedImage,omitempty" protobuf:"bytes,14,opt,name=lastAttemptedImage"`
 
 	// Conditions are the host's conditions (Manageable, Provisioned, Ready, Progressing, ...).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" protobuf:"bytes,15,rep,name=conditions"`
 }
 
 // OperationalStatus summarises a host's health.
@@ -500,143 +500,143 @@ const (
 // ProvisionStatus is where a host is in its provisioning state machine and what was provisioned.
 type ProvisionStatus struct {
 	// State is the provisioning state.
-	State ProvisioningState `json:"state"`
+	State ProvisioningState `json:"state" protobuf:"bytes,1,opt,name=state,casttype=ProvisioningState"`
 	// ID is the host's identifier in the provisioner (the Ironic node UUID).
-	ID string `json:"ID"`
+	ID string `json:"ID" protobuf:"bytes,2,opt,name=ID"`
 	// Image is the image provisioned onto the host.
 	// +optional
-	Image Image `json:"image,omitempty"`
+	Image Image `json:"image,omitempty" protobuf:"bytes,3,opt,name=image"`
 	// RootDeviceHints are the hints used for the last provisioning.
 	// +optional
-	RootDeviceHints *RootDeviceHints `json:"rootDeviceHints,omitempty"`
+	RootDeviceHints *RootDeviceHints `json:"rootDeviceHints,omitempty" protobuf:"bytes,4,opt,name=rootDeviceHints"`
 	// BootMode is the boot mode used for the last provisioning.
 	// +optional
-	BootMode BootMode `json:"bootMode,omitempty"`
+	BootMode BootMode `json:"bootMode,omitempty" protobuf:"bytes,5,opt,name=bootMode,casttype=BootMode"`
 	// RAID is the RAID configuration applied.
 	// +optional
-	RAID *RAIDConfig `json:"raid,omitempty"`
+	RAID *RAIDConfig `json:"raid,omitempty" protobuf:"bytes,6,opt,name=raid"`
 	// Firmware is the BIOS configuration applied.
 	// +optional
-	Firmware *FirmwareConfig `json:"firmware,omitempty"`
+	Firmware *FirmwareConfig `json:"firmware,omitempty" protobuf:"bytes,7,opt,name=firmware"`
 	// CustomDeploy is the custom deploy step used for the last provisioning.
 	// +optional
-	CustomDeploy *CustomDeploy `json:"customDeploy,omitempty"`
+	CustomDeploy *CustomDeploy `json:"customDeploy,omitempty" protobuf:"bytes,8,opt,name=customDeploy"`
 }
 
 // CredentialsStatus references a version of the BMC credentials Secret.
 type CredentialsStatus struct {
 	// Credentials references the Secret.
 	// +optional
-	Credentials *SecretReference `json:"credentials,omitempty"`
+	Credentials *SecretReference `json:"credentials,omitempty" protobuf:"bytes,1,opt,name=credentials"`
 	// CredentialsVersion is the Secret's resourceVersion.
 	// +optional
-	CredentialsVersion string `json:"credentialsVersion,omitempty"`
+	CredentialsVersion string `json:"credentialsVersion,omitempty" protobuf:"bytes,2,opt,name=credentialsVersion"`
 }
 
 // OperationMetric is when one operation started and ended.
 type OperationMetric struct {
 	// Start is when the operation started.
 	// +optional
-	Start metav1.Time `json:"start,omitempty"`
+	Start metav1.Time `json:"start,omitempty" protobuf:"bytes,1,opt,name=start"`
 	// End is when the operation ended.
 	// +optional
-	End metav1.Time `json:"end,omitempty"`
+	End metav1.Time `json:"end,omitempty" protobuf:"bytes,2,opt,name=end"`
 }
 
 // OperationHistory records the timing of the host's lifecycle operations.
 type OperationHistory struct {
 	// Register is the last registration with the provisioner.
 	// +optional
-	Register OperationMetric `json:"register,omitempty"`
+	Register OperationMetric `json:"register,omitempty" protobuf:"bytes,1,opt,name=register"`
 	// Inspect is the last hardware inspection.
 	// +optional
-	Inspect OperationMetric `json:"inspect,omitempty"`
+	Inspect OperationMetric `json:"inspect,omitempty" protobuf:"bytes,2,opt,name=inspect"`
 	// Provision is the last provisioning.
 	// +optional
-	Provision OperationMetric `json:"provision,omitempty"`
+	Provision OperationMetric `json:"provision,omitempty" protobuf:"bytes,3,opt,name=provision"`
 	// Deprovision is the last deprovisioning.
 	// +optional
-	Deprovision OperationMetric `json:"deprovision,omitempty"`
+	Deprovision OperationMetric `json:"deprovision,omitempty" protobuf:"bytes,4,opt,name=deprovision"`
 }
 
 // HardwareDetails is a host's inventory, as found by inspection.
 type HardwareDetails struct {
 	// SystemVendor is the system's manufacturer, product and serial number.
 	// +optional
-	SystemVendor HardwareSystemVendor `json:"systemVendor,omitempty"`
+	SystemVendor HardwareSystemVendor `json:"systemVendor,omitempty" protobuf:"bytes,1,opt,name=systemVendor"`
 	// Firmware is the system firmware (BIOS) information.
 	// +optional
-	Firmware Firmware `json:"firmware,omitempty"`
+	Firmware Firmware `json:"firmware,omitempty" protobuf:"bytes,2,opt,name=firmware"`
 	// RAMMebibytes is the installed memory in MiB.
 	// +optional
-	RAMMebibytes int32 `json:"ramMebibytes,omitempty"`
+	RAMMebibytes int32 `json:"ramMebibytes,omitempty" protobuf:"varint,3,opt,name=ramMebibytes"`
 	// NICs are the network interfaces.
 	// +optional
 	// +listType=atomic
-	NICs []NIC `json:"nics,omitempty"`
+	NICs []NIC `json:"nics,omitempty" protobuf:"bytes,4,rep,name=nics"`
 	// Storage are the disks.
 	// +optional
 	// +listType=atomic
-	Storage []Storage `json:"storage,omitempty"`
+	Storage []Storage `json:"storage,omitempty" protobuf:"bytes,5,rep,name=storage"`
 	// CPU is the processor information.
 	// +optional
-	CPU CPU `json:"cpu,omitempty"`
+	CPU CPU `json:"cpu,omitempty" protobuf:"bytes,6,opt,name=cpu"`
 	// Hostname is the host name the inspection found.
 	// +optional
-	Hostname string `json:"hostname,omitempty"`
+	Hostname string `json:"hostname,omitempty" protobuf:"bytes,7,opt,name=hostname"`
 }
 
 // HardwareSystemVendor identifies the system.
 type HardwareSystemVendor struct {
 	// Manufacturer of the system.
 	// +optional
-	Manufacturer string `json:"manufacturer,omitempty"`
+	Manufacturer string `json:"manufacturer,omitempty" protobuf:"bytes,1,opt,name=manufacturer"`
 	// ProductName of the system.
 	// +optional
-	ProductName string `json:"productName,omitempty"`
+	ProductName string `json:"productName,omitempty" protobuf:"bytes,2,opt,name=productName"`
 	// SerialNumber of the system.
 	// +optional
-	SerialNumber string `json:"serialNumber,omitempty"`
+	SerialNumber string `json:"serialNumber,omitempty" protobuf:"bytes,3,opt,name=serialNumber"`
 }
 
 // Firmware is the system firmware information.
 type Firmware struct {
 	// BIOS is the BIOS information.
 	// +optional
-	BIOS BIOS `json:"bios,omitempty"`
+	BIOS BIOS `json:"bios,omitempty" protobuf:"bytes,1,opt,name=bios"`
 }
 
 // BIOS describes the system's BIOS.
 type BIOS struct {
 	// Date is the release date.
 	// +optional
-	Date string `json:"date,omitempty"`
+	Date string `json:"date,omitempty" protobuf:"bytes,1,opt,name=date"`
 	// Vendor is the BIOS vendor.
 	// +optional
-	Vendor string `json:"vendor,omitempty"`
+	Vendor string `json:"vendor,omitempty" protobuf:"bytes,2,opt,name=vendor"`
 	// Version is the BIOS version.
 	// +optional
-	Version string `json:"version,omitempty"`
+	Version string `json:"version,omitempty" protobuf:"bytes,3,opt,name=version"`
 }
 
 // CPU describes the host's processors.
 type CPU struct {
 	// Arch is the architecture, e.g. x86_64.
 	// +optional
-	Arch string `json:"arch,omitempty"`
+	Arch string `json:"arch,omitempty" protobuf:"bytes,1,opt,name=arch"`
 	// Model is the processor model.
 	// +optional
-	Model string `json:"model,omitempty"`
+	Model string `json:"model,omitempty" protobuf:"bytes,2,opt,name=model"`
 	// ClockMegahertz is the clock speed in MHz. A float for compatibility with Metal3.
 	// +optional
-	ClockMegahertz float64 `json:"clockMegahertz,omitempty"`
+	ClockMegahertz float64 `json:"clockMegahertz,omitempty" protobuf:"fixed64,3,opt,name=clockMegahertz"`
 	// Flags are the processor's feature flags.
 	// +optional
 	// +listType=atomic
-	Flags []string `json:"flags,omitempty"`
+	Flags []string `json:"flags,omitempty" protobuf:"bytes,4,rep,name=flags"`
 	// Count is the number of logical CPUs.
 	// +optional
-	Count int32 `json:"count,omitempty"`
+	Count int32 `json:"count,omitempty" protobuf:"varint,5,opt,name=count"`
 }
 
 // DiskType is the kind of a disk.
@@ -653,99 +653,99 @@ const (
 type Storage struct {
 	// Name is the Linux device name, e.g. /dev/sda.
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
 	// AlternateNames are other names of the disk, e.g. /dev/disk/by-path/... links.
 	// +optional
 	// +listType=atomic
-	AlternateNames []string `json:"alternateNames,omitempty"`
+	AlternateNames []string `json:"alternateNames,omitempty" protobuf:"bytes,2,rep,name=alternateNames"`
 	// Rotational is true for spinning disks.
 	// +optional
-	Rotational bool `json:"rotational,omitempty"`
+	Rotational bool `json:"rotational,omitempty" protobuf:"varint,3,opt,name=rotational"`
 	// Type is HDD, SSD or NVME.
 	// +optional
-	Type DiskType `json:"type,omitempty"`
+	Type DiskType `json:"type,omitempty" protobuf:"bytes,4,opt,name=type,casttype=DiskType"`
 	// SizeBytes is the disk's size in bytes.
 	// +optional
-	SizeBytes int64 `json:"sizeBytes,omitempty"`
+	SizeBytes int64 `json:"sizeBytes,omitempty" protobuf:"varint,5,opt,name=sizeBytes"`
 	// Vendor of the disk.
 	// +optional
-	Vendor string `json:"vendor,omitempty"`
+	Vendor string `json:"vendor,omitempty" protobuf:"bytes,6,opt,name=vendor"`
 	// Model of the disk.
 	// +optional
-	Model string `json:"model,omitempty"`
+	Model string `json:"model,omitempty" protobuf:"bytes,7,opt,name=model"`
 	// SerialNumber of the disk.
 	// +optional
-	SerialNumber string `json:"serialNumber,omitempty"`
+	SerialNumber string `json:"serialNumber,omitempty" protobuf:"bytes,8,opt,name=serialNumber"`
 	// WWN is the disk's unique storage identifier.
 	// +optional
-	WWN string `json:"wwn,omitempty"`
+	WWN string `json:"wwn,omitempty" protobuf:"bytes,9,opt,name=wwn"`
 	// WWNVendorExtension is the disk's vendor-specific unique identifier.
 	// +optional
-	WWNVendorExtension string `json:"wwnVendorExtension,omitempty"`
+	WWNVendorExtension string `json:"wwnVendorExtension,omitempty" protobuf:"bytes,10,opt,name=wwnVendorExtension"`
 	// WWNWithExtension is the WWN with the vendor extension appended.
 	// +optional
-	WWNWithExtension string `json:"wwnWithExtension,omitempty"`
+	WWNWithExtension string `json:"wwnWithExtension,omitempty" protobuf:"bytes,11,opt,name=wwnWithExtension"`
 	// HCTL is the SCSI address, host:channel:target:lun.
 	// +optional
-	HCTL string `json:"hctl,omitempty"`
+	HCTL string `json:"hctl,omitempty" protobuf:"bytes,12,opt,name=hctl"`
 }
 
 // NIC describes one network interface.
 type NIC struct {
 	// Name is the interface name, e.g. eth0.
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
 	// Model is the vendor and product IDs, e.g. "0x8086 0x1572".
 	// +optional
-	Model string `json:"model,omitempty"`
+	Model string `json:"model,omitempty" protobuf:"bytes,2,opt,name=model"`
 	// MAC is the interface's MAC address.
 	// +optional
-	MAC string `json:"mac,omitempty"`
+	MAC string `json:"mac,omitempty" protobuf:"bytes,3,opt,name=mac"`
 	// IP is the interface's IP address, if any.
 	// +optional
-	IP string `json:"ip,omitempty"`
+	IP string `json:"ip,omitempty" protobuf:"bytes,4,opt,name=ip"`
 	// SpeedGbps is the link speed in Gbit/s.
 	// +optional
-	SpeedGbps int32 `json:"speedGbps,omitempty"`
+	SpeedGbps int32 `json:"speedGbps,omitempty" protobuf:"varint,5,opt,name=speedGbps"`
 	// VLANs are the VLANs seen on the interface.
 	// +optional
 	// +listType=atomic
-	VLANs []VLAN `json:"vlans,omitempty"`
+	VLANs []VLAN `json:"vlans,omitempty" protobuf:"bytes,6,rep,name=vlans"`
 	// VLANID is the untagged VLAN.
 	// +optional
-	VLANID int32 `json:"vlanId,omitempty"`
+	VLANID int32 `json:"vlanId,omitempty" protobuf:"varint,7,opt,name=vlanId"`
 	// PXE is true when the interface is PXE-capable.
 	// +optional
-	PXE bool `json:"pxe,omitempty"`
+	PXE bool `json:"pxe,omitempty" protobuf:"varint,8,opt,name=pxe"`
 	// LLDP is what the interface's LLDP neighbour reported.
 	// +optional
-	LLDP *LLDP `json:"lldp,omitempty"`
+	LLDP *LLDP `json:"lldp,omitempty" protobuf:"bytes,9,opt,name=lldp"`
 	// PCIAddress is the interface's PCI address.
 	// +optional
-	PCIAddress string `json:"pciAddress,omitempty"`
+	PCIAddress string `json:"pciAddress,omitempty" protobuf:"bytes,10,opt,name=pciAddress"`
 }
 
 // VLAN is a VLAN seen on an interface.
 type VLAN struct {
 	// ID is the VLAN ID.
 	// +optional
-	ID int32 `json:"id,omitempty"`
+	ID int32 `json:"id,omitempty" protobuf:"varint,1,opt,name=id"`
 	// Name of the VLAN.
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" protobuf:"bytes,2,opt,name=name"`
 }
 
 // LLDP is what an interface's LLDP neighbour reported.
 type LLDP struct {
 	// SwitchID is the switch's chassis ID.
 	// +optional
-	SwitchID string `json:"switchID,omitempty"`
+	SwitchID string `json:"switchID,omitempty" protobuf:"bytes,1,opt,name=switchID"`
 	// PortID is the switch port's ID.
 	// +optional
-	PortID string `json:"portID,omitempty"`
+	PortID string `json:"portID,omitempty" protobuf:"bytes,2,opt,name=portID"`
 	// SwitchSystemName is the switch's system name.
 	// +optional
-	SwitchSystemName string `json:"switchSystemName,omitempty"`
+	SwitchSystemName string `json:"switchSystemName,omitempty" protobuf:"bytes,3,opt,name=switchSystemName"`
 }
 
 // ObjectReference names another object, as core/v1 ObjectReference does (same JSON), without
@@ -753,49 +753,49 @@ type LLDP struct {
 type ObjectReference struct {
 	// Kind of the referent.
 	// +optional
-	Kind string `json:"kind,omitempty"`
+	Kind string `json:"kind,omitempty" protobuf:"bytes,1,opt,name=kind"`
 	// Namespace of the referent.
 	// +optional
-	Namespace string `json:"namespace,omitempty"`
+	Namespace string `json:"namespace,omitempty" protobuf:"bytes,2,opt,name=namespace"`
 	// Name of the referent.
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" protobuf:"bytes,3,opt,name=name"`
 	// UID of the referent.
 	// +optional
-	UID types.UID `json:"uid,omitempty"`
+	UID types.UID `json:"uid,omitempty" protobuf:"bytes,4,opt,name=uid,casttype=k8s.io/apimachinery/pkg/types.UID"`
 	// APIVersion of the referent.
 	// +optional
-	APIVersion string `json:"apiVersion,omitempty"`
+	APIVersion string `json:"apiVersion,omitempty" protobuf:"bytes,5,opt,name=apiVersion"`
 	// ResourceVersion of the referent, if a specific version is meant.
 	// +optional
-	ResourceVersion string `json:"resourceVersion,omitempty"`
+	ResourceVersion string `json:"resourceVersion,omitempty" protobuf:"bytes,6,opt,name=resourceVersion"`
 	// FieldPath names a piece of the referent, e.g. spec.containers{name}.
 	// +optional
-	FieldPath string `json:"fieldPath,omitempty"`
+	FieldPath string `json:"fieldPath,omitempty" protobuf:"bytes,7,opt,name=fieldPath"`
 }
 
 // SecretReference names a Secret, as core/v1 SecretReference does (same JSON).
 type SecretReference struct {
 	// Name of the Secret.
 	// +optional
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
 	// Namespace of the Secret; it must be the host's own.
 	// +optional
-	Namespace string `json:"namespace,omitempty"`
+	Namespace string `json:"namespace,omitempty" protobuf:"bytes,2,opt,name=namespace"`
 }
 
 // Taint is a core/v1 Taint (same JSON), kept for Metal3 compatibility.
 type Taint struct {
 	// Key of the taint.
-	Key string `json:"key"`
+	Key string `json:"key" protobuf:"bytes,1,opt,name=key"`
 	// Value of the taint.
 	// +optional
-	Value string `json:"value,omitempty"`
+	Value string `json:"value,omitempty" protobuf:"bytes,2,opt,name=value"`
 	// Effect of the taint: NoSchedule, PreferNoSchedule or NoExecute.
-	Effect string `json:"effect"`
+	Effect string `json:"effect" protobuf:"bytes,3,opt,name=effect"`
 	// TimeAdded is when a NoExecute taint was added.
 	// +optional
-	TimeAdded *metav1.Time `json:"timeAdded,omitempty"`
+	TimeAdded *metav1.Time `json:"timeAdded,omitempty" protobuf:"bytes,4,opt,name=timeAdded"`
 }
 
 // PowerState is the power state of a host, as the power subresource says it.
@@ -819,36 +819,36 @@ type Power struct {
 	metav1.TypeMeta `json:",inline"`
 	// Standard object metadata; the name, namespace and resourceVersion are the host's.
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the desired power state.
 	// +optional
-	Spec PowerSpec `json:"spec,omitempty"`
+	Spec PowerSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 	// Status is the observed power state.
 	// +optional
-	Status PowerStatus `json:"status,omitempty"`
+	Status PowerStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
 }
 
 // PowerSpec is the desired power state.
 type PowerSpec struct {
 	// State is On or Off.
-	State PowerState `json:"state"`
+	State PowerState `json:"state" protobuf:"bytes,1,opt,name=state,casttype=PowerState"`
 }
 
 // PowerStatus is the observed power state.
 type PowerStatus struct {
 	// State is what the BMC last reported: On or Off.
 	// +optional
-	State PowerState `json:"state,omitempty"`
+	State PowerState `json:"state,omitempty" protobuf:"bytes,1,opt,name=state,casttype=PowerState"`
 	// Pending is true while the desired state has not been reached yet.
 	// +optional
-	Pending bool `json:"pending,omitempty"`
+	Pending bool `json:"pending,omitempty" protobuf:"varint,2,opt,name=pending"`
 	// LastTransitionTime is when the observed state last changed.
 	// +optional
-	LastTransitionTime *metav1.Time `json:"lastTransitionTime,omitempty"`
+	LastTransitionTime *metav1.Time `json:"lastTransitionTime,omitempty" protobuf:"bytes,3,opt,name=lastTransitionTime"`
 	// Message explains why the desired state is not reached, e.g. a power management error.
 	// +optional
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitempty" protobuf:"bytes,4,opt,name=message"`
 }
 
 // RebootMode is how a host is rebooted.
@@ -871,18 +871,18 @@ type RebootRequest struct {
 	metav1.TypeMeta `json:",inline"`
 	// Standard object metadata.
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec says how to reboot.
 	// +optional
-	Spec RebootRequestSpec `json:"spec,omitempty"`
+	Spec RebootRequestSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 }
 
 // RebootRequestSpec says how to reboot.
 type RebootRequestSpec struct {
 	// Mode is soft (the default) or hard.
 	// +optional
-	Mode RebootMode `json:"mode,omitempty"`
+	Mode RebootMode `json:"mode,omitempty" protobuf:"bytes,1,opt,name=mode,casttype=RebootMode"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -893,7 +893,7 @@ type InspectRequest struct {
 	metav1.TypeMeta `json:",inline"`
 	// Standard object metadata.
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -904,11 +904,11 @@ type Inspection struct {
 	metav1.TypeMeta `json:",inline"`
 	// Standard object metadata; the name, namespace and resourceVersion are the host's.
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Status is the state of the latest inspection.
 	// +optional
-	Status InspectionStatus `json:"status,omitempty"`
+	Status InspectionStatus `json:"status,omitempty" protobuf:"bytes,2,opt,name=status"`
 }
 
 // InspectionState is the state of a host's inspection.
@@ -931,17 +931,17 @@ const (
 // InspectionStatus is the state of a host's latest inspection.
 type InspectionStatus struct {
 	// State is None, Pending, InProgress, Completed or Failed.
-	State InspectionState `json:"state"`
+	State InspectionState `json:"state" protobuf:"bytes,1,opt,name=state,casttype=InspectionState"`
 	// StartTime is when the latest inspection started.
 	// +optional
-	StartTime *metav1.Time `json:"startTime,omitempty"`
+	StartTime *metav1.Time `json:"startTime,omitempty" protobuf:"bytes,2,opt,name=startTime"`
 	// CompletionTime is when it completed.
 	// +optional
-	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	CompletionTime *metav1.Time `json:"completionTime,omitempty" protobuf:"bytes,3,opt,name=completionTime"`
 	// Message says why an inspection failed.
 	// +optional
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitempty" protobuf:"bytes,4,opt,name=message"`
 	// Hardware is the inventory found.
 	// +optional
-	Hardware *HardwareDetails `json:"hardware,omitempty"`
+	Hardware *HardwareDetails `json:"hardware,omitempty" protobuf:"bytes,5,opt,name=hardware"`
 }

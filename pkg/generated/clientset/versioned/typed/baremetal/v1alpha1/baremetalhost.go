@@ -75,6 +75,7 @@ func newBareMetalHosts(c *BaremetalV1alpha1Client, namespace string) *bareMetalH
 			namespace,
 			func() *baremetalv1alpha1.BareMetalHost { return &baremetalv1alpha1.BareMetalHost{} },
 			func() *baremetalv1alpha1.BareMetalHostList { return &baremetalv1alpha1.BareMetalHostList{} },
+			gentype.PrefersProtobuf[*baremetalv1alpha1.BareMetalHost](),
 		),
 	}
 }
@@ -83,6 +84,7 @@ func newBareMetalHosts(c *BaremetalV1alpha1Client, namespace string) *bareMetalH
 func (c *bareMetalHosts) GetPower(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (result *baremetalv1alpha1.Power, err error) {
 	result = &baremetalv1alpha1.Power{}
 	err = c.GetClient().Get().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("baremetalhosts").
 		Name(bareMetalHostName).
@@ -97,6 +99,7 @@ func (c *bareMetalHosts) GetPower(ctx context.Context, bareMetalHostName string,
 func (c *bareMetalHosts) UpdatePower(ctx context.Context, bareMetalHostName string, power *baremetalv1alpha1.Power, opts v1.UpdateOptions) (result *baremetalv1alpha1.Power, err error) {
 	result = &baremetalv1alpha1.Power{}
 	err = c.GetClient().Put().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("baremetalhosts").
 		Name(bareMetalHostName).
@@ -112,6 +115,7 @@ func (c *bareMetalHosts) UpdatePower(ctx context.Context, bareMetalHostName stri
 func (c *bareMetalHosts) Reboot(ctx context.Context, bareMetalHostName string, rebootRequest *baremetalv1alpha1.RebootRequest, opts v1.CreateOptions) (result *v1.Status, err error) {
 	result = &v1.Status{}
 	err = c.GetClient().Post().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("baremetalhosts").
 		Name(bareMetalHostName).
@@ -127,6 +131,7 @@ func (c *bareMetalHosts) Reboot(ctx context.Context, bareMetalHostName string, r
 func (c *bareMetalHosts) Inspect(ctx context.Context, bareMetalHostName string, inspectRequest *baremetalv1alpha1.InspectRequest, opts v1.CreateOptions) (result *v1.Status, err error) {
 	result = &v1.Status{}
 	err = c.GetClient().Post().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("baremetalhosts").
 		Name(bareMetalHostName).
@@ -142,6 +147,7 @@ func (c *bareMetalHosts) Inspect(ctx context.Context, bareMetalHostName string, 
 func (c *bareMetalHosts) GetInspection(ctx context.Context, bareMetalHostName string, options v1.GetOptions) (result *baremetalv1alpha1.Inspection, err error) {
 	result = &baremetalv1alpha1.Inspection{}
 	err = c.GetClient().Get().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("baremetalhosts").
 		Name(bareMetalHostName).
