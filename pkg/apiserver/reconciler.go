@@ -25,6 +25,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -44,7 +45,9 @@ type ReconcilerConfig struct {
 	Secrets controller.SecretSource
 	// KubeInformers is the core informer factory of delegated mode.
 	KubeInformers kubeinformers.SharedInformerFactory
-	Options       controller.Options
+	// KubeClient, in delegated mode, receives host events; without it events are logged.
+	KubeClient kubernetes.Interface
+	Options    controller.Options
 	// Election, when set, makes only the elected replica reconcile.
 	Election *ElectionConfig
 }
@@ -94,6 +97,9 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerW
 			rc.KubeInformers.Start(ctx.Done())
 		}
 
+		recorder, stopEvents := controller.NewEventRecorder(rc.KubeClient)
+		go func() { <-ctx.Done(); stopEvents() }()
+
 		lead := func(ctx context.Context) {
 			// A fresh informer and controller per term: a new leader must start from what the
 			// API says now, not from a previous term's queue.
@@ -112,6 +118,7 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerW
 					defer func() { _ = secretInformer.RemoveEventHandler(reg) }()
 				}
 			}
+			ctrl.SetEventRecorder(recorder)
 			waker.set(ctrl)
 			defer waker.set(nil)
 			factory.Start(ctx.Done())

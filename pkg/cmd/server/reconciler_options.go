@@ -26,6 +26,7 @@ import (
 	"github.com/spf13/pflag"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apiserver/pkg/server/options"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/pkg/version"
 	"k8s.io/client-go/transport"
 
@@ -121,6 +122,11 @@ func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (
 		rc.Secrets = controller.DirSecrets{Dir: dir}
 	} else {
 		rc.KubeInformers = cfg.GenericConfig.SharedInformerFactory
+		if cc := cfg.GenericConfig.ClientConfig; cc != nil {
+			if rc.KubeClient, err = kubernetes.NewForConfig(cc); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if ro.LeaderElect {
 		etcdCfg, err := etcdClientConfig(o.RecommendedOptions.Etcd)

@@ -30,6 +30,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
@@ -79,7 +80,9 @@ type Controller struct {
 	slots   *slots
 	expect  *expectations
 	opts    Options
-	now     func() time.Time
+	// recorder, when set, records host events (SetEventRecorder).
+	recorder record.EventRecorder
+	now      func() time.Time
 }
 
 // New returns a reconciler of the hosts seen by informer, writing through client.
@@ -114,6 +117,9 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 	}
 	return c, nil
 }
+
+// SetEventRecorder makes the reconciler record host events; call it before Run.
+func (c *Controller) SetEventRecorder(r record.EventRecorder) { c.recorder = r }
 
 // Wake reconciles a host now, e.g. after a subresource recorded a new intent, instead of
 // waiting for its next poll.

@@ -34,6 +34,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
@@ -231,6 +232,8 @@ func newHost(name string) *v1alpha1.BareMetalHost {
 
 func TestLifecycle(t *testing.T) {
 	h := newHarness(t, Options{}, nil, newHost("h0"))
+	events := record.NewFakeRecorder(1000)
+	h.ctrl.SetEventRecorder(events)
 	h.writeSecret("h0-bmc", "admin", "s3cret")
 
 	host := h.waitFor("h0", "available", inState(v1alpha1.StateAvailable))
@@ -275,6 +278,16 @@ func TestLifecycle(t *testing.T) {
 	h.waitFor("h0", "powered off", func(x *v1alpha1.BareMetalHost) bool { return !x.Status.PoweredOn })
 	if rec, _ := h.prov.Lookup(ns, "h0"); rec.PoweredOn {
 		t.Error("backend still powered on")
+	}
+
+	seen := map[string]bool{}
+	for len(events.Events) > 0 {
+		seen[strings.Fields(<-events.Events)[1]] = true
+	}
+	for _, reason := range []string{"Registering", "InspectionStarted", "Available", "ProvisioningStarted", "ProvisioningComplete", "DeprovisioningStarted", "PoweredOff"} {
+		if !seen[reason] {
+			t.Errorf("no %s event; saw %v", reason, seen)
+		}
 	}
 
 	// Deletion: powered off, removed from the backend, finalizer gone.

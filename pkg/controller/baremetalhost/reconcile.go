@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -487,6 +488,7 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 			return out, nil
 		}
 		powerChangesTotal.WithLabelValues("reboot").Inc()
+		r.event(corev1.EventTypeNormal, "Rebooted", string(mode)+" reboot carried out")
 		h.Status.PoweredOn = true
 		// A False->True flip each time dates the reboot in the condition's transition time.
 		r.setCondition(ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
@@ -524,11 +526,12 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 // observePower records the power state the BMC reached, counting changes.
 func (r *hostReconcile) observePower(on bool) {
 	if r.host.Status.PoweredOn != on {
-		target := "off"
+		target, reason := "off", "PoweredOff"
 		if on {
-			target = "on"
+			target, reason = "on", "PoweredOn"
 		}
 		powerChangesTotal.WithLabelValues(target).Inc()
+		r.event(corev1.EventTypeNormal, reason, "the BMC reports power "+target)
 	}
 	r.host.Status.PoweredOn = on
 }

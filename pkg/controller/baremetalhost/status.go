@@ -19,6 +19,7 @@ package baremetalhost
 import (
 	"context"
 
+	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,6 +34,9 @@ func (r *hostReconcile) setState(state v1alpha1.ProvisioningState, res stepResul
 		r.logger.Info("State change", "from", string(h.Status.Provisioning.State), "to", string(state))
 		stateChangesTotal.WithLabelValues(string(h.Status.Provisioning.State), string(state)).Inc()
 		h.Status.Provisioning.State = state
+		if ev, ok := stateEvents[state]; ok {
+			r.event(corev1.EventTypeNormal, ev[0], ev[1])
+		}
 	}
 	if h.Status.OperationalStatus == "" {
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
@@ -49,6 +53,8 @@ func (r *hostReconcile) fail(errType v1alpha1.ErrorType, msg string) stepResult 
 	h := r.host
 	if h.Status.ErrorType != errType || h.Status.ErrorMessage != msg {
 		r.logger.Info("Host error", "errorType", string(errType), "message", msg)
+		// One event per distinct error, not per retry: the count is in status.errorCount.
+		r.event(corev1.EventTypeWarning, errorReason(errType), msg)
 	}
 	hostErrorsTotal.WithLabelValues(string(errType)).Inc()
 	h.Status.ErrorType = errType
@@ -72,6 +78,24 @@ func (r *hostReconcile) clearError() {
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
 	}
 	r.updateConditions()
+}
+
+// errorReason turns an error type into an event reason, e.g. "RegistrationError".
+func errorReason(t v1alpha1.ErrorType) string {
+	out := []byte{}
+	upper := true
+	for _, c := range []byte(string(t)) {
+		if c == ' ' {
+			upper = true
+			continue
+		}
+		if upper && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		upper = false
+		out = append(out, c)
+	}
+	return string(out)
 }
 
 func (r *hostReconcile) markReady() {
