@@ -83,10 +83,9 @@ type harness struct {
 
 func newHarness(t *testing.T, objs ...runtime.Object) *harness {
 	t.Helper()
-	// NewSimpleClientset: NewClientset's field-managed tracker cannot type BareMetalHosts (its
-	// type converter finds no io.metal3.baremetal.v1alpha1.BareMetalHost), and nothing here
-	// needs server-side apply.
-	cs := fake.NewSimpleClientset(objs...)
+	// NewClientset: its field-managed tracker types hosts through the generated apply
+	// configurations' schema, as the server does.
+	cs := fake.NewClientset(objs...)
 	h := &harness{t: t, cs: cs, out: &syncBuffer{}, errOut: &syncBuffer{}}
 	h.o = NewOptions(genericiooptions.IOStreams{In: strings.NewReader(""), Out: h.out, ErrOut: h.errOut})
 	h.o.newClient = func() (versioned.Interface, error) { return cs, nil }

@@ -394,7 +394,7 @@ func testSubresources(t *testing.T, ctx context.Context, srv *framework.Server, 
 		}
 	}
 	out, err = run("get", "--raw", "/openapi/v3/apis/baremetal.metal3.io/v1alpha1")
-	for _, def := range []string{"io.metal3.baremetal.v1alpha1.Power", "io.metal3.baremetal.v1alpha1.RebootRequest", "/baremetalhosts/{name}/power"} {
+	for _, def := range []string{"baremetal.v1alpha1.Power", "baremetal.v1alpha1.RebootRequest", "/baremetalhosts/{name}/power"} {
 		if err != nil || !strings.Contains(out, def) {
 			t.Errorf("OpenAPI v3 lacks %s", def)
 		}

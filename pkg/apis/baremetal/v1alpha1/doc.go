@@ -18,7 +18,7 @@ limitations under the License.
 // +k8s:conversion-gen=github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal
 // +k8s:defaulter-gen=TypeMeta
 // +k8s:openapi-gen=true
-// +k8s:openapi-model-package=io.metal3.baremetal.v1alpha1
+// +k8s:openapi-model-package=com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1
 // +groupName=baremetal.metal3.io
 
 // Package v1alpha1 is the v1alpha1 version of the baremetal.metal3.io API: Metal3's

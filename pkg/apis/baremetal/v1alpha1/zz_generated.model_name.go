@@ -23,180 +23,180 @@ package v1alpha1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BIOS) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.BIOS"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BIOS"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BMCDetails) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.BMCDetails"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCDetails"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BareMetalHost) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.BareMetalHost"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHost"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BareMetalHostList) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.BareMetalHostList"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHostList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BareMetalHostSpec) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.BareMetalHostSpec"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHostSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BareMetalHostStatus) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.BareMetalHostStatus"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHostStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CPU) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.CPU"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CPU"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CredentialsStatus) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.CredentialsStatus"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CredentialsStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CustomDeploy) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.CustomDeploy"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CustomDeploy"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Firmware) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.Firmware"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Firmware"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in FirmwareConfig) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.FirmwareConfig"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareConfig"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HardwareDetails) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.HardwareDetails"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDetails"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HardwareRAIDVolume) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.HardwareRAIDVolume"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareRAIDVolume"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HardwareSystemVendor) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.HardwareSystemVendor"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareSystemVendor"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Image) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.Image"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in InspectRequest) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.InspectRequest"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.InspectRequest"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Inspection) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.Inspection"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Inspection"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in InspectionStatus) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.InspectionStatus"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.InspectionStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LLDP) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.LLDP"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.LLDP"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in NIC) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.NIC"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NIC"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ObjectReference) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.ObjectReference"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ObjectReference"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in OperationHistory) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.OperationHistory"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationHistory"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in OperationMetric) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.OperationMetric"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationMetric"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Power) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.Power"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Power"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PowerSpec) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.PowerSpec"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PowerSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PowerStatus) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.PowerStatus"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PowerStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ProvisionStatus) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.ProvisionStatus"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ProvisionStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RAIDConfig) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.RAIDConfig"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RAIDConfig"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RebootRequest) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.RebootRequest"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RebootRequest"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RebootRequestSpec) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.RebootRequestSpec"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RebootRequestSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RootDeviceHints) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.RootDeviceHints"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RootDeviceHints"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in SecretReference) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.SecretReference"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in SoftwareRAIDVolume) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.SoftwareRAIDVolume"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SoftwareRAIDVolume"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Storage) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.Storage"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Storage"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Taint) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.Taint"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Taint"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in VLAN) OpenAPIModelName() string {
-	return "io.metal3.baremetal.v1alpha1.VLAN"
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.VLAN"
 }

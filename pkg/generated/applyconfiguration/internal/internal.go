@@ -39,16 +39,763 @@ func Parser() *typed.Parser {
 var parserOnce sync.Once
 var parser *typed.Parser
 var schemaYAML = typed.YAMLObject(`types:
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BIOS
+  map:
+    fields:
+    - name: date
+      type:
+        scalar: string
+    - name: vendor
+      type:
+        scalar: string
+    - name: version
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCDetails
+  map:
+    fields:
+    - name: address
+      type:
+        scalar: string
+      default: ""
+    - name: credentialsName
+      type:
+        scalar: string
+      default: ""
+    - name: disableCertificateVerification
+      type:
+        scalar: boolean
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHost
-  scalar: untyped
-  list:
-    elementType:
-      namedType: __untyped_atomic_
-    elementRelationship: atomic
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHostSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHostStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHostSpec
+  map:
+    fields:
+    - name: architecture
+      type:
+        scalar: string
+    - name: automatedCleaningMode
+      type:
+        scalar: string
+    - name: bmc
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCDetails
+      default: {}
+    - name: bootMACAddress
+      type:
+        scalar: string
+    - name: bootMode
+      type:
+        scalar: string
+    - name: consumerRef
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ObjectReference
+    - name: customDeploy
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CustomDeploy
+    - name: description
+      type:
+        scalar: string
+    - name: disablePowerOff
+      type:
+        scalar: boolean
+    - name: externallyProvisioned
+      type:
+        scalar: boolean
+    - name: firmware
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareConfig
+    - name: hardwareProfile
+      type:
+        scalar: string
+    - name: image
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image
+    - name: inspectionMode
+      type:
+        scalar: string
+    - name: metaData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+    - name: networkData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+    - name: online
+      type:
+        scalar: boolean
+      default: false
+    - name: preprovisioningNetworkDataName
+      type:
+        scalar: string
+    - name: raid
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RAIDConfig
+    - name: rootDeviceHints
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RootDeviceHints
+    - name: taints
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Taint
+          elementRelationship: atomic
+    - name: userData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHostStatus
+  map:
+    fields:
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: errorCount
+      type:
+        scalar: numeric
+      default: 0
+    - name: errorMessage
+      type:
+        scalar: string
+      default: ""
+    - name: errorType
+      type:
+        scalar: string
+    - name: goodCredentials
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CredentialsStatus
+      default: {}
+    - name: hardware
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDetails
+    - name: hardwareProfile
+      type:
+        scalar: string
+    - name: lastAttemptedImage
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image
+    - name: lastUpdated
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: operationHistory
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationHistory
+      default: {}
+    - name: operationalStatus
+      type:
+        scalar: string
+      default: ""
+    - name: poweredOn
+      type:
+        scalar: boolean
+      default: false
+    - name: provisioning
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ProvisionStatus
+      default: {}
+    - name: provisioningFailCount
+      type:
+        scalar: numeric
+      default: 0
+    - name: triedCredentials
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CredentialsStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CPU
+  map:
+    fields:
+    - name: arch
+      type:
+        scalar: string
+    - name: clockMegahertz
+      type:
+        scalar: numeric
+    - name: count
+      type:
+        scalar: numeric
+    - name: flags
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: model
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CredentialsStatus
+  map:
+    fields:
+    - name: credentials
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+    - name: credentialsVersion
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CustomDeploy
+  map:
+    fields:
+    - name: method
+      type:
+        scalar: string
+      default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Firmware
+  map:
+    fields:
+    - name: bios
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BIOS
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareConfig
+  map:
+    fields:
+    - name: simultaneousMultithreadingEnabled
+      type:
+        scalar: boolean
+    - name: sriovEnabled
+      type:
+        scalar: boolean
+    - name: virtualizationEnabled
+      type:
+        scalar: boolean
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDetails
+  map:
+    fields:
+    - name: cpu
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CPU
+      default: {}
+    - name: firmware
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Firmware
+      default: {}
+    - name: hostname
+      type:
+        scalar: string
+    - name: nics
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NIC
+          elementRelationship: atomic
+    - name: ramMebibytes
+      type:
+        scalar: numeric
+    - name: storage
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Storage
+          elementRelationship: atomic
+    - name: systemVendor
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareSystemVendor
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareRAIDVolume
+  map:
+    fields:
+    - name: controller
+      type:
+        scalar: string
+    - name: level
+      type:
+        scalar: string
+      default: ""
+    - name: name
+      type:
+        scalar: string
+    - name: numberOfPhysicalDisks
+      type:
+        scalar: numeric
+    - name: physicalDisks
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: rotational
+      type:
+        scalar: boolean
+    - name: sizeGibibytes
+      type:
+        scalar: numeric
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareSystemVendor
+  map:
+    fields:
+    - name: manufacturer
+      type:
+        scalar: string
+    - name: productName
+      type:
+        scalar: string
+    - name: serialNumber
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image
+  map:
+    fields:
+    - name: checksum
+      type:
+        scalar: string
+    - name: checksumType
+      type:
+        scalar: string
+    - name: format
+      type:
+        scalar: string
+    - name: ociAuthSecretName
+      type:
+        scalar: string
+    - name: url
+      type:
+        scalar: string
+      default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.LLDP
+  map:
+    fields:
+    - name: portID
+      type:
+        scalar: string
+    - name: switchID
+      type:
+        scalar: string
+    - name: switchSystemName
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NIC
+  map:
+    fields:
+    - name: ip
+      type:
+        scalar: string
+    - name: lldp
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.LLDP
+    - name: mac
+      type:
+        scalar: string
+    - name: model
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: pciAddress
+      type:
+        scalar: string
+    - name: pxe
+      type:
+        scalar: boolean
+    - name: speedGbps
+      type:
+        scalar: numeric
+    - name: vlanId
+      type:
+        scalar: numeric
+    - name: vlans
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.VLAN
+          elementRelationship: atomic
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ObjectReference
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: fieldPath
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: namespace
+      type:
+        scalar: string
+    - name: resourceVersion
+      type:
+        scalar: string
+    - name: uid
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationHistory
+  map:
+    fields:
+    - name: deprovision
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationMetric
+      default: {}
+    - name: inspect
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationMetric
+      default: {}
+    - name: provision
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationMetric
+      default: {}
+    - name: register
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationMetric
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.OperationMetric
+  map:
+    fields:
+    - name: end
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: start
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ProvisionStatus
+  map:
+    fields:
+    - name: ID
+      type:
+        scalar: string
+      default: ""
+    - name: bootMode
+      type:
+        scalar: string
+    - name: customDeploy
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CustomDeploy
+    - name: firmware
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareConfig
+    - name: image
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image
+      default: {}
+    - name: raid
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RAIDConfig
+    - name: rootDeviceHints
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RootDeviceHints
+    - name: state
+      type:
+        scalar: string
+      default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RAIDConfig
+  map:
+    fields:
+    - name: hardwareRAIDVolumes
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareRAIDVolume
+          elementRelationship: atomic
+    - name: softwareRAIDVolumes
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SoftwareRAIDVolume
+          elementRelationship: atomic
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RootDeviceHints
+  map:
+    fields:
+    - name: deviceName
+      type:
+        scalar: string
+    - name: hctl
+      type:
+        scalar: string
+    - name: minSizeGigabytes
+      type:
+        scalar: numeric
+    - name: model
+      type:
+        scalar: string
+    - name: rotational
+      type:
+        scalar: boolean
+    - name: serialNumber
+      type:
+        scalar: string
+    - name: vendor
+      type:
+        scalar: string
+    - name: wwn
+      type:
+        scalar: string
+    - name: wwnVendorExtension
+      type:
+        scalar: string
+    - name: wwnWithExtension
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+    - name: namespace
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SoftwareRAIDVolume
+  map:
+    fields:
+    - name: level
+      type:
+        scalar: string
+      default: ""
+    - name: physicalDisks
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.RootDeviceHints
+          elementRelationship: atomic
+    - name: rootVolume
+      type:
+        scalar: boolean
+    - name: sizeGibibytes
+      type:
+        scalar: numeric
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Storage
+  map:
+    fields:
+    - name: alternateNames
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: hctl
+      type:
+        scalar: string
+    - name: model
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: rotational
+      type:
+        scalar: boolean
+    - name: serialNumber
+      type:
+        scalar: string
+    - name: sizeBytes
+      type:
+        scalar: numeric
+    - name: type
+      type:
+        scalar: string
+    - name: vendor
+      type:
+        scalar: string
+    - name: wwn
+      type:
+        scalar: string
+    - name: wwnVendorExtension
+      type:
+        scalar: string
+    - name: wwnWithExtension
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Taint
+  map:
+    fields:
+    - name: effect
+      type:
+        scalar: string
+      default: ""
+    - name: key
+      type:
+        scalar: string
+      default: ""
+    - name: timeAdded
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: value
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.VLAN
+  map:
+    fields:
+    - name: id
+      type:
+        scalar: numeric
+    - name: name
+      type:
+        scalar: string
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+  map:
+    fields:
+    - name: lastTransitionTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: message
+      type:
+        scalar: string
+      default: ""
+    - name: observedGeneration
+      type:
+        scalar: numeric
+    - name: reason
+      type:
+        scalar: string
+      default: ""
+    - name: status
+      type:
+        scalar: string
+      default: ""
+    - name: type
+      type:
+        scalar: string
+      default: ""
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1
   map:
     elementType:
-      namedType: __untyped_deduced_
-    elementRelationship: separable
+      scalar: untyped
+      list:
+        elementType:
+          namedType: __untyped_atomic_
+        elementRelationship: atomic
+      map:
+        elementType:
+          namedType: __untyped_deduced_
+        elementRelationship: separable
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: fieldsType
+      type:
+        scalar: string
+    - name: fieldsV1
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1
+    - name: manager
+      type:
+        scalar: string
+    - name: operation
+      type:
+        scalar: string
+    - name: subresource
+      type:
+        scalar: string
+    - name: time
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+  map:
+    fields:
+    - name: annotations
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: creationTimestamp
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: deletionGracePeriodSeconds
+      type:
+        scalar: numeric
+    - name: deletionTimestamp
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: finalizers
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: associative
+    - name: generateName
+      type:
+        scalar: string
+    - name: generation
+      type:
+        scalar: numeric
+    - name: labels
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: managedFields
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
+          elementRelationship: atomic
+    - name: name
+      type:
+        scalar: string
+    - name: namespace
+      type:
+        scalar: string
+    - name: ownerReferences
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference
+          elementRelationship: associative
+          keys:
+          - uid
+    - name: resourceVersion
+      type:
+        scalar: string
+    - name: selfLink
+      type:
+        scalar: string
+    - name: uid
+      type:
+        scalar: string
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+      default: ""
+    - name: blockOwnerDeletion
+      type:
+        scalar: boolean
+    - name: controller
+      type:
+        scalar: boolean
+    - name: kind
+      type:
+        scalar: string
+      default: ""
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: uid
+      type:
+        scalar: string
+      default: ""
+    elementRelationship: atomic
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+  scalar: untyped
 - name: __untyped_atomic_
   scalar: untyped
   list:
