@@ -15,8 +15,12 @@ KUBECTL_LDFLAGS := -X k8s.io/component-base/version.gitVersion=v1.37.2 \
 # Test timeouts bound every tier (CI has 90 minutes for everything, on 2 cores).
 UNIT_TIMEOUT ?= 10m
 INTEGRATION_TIMEOUT ?= 20m
+# The e2e suite itself takes about a minute; the bound leaves room for a slow machine.
+E2E_TIMEOUT ?= 15m
+# Building kube-apiserver cold takes ~8 minutes and ~3 GB of RAM on 2 cores.
+KUBE_APISERVER_BUILD_TIMEOUT ?= 40m
 
-.PHONY: all build kubectl generate verify vet fmt-check verify-codegen test test-unit test-integration run clean
+.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen test test-unit test-integration test-e2e run clean
 
 all: build
 
@@ -27,6 +31,11 @@ build:
 ## kubectl: kubectl of the same release, from the module proxy (hack/tools)
 kubectl:
 	cd hack/tools && $(GO) build -ldflags '$(KUBECTL_LDFLAGS)' -o $(BIN)/kubectl ./kubectl
+
+## kube-apiserver: kube-apiserver for the e2e suite (hack/tools/kube-apiserver), rebuilt only when
+## its pinned version or module files change
+kube-apiserver:
+	timeout $(KUBE_APISERVER_BUILD_TIMEOUT) hack/build-kube-apiserver.sh
 
 ## generate: regenerate clients, deepcopy, conversion, defaults and OpenAPI
 generate:
@@ -47,7 +56,7 @@ verify-codegen:
 	hack/verify-codegen.sh
 
 ## test: every test tier — what CI runs
-test: verify test-unit test-integration
+test: verify test-unit test-integration test-e2e
 
 test-unit:
 	$(GO) test -timeout $(UNIT_TIMEOUT) ./pkg/... ./cmd/...
@@ -55,6 +64,11 @@ test-unit:
 test-integration: build kubectl
 	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBECTL_BIN=$(BIN)/kubectl \
 		$(GO) test -timeout $(INTEGRATION_TIMEOUT) -count=1 ./test/integration/...
+
+## test-e2e: the server in delegated mode behind a real kube-apiserver (test/e2e)
+test-e2e: build kubectl kube-apiserver
+	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBECTL_BIN=$(BIN)/kubectl KUBE_APISERVER_BIN=$(BIN)/kube-apiserver \
+		$(GO) test -timeout $(E2E_TIMEOUT) -count=1 ./test/e2e/...
 
 ## run: the standalone server on an embedded etcd with example hosts; Ctrl-C stops it
 run: build kubectl
