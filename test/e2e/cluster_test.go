@@ -58,7 +58,7 @@ type cluster struct {
 	servingCA *framework.CA
 
 	// kubectl as each user, talking to kube-apiserver.
-	admin, viewer, editor, operator, nobody framework.Kubectl
+	admin, viewer, editor, operator, powerop, nobody framework.Kubectl
 }
 
 // users of the test cluster besides admin; their bindings are made in startCluster.
@@ -66,6 +66,7 @@ var testUsers = []framework.TokenUser{
 	{Name: "viewer", Groups: []string{"e2e:users"}},   // baremetal-view in testNamespace
 	{Name: "editor", Groups: []string{"e2e:users"}},   // baremetal-edit in testNamespace
 	{Name: "operator", Groups: []string{"e2e:users"}}, // baremetal-admin in testNamespace
+	{Name: "powerop", Groups: []string{"e2e:users"}},  // baremetal-power-operator in testNamespace
 	{Name: "nobody", Groups: []string{"e2e:users"}},   // no binding at all
 }
 
@@ -91,6 +92,7 @@ func startCluster(t *testing.T) *cluster {
 	c.viewer = c.kubectlAs(t, "viewer")
 	c.editor = c.kubectlAs(t, "editor")
 	c.operator = c.kubectlAs(t, "operator")
+	c.powerop = c.kubectlAs(t, "powerop")
 	c.nobody = c.kubectlAs(t, "nobody")
 
 	// Everything in the base except what needs a kubelet (the Deployment and its volume claim)
@@ -158,7 +160,7 @@ func startCluster(t *testing.T) *cluster {
 	t.Logf("discovery and OpenAPI v3 aggregated after %s", time.Since(start).Round(time.Millisecond))
 
 	c.admin.Run(t, "create", "namespace", testNamespace)
-	for user, role := range map[string]string{"viewer": "baremetal-view", "editor": "baremetal-edit", "operator": "baremetal-admin"} {
+	for user, role := range map[string]string{"viewer": "baremetal-view", "editor": "baremetal-edit", "operator": "baremetal-admin", "powerop": "baremetal-power-operator"} {
 		c.admin.Run(t, "create", "rolebinding", user+"-"+role, "-n", testNamespace, "--clusterrole="+role, "--user="+user)
 	}
 	// RBAC decisions come from kube-apiserver's informer caches, and the server caches
@@ -166,7 +168,7 @@ func startCluster(t *testing.T) *cluster {
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(context.Context) (bool, error) {
-		for _, user := range []string{"viewer", "editor", "operator"} {
+		for _, user := range []string{"viewer", "editor", "operator", "powerop"} {
 			if out, _, _ := c.admin.Exec("", "auth", "can-i", "get", "baremetalhosts.baremetal.metal3.io", "-n", testNamespace, "--as="+user); strings.TrimSpace(out) != "yes" {
 				return false, nil
 			}

@@ -66,6 +66,7 @@ func TestDelegated(t *testing.T) {
 	t.Run("namespace lifecycle admission", func(t *testing.T) { testNamespaceLifecycle(t, c) })
 	t.Run("admission policies of the cluster apply", func(t *testing.T) { testAdmissionPolicy(t, c) })
 	t.Run("priority and fairness", func(t *testing.T) { testPriorityAndFairness(t, c) })
+	t.Run("hardware action subresources and their RBAC", func(t *testing.T) { testActions(t, c) })
 	t.Run("restart keeps objects and the APIService comes back", func(t *testing.T) { testRestart(t, c) })
 }
 

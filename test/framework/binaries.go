@@ -76,3 +76,8 @@ func ServerBinary() (string, error) {
 func KubectlBinary() (string, error) {
 	return Binary("kubectl", "KUBECTL_BIN", "hack/tools", "./kubectl", 20*time.Minute, KubectlLDFlags)
 }
+
+// PluginBinary returns the kubectl-baremetal plugin, building it if needed.
+func PluginBinary() (string, error) {
+	return Binary("kubectl-baremetal", "KUBECTL_BAREMETAL_BIN", ".", "./cmd/kubectl-baremetal", 15*time.Minute, "")
+}
