@@ -73,7 +73,7 @@ var testUsers = []framework.TokenUser{
 // startCluster starts etcd, kube-apiserver and the delegated server, applies the RBAC and
 // APIService of artifacts/deploy (rendered with kubectl kustomize, as a user would), and waits
 // for the APIService to be Available. Every process is stopped by the test's cleanup.
-func startCluster(t *testing.T) *cluster {
+func startCluster(t *testing.T, serverArgs ...string) *cluster {
 	t.Helper()
 	start := time.Now()
 	c := &cluster{dir: t.TempDir()}
@@ -135,7 +135,7 @@ func startCluster(t *testing.T) *cluster {
 		t.Fatal(err)
 	}
 	c.srv = framework.StartDelegated(t, serverBin, filepath.Join(c.dir, "server"), serverKubeconfig,
-		"--tls-cert-file", serving.Cert, "--tls-private-key-file", serving.Key)
+		append([]string{"--tls-cert-file", serving.Cert, "--tls-private-key-file", serving.Key}, serverArgs...)...)
 	t.Logf("baremetal-apiserver (pid %d) ready on 127.0.0.1:%d after %s", c.srv.PID(), c.srv.Port, time.Since(start).Round(time.Millisecond))
 
 	// The real APIService with the real caBundle; only the port differs, because the server
