@@ -23,6 +23,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	corev1 "k8s.io/api/core/v1"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -110,9 +111,14 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerW
 				return
 			}
 			if secretInformer != nil {
+				changed := func(obj interface{}) {
+					if s, ok := obj.(*corev1.Secret); ok {
+						ctrl.SecretChanged(s.Namespace, s.Name)
+					}
+				}
 				reg, err := secretInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-					AddFunc:    func(interface{}) { ctrl.WakeAll() },
-					UpdateFunc: func(_, _ interface{}) { ctrl.WakeAll() },
+					AddFunc:    changed,
+					UpdateFunc: func(_, obj interface{}) { changed(obj) },
 				})
 				if err == nil {
 					defer func() { _ = secretInformer.RemoveEventHandler(reg) }()

@@ -23,10 +23,12 @@ package baremetalhost
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"hash/fnv"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
@@ -79,7 +81,10 @@ type Controller struct {
 	secrets SecretSource
 	slots   *slots
 	expect  *expectations
-	opts    Options
+	// bypass holds hosts to reconcile at once even in error backoff: something that may fix
+	// them happened (a subresource action, a changed Secret).
+	bypass sync.Map
+	opts   Options
 	// recorder, when set, records host events (SetEventRecorder).
 	recorder record.EventRecorder
 	now      func() time.Time
@@ -124,17 +129,45 @@ func (c *Controller) SetEventRecorder(r record.EventRecorder) { c.recorder = r }
 // Wake reconciles a host now, e.g. after a subresource recorded a new intent, instead of
 // waiting for its next poll.
 func (c *Controller) Wake(namespace, name string) {
-	c.queue.Add(namespace + "/" + name)
+	key := namespace + "/" + name
+	c.bypass.Store(key, true)
+	c.queue.Add(key)
 }
 
-// WakeAll reconciles every host now; used when a Secret changed.
+// SecretChanged reconciles, now, the hosts of namespace that use the Secret name (BMC
+// credentials or config-drive data): new credentials must not wait out an error backoff.
+func (c *Controller) SecretChanged(namespace, name string) {
+	hosts, err := c.lister.BareMetalHosts(namespace).List(labelsEverything())
+	if err != nil {
+		return
+	}
+	for _, h := range hosts {
+		if usesSecret(h, name) {
+			c.Wake(h.Namespace, h.Name)
+		}
+	}
+}
+
+func usesSecret(h *v1alpha1.BareMetalHost, name string) bool {
+	if h.Spec.BMC.CredentialsName == name {
+		return true
+	}
+	for _, ref := range []*v1alpha1.SecretReference{h.Spec.UserData, h.Spec.NetworkData, h.Spec.MetaData} {
+		if ref != nil && ref.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// WakeAll reconciles every host now.
 func (c *Controller) WakeAll() {
 	hosts, err := c.lister.List(labelsEverything())
 	if err != nil {
 		return
 	}
 	for _, h := range hosts {
-		c.queue.Add(h.Namespace + "/" + h.Name)
+		c.Wake(h.Namespace, h.Name)
 	}
 }
 
@@ -238,6 +271,11 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		// Our last write has not reached the cache yet; its event will bring the host back.
 		return time.Second, nil
 	}
+	if wait := c.backoffRemaining(key, host); wait > 0 {
+		// The host's own status write after an error brings it back here at once; the
+		// backoff is what keeps a failing BMC from being hammered.
+		return wait, nil
+	}
 	r := &hostReconcile{c: c, key: key, host: host.DeepCopy(), orig: host,
 		logger: klog.FromContext(ctx).WithValues("host", key)}
 	return r.run(klog.NewContext(ctx, r.logger))
@@ -257,8 +295,9 @@ func (c *Controller) updateSlotMetrics() {
 }
 
 // backoff is the delay after the n-th consecutive error: exponential, capped, with jitter so
-// that hosts failing together (a BMC network down) do not retry in lockstep.
-func (c *Controller) backoff(n int32) time.Duration {
+// that hosts failing together (a BMC network down) do not retry in lockstep. The jitter is a
+// function of the host and the count, so every look at the same failure gives the same delay.
+func (c *Controller) backoff(seed string, n int32) time.Duration {
 	if n < 1 {
 		n = 1
 	}
@@ -269,7 +308,36 @@ func (c *Controller) backoff(n int32) time.Duration {
 	if d > c.opts.BackoffCap {
 		d = c.opts.BackoffCap
 	}
-	return time.Duration(float64(d) * (0.75 + 0.5*rand.Float64()))
+	h := fnv.New32a()
+	h.Write([]byte(seed))
+	h.Write([]byte{byte(n), byte(n >> 8)})
+	jitter := float64(h.Sum32()%1000) / 1000
+	return time.Duration(float64(d) * (0.75 + 0.5*jitter))
+}
+
+// backoffRemaining is how long a host in error must still wait before it is retried: the
+// errorCount-based backoff counted from the status write that recorded the error. A spec
+// change (a new generation) or a wake-up ends it at once.
+func (c *Controller) backoffRemaining(key string, h *v1alpha1.BareMetalHost) time.Duration {
+	if _, woken := c.bypass.LoadAndDelete(key); woken {
+		return 0
+	}
+	if h.Status.ErrorCount == 0 || h.Status.LastUpdated == nil {
+		return 0
+	}
+	if h.Status.ErrorType == v1alpha1.RegistrationError || h.Status.ErrorType == v1alpha1.ProvisionedRegistrationError {
+		// New credentials end a registration backoff: a Secret that appeared or changed
+		// (a standalone credentials directory has no watch, so this is how it is noticed).
+		_, version, err := c.secrets.Get(context.Background(), h.Namespace, h.Spec.BMC.CredentialsName)
+		if err == nil && version != h.Status.TriedCredentials.CredentialsVersion {
+			return 0
+		}
+	}
+	if ready := meta.FindStatusCondition(h.Status.Conditions, v1alpha1.ConditionReady); ready != nil && ready.ObservedGeneration != h.Generation {
+		return 0
+	}
+	until := h.Status.LastUpdated.Add(c.backoff(string(h.UID), h.Status.ErrorCount))
+	return until.Sub(c.now())
 }
 
 // isLongState says whether a state holds a provisioning slot.

@@ -486,13 +486,42 @@ func TestProvisioningLimitIsHard(t *testing.T) {
 
 func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	c := &Controller{opts: Options{BackoffBase: time.Second, BackoffCap: time.Minute}}
-	if d := c.backoff(1); d < 750*time.Millisecond || d > 1250*time.Millisecond {
+	if d := c.backoff("uid", 1); d < 750*time.Millisecond || d > 1250*time.Millisecond {
 		t.Errorf("backoff(1) = %v", d)
 	}
-	if d := c.backoff(4); d < 6*time.Second || d > 10*time.Second {
+	if d := c.backoff("uid", 4); d < 6*time.Second || d > 10*time.Second {
 		t.Errorf("backoff(4) = %v", d)
 	}
-	if d := c.backoff(30); d > 75*time.Second {
+	if d := c.backoff("uid", 30); d > 75*time.Second {
 		t.Errorf("backoff(30) = %v, want capped near 1m", d)
 	}
+	if c.backoff("uid", 5) != c.backoff("uid", 5) {
+		t.Error("the same failure gives different delays")
+	}
+}
+
+// TestBackoffIsHonoured: a host whose BMC keeps failing is retried at the backoff's pace, not
+// at the pace of its own status writes' watch events.
+func TestBackoffIsHonoured(t *testing.T) {
+	opts := testOptions(0)
+	opts.BackoffBase = 100 * time.Millisecond
+	opts.BackoffCap = 400 * time.Millisecond
+	h := newHarness(t, opts, nil, newHost("slow"))
+	h.writeSecret("slow-bmc", "u", "p")
+	h.prov.SetError(ns, "slow", "Register", errors.New("connection refused"))
+	time.Sleep(2 * time.Second)
+	calls := 0
+	for _, c := range h.prov.Calls(ns, "slow") {
+		if c == "Register" {
+			calls++
+		}
+	}
+	// 0.1+0.2+0.4+0.4+... within 2s is at most ~7 attempts even with -25% jitter.
+	if calls < 3 || calls > 9 {
+		t.Errorf("%d registration attempts in 2s with backoff 100ms..400ms", calls)
+	}
+	// A wake-up (e.g. a changed Secret) retries at once.
+	h.prov.SetError(ns, "slow", "Register", nil)
+	h.ctrl.WakeAll()
+	h.waitFor("slow", "registered after the wake-up", func(x *v1alpha1.BareMetalHost) bool { return x.Status.Provisioning.ID != "" })
 }

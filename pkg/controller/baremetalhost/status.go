@@ -62,7 +62,7 @@ func (r *hostReconcile) fail(errType v1alpha1.ErrorType, msg string) stepResult 
 	h.Status.ErrorCount++
 	h.Status.OperationalStatus = v1alpha1.OperationalStatusError
 	r.setCondition(v1alpha1.ConditionReady, metav1.ConditionFalse, "Error", msg)
-	return after(r.c.backoff(h.Status.ErrorCount))
+	return after(r.c.backoff(string(h.UID), h.Status.ErrorCount))
 }
 
 // clearError resets the error once a step made progress.
