@@ -27,6 +27,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/ironic"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/redfish"
 )
 
 // IronicOptions are the flags of the Ironic backend.
@@ -86,6 +87,45 @@ func (o *IronicOptions) New(ctx context.Context) (provisioner.Provisioner, error
 	})
 }
 
-func newRedfishBackend(ctx context.Context) (provisioner.Provisioner, error) {
-	return nil, fmt.Errorf("the redfish provisioner is not built into this binary yet")
+// RedfishOptions are the flags of the Redfish backend (--provisioner=redfish), which talks to
+// the BMCs itself. Credentials come from each host's credentials Secret, as with Ironic.
+type RedfishOptions struct {
+	redfish.Config
+}
+
+func (o *RedfishOptions) AddFlags(fs *pflag.FlagSet) {
+	if o.Config == (redfish.Config{}) {
+		// Show the real defaults in --help rather than zeros.
+		o.Config = redfish.DefaultConfig()
+	}
+	fs.DurationVar(&o.RequestTimeout, "redfish-request-timeout", o.RequestTimeout,
+		"Redfish backend: longest wait for one answer from a BMC; a slower BMC counts as unreachable.")
+	fs.DurationVar(&o.PollInterval, "redfish-poll-interval", o.PollInterval,
+		"Redfish backend: how soon to look again at a power change or a boot in progress.")
+	fs.DurationVar(&o.PowerTimeout, "redfish-power-timeout", o.PowerTimeout,
+		"Redfish backend: how long a BMC may take to reach a requested power state before it is reported as a power management error.")
+	fs.DurationVar(&o.SoftTimeout, "redfish-soft-power-timeout", o.SoftTimeout,
+		"Redfish backend: how long a soft power off or reboot (ACPI) may take before it is forced.")
+	fs.DurationVar(&o.BootTimeout, "redfish-boot-timeout", o.BootTimeout,
+		"Redfish backend: how long a host may take to boot a live ISO from virtual media before provisioning fails.")
+	fs.IntVar(&o.MaxRequestsPerBMC, "redfish-max-requests-per-bmc", o.MaxRequestsPerBMC,
+		"Redfish backend: requests in flight to one BMC at once (one session is shared by every host behind a BMC).")
+}
+
+func (o *RedfishOptions) Validate() []error {
+	if err := o.Config.Validate(); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// New builds the Redfish backend; it logs out of every BMC session when ctx ends (the
+// server stops), so that restarts do not leave sessions behind on the BMCs.
+func (o *RedfishOptions) New(ctx context.Context) (provisioner.Provisioner, error) {
+	p, err := redfish.New(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	context.AfterFunc(ctx, func() { p.Close(context.WithoutCancel(ctx)) })
+	return p, nil
 }

@@ -47,6 +47,7 @@ type ReconcilerOptions struct {
 	LeaseDuration time.Duration
 	Controller    controller.Options
 	Ironic        IronicOptions
+	Redfish       RedfishOptions
 }
 
 func newReconcilerOptions() ReconcilerOptions {
@@ -72,6 +73,7 @@ func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Controller.BackoffCap, "error-backoff-cap", o.Controller.BackoffCap,
 		"Longest retry delay after host errors.")
 	o.Ironic.AddFlags(fs)
+	o.Redfish.AddFlags(fs)
 }
 
 // Validate checks the reconciler flags.
@@ -91,6 +93,9 @@ func (o *ReconcilerOptions) Validate() []error {
 	if o.Provisioner == "ironic" {
 		errs = append(errs, o.Ironic.Validate()...)
 	}
+	if o.Provisioner == "redfish" {
+		errs = append(errs, o.Redfish.Validate()...)
+	}
 	return errs
 }
 
@@ -100,7 +105,7 @@ func (o *ReconcilerOptions) backend(ctx context.Context) (provisioner.Provisione
 	case "ironic":
 		return o.Ironic.New(ctx)
 	case "redfish":
-		return newRedfishBackend(ctx)
+		return o.Redfish.New(ctx)
 	}
 	return nil, nil
 }

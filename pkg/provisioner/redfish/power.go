@@ -1,0 +1,237 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package redfish
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/stmcginnis/gofish"
+	"github.com/stmcginnis/gofish/schemas"
+	"k8s.io/klog/v2"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+// Power changes are confirmed by reading the system again on later calls: the first call
+// sends the command and returns InProgress; later calls report Done once the BMC reports
+// the state, send the command again when the BMC shows no sign of acting on it, force a
+// graceful command that takes too long, and give up after a timeout.
+
+// PowerOn powers the host on; Done once the BMC reports it On.
+func (p *Provisioner) PowerOn(ctx context.Context, host provisioner.Host) (provisioner.Result, error) {
+	return p.changePower(ctx, host, opPowerOn, provisioner.RebootModeHard)
+}
+
+// PowerOff powers the host off (soft: GracefulShutdown, forced after SoftTimeout; hard:
+// ForceOff); Done once the BMC reports it Off.
+func (p *Provisioner) PowerOff(ctx context.Context, host provisioner.Host, mode provisioner.RebootMode) (provisioner.Result, error) {
+	if host.DisablePowerOff {
+		return provisioner.Failed("powering this host off is disabled (spec.disablePowerOff)"), nil
+	}
+	return p.changePower(ctx, host, opPowerOff, mode)
+}
+
+func (p *Provisioner) changePower(ctx context.Context, host provisioner.Host, kind opKind, mode provisioner.RebootMode) (provisioner.Result, error) {
+	var res provisioner.Result
+	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
+		sys, err := p.system(c, host)
+		if err != nil {
+			return err
+		}
+		res, err = p.powerStep(ctx, host, sys, kind, mode)
+		return err
+	})
+	if err != nil {
+		return outcome(host, err)
+	}
+	return res, nil
+}
+
+func (p *Provisioner) powerStep(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem, kind opKind, mode provisioner.RebootMode) (provisioner.Result, error) {
+	now := p.now()
+	want, transit, force, word := schemas.OnPowerState, schemas.PoweringOnPowerState, schemas.OnResetType, "on"
+	if kind == opPowerOff {
+		want, transit, force, word = schemas.OffPowerState, schemas.PoweringOffPowerState, schemas.ForceOffResetType, "off"
+	}
+	if sys.PowerState == want {
+		p.ops.clear(host)
+		return provisioner.Done(), nil
+	}
+	op, ok := p.ops.get(host, kind, now)
+	if !ok {
+		op = operation{kind: kind, started: now, command: force, sent: now}
+		// A system already on its way was sent a command by someone else: wait for it.
+		if sys.PowerState != transit {
+			if kind == opPowerOn {
+				if err := p.armLiveISO(ctx, host, sys); err != nil {
+					return provisioner.Result{}, err
+				}
+			}
+			if kind == opPowerOff && mode == provisioner.RebootModeSoft && supports(sys, schemas.GracefulShutdownResetType) {
+				op.command = schemas.GracefulShutdownResetType
+			}
+			if err := reset(ctx, sys, op.command); err != nil {
+				return provisioner.Result{}, err
+			}
+		}
+		p.ops.put(host, op, now)
+		return provisioner.InProgress(p.cfg.PollInterval), nil
+	}
+
+	logger := klog.FromContext(ctx)
+	elapsed := now.Sub(op.started)
+	graceful := op.command == schemas.GracefulShutdownResetType
+	deadline := p.cfg.PowerTimeout
+	if graceful || op.forced {
+		deadline += p.cfg.SoftTimeout
+	}
+	switch {
+	case graceful && (elapsed >= p.cfg.SoftTimeout || mode == provisioner.RebootModeHard):
+		// Out of time, or a hard power off asked for meanwhile (the host is being deleted).
+		logger.Info("Graceful shutdown did not finish; forcing power off", "after", elapsed.Round(time.Millisecond), "timeout", p.cfg.SoftTimeout)
+		if err := reset(ctx, sys, schemas.ForceOffResetType); err != nil {
+			return provisioner.Result{}, err
+		}
+		op.command, op.sent, op.forced = schemas.ForceOffResetType, now, true
+	case elapsed >= deadline:
+		p.ops.clear(host)
+		return provisioner.Failed(fmt.Sprintf("the BMC did not power the host %s within %s; it reports power state %q",
+			word, deadline, sys.PowerState)), nil
+	case !graceful && sys.PowerState != transit && now.Sub(op.sent) >= p.cfg.PowerRetryInterval:
+		// Acknowledged but not acted upon (BMCs drop a power-on that comes too soon after a
+		// power-off, or while busy): send it again.
+		logger.Info("BMC has not acted on the power command; sending it again", "resetType", op.command,
+			"powerState", sys.PowerState, "sentAgo", now.Sub(op.sent).Round(time.Millisecond))
+		if err := reset(ctx, sys, op.command); err != nil && !refused(err) {
+			return provisioner.Result{}, err
+		}
+		op.sent = now
+	}
+	p.ops.put(host, op, now)
+	return provisioner.InProgress(p.cfg.PollInterval), nil
+}
+
+// Reboot restarts the host (soft: GracefulRestart, forced after SoftTimeout; hard:
+// ForceRestart); a host that is off is powered on. Done once the host is On again after a
+// reset was seen: the power left On, or LastResetTime moved.
+func (p *Provisioner) Reboot(ctx context.Context, host provisioner.Host, mode provisioner.RebootMode) (provisioner.Result, error) {
+	var res provisioner.Result
+	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
+		sys, err := p.system(c, host)
+		if err != nil {
+			return err
+		}
+		res, err = p.rebootStep(ctx, host, sys, mode)
+		return err
+	})
+	if err != nil {
+		return outcome(host, err)
+	}
+	return res, nil
+}
+
+func (p *Provisioner) rebootStep(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem, mode provisioner.RebootMode) (provisioner.Result, error) {
+	now := p.now()
+	state := sys.PowerState
+	op, ok := p.ops.get(host, opReboot, now)
+	if !ok {
+		op = operation{kind: opReboot, started: now, sent: now, resetBefore: sys.LastResetTime, command: schemas.ForceRestartResetType}
+		switch {
+		case state == schemas.OffPowerState || state == schemas.PoweringOffPowerState:
+			op.command = schemas.OnResetType
+		case mode == provisioner.RebootModeSoft && supports(sys, schemas.GracefulRestartResetType):
+			op.command = schemas.GracefulRestartResetType
+		}
+		if err := p.armLiveISO(ctx, host, sys); err != nil {
+			return provisioner.Result{}, err
+		}
+		if err := reset(ctx, sys, op.command); err != nil {
+			return provisioner.Result{}, err
+		}
+		p.ops.put(host, op, now)
+		return provisioner.InProgress(p.cfg.PollInterval), nil
+	}
+
+	logger := klog.FromContext(ctx)
+	if state != schemas.OnPowerState {
+		op.sawDown = true
+	}
+	resetSeen := op.sawDown || (op.resetBefore != "" && sys.LastResetTime != "" && sys.LastResetTime != op.resetBefore)
+	elapsed, sinceSent := now.Sub(op.started), now.Sub(op.sent)
+	deadline := p.cfg.PowerTimeout
+	if op.command == schemas.GracefulRestartResetType || op.forced {
+		deadline += p.cfg.SoftTimeout
+	}
+	switch {
+	case state == schemas.OnPowerState && (resetSeen || op.command == schemas.OnResetType):
+		p.ops.clear(host)
+		return provisioner.Done(), nil
+	case state == schemas.OnPowerState && op.command == schemas.ForceRestartResetType && sinceSent >= p.cfg.PowerRetryInterval:
+		// A forced reset the BMC accepted but that left no trace to see (faster than the
+		// polls, and no LastResetTime or one within the same second): take the BMC's word.
+		p.ops.clear(host)
+		return provisioner.Done(), nil
+	case op.command == schemas.GracefulRestartResetType && (elapsed >= p.cfg.SoftTimeout || mode == provisioner.RebootModeHard):
+		logger.Info("Graceful restart did not happen; forcing it", "after", elapsed.Round(time.Millisecond), "timeout", p.cfg.SoftTimeout)
+		if err := reset(ctx, sys, schemas.ForceRestartResetType); err != nil {
+			return provisioner.Result{}, err
+		}
+		op.command, op.sent, op.forced = schemas.ForceRestartResetType, now, true
+	case elapsed >= deadline:
+		p.ops.clear(host)
+		return provisioner.Failed(fmt.Sprintf("the host did not come back on within %s of the reboot; the BMC reports power state %q",
+			deadline, state)), nil
+	case state == schemas.OffPowerState && sinceSent >= p.cfg.PowerRetryInterval:
+		// Down and staying down: a restart that ended off, or a dropped power-on.
+		logger.Info("Host stayed off after the reset; powering it on", "sentAgo", sinceSent.Round(time.Millisecond))
+		if err := reset(ctx, sys, schemas.OnResetType); err != nil && !refused(err) {
+			return provisioner.Result{}, err
+		}
+		op.command, op.sent = schemas.OnResetType, now
+	}
+	p.ops.put(host, op, now)
+	return provisioner.InProgress(p.cfg.PollInterval), nil
+}
+
+// supports reports whether the system offers a reset type; a BMC that lists none is taken
+// to offer them all, as the specification's default.
+func supports(sys *schemas.ComputerSystem, t schemas.ResetType) bool {
+	types, err := sys.GetSupportedResetTypes()
+	return err != nil || len(types) == 0 || slices.Contains(types, t)
+}
+
+// reset sends ComputerSystem.Reset. An answer with a task monitor (202) is not followed: the
+// next call reads the power state, which is what counts.
+func reset(ctx context.Context, sys *schemas.ComputerSystem, t schemas.ResetType) error {
+	if !supports(sys, t) {
+		types, _ := sys.GetSupportedResetTypes()
+		return refusedf("the BMC does not offer reset type %s for %s (it offers %v)", t, sys.ODataID, types)
+	}
+	klog.FromContext(ctx).V(1).Info("Sending reset", "system", sys.ODataID, "resetType", t)
+	_, err := sys.Reset(t)
+	return err
+}
+
+// refused reports a request the BMC answered with a 4xx other than 401, e.g. a repeated
+// power-on refused as "already in progress".
+func refused(err error) bool {
+	s := statusOf(err)
+	return s >= 400 && s < 500 && s != 401
+}
