@@ -1,0 +1,190 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
+	simulator "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
+)
+
+// resetRecorder notes when the BMC receives each reset (power) action.
+type resetRecorder struct {
+	mu    sync.Mutex
+	times []time.Time
+	next  http.Handler
+}
+
+func (r *resetRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/Actions/ComputerSystem.Reset") {
+		r.mu.Lock()
+		r.times = append(r.times, time.Now())
+		r.mu.Unlock()
+	}
+	r.next.ServeHTTP(w, req)
+}
+
+func (r *resetRecorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.times)
+}
+
+func (r *resetRecorder) at(i int) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.times[i]
+}
+
+// BenchmarkPowerLatency measures, over BENCH_POWER_OPS (default 200) power changes, the time
+// from a write returning to the BMC receiving the power action: through baremetalhosts/power
+// (which wakes the reconciler) and, for comparison, the Metal3 way (an update of spec.online).
+func BenchmarkPowerLatency(b *testing.B) {
+	ops := 200
+	if n, err := fmt.Sscan(os.Getenv("BENCH_POWER_OPS"), &ops); n != 1 || err != nil {
+		ops = 200
+	}
+	sim, err := simulator.New(simulator.Config{Count: 1, Seed: 1, Username: "admin", Password: "bench", PowerDelay: 20 * time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := &resetRecorder{next: sim.Handler()}
+	bmc := httptest.NewServer(rec)
+	defer bmc.Close()
+
+	serverBin, err := framework.ServerBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := framework.StartStandalone(b, serverBin, b.TempDir(), "--provisioner=redfish", "--power-poll-interval=1m",
+		"--redfish-poll-interval=20ms")
+	dir := filepath.Join(srv.DataDir, "secrets", "default", "bmc")
+	_ = os.MkdirAll(dir, 0o700)
+	_ = os.WriteFile(filepath.Join(dir, "username"), []byte("admin"), 0o600)
+	_ = os.WriteFile(filepath.Join(dir, "password"), []byte("bench"), 0o600)
+	cs := srv.Clientset(b)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts("default")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	_, err = hosts.Create(ctx, &v1alpha1.BareMetalHost{
+		ObjectMeta: metav1.ObjectMeta{Name: "h"},
+		Spec: v1alpha1.BareMetalHostSpec{Online: true, BMC: v1alpha1.BMCDetails{
+			Address: "redfish+" + bmc.URL + "/redfish/v1/Systems/1", CredentialsName: "bmc"}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	settle(b, ctx, cs, sim, true)
+
+	for i := 0; i < b.N; i++ {
+		sub := measure(b, ctx, cs, sim, rec, ops, func(on bool) error {
+			p, err := hosts.GetPower(ctx, "h", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			p.Spec.State = v1alpha1.PowerOff
+			if on {
+				p.Spec.State = v1alpha1.PowerOn
+			}
+			_, err = hosts.UpdatePower(ctx, "h", p, metav1.UpdateOptions{})
+			return err
+		})
+		upd := measure(b, ctx, cs, sim, rec, ops, func(on bool) error {
+			h, err := hosts.Get(ctx, "h", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			h.Spec.Online = on
+			_, err = hosts.Update(ctx, h, metav1.UpdateOptions{})
+			return err
+		})
+		fmt.Printf("\nwrite returned -> BMC received the power action, %d operations each (Redfish simulator, loopback):\n", ops)
+		fmt.Printf("  %-44s p50 %7.1f ms   p99 %7.1f ms\n", "baremetalhosts/power (wakes the reconciler)", ms(sub, 50), ms(sub, 99))
+		fmt.Printf("  %-44s p50 %7.1f ms   p99 %7.1f ms\n", "update of spec.online (the Metal3 way)", ms(upd, 50), ms(upd, 99))
+		fmt.Printf("  target: p99 <= 50 ms through the subresource\n\n")
+		b.ReportMetric(ms(sub, 50), "power-p50-ms")
+		b.ReportMetric(ms(sub, 99), "power-p99-ms")
+		b.ReportMetric(ms(upd, 50), "online-p50-ms")
+		b.ReportMetric(ms(upd, 99), "online-p99-ms")
+	}
+}
+
+// measure toggles the power ops times with write and returns the latencies.
+func measure(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *resetRecorder, ops int, write func(on bool) error) []time.Duration {
+	var lat []time.Duration
+	on := true
+	for i := 0; i < ops; i++ {
+		on = !on
+		before := rec.count()
+		if err := write(on); err != nil {
+			b.Fatal(err)
+		}
+		returned := time.Now()
+		err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+			return rec.count() > before, nil
+		})
+		if err != nil {
+			b.Fatalf("op %d: the BMC never received the power action", i)
+		}
+		lat = append(lat, rec.at(before).Sub(returned))
+		settle(b, ctx, cs, sim, on)
+	}
+	return lat
+}
+
+// settle waits until the BMC and the host's status both show the power state, so the next
+// operation starts from rest.
+func settle(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, on bool) {
+	want := simulator.PowerOff
+	if on {
+		want = simulator.PowerOn
+	}
+	err := wait.PollUntilContextTimeout(ctx, 2*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		h, err := cs.BaremetalV1alpha1().BareMetalHosts("default").Get(ctx, "h", metav1.GetOptions{})
+		return err == nil && sim.System("1").PowerState() == want && h.Status.PoweredOn == on &&
+			h.Status.Provisioning.State == v1alpha1.StateAvailable, nil
+	})
+	if err != nil {
+		b.Fatalf("host never settled powered on=%v", on)
+	}
+}
+
+func ms(d []time.Duration, p int) float64 {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := (len(s)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return float64(s[i].Microseconds()) / 1000
+}
