@@ -73,7 +73,7 @@ type Ironic struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	done   chan struct{}
-	output *syncBuffer
+	output *SyncBuffer
 }
 
 // Ironic install and schema state, shared by every Ironic of a test binary.
@@ -130,7 +130,7 @@ func StartIronicWithOptions(t testing.TB, opts IronicOptions) *Ironic {
 		ConfigFile: filepath.Join(dir, "ironic.conf"),
 		LogFile:    filepath.Join(dir, "log", "ironic.log"),
 		t:          t,
-		output:     &syncBuffer{},
+		output:     &SyncBuffer{},
 	}
 	if err := i.writeFiles(opts, schema); err != nil {
 		t.Fatal(err)

@@ -39,12 +39,12 @@ type Process struct {
 
 	cmd    *exec.Cmd
 	done   chan struct{}
-	output *syncBuffer
+	output *SyncBuffer
 }
 
 // StartProcess starts binary with args; it does not wait for readiness.
 func StartProcess(name, binary string, args ...string) (*Process, error) {
-	p := &Process{Name: name, output: &syncBuffer{}, done: make(chan struct{})}
+	p := &Process{Name: name, output: &SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
 	if err := p.cmd.Start(); err != nil {

@@ -56,21 +56,22 @@ type Server struct {
 	done chan struct{}
 	// killed is set by Kill: the non-zero exit it causes is expected.
 	killed bool
-	output *syncBuffer
+	output *SyncBuffer
 }
 
-type syncBuffer struct {
+// SyncBuffer collects a background process's output while a test reads it.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
@@ -130,7 +131,7 @@ func (s *Server) Start() error {
 	s.cmd = exec.Command(s.Binary, args...)
 	s.killed = false
 	if s.output == nil {
-		s.output = &syncBuffer{}
+		s.output = &SyncBuffer{}
 	}
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {

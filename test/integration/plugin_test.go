@@ -25,7 +25,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -121,24 +120,6 @@ func buildPlugin(t *testing.T) string {
 		t.Fatalf("building kubectl-baremetal: %v\n%s", err, out)
 	}
 	return dir
-}
-
-// lockedBuffer collects a background command's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestPlugin drives the kubectl plugin through the real kubectl against the real server. The
@@ -312,7 +293,7 @@ func TestPlugin(t *testing.T) {
 		// A change seen through the watch: the test moves pl-0 to provisioning, then provisioned.
 		wctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		var out, errOut lockedBuffer
+		var out, errOut framework.SyncBuffer
 		cmd := kb.command(wctx, nil, "wait", "pl-0", "--for=state=provisioned", "--timeout=50s")
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		if err := cmd.Start(); err != nil {
