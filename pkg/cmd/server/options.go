@@ -85,18 +85,53 @@ type Options struct {
 // NewOptions returns the default options.
 func NewOptions(out io.Writer) *Options {
 	o := &Options{
-		RecommendedOptions: genericoptions.NewRecommendedOptions(etcdPathPrefix,
-			scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)),
-		Logs:             logs.NewOptions(),
-		DataDir:          defaultDataDir(),
-		EtcdStartTimeout: time.Minute,
-		Reconciler:       newReconcilerOptions(),
-		Out:              out,
+		RecommendedOptions: genericoptions.NewRecommendedOptions(etcdPathPrefix, mustStorageCodec(defaultStorageMediaType)),
+		Logs:               logs.NewOptions(),
+		DataDir:            defaultDataDir(),
+		EtcdStartTimeout:   time.Minute,
+		Reconciler:         newReconcilerOptions(),
+		Out:                out,
 	}
 	// Objects are stored as v1alpha1, the only (and so the storage) version.
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		v1alpha1.SchemeGroupVersion, schema.GroupKind{Group: v1alpha1.GroupName})
+	// --storage-media-type: protobuf by default (see storageCodec). The generic server's
+	// SimpleStorageFactory ignores this option and uses StorageConfig.Codec as given, so
+	// Complete builds the codec from it.
+	o.RecommendedOptions.Etcd.DefaultStorageMediaType = defaultStorageMediaType
+	// The watch cache (on by default, --watch-cache) serves every GET, LIST and WATCH that does
+	// not ask for an exact older resourceVersion. Its size needs no default here: since
+	// Kubernetes 1.25 the cache sizes itself (--default-watch-cache-size is a deprecated no-op,
+	// and --watch-cache-sizes only honours 0, which turns the cache off for a resource).
 	return o
+}
+
+// defaultStorageMediaType is how hosts are written to etcd: protobuf, as kube-apiserver stores
+// its built-in types. Measured with test/bench at 10,000 hosts (README, Performance): decoding
+// what etcd returns (after every write, and every watch event feeding the watch cache) took
+// ~15% of the server's CPU during creates with JSON and ~4% with protobuf; status writes got
+// ~20% faster, and a stored host shrank from 6.2 to 4.0 KB.
+const defaultStorageMediaType = runtime.ContentTypeProtobuf
+
+// storageCodec encodes objects for etcd as v1alpha1 in mediaType. It decodes whatever is
+// stored, whichever --storage-media-type wrote it (JSON, YAML or protobuf: the universal
+// deserializer recognises each by its first bytes), so changing the flag needs no migration
+// in either direction: existing objects are read as they are and rewritten in the new
+// encoding on their next update. Older releases of this server, which wrote JSON, read with
+// the same universal deserializer, so a rollback reads protobuf data too.
+func storageCodec(mediaType string) (runtime.Codec, error) {
+	info, ok := runtime.SerializerInfoForMediaType(scheme.Codecs.SupportedMediaTypes(), mediaType)
+	if !ok || info.Serializer == nil {
+		return nil, fmt.Errorf("--storage-media-type %q is not supported", mediaType)
+	}
+	return scheme.Codecs.CodecForVersions(info.Serializer, scheme.Codecs.UniversalDeserializer(),
+		v1alpha1.SchemeGroupVersion, runtime.InternalGroupVersioner), nil
+}
+
+func mustStorageCodec(mediaType string) runtime.Codec {
+	c, err := storageCodec(mediaType)
+	utilruntime.Must(err)
+	return c
 }
 
 func defaultDataDir() string {
@@ -134,6 +169,11 @@ func (o *Options) Complete(fs *pflag.FlagSet) error {
 	if o.KubeconfigPath == "" {
 		o.KubeconfigPath = filepath.Join(o.DataDir, "kubeconfig")
 	}
+	codec, err := storageCodec(o.RecommendedOptions.Etcd.DefaultStorageMediaType)
+	if err != nil {
+		return err
+	}
+	o.RecommendedOptions.Etcd.StorageConfig.Codec = codec
 	if o.RecommendedOptions.SecureServing.ServerCert.CertDirectory == "" || !fs.Changed("cert-dir") {
 		o.RecommendedOptions.SecureServing.ServerCert.CertDirectory = filepath.Join(o.DataDir, "certs")
 	}
