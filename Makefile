@@ -26,7 +26,7 @@ BENCH_TIMEOUT ?= 40m
 # The smoke run of the benchmark in make test (N=200) takes well under a minute.
 BENCH_SMOKE_TIMEOUT ?= 5m
 
-.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen test test-unit test-integration test-e2e test-bench-smoke bench run clean
+.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen test test-unit test-integration test-e2e test-bench-smoke bench bench-lifecycle bench-power run clean
 
 all: build
 
@@ -57,6 +57,7 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 	cd hack/tools && $(GO) vet ./...
+	cd hack/tools/controller-gen && $(GO) vet ./...
 
 verify-codegen:
 	hack/verify-codegen.sh
@@ -90,6 +91,18 @@ test-bench-smoke: build kube-apiserver
 bench: build kube-apiserver
 	BENCH_N=$(N) BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBE_APISERVER_BIN=$(BIN)/kube-apiserver \
 		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkAPIServers$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./test/bench/
+
+## bench-lifecycle: N fake-hardware hosts (BENCH_HOSTS, default 100) to provisioned on a real
+## Ironic, through the server vs scripted directly with gophercloud; prints both and the ratio
+bench-lifecycle: build
+	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./test/bench/
+
+## bench-power: write returned -> BMC received the power action, through baremetalhosts/power
+## and through an update of spec.online (BENCH_POWER_OPS, default 200); p50/p99
+bench-power: build
+	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkPowerLatency$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./test/bench/
 
 ## run: the standalone server on an embedded etcd with example hosts; Ctrl-C stops it
 run: build kubectl

@@ -37,10 +37,11 @@ import (
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
-	"k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	basecompatibility "k8s.io/component-base/compatibility"
 	"k8s.io/component-base/logs"
 	logsapi "k8s.io/component-base/logs/api/v1"
+	baseversion "k8s.io/component-base/version"
 	"k8s.io/klog/v2"
 	netutils "k8s.io/utils/net"
 
@@ -225,7 +226,11 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, error) {
 	cfg.OpenAPIV3Config.Info.Title = "baremetal-apiserver"
 	cfg.OpenAPIV3Config.Info.Version = "v1alpha1"
 	cfg.FeatureGate = utilfeature.DefaultFeatureGate
-	cfg.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+	// The generic server's feature gates are versioned by the Kubernetes release it is built
+	// from. Our own version (v0.x in release builds) would make it emulate Kubernetes 0.x and
+	// turn every version-gated feature off (the LIST snapshot cache, WatchList, ...), so the
+	// binary would behave unlike the one the tests build. /version keeps our gitVersion.
+	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(baseversion.DefaultKubeBinaryVersion, "", "")
 
 	if err := o.RecommendedOptions.ApplyTo(cfg); err != nil {
 		return nil, err
