@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -81,12 +82,13 @@ type Controller struct {
 	secrets SecretSource
 	slots   *slots
 	expect  *expectations
+	polls   *polls
 	// bypass holds hosts to reconcile at once even in error backoff: something that may fix
 	// them happened (a subresource action, a changed Secret).
 	bypass sync.Map
 	opts   Options
-	// recorder, when set, records host events (SetEventRecorder).
-	recorder record.EventRecorder
+	// recorder, when set, holds the record.EventRecorder of host events (SetEventRecorder).
+	recorder atomic.Value
 	now      func() time.Time
 }
 
@@ -104,6 +106,7 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 		secrets: secrets,
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
+		polls:   newPolls(),
 		opts:    opts,
 		now:     time.Now,
 		// The queue's own rate limiter only guards against hot loops; error backoff is the
@@ -123,8 +126,8 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 	return c, nil
 }
 
-// SetEventRecorder makes the reconciler record host events; call it before Run.
-func (c *Controller) SetEventRecorder(r record.EventRecorder) { c.recorder = r }
+// SetEventRecorder makes the reconciler record host events.
+func (c *Controller) SetEventRecorder(r record.EventRecorder) { c.recorder.Store(r) }
 
 // Wake reconciles a host now, e.g. after a subresource recorded a new intent, instead of
 // waiting for its next poll.
@@ -261,6 +264,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	host, err := c.lister.BareMetalHosts(ns).Get(name)
 	if apierrors.IsNotFound(err) {
 		c.expect.forget(key)
+		c.polls.forget(key)
 		c.wake(c.slots.forget(key))
 		return 0, nil
 	}
@@ -271,6 +275,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		// Our last write has not reached the cache yet; its event will bring the host back.
 		return time.Second, nil
 	}
+	if _, woken := c.bypass.Load(key); !woken {
+		if wait := c.polls.wait(key, host.ResourceVersion, c.now()); wait > 0 {
+			// Only our own write came back: the host keeps its timer.
+			return wait, nil
+		}
+	}
 	if wait := c.backoffRemaining(key, host); wait > 0 {
 		// The host's own status write after an error brings it back here at once; the
 		// backoff is what keeps a failing BMC from being hammered.
@@ -278,11 +288,17 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	r := &hostReconcile{c: c, key: key, host: host.DeepCopy(), orig: host,
 		logger: klog.FromContext(ctx).WithValues("host", key)}
-	return r.run(klog.NewContext(ctx, r.logger))
+	requeue, err := r.run(klog.NewContext(ctx, r.logger))
+	if err == nil {
+		c.polls.schedule(key, r.wroteRV, c.now().Add(requeue))
+	}
+	return requeue, err
 }
 
 func (c *Controller) wake(keys []string) {
 	for _, k := range keys {
+		// A freed slot is news the host's own timer does not know about.
+		c.bypass.Store(k, true)
 		c.queue.Add(k)
 	}
 	c.updateSlotMetrics()

@@ -61,7 +61,7 @@ var stateEvents = map[v1alpha1.ProvisioningState][2]string{
 }
 
 func (r *hostReconcile) event(eventType, reason, message string) {
-	if r.c.recorder != nil {
-		r.c.recorder.Event(r.orig, eventType, reason, message)
+	if rec, ok := r.c.recorder.Load().(record.EventRecorder); ok {
+		rec.Event(r.orig, eventType, reason, message)
 	}
 }

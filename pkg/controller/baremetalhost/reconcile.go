@@ -49,6 +49,8 @@ type hostReconcile struct {
 	logger logr.Logger
 	// acquired is set when this pass took a provisioning slot.
 	acquired bool
+	// wroteRV is the resourceVersion of this pass's last write, if it wrote.
+	wroteRV string
 }
 
 // stepResult is what a state handler decided: when to come back.
@@ -118,6 +120,7 @@ const fieldManager = "baremetal-reconciler"
 func (r *hostReconcile) wrote(updated *v1alpha1.BareMetalHost, err error) {
 	if err == nil && updated != nil {
 		r.c.expect.wrote(r.key, updated.ResourceVersion)
+		r.wroteRV = updated.ResourceVersion
 	}
 }
 
