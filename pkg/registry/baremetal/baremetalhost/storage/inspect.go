@@ -71,23 +71,8 @@ func (r *InspectREST) Create(ctx context.Context, name string, obj runtime.Objec
 			return nil, err
 		}
 	}
-	update := hostUpdate{mutate: func(ctx context.Context, host *baremetal.BareMetalHost) error {
-		if why := inspectForbidden(host); why != "" {
-			return forbiddenByState(name, "inspect", why)
-		}
-		if host.Annotations == nil {
-			host.Annotations = map[string]string{}
-		}
-		host.Annotations[v1alpha1.InspectAnnotationPrefix] = ""
-		return nil
-	}}
-	_, _, err := r.store.Update(ctx, name, update, nil, rest.ValidateAllObjectUpdateFunc, false,
-		&metav1.UpdateOptions{DryRun: options.DryRun, FieldManager: options.FieldManager})
-	if err != nil {
+	if err := recordAction(ctx, r.store, r.waker, name, "inspect", v1alpha1.InspectAnnotationPrefix, "", inspectForbidden, options); err != nil {
 		return nil, err
-	}
-	if !isDryRun(options.DryRun) {
-		r.waker.Wake(genericNamespace(ctx), name)
 	}
 	return nil, accepted("inspection of %s accepted", name)
 }

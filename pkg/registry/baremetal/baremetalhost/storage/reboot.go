@@ -68,23 +68,8 @@ func (r *RebootREST) Create(ctx context.Context, name string, obj runtime.Object
 		}
 	}
 	value, _ := json.Marshal(map[string]string{"mode": string(req.Spec.Mode)})
-	update := hostUpdate{mutate: func(ctx context.Context, host *baremetal.BareMetalHost) error {
-		if why := rebootForbidden(host); why != "" {
-			return forbiddenByState(name, "reboot", why)
-		}
-		if host.Annotations == nil {
-			host.Annotations = map[string]string{}
-		}
-		host.Annotations[RebootAnnotation] = string(value)
-		return nil
-	}}
-	_, _, err := r.store.Update(ctx, name, update, nil, rest.ValidateAllObjectUpdateFunc, false,
-		&metav1.UpdateOptions{DryRun: options.DryRun, FieldManager: options.FieldManager})
-	if err != nil {
+	if err := recordAction(ctx, r.store, r.waker, name, "reboot", RebootAnnotation, string(value), rebootForbidden, options); err != nil {
 		return nil, err
-	}
-	if !isDryRun(options.DryRun) {
-		r.waker.Wake(genericNamespace(ctx), name)
 	}
 	return nil, accepted("%s reboot of %s accepted", req.Spec.Mode, name)
 }

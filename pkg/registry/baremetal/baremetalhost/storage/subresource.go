@@ -24,6 +24,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
@@ -84,4 +85,30 @@ func forbiddenByState(name, action, why string) error {
 
 func isDryRun(dryRun []string) bool {
 	return len(dryRun) > 0 && dryRun[0] == metav1.DryRunAll
+}
+
+// recordAction records an action on the stored host as an annotation, atomically, when the
+// host's state allows it (forbidden says why not), through the main store so the host's own
+// strategy applies; then it wakes the reconciler unless this is a dry run.
+func recordAction(ctx context.Context, store *genericregistry.Store, waker Waker, name, action, key, value string,
+	forbidden func(*baremetal.BareMetalHost) string, options *metav1.CreateOptions) error {
+	update := hostUpdate{mutate: func(ctx context.Context, host *baremetal.BareMetalHost) error {
+		if why := forbidden(host); why != "" {
+			return forbiddenByState(name, action, why)
+		}
+		if host.Annotations == nil {
+			host.Annotations = map[string]string{}
+		}
+		host.Annotations[key] = value
+		return nil
+	}}
+	_, _, err := store.Update(ctx, name, update, nil, rest.ValidateAllObjectUpdateFunc, false,
+		&metav1.UpdateOptions{DryRun: options.DryRun, FieldManager: options.FieldManager})
+	if err != nil {
+		return err
+	}
+	if !isDryRun(options.DryRun) {
+		waker.Wake(genericNamespace(ctx), name)
+	}
+	return nil
 }
