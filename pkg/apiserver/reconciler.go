@@ -27,6 +27,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -77,12 +78,24 @@ type ElectionConfig struct {
 	TTL time.Duration
 }
 
+// The reconciler's client-side rate limit on its loopback client.
+const (
+	reconcilerQPS   = 1000
+	reconcilerBurst = 2000
+)
+
 // reconcilerHook starts the reconciler once the server serves, through the loopback client,
 // so that everything it writes goes through the same validation and admission as any client.
 func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerWaker) genericapiserver.PostStartHookFunc {
 	return func(hookCtx genericapiserver.PostStartHookContext) error {
 		ctx := hookCtx.Context
-		client, err := clientset.NewForConfig(hookCtx.LoopbackClientConfig)
+		// The loopback config allows 50 requests/s, a limit meant for clients of a shared
+		// kube-apiserver. Here the only server is this process, protected by its own
+		// priority and fairness; throttled status writes would only hide progress when
+		// hundreds of hosts move at once.
+		loopback := rest.CopyConfig(hookCtx.LoopbackClientConfig)
+		loopback.QPS, loopback.Burst = reconcilerQPS, reconcilerBurst
+		client, err := clientset.NewForConfig(loopback)
 		if err != nil {
 			return err
 		}

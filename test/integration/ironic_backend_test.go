@@ -455,6 +455,9 @@ func TestIronicBackendNodeLost(t *testing.T) {
 	}
 	oldID := host.ID
 	view.delete(t, oldID)
+	// The backend may answer from its last read of the node for this long (see the
+	// constant); after it, every step must notice the node is gone.
+	time.Sleep(ironic.RestingNodeTTL)
 
 	checks := map[string]func() error{
 		"Inspect":     func() error { _, _, err := p.Inspect(ctx, host, false); return err },

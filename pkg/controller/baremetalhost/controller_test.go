@@ -482,6 +482,19 @@ func TestProvisioningLimitIsHard(t *testing.T) {
 	if m := h.prov.MaxConcurrentLongSteps(); m > 2 {
 		t.Errorf("backend saw %d long steps at once", m)
 	}
+	// Hosts waiting for an inspection slot are woken at every release; they registered
+	// already and must not ask the backend again each time.
+	for _, host := range hosts {
+		registers := 0
+		for _, call := range h.prov.Calls(ns, host.Name) {
+			if call == "Register" {
+				registers++
+			}
+		}
+		if registers > 1 {
+			t.Errorf("%s: Register called %d times; calls %v", host.Name, registers, h.prov.Calls(ns, host.Name))
+		}
+	}
 }
 
 func TestBackoffGrowsAndIsCapped(t *testing.T) {

@@ -210,12 +210,16 @@ func bootMode(h *v1alpha1.BareMetalHost) v1alpha1.BootMode {
 // registering registers the host with the backend, then moves it on.
 func (r *hostReconcile) registering(ctx context.Context) (stepResult, error) {
 	h := r.host
-	r.startOperation(v1alpha1.StateRegistering)
-	res, ok, err := r.register(ctx, v1alpha1.RegistrationError)
-	if !ok || err != nil {
-		return res, err
+	// A host delayed here registered already and waits for an inspection slot: it is woken
+	// each time a slot frees, and must not ask the backend again each time.
+	if h.Status.OperationalStatus != v1alpha1.OperationalStatusDelayed || !r.registeredWithCurrentCredentials(ctx) {
+		r.startOperation(v1alpha1.StateRegistering)
+		res, ok, err := r.register(ctx, v1alpha1.RegistrationError)
+		if !ok || err != nil {
+			return res, err
+		}
+		r.endOperation(v1alpha1.StateRegistering)
 	}
-	r.endOperation(v1alpha1.StateRegistering)
 	switch {
 	case h.Spec.ExternallyProvisioned:
 		return r.setState(v1alpha1.StateExternallyProvisioned, now_), nil
@@ -230,18 +234,26 @@ func (r *hostReconcile) registering(ctx context.Context) (stepResult, error) {
 // changed since they last worked.
 func (r *hostReconcile) ensureRegistered(ctx context.Context) (stepResult, bool, error) {
 	h := r.host
-	if h.Status.Provisioning.ID != "" && h.Status.GoodCredentials.Credentials != nil &&
-		h.Status.GoodCredentials.Credentials.Name == h.Spec.BMC.CredentialsName {
-		_, version, err := r.c.secrets.Get(ctx, h.Namespace, h.Spec.BMC.CredentialsName)
-		if err == nil && version == h.Status.GoodCredentials.CredentialsVersion {
-			return noRequeue, true, nil
-		}
+	if r.registeredWithCurrentCredentials(ctx) {
+		return noRequeue, true, nil
 	}
 	errType := v1alpha1.RegistrationError
 	if h.Status.Provisioning.State == v1alpha1.StateProvisioned || h.Status.Provisioning.State == v1alpha1.StateExternallyProvisioned {
 		errType = v1alpha1.ProvisionedRegistrationError
 	}
 	return r.register(ctx, errType)
+}
+
+// registeredWithCurrentCredentials reports that the backend knows the host and that the
+// credentials it last accepted are those the spec names, at the same Secret version.
+func (r *hostReconcile) registeredWithCurrentCredentials(ctx context.Context) bool {
+	h := r.host
+	if h.Status.Provisioning.ID == "" || h.Status.GoodCredentials.Credentials == nil ||
+		h.Status.GoodCredentials.Credentials.Name != h.Spec.BMC.CredentialsName {
+		return false
+	}
+	_, version, err := r.c.secrets.Get(ctx, h.Namespace, h.Spec.BMC.CredentialsName)
+	return err == nil && version == h.Status.GoodCredentials.CredentialsVersion
 }
 
 func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType) (stepResult, bool, error) {
@@ -255,6 +267,11 @@ func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType
 		CredentialsVersion: version,
 	}
 	id, res, err := r.c.prov.Register(ctx, ph)
+	if id != "" {
+		// Known as soon as the backend created its record, as in Metal3: the next call
+		// finds the record by ID instead of searching for it.
+		h.Status.Provisioning.ID = id
+	}
 	if done, out := r.outcome(errType, res, err); !done {
 		return out, false, nil
 	}
@@ -393,7 +410,8 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 	h.Status.Provisioning.CustomDeploy = h.Spec.CustomDeploy.DeepCopy()
 	h.Status.Provisioning.RootDeviceHints = h.Spec.RootDeviceHints.DeepCopy()
 	h.Status.Provisioning.BootMode = bootMode(h)
-	h.Status.PoweredOn = true
+	// status.poweredOn is left to the power check that follows at once: a deploy usually
+	// ends with the host on, but only the BMC can say so.
 	return r.setState(v1alpha1.StateProvisioned, now_), nil
 }
 

@@ -16,7 +16,10 @@ limitations under the License.
 
 package baremetalhost
 
-import "sync"
+import (
+	"sort"
+	"sync"
+)
 
 // slots enforces --max-concurrent-provisioning as a hard limit. A host takes a slot before
 // its status says inspecting, provisioning or deprovisioning and gives it back only after its
@@ -28,11 +31,15 @@ type slots struct {
 	mu      sync.Mutex
 	limit   int
 	holders map[string]bool
-	waiting map[string]bool
+	// waiting maps each waiting host to when it started waiting (a sequence number), so
+	// that waiters are woken oldest first: the work queue is FIFO, so the host that waited
+	// longest is the first to try the freed slot.
+	waiting map[string]uint64
+	seq     uint64
 }
 
 func newSlots(limit int) *slots {
-	return &slots{limit: limit, holders: map[string]bool{}, waiting: map[string]bool{}}
+	return &slots{limit: limit, holders: map[string]bool{}, waiting: map[string]uint64{}}
 }
 
 // acquire takes a slot for key, or records key as waiting and returns false. taken says
@@ -45,7 +52,10 @@ func (s *slots) acquire(key string) (ok, taken bool) {
 		return true, false
 	}
 	if len(s.holders) >= s.limit {
-		s.waiting[key] = true
+		if _, ok := s.waiting[key]; !ok {
+			s.seq++
+			s.waiting[key] = s.seq
+		}
 		return false, false
 	}
 	delete(s.waiting, key)
@@ -61,7 +71,9 @@ func (s *slots) hold(key string) {
 	s.holders[key] = true
 }
 
-// release gives back key's slot and returns the hosts waiting for one, to be woken.
+// release gives back key's slot and returns the hosts waiting for one, oldest first, to be
+// woken. All are woken, not one: a woken host may no longer want the slot (deleted, paused,
+// its image removed), and the others must not wait for their timers then.
 func (s *slots) release(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,6 +86,7 @@ func (s *slots) release(key string) []string {
 	for k := range s.waiting {
 		woken = append(woken, k)
 	}
+	sort.Slice(woken, func(i, j int) bool { return s.waiting[woken[i]] < s.waiting[woken[j]] })
 	return woken
 }
 

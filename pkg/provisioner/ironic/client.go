@@ -53,8 +53,16 @@ type Provisioner struct {
 
 	failures failureLog
 	creds    credentialCache
+	// nodes holds recent reads of nodes at rest, so back-to-back steps of a host do not
+	// read the same node twice (see RestingNodeTTL).
+	nodes *nodeCache
+	// ports remembers, per node UUID, the boot MAC known to be its port.
+	ports sync.Map
 	// inspectIfaces caches, per hardware type, the inspect interfaces Ironic has enabled.
 	inspectIfaces sync.Map
+	// noInventory holds the out-of-band inspect interfaces for which Ironic stores no
+	// inventory, learnt from its answers.
+	noInventory sync.Map
 }
 
 // apiClient is a service client pinned to a negotiated microversion.
@@ -79,6 +87,9 @@ func New(ctx context.Context, cfg Config) (*Provisioner, error) {
 	if err != nil {
 		return nil, err
 	}
+	registerMetrics()
+	cache := newNodeCache()
+	httpClient.Transport = &instrumentedTransport{next: httpClient.Transport, onWrite: cache.forget}
 	var sc *gophercloud.ServiceClient
 	if cfg.Username != "" {
 		sc, err = httpbasic.NewBareMetalHTTPBasic(httpbasic.EndpointOpts{
@@ -93,7 +104,7 @@ func New(ctx context.Context, cfg Config) (*Provisioner, error) {
 	sc.HTTPClient = *httpClient
 	sc.UserAgent.Prepend("baremetal-apiserver")
 
-	p := &Provisioner{cfg: cfg, base: sc, negotiating: make(chan struct{}, 1)}
+	p := &Provisioner{cfg: cfg, base: sc, negotiating: make(chan struct{}, 1), nodes: cache}
 	if _, err := rand.Read(p.creds.key[:]); err != nil {
 		return nil, fmt.Errorf("ironic: %w", err)
 	}

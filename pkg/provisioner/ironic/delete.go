@@ -81,6 +81,7 @@ func (p *Provisioner) remove(ctx context.Context, host provisioner.Host, detach 
 		logger(ctx, host).Info("Removed the node from Ironic", "node", node.UUID, "detach", detach)
 		p.failures.forget(node.UUID)
 		p.creds.forget(node.UUID)
+		p.ports.Delete(node.UUID)
 		return provisioner.Done(), nil
 	case statusIs(err, http.StatusConflict) && !node.Maintenance && state == nodes.Available:
 		// Ironic can be configured to refuse deleting available nodes

@@ -36,13 +36,20 @@ import (
 // (API 1.81 and an inspection that produced it: agent inspection), else the node's
 // properties and ports, which every inspect interface (out-of-band, fake) fills in.
 func (p *Provisioner) hardwareDetails(ctx context.Context, c *apiClient, node *nodes.Node) (*v1alpha1.HardwareDetails, error) {
-	if c.hasInventory() {
+	_, storesNone := p.noInventory.Load(node.InspectInterface)
+	if c.hasInventory() && !storesNone {
 		data, err := nodes.GetInventory(ctx, c.sc, node.UUID).Extract()
 		switch {
 		case err == nil:
 			return detailsFromInventory(data), nil
 		case statusIs(err, http.StatusNotFound):
-			// Out-of-band and fake inspection store no inventory.
+			// Out-of-band and fake inspection store no inventory. Whether an inspect
+			// interface does is a property of the interface and this Ironic: after the
+			// first node without one, nodes inspected the same way are not asked (in-band
+			// interfaces always are: their inventory may be missing for other reasons).
+			if !inBandInspection(node.InspectInterface) {
+				p.noInventory.Store(node.InspectInterface, true)
+			}
 		default:
 			return nil, fmt.Errorf("reading the inventory of Ironic node %s: %w", node.UUID, describe(err))
 		}
@@ -56,6 +63,10 @@ func (p *Provisioner) hardwareDetails(ctx context.Context, c *apiClient, node *n
 		return nil, fmt.Errorf("listing the ports of Ironic node %s: %w", node.UUID, err)
 	}
 	return detailsFromProperties(node.Properties, nodePorts), nil
+}
+
+func inBandInspection(iface string) bool {
+	return iface == "agent" || iface == "inspector" || iface == ""
 }
 
 // detailsFromInventory maps Ironic's inventory to HardwareDetails the way Metal3 does, so

@@ -69,11 +69,16 @@ func (p *Provisioner) lookupNode(ctx context.Context, c *apiClient, host provisi
 	return p.getNode(ctx, c, name)
 }
 
-// getNode gets a node by UUID or name; nil when Ironic does not know it.
+// getNode gets a node by UUID or name; nil when Ironic does not know it. A node at rest
+// read less than RestingNodeTTL ago by UUID is not read again.
 func (p *Provisioner) getNode(ctx context.Context, c *apiClient, ident string) (*nodes.Node, error) {
+	if node := p.nodes.get(ident); node != nil {
+		return node, nil
+	}
 	node, err := nodes.Get(ctx, c.sc, ident).Extract()
 	switch {
 	case err == nil:
+		p.nodes.put(node)
 		return node, nil
 	case statusIs(err, http.StatusNotFound):
 		return nil, nil
@@ -112,9 +117,13 @@ func (p *Provisioner) updateNode(ctx context.Context, c *apiClient, node *nodes.
 	}
 	switch {
 	case err == nil:
+		// Ironic answers a PATCH with the whole node as it now is.
+		p.nodes.put(updated)
 		return updated, provisioner.Result{}, true, nil
 	case statusIs(err, http.StatusConflict):
 		return nil, p.poll(), false, nil
+	case statusIs(err, http.StatusNotFound):
+		return nil, provisioner.Result{}, false, provisioner.ErrNeedsRegistration
 	case statusIs(err, http.StatusBadRequest):
 		return nil, provisioner.Failed(describe(err).Error()), false, nil
 	default:
@@ -135,6 +144,9 @@ func (p *Provisioner) changeState(ctx context.Context, c *apiClient, node *nodes
 		return p.poll(), nil
 	case statusIs(err, http.StatusConflict):
 		return p.poll(), nil
+	case statusIs(err, http.StatusNotFound):
+		// Deleted behind our back since it was read.
+		return provisioner.Result{}, provisioner.ErrNeedsRegistration
 	default:
 		p.forgetVersion(err)
 		return provisioner.Result{}, fmt.Errorf("moving Ironic node %s from %q to %q: %w",

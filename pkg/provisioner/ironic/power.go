@@ -163,6 +163,8 @@ func (p *Provisioner) changePower(ctx context.Context, c *apiClient, host provis
 		return true, p.poll(), nil
 	case statusIs(err, http.StatusConflict):
 		return false, p.poll(), nil
+	case statusIs(err, http.StatusNotFound):
+		return false, provisioner.Result{}, provisioner.ErrNeedsRegistration
 	case statusIs(err, http.StatusBadRequest) && (target == nodes.SoftPowerOff || target == nodes.SoftRebooting):
 		return false, provisioner.Result{}, err
 	case statusIs(err, http.StatusBadRequest):

@@ -270,11 +270,38 @@ var portStates = map[nodes.ProvisionState]bool{
 // ensurePort makes the boot MAC address a port of the node. A MAC already used by another
 // node fails the registration: Ironic would refuse the port and, worse, PXE would boot
 // the other node's configuration.
+//
+// The port is created first and looked up only when Ironic refuses it (409: the address is
+// taken, or the node is locked): a new host, the common case, costs one request.
 func (p *Provisioner) ensurePort(ctx context.Context, c *apiClient, host provisioner.Host, node *nodes.Node) (provisioner.Result, bool, error) {
 	mac := strings.ToLower(host.BootMACAddress)
 	if mac == "" || !portStates[nodes.ProvisionState(node.ProvisionState)] {
 		return provisioner.Result{}, true, nil
 	}
+	if known, ok := p.ports.Load(node.UUID); ok && known == mac {
+		// Checked (or created) by an earlier registration of this process.
+		return provisioner.Result{}, true, nil
+	}
+	pxe := true
+	_, err := ports.Create(ctx, c.sc, ports.CreateOpts{NodeUUID: node.UUID, Address: mac, PXEEnabled: &pxe}).Extract()
+	switch {
+	case err == nil:
+		logger(ctx, host).V(2).Info("Created the Ironic port for the boot MAC", "node", node.UUID, "mac", mac)
+		p.ports.Store(node.UUID, mac)
+		return provisioner.Result{}, true, nil
+	case statusIs(err, http.StatusConflict):
+		return p.portOwner(ctx, c, node, mac)
+	case statusIs(err, http.StatusBadRequest):
+		return provisioner.Failed("Ironic refused the boot MAC port: " + fault(err)), false, nil
+	default:
+		return provisioner.Result{}, false, fmt.Errorf("creating the Ironic port for %s: %w", mac, describe(err))
+	}
+}
+
+// portOwner finds out why Ironic refused the boot MAC port: the node already has it (an
+// earlier registration), another node has it (a failure), or neither (the node was locked,
+// or the port is being created concurrently: look again later).
+func (p *Provisioner) portOwner(ctx context.Context, c *apiClient, node *nodes.Node, mac string) (provisioner.Result, bool, error) {
 	pages, err := ports.List(c.sc, ports.ListOpts{Address: mac, Fields: []string{"uuid", "address", "node_uuid"}}).AllPages(ctx)
 	if err != nil {
 		return provisioner.Result{}, false, fmt.Errorf("listing Ironic ports: %w", describe(err))
@@ -285,22 +312,10 @@ func (p *Provisioner) ensurePort(ctx context.Context, c *apiClient, host provisi
 	}
 	for _, port := range existing {
 		if port.NodeUUID == node.UUID {
+			p.ports.Store(node.UUID, mac)
 			return provisioner.Result{}, true, nil
 		}
 		return provisioner.Failed(fmt.Sprintf("bootMACAddress %s is already a port of another Ironic node (%s)", mac, port.NodeUUID)), false, nil
 	}
-	pxe := true
-	_, err = ports.Create(ctx, c.sc, ports.CreateOpts{NodeUUID: node.UUID, Address: mac, PXEEnabled: &pxe}).Extract()
-	switch {
-	case err == nil:
-		logger(ctx, host).V(2).Info("Created the Ironic port for the boot MAC", "node", node.UUID, "mac", mac)
-		return provisioner.Result{}, true, nil
-	case statusIs(err, http.StatusConflict):
-		// Created concurrently (or the node is locked): look again later.
-		return p.poll(), false, nil
-	case statusIs(err, http.StatusBadRequest):
-		return provisioner.Failed("Ironic refused the boot MAC port: " + fault(err)), false, nil
-	default:
-		return provisioner.Result{}, false, fmt.Errorf("creating the Ironic port for %s: %w", mac, describe(err))
-	}
+	return p.poll(), false, nil
 }
