@@ -1,0 +1,218 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	simulator "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
+)
+
+const (
+	redfishBenchUser     = "admin"
+	redfishBenchPassword = "Bench-BMC-pw"
+	redfishBenchSeed     = 11
+)
+
+// redfishHostsFlag: BENCH_REDFISH_HOSTS overrides the number of simulated hosts (default 200).
+func redfishHostsFlag() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_REDFISH_HOSTS")); err == nil && n > 0 {
+		return n
+	}
+	return 200
+}
+
+// BenchmarkRedfishRegisterInspect registers and inspects (out of band) N simulated Redfish
+// hosts through the server twice, against the same simulator: with the direct Redfish
+// backend (--provisioner=redfish, gofish), and with Ironic's redfish hardware type
+// (--provisioner=ironic, a real Ironic, inspectionMode fast). A host is done when its
+// status carries the hardware inspection found. It prints hosts per second and the p50
+// and p99 time from a host's creation to that point.
+//
+// Both runs use the server's default --max-concurrent-provisioning (20): inspection is one
+// of the states it bounds, so the comparison is of the backends, not of the limits.
+func BenchmarkRedfishRegisterInspect(b *testing.B) {
+	n := redfishHostsFlag()
+	sim, err := simulator.New(simulator.Config{Count: n, Seed: redfishBenchSeed,
+		Username: redfishBenchUser, Password: redfishBenchPassword, PowerDelay: 50 * time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sim.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	serverBin, err := framework.ServerBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		direct := registerInspect(b, sim, serverBin, n, "redfish", "--provisioner=redfish")
+		ironic := framework.StartIronic(b)
+		viaIronic := registerInspect(b, sim, serverBin, n, "ironic", "--provisioner=ironic",
+			"--ironic-endpoint="+ironic.Endpoint, "--ironic-poll-interval=200ms")
+		reportIronicRequests(b, "server via Ironic's redfish driver", ironic, n)
+		_ = ironic.Stop()
+
+		fmt.Printf("\nregister + out-of-band inspection of %d simulated Redfish hosts (one simulator, limit 20 at a time):\n", n)
+		fmt.Printf("  %-40s %9s %9s %9s %9s\n", "backend", "total", "hosts/s", "p50", "p99")
+		for _, r := range []registerInspectResult{direct, viaIronic} {
+			fmt.Printf("  %-40s %8.1fs %9.1f %8.2fs %8.2fs\n", r.label, r.total.Seconds(), r.hostsPerSecond(),
+				r.perHost.P50ms/1000, r.perHost.P99ms/1000)
+		}
+		fmt.Printf("  %-40s %9.2f\n\n", "throughput redfish / ironic", direct.hostsPerSecond()/viaIronic.hostsPerSecond())
+		b.ReportMetric(direct.hostsPerSecond(), "redfish-hosts/s")
+		b.ReportMetric(viaIronic.hostsPerSecond(), "ironic-hosts/s")
+		b.ReportMetric(direct.perHost.P99ms/1000, "redfish-p99-s")
+		b.ReportMetric(viaIronic.perHost.P99ms/1000, "ironic-p99-s")
+	}
+}
+
+type registerInspectResult struct {
+	label   string
+	n       int
+	total   time.Duration
+	perHost latency
+}
+
+func (r registerInspectResult) hostsPerSecond() float64 { return float64(r.n) / r.total.Seconds() }
+
+// registerInspect starts a server with args, creates one host per simulated system, and waits
+// until every host has its hardware details in status.
+func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n int, label string, args ...string) registerInspectResult {
+	b.Helper()
+	dir := b.TempDir()
+	srv := framework.StartStandalone(b, serverBin, dir, args...)
+	defer func() { _ = srv.Stop(30 * time.Second) }()
+	cs := srv.Clientset(b)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts("default")
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	ids := sim.SystemIDs()[:n]
+	for _, id := range ids {
+		secret := filepath.Join(dir, "secrets", "default", "bmc-"+id)
+		_ = os.MkdirAll(secret, 0o700)
+		_ = os.WriteFile(filepath.Join(secret, "username"), []byte(redfishBenchUser), 0o600)
+		_ = os.WriteFile(filepath.Join(secret, "password"), []byte(redfishBenchPassword), 0o600)
+	}
+
+	// Watch before creating, so that no host's completion is missed.
+	w, err := hosts.Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+
+	var mu sync.Mutex
+	created := map[string]time.Time{}
+	start := time.Now()
+	var wg sync.WaitGroup
+	work := make(chan string)
+	for c := 0; c < 20; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				name := "rf-" + id
+				fast := v1alpha1.InspectionModeFast
+				_, err := hosts.Create(ctx, &v1alpha1.BareMetalHost{
+					ObjectMeta: metav1.ObjectMeta{Name: name},
+					Spec: v1alpha1.BareMetalHostSpec{
+						Online:                false,
+						BootMACAddress:        sim.System(id).Inventory().NICs[0].MAC,
+						BMC:                   v1alpha1.BMCDetails{Address: sim.BMCAddress(id), CredentialsName: "bmc-" + id},
+						InspectionMode:        fast,
+						AutomatedCleaningMode: v1alpha1.CleaningModeDisabled,
+					},
+				}, metav1.CreateOptions{})
+				if err != nil {
+					b.Error(err)
+					continue
+				}
+				mu.Lock()
+				created[name] = time.Now()
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range ids {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+
+	done := map[string]time.Duration{}
+	last := map[string]*v1alpha1.BareMetalHost{}
+	for len(done) < n {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				b.Fatalf("%s: the watch ended with %d of %d hosts inspected", label, len(done), n)
+			}
+			h, isHost := ev.Object.(*v1alpha1.BareMetalHost)
+			if !isHost || ev.Type == watch.Deleted {
+				continue
+			}
+			last[h.Name] = h
+			if _, seen := done[h.Name]; seen || h.Status.Hardware == nil {
+				continue
+			}
+			mu.Lock()
+			at, ok := created[h.Name]
+			mu.Unlock()
+			if ok {
+				done[h.Name] = time.Since(at)
+			}
+		case <-ctx.Done():
+			stuck := ""
+			for name, h := range last {
+				if _, ok := done[name]; !ok && len(stuck) < 2000 {
+					stuck += fmt.Sprintf("\n  %s: state %s, operationalStatus %s, error %q", name,
+						h.Status.Provisioning.State, h.Status.OperationalStatus, h.Status.ErrorMessage)
+				}
+			}
+			b.Fatalf("%s: %d of %d hosts inspected before the deadline; not done:%s", label, len(done), n, stuck)
+		}
+	}
+	total := time.Since(start)
+	perHost := make([]time.Duration, 0, n)
+	for _, d := range done {
+		perHost = append(perHost, d)
+	}
+	fmt.Printf("  %s: server CPU (API, etcd, reconciler) %.1fs\n", label, cpuSeconds(srv.PID()))
+	return registerInspectResult{label: labelOf(label), n: n, total: total, perHost: summarize(perHost)}
+}
+
+func labelOf(backend string) string {
+	if backend == "redfish" {
+		return "server, direct Redfish backend (gofish)"
+	}
+	return "server, Ironic's redfish driver (sushy)"
+}
