@@ -158,9 +158,11 @@ func TestRedfishBackendThroughTheServer(t *testing.T) {
 		}
 	}
 	t.Logf("%d hosts available with hardware details; the last %s after its creation", hostCount, slowest.Round(time.Millisecond))
-	// online: true powers them on.
-	for _, id := range sim.SystemIDs() {
+	// online: true powers them on; status says so once the BMC confirmed it (the reboot
+	// subresource below refuses a host whose status says off).
+	for i, id := range sim.SystemIDs() {
 		waitSim(t, "system "+id+" powered on", 30*time.Second, func() bool { return sim.System(id).PowerState() == simredfish.PowerOn })
+		waitRedfishHost(t, cs, names[i], "reported on", 30*time.Second, func(h *v1alpha1.BareMetalHost) bool { return h.Status.PoweredOn })
 	}
 
 	t.Run("power subresource", func(t *testing.T) {
