@@ -28,6 +28,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	simulator "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
@@ -123,15 +125,49 @@ func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n
 		_ = os.WriteFile(filepath.Join(secret, "password"), []byte(redfishBenchPassword), 0o600)
 	}
 
-	// Watch before creating, so that no host's completion is missed.
-	w, err := hosts.Watch(ctx, metav1.ListOptions{})
+	// Watch before creating, so that no host's completion is missed, and read the watch
+	// while creating: the server closes a watch whose reader falls behind. A RetryWatcher
+	// resumes from the last event should it close anyway.
+	list, err := hosts.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			return hosts.Watch(ctx, opts)
+		},
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer w.Stop()
 
 	var mu sync.Mutex
-	created := map[string]time.Time{}
+	requested := map[string]time.Time{}
+	done := map[string]time.Duration{}
+	last := map[string]*v1alpha1.BareMetalHost{}
+	allDone := make(chan struct{})
+	go func() {
+		for ev := range w.ResultChan() {
+			h, isHost := ev.Object.(*v1alpha1.BareMetalHost)
+			if !isHost || ev.Type == watch.Deleted {
+				continue
+			}
+			now := time.Now()
+			mu.Lock()
+			last[h.Name] = h
+			if _, seen := done[h.Name]; !seen && h.Status.Hardware != nil {
+				if at, ok := requested[h.Name]; ok {
+					done[h.Name] = now.Sub(at)
+					if len(done) == n {
+						close(allDone)
+					}
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+
 	start := time.Now()
 	var wg sync.WaitGroup
 	work := make(chan string)
@@ -141,24 +177,23 @@ func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n
 			defer wg.Done()
 			for id := range work {
 				name := "rf-" + id
-				fast := v1alpha1.InspectionModeFast
+				// Timed from the request: the host exists from the moment it is accepted.
+				mu.Lock()
+				requested[name] = time.Now()
+				mu.Unlock()
 				_, err := hosts.Create(ctx, &v1alpha1.BareMetalHost{
 					ObjectMeta: metav1.ObjectMeta{Name: name},
 					Spec: v1alpha1.BareMetalHostSpec{
 						Online:                false,
 						BootMACAddress:        sim.System(id).Inventory().NICs[0].MAC,
 						BMC:                   v1alpha1.BMCDetails{Address: sim.BMCAddress(id), CredentialsName: "bmc-" + id},
-						InspectionMode:        fast,
+						InspectionMode:        v1alpha1.InspectionModeFast,
 						AutomatedCleaningMode: v1alpha1.CleaningModeDisabled,
 					},
 				}, metav1.CreateOptions{})
 				if err != nil {
 					b.Error(err)
-					continue
 				}
-				mu.Lock()
-				created[name] = time.Now()
-				mu.Unlock()
 			}
 		}()
 	}
@@ -168,40 +203,23 @@ func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n
 	close(work)
 	wg.Wait()
 
-	done := map[string]time.Duration{}
-	last := map[string]*v1alpha1.BareMetalHost{}
-	for len(done) < n {
-		select {
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				b.Fatalf("%s: the watch ended with %d of %d hosts inspected", label, len(done), n)
+	select {
+	case <-allDone:
+	case <-ctx.Done():
+		mu.Lock()
+		stuck := ""
+		for name, h := range last {
+			if _, ok := done[name]; !ok && len(stuck) < 2000 {
+				stuck += fmt.Sprintf("\n  %s: state %s, operationalStatus %s, error %q", name,
+					h.Status.Provisioning.State, h.Status.OperationalStatus, h.Status.ErrorMessage)
 			}
-			h, isHost := ev.Object.(*v1alpha1.BareMetalHost)
-			if !isHost || ev.Type == watch.Deleted {
-				continue
-			}
-			last[h.Name] = h
-			if _, seen := done[h.Name]; seen || h.Status.Hardware == nil {
-				continue
-			}
-			mu.Lock()
-			at, ok := created[h.Name]
-			mu.Unlock()
-			if ok {
-				done[h.Name] = time.Since(at)
-			}
-		case <-ctx.Done():
-			stuck := ""
-			for name, h := range last {
-				if _, ok := done[name]; !ok && len(stuck) < 2000 {
-					stuck += fmt.Sprintf("\n  %s: state %s, operationalStatus %s, error %q", name,
-						h.Status.Provisioning.State, h.Status.OperationalStatus, h.Status.ErrorMessage)
-				}
-			}
-			b.Fatalf("%s: %d of %d hosts inspected before the deadline; not done:%s", label, len(done), n, stuck)
 		}
+		mu.Unlock()
+		b.Fatalf("%s: %d of %d hosts inspected before the deadline; not done:%s", label, len(done), n, stuck)
 	}
 	total := time.Since(start)
+	mu.Lock()
+	defer mu.Unlock()
 	perHost := make([]time.Duration, 0, n)
 	for _, d := range done {
 		perHost = append(perHost, d)
