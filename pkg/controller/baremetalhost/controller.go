@@ -86,7 +86,12 @@ type Controller struct {
 	// bypass holds hosts to reconcile at once even in error backoff: something that may fix
 	// them happened (a subresource action, a changed Secret).
 	bypass sync.Map
-	opts   Options
+	// registeredGen holds, per host, the generation of the spec its last completed
+	// registration was for: a host waiting for a slot is not registered again unless its
+	// spec (e.g. the BMC address, which may change while registering) changed since. In
+	// memory: after a restart each waiting host registers once more.
+	registeredGen sync.Map
+	opts          Options
 	// recorder, when set, holds the record.EventRecorder of host events (SetEventRecorder).
 	recorder atomic.Value
 	now      func() time.Time
@@ -265,6 +270,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if apierrors.IsNotFound(err) {
 		c.expect.forget(key)
 		c.polls.forget(key)
+		c.registeredGen.Delete(key)
 		c.wake(c.slots.forget(key))
 		return 0, nil
 	}

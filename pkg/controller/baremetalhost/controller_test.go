@@ -538,3 +538,35 @@ func TestBackoffIsHonoured(t *testing.T) {
 	h.ctrl.WakeAll()
 	h.waitFor("slow", "registered after the wake-up", func(x *v1alpha1.BareMetalHost) bool { return x.Status.Provisioning.ID != "" })
 }
+
+// TestDelayedHostReregistersAfterAddressChange: a host registered and waiting for an
+// inspection slot is not registered again at every slot release, but is when its BMC address
+// changes meanwhile (validation allows that while registering).
+func TestDelayedHostReregistersAfterAddressChange(t *testing.T) {
+	busy, waiting := newHost("busy"), newHost("waiting")
+	h := newHarness(t, testOptions(1), func(p *fakeprov.Provisioner) { p.StepPolls = 1 << 30 }, busy)
+	h.writeSecret("busy-bmc", "u", "p")
+	h.waitFor("busy", "inspecting", inState(v1alpha1.StateInspecting))
+
+	h.writeSecret("waiting-bmc", "u", "p")
+	if _, err := h.client.BaremetalV1alpha1().BareMetalHosts(ns).Create(context.Background(), waiting, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("waiting", "delayed", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.OperationalStatus == v1alpha1.OperationalStatusDelayed
+	})
+	h.update("waiting", func(x *v1alpha1.BareMetalHost) {
+		x.Spec.BMC.Address = "fake://192.0.2.99"
+		x.Generation++
+	})
+	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		rec, ok := h.prov.Lookup(ns, "waiting")
+		return ok && rec.Address == "fake://192.0.2.99", nil
+	})
+	if err != nil {
+		t.Fatalf("the new BMC address never reached the backend; calls %v", h.prov.Calls(ns, "waiting"))
+	}
+	if got := h.get("waiting").Status.Provisioning.State; got != v1alpha1.StateRegistering {
+		t.Errorf("state %s, want still registering (the slot is held)", got)
+	}
+}

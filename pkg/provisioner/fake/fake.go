@@ -32,7 +32,9 @@ var _ provisioner.Provisioner = &Provisioner{}
 
 // Host is the fake backend's record of one host.
 type Host struct {
-	ID        string
+	ID string
+	// Address is the BMC address of the last registration.
+	Address   string
 	PoweredOn bool
 	Image     string
 	// polls counts calls per step, to finish a step after StepPolls calls.
@@ -190,6 +192,9 @@ func (p *Provisioner) Register(ctx context.Context, h provisioner.Host) (string,
 		p.nextID++
 		rec = &Host{ID: fmt.Sprintf("fake-%d", p.nextID)}
 		p.hosts[key(h)] = rec
+	}
+	if h.BMC != nil {
+		rec.Address = h.BMC.Address
 	}
 	return rec.ID, provisioner.Done(), nil
 }
