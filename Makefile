@@ -78,15 +78,16 @@ test-e2e: build kubectl kube-apiserver
 		$(GO) test -timeout $(E2E_TIMEOUT) -count=1 ./test/e2e/...
 
 ## test-bench-smoke: the benchmark (test/bench) at N=200 with a short watch phase, and the
-## lifecycle and Redfish benchmarks at 10 hosts, so that they cannot rot; and the restart test
-## of the storage encoding the first one led to
+## lifecycle benchmark at 10 hosts, so that they cannot rot; and the restart test of the
+## storage encoding the first one led to. (Not bench-redfish: Ironic's redfish driver on
+## sqlite can leave a node in "verifying" for good, see the benchmark's comment.)
 test-bench-smoke: build kube-apiserver
 	BENCH_N=200 BENCH_WATCH_UPDATES=200 BENCH_WATCH_RATE=200 BENCH_SETTLE_SECONDS=1 BENCH_OUT=$(OUT)/bench/smoke.json \
 		BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBE_APISERVER_BIN=$(BIN)/kube-apiserver \
 		$(GO) test -count=1 -run '^TestStorageMediaTypeRestart$$' -bench '^BenchmarkAPIServers$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
-	BENCH_HOSTS=10 BENCH_REDFISH_HOSTS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
-		$(GO) test -count=1 -run '^$$' -bench '^(BenchmarkLifecycle|BenchmarkRedfishRegisterInspect)$$' -benchtime 1x \
+	BENCH_HOSTS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
 
 ## bench: this server (A) against kube-apiserver serving the same schema as a CRD (B) and raw

@@ -74,11 +74,22 @@ func BenchmarkRedfishRegisterInspect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Known Ironic failure mode, seen in about one run in three at 10 hosts on this machine
+	// kind: a verification whose task dies on "database is locked" leaves its node in
+	// "verifying" for good (Ironic has no timeout or abort for it), and this benchmark
+	// then ends at its deadline. Not run by make test for that reason.
+	//
+	// Ironic on sqlite under eventlet freezes for sqlite's 5 s busy timeout whenever two of
+	// its tasks write at once ("database is locked" in its log), and its API times out
+	// meanwhile; with the default backoff (1 s doubling to 5 min) a few such errors would
+	// park a host for minutes and measure the backoff, not the backend. Both runs retry
+	// within 5 s.
+	backoff := []string{"--error-backoff-base=200ms", "--error-backoff-cap=5s"}
 	for i := 0; i < b.N; i++ {
-		direct := registerInspect(b, sim, serverBin, n, "redfish", "--provisioner=redfish")
+		direct := registerInspect(b, sim, serverBin, n, "redfish", append([]string{"--provisioner=redfish"}, backoff...)...)
 		ironic := framework.StartIronic(b)
-		viaIronic := registerInspect(b, sim, serverBin, n, "ironic", "--provisioner=ironic",
-			"--ironic-endpoint="+ironic.Endpoint, "--ironic-poll-interval=200ms")
+		viaIronic := registerInspect(b, sim, serverBin, n, "ironic", append([]string{"--provisioner=ironic",
+			"--ironic-endpoint=" + ironic.Endpoint, "--ironic-poll-interval=200ms"}, backoff...)...)
 		reportIronicRequests(b, "server via Ironic's redfish driver", ironic, n)
 		_ = ironic.Stop()
 
@@ -146,6 +157,7 @@ func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n
 	requested := map[string]time.Time{}
 	done := map[string]time.Duration{}
 	last := map[string]*v1alpha1.BareMetalHost{}
+	hostErrors := 0
 	allDone := make(chan struct{})
 	go func() {
 		for ev := range w.ResultChan() {
@@ -155,6 +167,9 @@ func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n
 			}
 			now := time.Now()
 			mu.Lock()
+			if h.Status.ErrorMessage != "" && (last[h.Name] == nil || last[h.Name].Status.ErrorMessage != h.Status.ErrorMessage) {
+				hostErrors++
+			}
 			last[h.Name] = h
 			if _, seen := done[h.Name]; !seen && h.Status.Hardware != nil {
 				if at, ok := requested[h.Name]; ok {
@@ -224,7 +239,7 @@ func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n
 	for _, d := range done {
 		perHost = append(perHost, d)
 	}
-	fmt.Printf("  %s: server CPU (API, etcd, reconciler) %.1fs\n", label, cpuSeconds(srv.PID()))
+	fmt.Printf("  %s: server CPU (API, etcd, reconciler) %.1fs; errors shown in host status on the way: %d\n", label, cpuSeconds(srv.PID()), hostErrors)
 	return registerInspectResult{label: labelOf(label), n: n, total: total, perHost: summarize(perHost)}
 }
 
