@@ -303,11 +303,7 @@ func runServer(b *testing.B, n int, image string) time.Duration {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("host-%03d", i)
-		dir := filepath.Join(srv.DataDir, "secrets", "default", name+"-bmc")
-		_ = os.MkdirAll(dir, 0o700)
-		_ = os.WriteFile(filepath.Join(dir, "username"), []byte("admin"), 0o600)
-		_ = os.WriteFile(filepath.Join(dir, "password"), []byte("pw"), 0o600)
+		writeCredentials(b, srv.DataDir, fmt.Sprintf("host-%03d-bmc", i), "admin", "pw")
 	}
 	start := time.Now()
 	var wg sync.WaitGroup

@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -88,10 +87,7 @@ func BenchmarkPowerLatency(b *testing.B) {
 	}
 	srv := framework.StartStandalone(b, serverBin, b.TempDir(), "--provisioner=redfish", "--power-poll-interval=1m",
 		"--redfish-poll-interval=20ms")
-	dir := filepath.Join(srv.DataDir, "secrets", "default", "bmc")
-	_ = os.MkdirAll(dir, 0o700)
-	_ = os.WriteFile(filepath.Join(dir, "username"), []byte("admin"), 0o600)
-	_ = os.WriteFile(filepath.Join(dir, "password"), []byte("bench"), 0o600)
+	writeCredentials(b, srv.DataDir, "bmc", "admin", "bench")
 	cs := srv.Clientset(b)
 	hosts := cs.BaremetalV1alpha1().BareMetalHosts("default")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)

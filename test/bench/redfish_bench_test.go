@@ -42,6 +42,21 @@ const (
 	redfishBenchSeed     = 11
 )
 
+// writeCredentials writes a BMC credentials Secret where a standalone server with data
+// directory dataDir reads Secrets: <dataDir>/secrets/default/<name>/{username,password}.
+func writeCredentials(b *testing.B, dataDir, name, user, password string) {
+	b.Helper()
+	dir := filepath.Join(dataDir, "secrets", "default", name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	for k, v := range map[string]string{"username": user, "password": password} {
+		if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // redfishHostsFlag: BENCH_REDFISH_HOSTS overrides the number of simulated hosts (default 200).
 func redfishHostsFlag() int {
 	if n, err := strconv.Atoi(os.Getenv("BENCH_REDFISH_HOSTS")); err == nil && n > 0 {
@@ -130,10 +145,7 @@ func registerInspect(b *testing.B, sim *simulator.Simulator, serverBin string, n
 
 	ids := sim.SystemIDs()[:n]
 	for _, id := range ids {
-		secret := filepath.Join(dir, "secrets", "default", "bmc-"+id)
-		_ = os.MkdirAll(secret, 0o700)
-		_ = os.WriteFile(filepath.Join(secret, "username"), []byte(redfishBenchUser), 0o600)
-		_ = os.WriteFile(filepath.Join(secret, "password"), []byte(redfishBenchPassword), 0o600)
+		writeCredentials(b, dir, "bmc-"+id, redfishBenchUser, redfishBenchPassword)
 	}
 
 	// Watch before creating, so that no host's completion is missed, and read the watch
