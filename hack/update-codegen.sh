@@ -6,8 +6,12 @@ set -o errexit -o nounset -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "${ROOT}"
+# shellcheck source=hack/lib/golang.sh
+source "${ROOT}/hack/lib/golang.sh"
 MODULE=$(go list -m)
-CODEGEN_PKG=$(go list -m -f '{{.Dir}}' k8s.io/code-generator)
+# Every module whose files this script reads is downloaded first (golang::module_dir): on a
+# fresh machine nothing else puts them into the module cache.
+CODEGEN_PKG=$(golang::module_dir k8s.io/code-generator)
 # The generators are installed into the project's own bin directory, never over the user's.
 export GOBIN="${ROOT}/_output/codegen-bin"
 mkdir -p "${GOBIN}"
@@ -71,9 +75,9 @@ gen_protobuf() {
     GO111MODULE=on go install "golang.org/x/tools/cmd/goimports@$(go list -m -f '{{.Version}}' golang.org/x/tools)"
 
     local gogo_dir apimachinery_dir api_dir
-    gogo_dir=$(cd "${CODEGEN_PKG}" && go list -m -f '{{.Dir}}' github.com/gogo/protobuf)
-    apimachinery_dir=$(go list -m -f '{{.Dir}}' k8s.io/apimachinery)
-    api_dir=$(go list -m -f '{{.Dir}}' k8s.io/api)
+    gogo_dir=$(cd "${CODEGEN_PKG}" && golang::module_dir github.com/gogo/protobuf)
+    apimachinery_dir=$(golang::module_dir k8s.io/apimachinery)
+    api_dir=$(golang::module_dir k8s.io/api)
     if [[ -z "${gogo_dir}" || ! -d "${gogo_dir}/gogoproto" ]]; then
         echo "update-codegen: github.com/gogo/protobuf not found in the module cache" >&2
         exit 1
