@@ -82,8 +82,8 @@ test-e2e: build kubectl kube-apiserver
 	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBECTL_BIN=$(BIN)/kubectl KUBE_APISERVER_BIN=$(BIN)/kube-apiserver \
 		$(GO) test -timeout $(E2E_TIMEOUT) -count=1 ./test/e2e/...
 
-## test-bench-smoke: the benchmark (test/bench) at N=200 with a short watch phase, and the
-## lifecycle benchmark at 10 hosts, so that they cannot rot; and the restart test of the
+## test-bench-smoke: the benchmark (test/bench) at N=200 with a short watch phase, the
+## lifecycle benchmark at 10 hosts and the power benchmark at 10 operations, so that they cannot rot; and the restart test of the
 ## storage encoding the first one led to. (Not bench-redfish: Ironic's redfish driver on
 ## sqlite can leave a node in "verifying" for good, see the benchmark's comment.)
 test-bench-smoke: build kube-apiserver
@@ -93,6 +93,9 @@ test-bench-smoke: build kube-apiserver
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
 	BENCH_HOSTS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
 		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x \
+		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
+	BENCH_POWER_OPS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkPowerLatency$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
 
 ## bench: this server (A) against kube-apiserver serving the same schema as a CRD (B) and raw

@@ -85,8 +85,10 @@ func BenchmarkPowerLatency(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// -v=1 logs every reset the backend sends: the server's output, printed when the benchmark
+	// fails, then says whether the reconciler acted and what it saw.
 	srv := framework.StartStandalone(b, serverBin, b.TempDir(), "--provisioner=redfish", "--power-poll-interval=1m",
-		"--redfish-poll-interval=20ms")
+		"--redfish-poll-interval=20ms", "-v=1")
 	writeCredentials(b, srv.DataDir, "bmc", "admin", "bench")
 	cs := srv.Clientset(b)
 	hosts := cs.BaremetalV1alpha1().BareMetalHosts("default")
@@ -100,7 +102,7 @@ func BenchmarkPowerLatency(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	settle(b, ctx, cs, sim, true)
+	settle(b, ctx, cs, sim, rec, true)
 
 	for i := 0; i < b.N; i++ {
 		sub := measure(b, ctx, cs, sim, rec, ops, func(on bool) error {
@@ -150,17 +152,18 @@ func measure(b *testing.B, ctx context.Context, cs clientset.Interface, sim *sim
 			return rec.count() > before, nil
 		})
 		if err != nil {
-			b.Fatalf("op %d: the BMC never received the power action", i)
+			b.Fatalf("op %d (power on=%v): the BMC never received the power action within 30 s of the write; %s",
+				i, on, powerDiagnostics(ctx, cs, sim, rec))
 		}
 		lat = append(lat, rec.at(before).Sub(returned))
-		settle(b, ctx, cs, sim, on)
+		settle(b, ctx, cs, sim, rec, on)
 	}
 	return lat
 }
 
 // settle waits until the BMC and the host's status both show the power state, so the next
 // operation starts from rest.
-func settle(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, on bool) {
+func settle(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *resetRecorder, on bool) {
 	want := simulator.PowerOff
 	if on {
 		want = simulator.PowerOn
@@ -171,8 +174,27 @@ func settle(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simu
 			h.Status.Provisioning.State == v1alpha1.StateAvailable, nil
 	})
 	if err != nil {
-		b.Fatalf("host never settled powered on=%v", on)
+		b.Fatalf("host never settled powered on=%v; %s", on, powerDiagnostics(ctx, cs, sim, rec))
 	}
+}
+
+// powerDiagnostics says what the server and the BMC showed when a wait failed, so that a
+// failure of this benchmark (which has no debugger attached) can be explained afterwards.
+func powerDiagnostics(ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *resetRecorder) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	out := fmt.Sprintf("BMC: power %s, %d resets received", sim.System("1").PowerState(), rec.count())
+	h, err := cs.BaremetalV1alpha1().BareMetalHosts("default").Get(ctx, "h", metav1.GetOptions{})
+	if err != nil {
+		return out + fmt.Sprintf("; reading the host: %v", err)
+	}
+	out += fmt.Sprintf("; host resourceVersion %s generation %d: spec.online=%v, status: state %q operationalStatus %q poweredOn=%v errorType %q errorMessage %q errorCount %d lastUpdated %v",
+		h.ResourceVersion, h.Generation, h.Spec.Online, h.Status.Provisioning.State, h.Status.OperationalStatus,
+		h.Status.PoweredOn, h.Status.ErrorType, h.Status.ErrorMessage, h.Status.ErrorCount, h.Status.LastUpdated)
+	for _, c := range h.Status.Conditions {
+		out += fmt.Sprintf("; condition %s=%s (%s, observedGeneration %d, %s)", c.Type, c.Status, c.Reason, c.ObservedGeneration, c.LastTransitionTime)
+	}
+	return out
 }
 
 func ms(d []time.Duration, p int) float64 {
