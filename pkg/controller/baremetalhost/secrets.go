@@ -26,9 +26,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	corev1listers "k8s.io/client-go/listers/core/v1"
+	"k8s.io/klog/v2"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
@@ -80,10 +82,12 @@ func (d DirSecrets) Get(ctx context.Context, namespace, name string) (map[string
 		if e.IsDir() || e.Name()[0] == '.' {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		file := filepath.Join(dir, e.Name())
+		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, "", err
 		}
+		warnIfExposed(ctx, file)
 		data[e.Name()] = trimNewline(b)
 		keys = append(keys, e.Name())
 	}
@@ -97,6 +101,26 @@ func (d DirSecrets) Get(ctx context.Context, namespace, name string) (map[string
 		h.Write([]byte{0})
 	}
 	return data, hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// exposedWarned holds the files (with their mode) already warned about: the warning is for
+// the operator, once per file and mode, not once per read.
+var exposedWarned sync.Map
+
+// warnIfExposed logs, once, that a Secret file (a BMC password, most likely) can be read by
+// users other than the server's: it is still used, since refusing it would stop the hosts, but
+// the operator should know. The mode is that of the file a mounted-Secret symlink points to.
+func warnIfExposed(ctx context.Context, file string) {
+	info, err := os.Stat(file)
+	if err != nil || info.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	key := fmt.Sprintf("%s %o", file, info.Mode().Perm())
+	if _, seen := exposedWarned.LoadOrStore(key, true); seen {
+		return
+	}
+	klog.FromContext(ctx).Info("Warning: a Secret file is readable by other users of this machine; make it readable by the server only (chmod 600)",
+		"file", file, "mode", fmt.Sprintf("%#o", info.Mode().Perm()))
 }
 
 func trimNewline(b []byte) []byte {
