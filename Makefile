@@ -12,6 +12,9 @@ KUBECTL_LDFLAGS := -X k8s.io/component-base/version.gitVersion=v1.37.2 \
 	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
 	-X k8s.io/client-go/pkg/version.gitVersion=v1.37.2 \
 	-X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=37
+# Fuzzing: how long each Go fuzz target runs in make test, and in make fuzz.
+FUZZ_SMOKE_TIME ?= 8s
+FUZZTIME ?= 5m
 # Test timeouts bound every tier (CI has 90 minutes for everything, on 2 cores).
 UNIT_TIMEOUT ?= 10m
 INTEGRATION_TIMEOUT ?= 20m
@@ -26,7 +29,7 @@ BENCH_TIMEOUT ?= 40m
 # The smoke run of the benchmark in make test (N=200) takes well under a minute.
 BENCH_SMOKE_TIMEOUT ?= 5m
 
-.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-e2e test-bench-smoke bench bench-lifecycle bench-power bench-redfish run clean
+.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-e2e test-bench-smoke test-fuzz-smoke fuzz bench bench-lifecycle bench-power bench-redfish run clean
 
 all: build
 
@@ -68,10 +71,18 @@ verify-codegen-cold:
 	hack/verify-codegen.sh --empty-module-cache
 
 ## test: every test tier — what CI runs (the codegen check against an empty module cache)
-test: fmt-check vet verify-codegen-cold test-unit test-integration test-e2e test-bench-smoke
+test: fmt-check vet verify-codegen-cold test-unit test-fuzz-smoke test-integration test-e2e test-bench-smoke
 
 test-unit:
 	$(GO) test -timeout $(UNIT_TIMEOUT) ./pkg/... ./cmd/...
+
+## test-fuzz-smoke: every Go fuzz target for a few seconds, so that none rots
+test-fuzz-smoke:
+	FUZZTIME=$(FUZZ_SMOKE_TIME) hack/fuzz.sh
+
+## fuzz: every Go fuzz target for FUZZTIME (default 5m) each
+fuzz:
+	FUZZTIME=$(FUZZTIME) hack/fuzz.sh
 
 test-integration: build kubectl
 	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBECTL_BIN=$(BIN)/kubectl \
