@@ -31,7 +31,8 @@ limitations under the License.
 // newer versions (node inventory 1.81, firmware interface 1.86, disable_power_off 1.95) are
 // used only when negotiated.
 //
-// BMC passwords travel only in request bodies to Ironic. They are never logged, and every
-// error and Result message leaving this package is scrubbed of the host's password, in
-// case Ironic ever echoes a request back.
+// BMC passwords travel only in request bodies to Ironic. They are never logged, errors
+// carry what Ironic said rather than gophercloud's whole answer, and every error and Result
+// message leaving this package goes through provisioner.Scrub (see finish), in case Ironic
+// or a proxy ever echoes a request back or Ironic's last_error quotes driver_info.
 package ironic

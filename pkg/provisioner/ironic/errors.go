@@ -88,57 +88,13 @@ func faultString(body []byte) string {
 			return s
 		}
 	}
-	// Not truncated here: a secret cut in half would escape scrubbing. finish truncates
-	// after scrubbing.
+	// Not truncated here: a secret cut in half would escape scrubbing. finish bounds the
+	// message after scrubbing (provisioner.Scrub).
 	return strings.TrimSpace(string(body))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // statusIs reports whether err is an Ironic answer with the given HTTP status.
 func statusIs(err error, status int) bool { return gophercloud.ResponseCodeIs(err, status) }
-
-// redacted replaces secrets in text.
-const redacted = "<redacted>"
-
-// scrubbedError is an error whose message had a secret removed. It does not unwrap (the
-// cause's message still holds the secret) but keeps errors.Is working, which is what
-// callers test (ErrNeedsRegistration, context errors).
-type scrubbedError struct {
-	msg   string
-	cause error
-}
-
-func (e *scrubbedError) Error() string        { return e.msg }
-func (e *scrubbedError) Is(target error) bool { return errors.Is(e.cause, target) }
-
-// scrubText removes every secret from s.
-func scrubText(s string, secrets ...string) string {
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, redacted)
-		}
-	}
-	return s
-}
-
-// scrubError removes the host's BMC password and Ironic's own password from err.
-func (p *Provisioner) scrubError(bmcPassword string, err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	clean := scrubText(msg, bmcPassword, p.cfg.Password)
-	if clean == msg {
-		return err
-	}
-	return &scrubbedError{msg: clean, cause: err}
-}
 
 // fault is what Ironic said in an error answer, or the error's message.
 func fault(err error) string {

@@ -92,7 +92,8 @@ func (p *Provisioner) inspect(ctx context.Context, host provisioner.Host, restar
 			b := &patch{}
 			b.key("extra", reinspectKey, nil, node.Extra)
 			if _, _, _, err := p.updateNode(ctx, c, node, b, ""); err != nil {
-				logger(ctx, host).V(2).Info("Could not clear the re-inspection request", "node", node.UUID, "err", err)
+				logger(ctx, host).V(2).Info("Could not clear the re-inspection request", "node", node.UUID,
+					"err", p.scrubError(host.Credentials.Password, err))
 			}
 		}
 		return details, provisioner.Done(), nil

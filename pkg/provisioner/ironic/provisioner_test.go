@@ -282,7 +282,7 @@ func TestPasswordNeverLeaks(t *testing.T) {
 	if err != nil || res.ErrorMessage == "" {
 		t.Fatalf("Register = %+v, %v; want Failed", res, err)
 	}
-	if !strings.Contains(res.ErrorMessage, redacted) {
+	if !strings.Contains(res.ErrorMessage, provisioner.Redacted) {
 		t.Errorf("the fake did not quote the password, the test proves nothing: %s", res.ErrorMessage)
 	}
 	var messages []string
@@ -308,7 +308,7 @@ func TestPasswordNeverLeaks(t *testing.T) {
 	if err == nil {
 		t.Fatalf("Register with a failing PATCH = %+v, nil error", res)
 	}
-	if !strings.Contains(err.Error(), redacted) {
+	if !strings.Contains(err.Error(), provisioner.Redacted) {
 		t.Errorf("the fake did not quote the password, the test proves nothing: %v", err)
 	}
 	messages = append(messages, err.Error(), fmt.Sprintf("%v %+v %#v", err, err, err))
@@ -322,13 +322,22 @@ func TestPasswordNeverLeaks(t *testing.T) {
 	}
 }
 
-func TestScrubbedErrorKeepsSentinels(t *testing.T) {
-	p := &Provisioner{}
-	err := p.scrubError("pw", fmt.Errorf("node with pw: %w", provisioner.ErrNeedsRegistration))
-	if strings.Contains(err.Error(), "pw:") || !errors.Is(err, provisioner.ErrNeedsRegistration) {
-		t.Errorf("scrubError = %v (is %v)", err, errors.Is(err, provisioner.ErrNeedsRegistration))
+// TestFinishKeepsSentinels: what finish scrubs still answers errors.Is, so that the
+// reconciler sees ErrNeedsRegistration and context errors; an error without a secret that
+// wraps nothing passes unchanged.
+func TestFinishKeepsSentinels(t *testing.T) {
+	p := &Provisioner{cfg: Config{Password: "ironic-Pa55word"}}
+	host := provisioner.Host{Credentials: provisioner.Credentials{Username: "admin", Password: testPassword}}
+	for _, secret := range []string{testPassword, "ironic-Pa55word"} {
+		_, err := p.finish(host, provisioner.Result{}, fmt.Errorf("node with %s: %w", secret, provisioner.ErrNeedsRegistration))
+		if strings.Contains(err.Error(), secret) || !errors.Is(err, provisioner.ErrNeedsRegistration) {
+			t.Errorf("finish = %v (is %v)", err, errors.Is(err, provisioner.ErrNeedsRegistration))
+		}
 	}
-	if got := p.scrubError("pw", context.Canceled); got != context.Canceled {
+	if _, got := p.finish(host, provisioner.Result{}, context.Canceled); got != context.Canceled {
+		t.Errorf("an error without the secret must pass unchanged, got %v", got)
+	}
+	if got := p.scrubError(host.Credentials.Password, context.DeadlineExceeded); got != context.DeadlineExceeded {
 		t.Errorf("an error without the secret must pass unchanged, got %v", got)
 	}
 }

@@ -40,15 +40,17 @@ func (p *Provisioner) waitPoll() provisioner.Result {
 	return provisioner.InProgress(wait.Jitter(p.cfg.WaitPollInterval, jitterFactor))
 }
 
-// maxMessage bounds ErrorMessage, which ends up in the host's status; Ironic's errors can
-// quote whole tracebacks.
-const maxMessage = 2000
-
-// finish scrubs secrets from what a public method returns, then bounds the message
-// (in that order, so that truncation cannot cut a secret in half and hide it).
+// finish is the boundary of every public method: what it returns goes through
+// provisioner.Scrub with the host's BMC password and Ironic's own, which scrubs and then
+// bounds the message (in that order, so that a cut cannot hide half a secret from the
+// rules).
 func (p *Provisioner) finish(host provisioner.Host, res provisioner.Result, err error) (provisioner.Result, error) {
-	res.ErrorMessage = truncate(scrubText(res.ErrorMessage, host.Credentials.Password, p.cfg.Password), maxMessage)
-	return res, p.scrubError(host.Credentials.Password, err)
+	return provisioner.Scrub(res, err, host.Credentials.Password, p.cfg.Password)
+}
+
+// scrubError is finish for methods that return no Result.
+func (p *Provisioner) scrubError(bmcPassword string, err error) error {
+	return provisioner.ScrubError(err, bmcPassword, p.cfg.Password)
 }
 
 // logger is the caller's contextual logger with the host.

@@ -79,7 +79,9 @@ func statusOf(err error) int {
 func isStatus(err error, status int) bool { return statusOf(err) == status }
 
 // describe shortens a BMC error for a status message: the status and the first Redfish
-// message instead of the whole JSON body gofish puts in Error().
+// message instead of the whole JSON body gofish puts in Error(). Not truncated here: a
+// password cut in half would escape scrubbing; provisioner.Scrub bounds the message after
+// scrubbing it.
 func describe(err error) string {
 	var re *schemas.Error
 	if errors.As(err, &re) && re.HTTPReturnedStatusCode != 0 {
@@ -91,9 +93,6 @@ func describe(err error) string {
 			}
 		}
 		msg = strings.TrimSpace(msg)
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
 		if msg == "" {
 			return fmt.Sprintf("HTTP %d", re.HTTPReturnedStatusCode)
 		}
@@ -108,44 +107,50 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// redact removes the password from a message: BMCs echo request bodies in their errors now
-// and then, and a message ends up in the host's status for anyone to read.
-func redact(msg, password string) string {
-	if password == "" {
-		return msg
+// bmcError is an error talking to a BMC, described for a status message. It unwraps, for
+// errors.Is; provisioner.Scrub, which every such error goes through, keeps that and hides
+// the unwrapped BMC answer.
+type bmcError struct {
+	endpoint string
+	err      error
+}
+
+func (e *bmcError) Error() string { return fmt.Sprintf("BMC %s: %s", e.endpoint, describe(e.err)) }
+func (e *bmcError) Unwrap() error { return e.err }
+
+// finish is the boundary of every step: a failed step becomes what the interface returns
+// (see classify), and whatever is returned goes through provisioner.Scrub with the host's
+// password, BMCs echoing request bodies in their errors now and then.
+func finish(host provisioner.Host, res provisioner.Result, err error) (provisioner.Result, error) {
+	if err != nil {
+		res, err = classify(host, err)
 	}
-	return strings.ReplaceAll(msg, password, "<redacted>")
+	return provisioner.Scrub(res, err, host.Credentials.Password)
 }
 
-// redactedError is an error whose message went through redact; Unwrap keeps errors.Is working.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// outcome turns the error of a step into what the interface returns: a Failed result for a
-// refusal, ErrNeedsRegistration as is, any other error wrapped with the BMC's address.
+// outcome is finish for a step that failed.
 func outcome(host provisioner.Host, err error) (provisioner.Result, error) {
-	pw := host.Credentials.Password
+	return finish(host, provisioner.Result{}, err)
+}
+
+// classify turns the error of a step into what the interface returns: a Failed result for a
+// refusal, ErrNeedsRegistration as is, any other error wrapped with the BMC's address.
+func classify(host provisioner.Host, err error) (provisioner.Result, error) {
 	var ce *credentialsError
 	var re *refusedError
 	switch {
 	case errors.Is(err, provisioner.ErrNeedsRegistration):
 		return provisioner.Result{}, err
 	case errors.As(err, &ce), errors.As(err, &re):
-		return provisioner.Failed(redact(err.Error(), pw)), nil
+		return provisioner.Failed(err.Error()), nil
 	}
 	if s := statusOf(err); s >= 400 && s < 500 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests {
 		// Refused: the next attempt would be refused alike.
-		return provisioner.Failed(redact("the BMC refused the request: "+describe(err), pw)), nil
+		return provisioner.Failed("the BMC refused the request: " + describe(err)), nil
 	}
 	endpoint := ""
 	if host.BMC != nil {
 		endpoint = host.BMC.Endpoint()
 	}
-	msg := redact(fmt.Sprintf("BMC %s: %s", endpoint, describe(err)), pw)
-	return provisioner.Result{}, &redactedError{msg: msg, err: err}
+	return provisioner.Result{}, &bmcError{endpoint: endpoint, err: err}
 }

@@ -58,10 +58,7 @@ func (p *Provisioner) changePower(ctx context.Context, host provisioner.Host, ki
 		res, err = p.powerStep(ctx, host, sys, kind, mode)
 		return err
 	})
-	if err != nil {
-		return outcome(host, err)
-	}
-	return res, nil
+	return finish(host, res, err)
 }
 
 func (p *Provisioner) powerStep(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem, kind opKind, mode provisioner.RebootMode) (provisioner.Result, error) {
@@ -141,10 +138,7 @@ func (p *Provisioner) Reboot(ctx context.Context, host provisioner.Host, mode pr
 		res, err = p.rebootStep(ctx, host, sys, mode)
 		return err
 	})
-	if err != nil {
-		return outcome(host, err)
-	}
-	return res, nil
+	return finish(host, res, err)
 }
 
 func (p *Provisioner) rebootStep(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem, mode provisioner.RebootMode) (provisioner.Result, error) {

@@ -51,10 +51,7 @@ func (p *Provisioner) Provision(ctx context.Context, host provisioner.Host, data
 		res, err = p.provisionStep(ctx, host, sys, data.Image.URL)
 		return err
 	})
-	if err != nil {
-		return outcome(host, err)
-	}
-	return res, nil
+	return finish(host, res, err)
 }
 
 // unsupportedImage explains why the data cannot be provisioned by this backend, or is "".
@@ -193,10 +190,7 @@ func (p *Provisioner) Deprovision(ctx context.Context, host provisioner.Host) (p
 		res, err = p.deprovisionStep(ctx, host, sys)
 		return err
 	})
-	if err != nil {
-		return outcome(host, err)
-	}
-	return res, nil
+	return finish(host, res, err)
 }
 
 func (p *Provisioner) deprovisionStep(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem) (provisioner.Result, error) {

@@ -308,7 +308,7 @@ func (s *session) loginLocked(ctx context.Context) error {
 			resp, derr := anon.DeleteWithHeaders(token.Session, map[string]string{"X-Auth-Token": token.Token})
 			schemas.DeferredCleanupHTTPResponse(resp)
 			if derr != nil {
-				logger.V(2).Info("Could not log out of a BMC session", "bmc", s.endpoint, "err", describe(derr))
+				logger.V(2).Info("Could not log out of a BMC session", "bmc", s.endpoint, "err", s.scrub(describe(derr)))
 			}
 			return err
 		}
@@ -321,7 +321,8 @@ func (s *session) loginLocked(ctx context.Context) error {
 	default:
 		reason := "no session token in the answer"
 		if err != nil {
-			reason = describe(err)
+			// The answer to the request that carried the password: a BMC may quote it.
+			reason = s.scrub(describe(err))
 		}
 		if err := s.loginBasicLocked(ctx); err != nil {
 			return err
@@ -375,8 +376,12 @@ func (s *session) logoutLocked(ctx context.Context) {
 	schemas.DeferredCleanupHTTPResponse(resp)
 	logger := klog.FromContext(ctx)
 	if err != nil && !isStatus(err, http.StatusUnauthorized) && !isStatus(err, http.StatusNotFound) {
-		logger.Info("Could not log out of BMC session; it ends at the BMC's session timeout", "bmc", s.endpoint, "err", describe(err))
+		logger.Info("Could not log out of BMC session; it ends at the BMC's session timeout", "bmc", s.endpoint, "err", s.scrub(describe(err)))
 		return
 	}
 	logger.V(2).Info("Logged out of BMC", "bmc", s.endpoint, "username", s.username)
 }
+
+// scrub removes the password from a BMC's words before they are logged; errors returned go
+// through provisioner.Scrub at the backend's boundary instead (see finish).
+func (s *session) scrub(msg string) string { return provisioner.ScrubMessage(msg, s.password) }

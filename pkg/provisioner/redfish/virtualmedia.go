@@ -126,7 +126,8 @@ func (p *Provisioner) armLiveISO(ctx context.Context, host provisioner.Host, sys
 	cds, err := cdDrives(sys)
 	if err != nil {
 		// Reading virtual media must not stop a power action.
-		klog.FromContext(ctx).V(1).Info("Could not read virtual media before a power action", "system", sys.ODataID, "err", describe(err))
+		klog.FromContext(ctx).V(1).Info("Could not read virtual media before a power action", "system", sys.ODataID,
+			"err", provisioner.ScrubMessage(describe(err), host.Credentials.Password))
 		return nil
 	}
 	for _, d := range cds {
@@ -136,7 +137,7 @@ func (p *Provisioner) armLiveISO(ctx context.Context, host provisioner.Host, sys
 		err := bootFromCDOnce(ctx, sys, host.BootMode)
 		if refused(err) {
 			klog.FromContext(ctx).Info("BMC refused the boot override to the live ISO; the host boots from its boot order",
-				"system", sys.ODataID, "err", describe(err))
+				"system", sys.ODataID, "err", provisioner.ScrubMessage(describe(err), host.Credentials.Password))
 			return nil
 		}
 		return err
