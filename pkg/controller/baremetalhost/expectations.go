@@ -34,7 +34,11 @@ type expectations struct {
 
 type expectation struct {
 	rv string
-	at time.Time
+	// stale are the versions our writes replaced: while the cache shows one of them it is
+	// behind our write; any other version is our write or a later one (writes are
+	// conditional on the version they replace, and the cache never goes backwards).
+	stale map[string]bool
+	at    time.Time
 }
 
 // polls remembers, per host, the resourceVersion of the reconciler's own last write and when
@@ -87,17 +91,26 @@ func newExpectations() *expectations {
 }
 
 // wrote records that key was written and is now at rv.
-func (e *expectations) wrote(key, rv string) {
+func (e *expectations) wrote(key, base, rv string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.pending[key] = expectation{rv: rv, at: time.Now()}
+	if base == rv {
+		return // a no-op write: the cache is not behind it
+	}
+	exp, ok := e.pending[key]
+	if !ok {
+		exp = expectation{stale: map[string]bool{}}
+	}
+	exp.stale[base] = true
+	exp.rv, exp.at = rv, time.Now()
+	e.pending[key] = exp
 }
 
 // observed is called with every version the informer delivers.
 func (e *expectations) observed(key, rv string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if exp, ok := e.pending[key]; ok && exp.rv == rv {
+	if exp, ok := e.pending[key]; ok && !exp.stale[rv] {
 		delete(e.pending, key)
 	}
 }
@@ -107,7 +120,7 @@ func (e *expectations) satisfied(key, cachedRV string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	exp, ok := e.pending[key]
-	if !ok || exp.rv == cachedRV || time.Since(exp.at) > e.maxWait {
+	if !ok || !exp.stale[cachedRV] || time.Since(exp.at) > e.maxWait {
 		delete(e.pending, key)
 		return true
 	}

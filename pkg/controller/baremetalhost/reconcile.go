@@ -119,7 +119,13 @@ const fieldManager = "baremetal-reconciler"
 // wrote records a successful write, so this host is not acted on again until the cache has it.
 func (r *hostReconcile) wrote(updated *v1alpha1.BareMetalHost, err error) {
 	if err == nil && updated != nil {
-		r.c.expect.wrote(r.key, updated.ResourceVersion)
+		// The version this write replaced: the cache is behind the write exactly while it
+		// still shows that version (or an older one this pass replaced).
+		base := r.host.ResourceVersion
+		if r.wroteRV != "" {
+			base = r.wroteRV
+		}
+		r.c.expect.wrote(r.key, base, updated.ResourceVersion)
 		r.wroteRV = updated.ResourceVersion
 	}
 }
