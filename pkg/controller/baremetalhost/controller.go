@@ -42,6 +42,7 @@ import (
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions/baremetal/v1alpha1"
 	listers "github.com/metal3-community/baremetal-apiserver/pkg/generated/listers/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/async"
 )
 
 // Options tune the reconciler.
@@ -59,6 +60,10 @@ type Options struct {
 	PowerPollInterval time.Duration
 	// AllowTestBMCSchemes accepts fake:// BMC addresses.
 	AllowTestBMCSchemes bool
+	// CallBudget is the longest a worker waits for one call to the backend; a call still
+	// running then finishes in the background and wakes its host (async.DefaultBudget when
+	// zero). A slow BMC thus holds goroutines of its own hosts, never the workers.
+	CallBudget time.Duration
 }
 
 // DefaultOptions are the defaults of the server flags.
@@ -78,7 +83,7 @@ type Controller struct {
 	lister  listers.BareMetalHostLister
 	synced  cache.InformerSynced
 	queue   workqueue.TypedRateLimitingInterface[string]
-	prov    provisioner.Provisioner
+	prov    *async.Provisioner
 	secrets SecretSource
 	slots   *slots
 	expect  *expectations
@@ -107,7 +112,6 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 		client:  client,
 		lister:  informer.Lister(),
 		synced:  informer.Informer().HasSynced,
-		prov:    prov,
 		secrets: secrets,
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
@@ -120,6 +124,7 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "baremetalhosts"}),
 	}
+	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.Wake})
 	_, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.observeAndEnqueue,
 		UpdateFunc: func(_, obj interface{}) { c.observeAndEnqueue(obj) },
@@ -271,6 +276,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		c.expect.forget(key)
 		c.polls.forget(key)
 		c.registeredGen.Delete(key)
+		c.prov.Forget(ns, name)
 		c.wake(c.slots.forget(key))
 		return 0, nil
 	}

@@ -35,7 +35,12 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/async"
 )
+
+// callInProgressRecheck is when a host whose hardware call outlived the call budget is looked
+// at again if the call's end has not woken it before.
+const callInProgressRecheck = 30 * time.Second
 
 func labelsEverything() labels.Selector { return labels.Everything() }
 
@@ -295,6 +300,11 @@ func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType
 // recorded in status with backoff; ErrNeedsRegistration sends the host back to registering.
 func (r *hostReconcile) outcome(errType v1alpha1.ErrorType, res provisioner.Result, err error) (bool, stepResult) {
 	switch {
+	case errors.Is(err, async.ErrInProgress):
+		// A call to this host's hardware is still running (a slow or unresponsive BMC): nothing
+		// is known yet, so the status stays as it is. The call's end wakes the host; the
+		// timer is only a safety net.
+		return false, after(callInProgressRecheck)
 	case errors.Is(err, provisioner.ErrNeedsRegistration):
 		r.logger.Info("Provisioner lost the host; registering again")
 		r.host.Status.Provisioning.ID = ""
