@@ -1,0 +1,27 @@
+//go:build !unix
+
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package embeddedetcd
+
+import "io/fs"
+
+// checkOwner has no portable owner to compare on this platform; the mode check remains.
+func checkOwner(fs.FileInfo) error { return nil }
+
+// lockExclusive is a no-op on this platform: two servers on one data dir are not detected.
+func lockExclusive(string) (func(), error) { return func() {}, nil }
