@@ -20,6 +20,7 @@ package apiserver
 
 import (
 	"fmt"
+	"net/http"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -44,11 +45,17 @@ type ExtraConfig struct {
 type Config struct {
 	GenericConfig *genericapiserver.RecommendedConfig
 	ExtraConfig   ExtraConfig
+
+	// checks is put in the generic handler chain by the first Complete.
+	checks *requestChecks
 }
 
 type completedConfig struct {
 	GenericConfig genericapiserver.CompletedConfig
 	ExtraConfig   *ExtraConfig
+
+	// checks run in the handler chain; New gives them the installed types.
+	checks *requestChecks
 }
 
 // CompletedConfig is a Config with every default filled in; only it can build a server.
@@ -61,11 +68,25 @@ type Server struct {
 	GenericAPIServer *genericapiserver.GenericAPIServer
 }
 
-// Complete fills in the defaults of the generic configuration.
+// Complete fills in the defaults of the generic configuration, and puts the request checks
+// (requestchecks.go) last in its handler chain: after authentication, authorization and the
+// request info they need, right before the API handlers.
 func (cfg *Config) Complete() CompletedConfig {
+	if cfg.checks == nil {
+		checks := newRequestChecks(scheme.Codecs)
+		buildChain := cfg.GenericConfig.BuildHandlerChainFunc
+		if buildChain == nil {
+			buildChain = genericapiserver.DefaultBuildHandlerChain
+		}
+		cfg.GenericConfig.BuildHandlerChainFunc = func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
+			return buildChain(checks.wrap(apiHandler, c.MaxRequestBodyBytes), c)
+		}
+		cfg.checks = checks
+	}
 	return CompletedConfig{&completedConfig{
 		GenericConfig: cfg.GenericConfig.Complete(),
 		ExtraConfig:   &cfg.ExtraConfig,
+		checks:        cfg.checks,
 	}}
 }
 
@@ -83,16 +104,23 @@ func (c completedConfig) New() (*Server, error) {
 		return nil, fmt.Errorf("creating BareMetalHost storage: %w", err)
 	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
-	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = map[string]rest.Storage{
-		"baremetalhosts":         hosts.Host,
-		"baremetalhosts/status":  hosts.Status,
-		"baremetalhosts/power":   hosts.Power,
-		"baremetalhosts/reboot":  hosts.Reboot,
-		"baremetalhosts/inspect": hosts.Inspect,
+	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
+	storages := map[string]rest.Storage{
+		"baremetalhosts":         &hostREST{hosts.Host},
+		"baremetalhosts/status":  &statusREST{hosts.Status},
+		"baremetalhosts/power":   &powerREST{hosts.Power},
+		"baremetalhosts/reboot":  &rebootREST{hosts.Reboot},
+		"baremetalhosts/inspect": &inspectREST{hosts.Inspect},
 	}
+	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {
 		return nil, err
 	}
+	schemas, err := newResourceSchemas(v1alpha1.SchemeGroupVersion, storages, group.StaticOpenAPISpec)
+	if err != nil {
+		return nil, err
+	}
+	c.checks.setSchemas(schemas)
 	if rc := c.ExtraConfig.Reconciler; rc != nil {
 		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc, waker)); err != nil {
 			return nil, err

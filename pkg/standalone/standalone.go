@@ -74,14 +74,17 @@ func LoadOrCreateToken(file string) (string, error) {
 	return tok, nil
 }
 
-// Authenticator accepts the admin token and lets every other request through as anonymous, so
-// that the authorizer (not a 401) decides, as kube-apiserver does.
+// Authenticator authenticates the admin token. A request without a bearer token is
+// anonymous, and the authorizer lets it reach only the public health and version paths; a
+// request whose token is not the admin's fails authentication, 401, as on kube-apiserver, where
+// the anonymous authenticator only runs when the others found no credential, not when they
+// refused one (union.NewFailOnError). Going on as anonymous would answer 403, which tells a
+// client that its credential is good but lacks rights.
 func Authenticator(adminToken string) authenticator.Request {
 	tokens := tokenfile.New(map[string]*user.DefaultInfo{
 		adminToken: {Name: AdminUser, Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}},
 	})
-	anon := anonymous.NewAuthenticator(nil)
-	return union.New(bearertoken.New(tokens), anon)
+	return union.NewFailOnError(bearertoken.New(tokens), anonymous.NewAuthenticator(nil))
 }
 
 // Authorizer allows everything to system:masters (the admin and the server's own loopback

@@ -26,6 +26,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,6 +39,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	cliflag "k8s.io/component-base/cli/flag"
 	basecompatibility "k8s.io/component-base/compatibility"
 	"k8s.io/component-base/logs"
 	logsapi "k8s.io/component-base/logs/api/v1"
@@ -93,6 +95,16 @@ func NewOptions(out io.Writer) *Options {
 		Reconciler:         newReconcilerOptions(),
 		Out:                out,
 	}
+	// Loopback unless told otherwise: with no flags the server runs standalone, for one machine.
+	// Complete moves a delegated server to all interfaces, which its kube-apiserver must reach.
+	// The default is set here, not in Complete, so that --help prints the real one.
+	o.RecommendedOptions.SecureServing.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
+	// TLS 1.2 or later, and for TLS 1.2 only forward-secret AEAD suites (GCM, ChaCha20-Poly1305):
+	// Go's default list still offers CBC suites with SHA-1 MACs for TLS 1.2, which RFC 9325 says
+	// not to use. TLS 1.3's suites are all AEAD and fixed by Go. --tls-min-version and
+	// --tls-cipher-suites override these.
+	o.RecommendedOptions.SecureServing.MinTLSVersion = "VersionTLS12"
+	o.RecommendedOptions.SecureServing.CipherSuites = append([]string(nil), defaultCipherSuites...)
 	// Objects are stored as v1alpha1, the only (and so the storage) version.
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		v1alpha1.SchemeGroupVersion, schema.GroupKind{Group: v1alpha1.GroupName})
@@ -105,6 +117,18 @@ func NewOptions(out io.Writer) *Options {
 	// Kubernetes 1.25 the cache sizes itself (--default-watch-cache-size is a deprecated no-op,
 	// and --watch-cache-sizes only honours 0, which turns the cache off for a resource).
 	return o
+}
+
+// defaultCipherSuites are the TLS 1.2 suites served unless --tls-cipher-suites says otherwise:
+// ECDHE key exchange (forward secrecy) with an AEAD cipher, in Go's order of preference. The
+// ECDHE-RSA AES-128-GCM suite must stay: HTTP/2 requires it.
+var defaultCipherSuites = []string{
+	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
 }
 
 // defaultStorageMediaType is how hosts are written to etcd: protobuf, as kube-apiserver stores
@@ -145,6 +169,18 @@ func defaultDataDir() string {
 // AddFlags adds the options' flags to fs.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.RecommendedOptions.AddFlags(fs)
+	// The generic help texts describe the generic defaults; these are ours.
+	if f := fs.Lookup("bind-address"); f != nil {
+		f.Usage = "The IP address on which to listen for the --secure-port port; an unspecified address (0.0.0.0 or ::) means " +
+			"all interfaces and IP address families. Defaults to 127.0.0.1 (this machine only) when standalone, and to 0.0.0.0 " +
+			"when not (behind a kube-apiserver, which must reach the server)."
+	}
+	if f := fs.Lookup("tls-cipher-suites"); f != nil {
+		f.Usage = "Comma-separated list of cipher suites for TLS 1.2. The default is ECDHE with AES-GCM or ChaCha20-Poly1305 " +
+			"only (forward secrecy and authenticated encryption); TLS 1.3's suites are fixed by Go. \n" +
+			"Preferred values: " + strings.Join(cliflag.PreferredTLSCipherNames(), ", ") + ". \n" +
+			"Insecure values: " + strings.Join(cliflag.InsecureTLSCipherNames(), ", ") + "."
+	}
 	logsapi.AddFlags(o.Logs, fs)
 	fs.BoolVar(&o.Standalone, "standalone", o.Standalone,
 		"Serve without a kube-apiserver: self-signed certificate, a generated admin token and a kubeconfig written to --kubeconfig-out. "+
@@ -178,11 +214,13 @@ func (o *Options) Complete(fs *pflag.FlagSet) error {
 	if o.RecommendedOptions.SecureServing.ServerCert.CertDirectory == "" || !fs.Changed("cert-dir") {
 		o.RecommendedOptions.SecureServing.ServerCert.CertDirectory = filepath.Join(o.DataDir, "certs")
 	}
+	if !o.Standalone && !fs.Changed("bind-address") {
+		// Behind a kube-apiserver the server must be reachable from it: all interfaces, the
+		// generic server's default, unless told otherwise (the flag's own default is loopback,
+		// for the standalone server, see NewOptions).
+		o.RecommendedOptions.SecureServing.BindAddress = netutils.ParseIPSloppy("0.0.0.0")
+	}
 	if o.Standalone {
-		// A standalone server is for one machine: listen on loopback unless told otherwise.
-		if !fs.Changed("bind-address") {
-			o.RecommendedOptions.SecureServing.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
-		}
 		// Nothing to delegate to: authentication and authorization are our own, and the
 		// admission plugins and priority-and-fairness need a kube-apiserver's objects.
 		o.RecommendedOptions.Authentication = nil
@@ -265,12 +303,24 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, error) {
 // cancelled, and stops etcd only after the server has drained.
 func (o *Options) Run(ctx context.Context) error {
 	if len(o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList) == 0 {
-		etcd, err := embeddedetcd.Start(ctx, filepath.Join(o.DataDir, "etcd"), o.EtcdStartTimeout)
+		// Private: unix sockets only this user can reach, no TCP port. etcd has no
+		// authentication of its own, so any other client would bypass ours (and RBAC, and
+		// validation). The endpoints are unix:// URLs without TLS, which the storage client,
+		// its health checks and the leader-election client (etcdClientConfig) all dial as is.
+		etcd, err := embeddedetcd.StartPrivate(ctx, filepath.Join(o.DataDir, "etcd"), o.EtcdStartTimeout)
 		if err != nil {
 			return err
 		}
 		defer etcd.Close()
-		o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = etcd.Endpoints
+		t := &o.RecommendedOptions.Etcd.StorageConfig.Transport
+		// The etcd TLS flags describe --etcd-servers. They were ignored for the embedded etcd's
+		// former http:// endpoints, but clientv3 would offer TLS on a unix:// one, which the
+		// plaintext socket refuses: keep ignoring them, and say so.
+		if t.CertFile != "" || t.KeyFile != "" || t.TrustedCAFile != "" {
+			klog.InfoS("Ignoring --etcd-certfile, --etcd-keyfile and --etcd-cafile: they apply to --etcd-servers, not to the embedded etcd")
+			t.CertFile, t.KeyFile, t.TrustedCAFile = "", "", ""
+		}
+		t.ServerList = etcd.Endpoints
 	}
 	if err := o.Validate(); err != nil {
 		return err

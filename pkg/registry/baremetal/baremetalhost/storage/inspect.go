@@ -32,7 +32,9 @@ import (
 )
 
 // InspectREST is the storage of baremetalhosts/inspect: POST an InspectRequest to inspect the
-// hardware again; GET the latest inventory with the inspection's state and times.
+// hardware again; GET the latest inventory with the inspection's state and times. As for
+// reboot, an empty or null body is refused (400) before it gets here (pkg/apiserver's request
+// checks): it would decode as an InspectRequest.
 type InspectREST struct {
 	store *genericregistry.Store
 	waker Waker

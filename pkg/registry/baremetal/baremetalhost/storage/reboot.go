@@ -37,7 +37,11 @@ import (
 // out and removes; the subresource is the API, the annotation only the record of intent.
 const RebootAnnotation = v1alpha1.RebootAnnotationPrefix + "/baremetal-api"
 
-// RebootREST is the storage of baremetalhosts/reboot: POST a RebootRequest.
+// RebootREST is the storage of baremetalhosts/reboot: POST a RebootRequest. A RebootRequest
+// with no spec is a soft reboot (the default mode). A body that is empty or JSON/YAML null
+// decodes into that same zero RebootRequest, which this storage cannot tell from a deliberate
+// one, so the server refuses such a body (400) before it gets here: see pkg/apiserver's
+// request checks.
 type RebootREST struct {
 	store *genericregistry.Store
 	waker Waker
