@@ -42,10 +42,22 @@ type Process struct {
 	output *SyncBuffer
 }
 
+// dieWithTest makes the kernel kill cmd when the test binary dies, so a test killed by its
+// timeout or by hand leaves no server behind to hold ports, sessions with simulated BMCs or
+// an Ironic node (a leftover server reconciling its own hosts was once a suspect for a
+// benchmark's power action that never arrived).
+func dieWithTest(cmd *exec.Cmd) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+}
+
 // StartProcess starts binary with args; it does not wait for readiness.
 func StartProcess(name, binary string, args ...string) (*Process, error) {
 	p := &Process{Name: name, output: &SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
+	dieWithTest(p.cmd)
 	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)

@@ -129,6 +129,7 @@ func (s *Server) Start() error {
 		"--bind-address", "127.0.0.1",
 	}, s.ExtraArgs...)
 	s.cmd = exec.Command(s.Binary, args...)
+	dieWithTest(s.cmd)
 	s.killed = false
 	if s.output == nil {
 		s.output = &SyncBuffer{}
