@@ -15,6 +15,7 @@ KUBECTL_LDFLAGS := -X k8s.io/component-base/version.gitVersion=v1.37.2 \
 # Fuzzing: how long each Go fuzz target runs in make test, and in make fuzz.
 FUZZ_SMOKE_TIME ?= 8s
 FUZZTIME ?= 5m
+HTTP_FUZZ_REQUESTS ?= 20000
 # Test timeouts bound every tier (CI has 90 minutes for everything, on 2 cores).
 UNIT_TIMEOUT ?= 10m
 INTEGRATION_TIMEOUT ?= 20m
@@ -80,9 +81,13 @@ test-unit:
 test-fuzz-smoke:
 	FUZZTIME=$(FUZZ_SMOKE_TIME) hack/fuzz.sh
 
-## fuzz: every Go fuzz target for FUZZTIME (default 5m) each
-fuzz:
+## fuzz: every Go fuzz target for FUZZTIME (default 5m) each, then the HTTP fuzzer against a
+## running server with HTTP_FUZZ_REQUESTS requests (default 20000) from a new seed, printed
+fuzz: build
 	FUZZTIME=$(FUZZTIME) hack/fuzz.sh
+	HTTP_FUZZ_REQUESTS=$(HTTP_FUZZ_REQUESTS) HTTP_FUZZ_SEED=$${HTTP_FUZZ_SEED:-$$(date +%s)} \
+		BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBECTL_BIN=$(BIN)/kubectl \
+		$(GO) test -count=1 -v -run '^TestHTTPFuzz$$' -timeout 60m ./test/integration/ | grep -E 'httpfuzz|^(---|ok|FAIL)'
 
 test-integration: build kubectl
 	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBECTL_BIN=$(BIN)/kubectl \
