@@ -11,11 +11,19 @@ set -o errexit -o nounset -o pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "${ROOT}"
 FUZZTIME="${FUZZTIME:-10s}"
+# Targets whose seed corpus runs in `go test` but that the fuzzing engine is not run on (yet):
+# FuzzInspect stalls on its first mutated input under -fuzz although the same input passes as a
+# test and its client has no network (an open question, see the issue notes).
+FUZZ_SKIP="${FUZZ_SKIP:-FuzzInspect}"
 
 targets=0
 while read -r pkg; do
   # go test -list prints the matching names, then "ok <pkg>"; only the names are wanted.
   for fn in $(go test -list '^Fuzz' "${pkg}" | grep '^Fuzz' || true); do
+    if [[ " ${FUZZ_SKIP} " == *" ${fn} "* ]]; then
+      echo "fuzz: ${pkg} ${fn}: seed corpus only (FUZZ_SKIP)"
+      continue
+    fi
     echo "fuzz: ${pkg} ${fn} for ${FUZZTIME}"
     go test -run '^$' -fuzz "^${fn}\$" -fuzztime "${FUZZTIME}" "${pkg}"
     targets=$((targets + 1))
