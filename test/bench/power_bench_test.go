@@ -19,12 +19,9 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"sort"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,33 +34,8 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
 
-// resetRecorder notes when the BMC receives each reset (power) action.
-type resetRecorder struct {
-	mu    sync.Mutex
-	times []time.Time
-	next  http.Handler
-}
-
-func (r *resetRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/Actions/ComputerSystem.Reset") {
-		r.mu.Lock()
-		r.times = append(r.times, time.Now())
-		r.mu.Unlock()
-	}
-	r.next.ServeHTTP(w, req)
-}
-
-func (r *resetRecorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.times)
-}
-
-func (r *resetRecorder) at(i int) time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.times[i]
-}
+// benchSystem is the simulated system the power benchmark toggles.
+const benchSystem = "/redfish/v1/Systems/1"
 
 // BenchmarkPowerLatency measures, over BENCH_POWER_OPS (default 200) power changes, the time
 // from a write returning to the BMC receiving the power action: through baremetalhosts/power
@@ -77,7 +49,7 @@ func BenchmarkPowerLatency(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rec := &resetRecorder{next: sim.Handler()}
+	rec := framework.NewResetLog(sim.Handler())
 	bmc := httptest.NewServer(rec)
 	defer bmc.Close()
 
@@ -138,24 +110,24 @@ func BenchmarkPowerLatency(b *testing.B) {
 }
 
 // measure toggles the power ops times with write and returns the latencies.
-func measure(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *resetRecorder, ops int, write func(on bool) error) []time.Duration {
+func measure(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *framework.ResetLog, ops int, write func(on bool) error) []time.Duration {
 	var lat []time.Duration
 	on := true
 	for i := 0; i < ops; i++ {
 		on = !on
-		before := rec.count()
+		before := rec.Count(benchSystem)
 		if err := write(on); err != nil {
 			b.Fatal(err)
 		}
 		returned := time.Now()
 		err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-			return rec.count() > before, nil
+			return rec.Count(benchSystem) > before, nil
 		})
 		if err != nil {
 			b.Fatalf("op %d (power on=%v): the BMC never received the power action within 30 s of the write; %s",
 				i, on, powerDiagnostics(ctx, cs, sim, rec))
 		}
-		lat = append(lat, rec.at(before).Sub(returned))
+		lat = append(lat, rec.At(benchSystem, before).Sub(returned))
 		settle(b, ctx, cs, sim, rec, on)
 	}
 	return lat
@@ -163,7 +135,7 @@ func measure(b *testing.B, ctx context.Context, cs clientset.Interface, sim *sim
 
 // settle waits until the BMC and the host's status both show the power state, so the next
 // operation starts from rest.
-func settle(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *resetRecorder, on bool) {
+func settle(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *framework.ResetLog, on bool) {
 	want := simulator.PowerOff
 	if on {
 		want = simulator.PowerOn
@@ -180,10 +152,10 @@ func settle(b *testing.B, ctx context.Context, cs clientset.Interface, sim *simu
 
 // powerDiagnostics says what the server and the BMC showed when a wait failed, so that a
 // failure of this benchmark (which has no debugger attached) can be explained afterwards.
-func powerDiagnostics(ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *resetRecorder) string {
+func powerDiagnostics(ctx context.Context, cs clientset.Interface, sim *simulator.Simulator, rec *framework.ResetLog) string {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	out := fmt.Sprintf("BMC: power %s, %d resets received", sim.System("1").PowerState(), rec.count())
+	out := fmt.Sprintf("BMC: power %s, %d resets received", sim.System("1").PowerState(), rec.Count(benchSystem))
 	h, err := cs.BaremetalV1alpha1().BareMetalHosts("default").Get(ctx, "h", metav1.GetOptions{})
 	if err != nil {
 		return out + fmt.Sprintf("; reading the host: %v", err)

@@ -20,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -36,35 +35,6 @@ import (
 	simredfish "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
 	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
-
-// resetLog records when the BMC received each reset, per system path.
-type resetLog struct {
-	mu   sync.Mutex
-	at   map[string][]time.Time
-	next http.Handler
-}
-
-func (l *resetLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Actions/ComputerSystem.Reset") {
-		sys := strings.TrimSuffix(r.URL.Path, "/Actions/ComputerSystem.Reset")
-		l.mu.Lock()
-		l.at[sys] = append(l.at[sys], time.Now())
-		l.mu.Unlock()
-	}
-	l.next.ServeHTTP(w, r)
-}
-
-func (l *resetLog) count(sys string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.at[sys])
-}
-
-func (l *resetLog) time(sys string, i int) time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.at[sys][i]
-}
 
 // blackHole is a BMC that accepts TCP connections and never answers, the worst kind: the
 // client learns nothing until its request timeout.
@@ -131,7 +101,7 @@ func TestUnresponsiveBMCsDoNotSlowHealthyHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &resetLog{at: map[string][]time.Time{}, next: sim.Handler()}
+	log := framework.NewResetLog(sim.Handler())
 	bmcServer := httptest.NewServer(log)
 	t.Cleanup(bmcServer.Close)
 	// Five unresponsive BMCs, ten hosts behind each.
@@ -183,7 +153,7 @@ func TestUnresponsiveBMCsDoNotSlowHealthyHosts(t *testing.T) {
 			i := op % healthy
 			on[i] = !on[i]
 			sys := "/redfish/v1/Systems/" + systems[i]
-			before := log.count(sys)
+			before := log.Count(sys)
 			p, err := hosts.GetPower(ctx, names[i], metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -197,11 +167,11 @@ func TestUnresponsiveBMCsDoNotSlowHealthyHosts(t *testing.T) {
 			}
 			returned := time.Now()
 			if err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 2*time.Minute, true, func(context.Context) (bool, error) {
-				return log.count(sys) > before, nil
+				return log.Count(sys) > before, nil
 			}); err != nil {
 				t.Fatalf("%s op %d: the BMC of %s never received the power action", phase, op, names[i])
 			}
-			lat = append(lat, log.time(sys, before).Sub(returned))
+			lat = append(lat, log.At(sys, before).Sub(returned))
 			waitPower(t, ctx, cs, names[i], on[i])
 		}
 		return lat

@@ -72,6 +72,9 @@ func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
 		"First retry delay after a host error; it doubles with each consecutive error.")
 	fs.DurationVar(&o.Controller.BackoffCap, "error-backoff-cap", o.Controller.BackoffCap,
 		"Longest retry delay after host errors.")
+	fs.DurationVar(&o.Controller.CallBudget, "hardware-call-budget", o.Controller.CallBudget,
+		"Longest a reconcile worker waits for one backend call; a call still running then finishes in the background and wakes its host, so a slow BMC slows its own hosts only. "+
+			"0 picks the backend's default: 100ms for redfish (BMCs are called directly), 10s for ironic (Ironic's API answers at once and talks to BMCs in its own tasks).")
 	o.Ironic.AddFlags(fs)
 	o.Redfish.AddFlags(fs)
 }
@@ -90,6 +93,9 @@ func (o *ReconcilerOptions) Validate() []error {
 	if o.Controller.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--reconcile-workers must be at least 1"))
 	}
+	if o.Controller.CallBudget < 0 {
+		errs = append(errs, fmt.Errorf("--hardware-call-budget must not be negative"))
+	}
 	if o.Provisioner == "ironic" {
 		errs = append(errs, o.Ironic.Validate()...)
 	}
@@ -97,6 +103,18 @@ func (o *ReconcilerOptions) Validate() []error {
 		errs = append(errs, o.Redfish.Validate()...)
 	}
 	return errs
+}
+
+// defaultCallBudget is, per backend, how long a worker waits for a call inline. The Redfish
+// backend talks to BMCs, and one that never answers must not hold workers: 100 ms covers a
+// healthy BMC on a LAN. Ironic answers API calls at once and does the BMC work in its own
+// tasks, so there is nothing to isolate; a call that outlives the budget only costs the
+// reconciler an extra pass and Ironic extra reads (the lifecycle benchmark measured 13.4 node
+// GETs per host at 100 ms against 10.1 without a budget), so the budget only guards against an
+// Ironic that hangs.
+var defaultCallBudget = map[string]time.Duration{
+	"redfish": 100 * time.Millisecond,
+	"ironic":  10 * time.Second,
 }
 
 // backend builds the selected provisioner.
@@ -118,6 +136,9 @@ func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (
 		return nil, err
 	}
 	ro.Controller.AllowTestBMCSchemes = o.AllowTestBMCSchemes
+	if ro.Controller.CallBudget == 0 {
+		ro.Controller.CallBudget = defaultCallBudget[ro.Provisioner]
+	}
 	rc := &apiserver.ReconcilerConfig{Provisioner: prov, Options: ro.Controller}
 	if o.Standalone {
 		dir := ro.CredentialsDir
