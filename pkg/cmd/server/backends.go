@@ -98,6 +98,8 @@ func (o *RedfishOptions) AddFlags(fs *pflag.FlagSet) {
 		// Show the real defaults in --help rather than zeros.
 		o.Config = redfish.DefaultConfig()
 	}
+	fs.StringVar(&o.CABundleFile, "bmc-ca-bundle", o.CABundleFile,
+		"Redfish backend: a PEM file of the CAs that sign the BMCs' certificates, trusted instead of the system's (hosts with spec.bmc.disableCertificateVerification verify nothing).")
 	fs.DurationVar(&o.RequestTimeout, "redfish-request-timeout", o.RequestTimeout,
 		"Redfish backend: longest wait for one answer from a BMC; a slower BMC counts as unreachable.")
 	fs.DurationVar(&o.PollInterval, "redfish-poll-interval", o.PollInterval,

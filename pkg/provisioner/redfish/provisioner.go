@@ -46,6 +46,9 @@ func New(cfg Config) (*Provisioner, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	if err := cfg.loadCABundle(); err != nil {
+		return nil, err
+	}
 	now := time.Now
 	return &Provisioner{
 		cfg:      cfg,

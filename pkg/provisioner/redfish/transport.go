@@ -40,6 +40,8 @@ func newHTTPClient(cfg Config, insecure bool) *http.Client {
 			// BareMetalHost.spec.bmc.disableCertificateVerification: most BMCs ship
 			// self-signed certificates.
 			InsecureSkipVerify: insecure, //nolint:gosec // the host's owner asked for it
+			// --bmc-ca-bundle: BMC certificates signed by the site's own CA.
+			RootCAs: cfg.rootCAs,
 		},
 		TLSHandshakeTimeout: min(10*time.Second, cfg.RequestTimeout),
 		MaxConnsPerHost:     cfg.MaxRequestsPerBMC,
