@@ -87,7 +87,7 @@ func detailsFromInventory(data *nodes.InventoryData) *v1alpha1.HardwareDetails {
 			Version: inv.SystemVendor.Firmware.Version,
 			Date:    inv.SystemVendor.Firmware.BuildDate,
 		}},
-		RAMMebibytes: clampInt32(inv.Memory.PhysicalMb),
+		RAMMebibytes: clampCount(inv.Memory.PhysicalMb),
 		NICs:         nicsFromInventory(inv.Interfaces, plugin),
 		Storage:      storageFromInventory(inv.Disks),
 		CPU:          cpuFromInventory(inv.CPU),
@@ -97,7 +97,9 @@ func detailsFromInventory(data *nodes.InventoryData) *v1alpha1.HardwareDetails {
 
 func cpuFromInventory(cpu inventory.CPUType) v1alpha1.CPU {
 	var mhz float64
-	if f, err := strconv.ParseFloat(strings.TrimSpace(cpu.Frequency), 64); err == nil {
+	// An agent writes this text: NaN, Inf or a negative clock would make the status
+	// unwritable (JSON has no NaN) or invalid, and the host would be stuck on it.
+	if f, err := strconv.ParseFloat(strings.TrimSpace(cpu.Frequency), 64); err == nil && f > 0 && !math.IsInf(f, 0) {
 		mhz = math.Round(f)
 	}
 	flags := slices.Clone(cpu.Flags)
@@ -107,7 +109,7 @@ func cpuFromInventory(cpu inventory.CPUType) v1alpha1.CPU {
 		Model:          cpu.ModelName,
 		ClockMegahertz: mhz,
 		Flags:          flags,
-		Count:          clampInt32(cpu.Count),
+		Count:          clampCount(cpu.Count),
 	}
 }
 
@@ -122,7 +124,7 @@ func nicsFromInventory(ifaces []inventory.InterfaceType, plugin inventory.Standa
 			Name:       iface.Name,
 			Model:      strings.TrimSpace(iface.Vendor + " " + iface.Product),
 			MAC:        iface.MACAddress,
-			SpeedGbps:  clampInt32(iface.SpeedMbps / 1000),
+			SpeedGbps:  clampCount(iface.SpeedMbps / 1000),
 			VLANs:      vlans,
 			VLANID:     vlanID,
 			PXE:        plugin.AllInterfaces[iface.Name].PXEEnabled,
@@ -191,7 +193,7 @@ func storageFromInventory(disks []inventory.RootDiskType) []v1alpha1.Storage {
 			AlternateNames:     names,
 			Rotational:         d.Rotational,
 			Type:               diskType(d),
-			SizeBytes:          d.Size,
+			SizeBytes:          max(d.Size, 0),
 			Vendor:             d.Vendor,
 			Model:              d.Model,
 			SerialNumber:       d.Serial,
@@ -222,8 +224,8 @@ func diskType(d inventory.RootDiskType) v1alpha1.DiskType {
 func detailsFromProperties(props map[string]any, nodePorts []ports.Port) *v1alpha1.HardwareDetails {
 	arch, _ := props["cpu_arch"].(string)
 	details := &v1alpha1.HardwareDetails{
-		RAMMebibytes: clampInt32(toInt(props["memory_mb"])),
-		CPU:          v1alpha1.CPU{Arch: arch, Count: clampInt32(toInt(props["cpus"]))},
+		RAMMebibytes: clampCount(toInt(props["memory_mb"])),
+		CPU:          v1alpha1.CPU{Arch: arch, Count: clampCount(toInt(props["cpus"]))},
 	}
 	for _, port := range nodePorts {
 		details.NICs = append(details.NICs, v1alpha1.NIC{MAC: port.Address, PXE: port.PXEEnabled})
@@ -251,6 +253,12 @@ func toInt(v any) int {
 		}
 	}
 	return 0
+}
+
+// clampCount bounds a count or size the hardware reported to what the API holds: never
+// negative (a garbled inventory must not make the host's status invalid), at most MaxInt32.
+func clampCount(n int) int32 {
+	return max(clampInt32(n), 0)
 }
 
 func clampInt32(n int) int32 {
