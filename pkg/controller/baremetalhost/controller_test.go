@@ -22,6 +22,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,7 @@ import (
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -39,6 +41,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 	fakeprov "github.com/metal3-community/baremetal-apiserver/pkg/provisioner/fake"
 )
 
@@ -392,20 +395,130 @@ func TestCredentialsChangeReregisters(t *testing.T) {
 	})
 }
 
-func TestRebootAnnotation(t *testing.T) {
-	h := newHarness(t, Options{}, nil, newHost("h5"))
-	h.writeSecret("h5-bmc", "u", "p")
-	h.waitFor("h5", "available", inState(v1alpha1.StateAvailable))
-	h.update("h5", func(x *v1alpha1.BareMetalHost) {
-		x.Annotations = map[string]string{v1alpha1.RebootAnnotationPrefix + "/ops": `{"mode":"hard"}`}
-	})
-	h.waitFor("h5", "annotation consumed", func(x *v1alpha1.BareMetalHost) bool { return len(x.Annotations) == 0 })
-	found := false
-	for _, c := range h.prov.Calls(ns, "h5") {
-		found = found || c == "Reboot"
+// TestRebootAnnotations carries out reboot annotations as Metal3 does, and the subresource's
+// one-shot reboot, on an available host (which honours Metal3's annotations only with force).
+func TestRebootAnnotations(t *testing.T) {
+	hasAnnotation := func(key string) func(*v1alpha1.BareMetalHost) bool {
+		return func(x *v1alpha1.BareMetalHost) bool { _, ok := x.Annotations[key]; return ok }
 	}
-	if !found {
-		t.Error("Reboot was not called")
+	calls := func(h *harness, name string) []string {
+		var out []string
+		for _, c := range h.prov.Calls(ns, name) {
+			if c == "Reboot" || c == "PowerOff" || c == "PowerOn" {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	t.Run("the subresource's annotation: one reset, then removed", func(t *testing.T) {
+		h := newHarness(t, Options{}, nil, newHost("once"))
+		h.writeSecret("once-bmc", "u", "p")
+		h.waitFor("once", "available and on", func(x *v1alpha1.BareMetalHost) bool {
+			return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
+		})
+		before := len(calls(h, "once"))
+		h.update("once", func(x *v1alpha1.BareMetalHost) {
+			x.Annotations = map[string]string{v1alpha1.RebootSubresourceAnnotation: `{"mode":"hard"}`}
+		})
+		got := h.waitFor("once", "annotation consumed", func(x *v1alpha1.BareMetalHost) bool { return len(x.Annotations) == 0 })
+		if c := calls(h, "once")[before:]; len(c) == 0 || c[0] != "Reboot" {
+			t.Errorf("backend calls %v, want a Reboot", c)
+		}
+		if !got.Status.PoweredOn || !meta.IsStatusConditionTrue(got.Status.Conditions, ConditionRebooted) {
+			t.Errorf("after the reboot: poweredOn %v, conditions %+v", got.Status.PoweredOn, got.Status.Conditions)
+		}
+	})
+	t.Run("reboot.metal3.io: off, annotation removed, on again", func(t *testing.T) {
+		h := newHarness(t, Options{}, nil, newHost("plain"))
+		h.writeSecret("plain-bmc", "u", "p")
+		h.waitFor("plain", "available and on", func(x *v1alpha1.BareMetalHost) bool {
+			return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
+		})
+		before := len(calls(h, "plain"))
+		h.update("plain", func(x *v1alpha1.BareMetalHost) {
+			x.Annotations = map[string]string{v1alpha1.RebootAnnotationPrefix: `{"force":true}`}
+		})
+		got := h.waitFor("plain", "annotation removed and on again", func(x *v1alpha1.BareMetalHost) bool {
+			return !hasAnnotation(v1alpha1.RebootAnnotationPrefix)(x) && x.Status.PoweredOn &&
+				meta.IsStatusConditionTrue(x.Status.Conditions, ConditionRebooted)
+		})
+		if c := calls(h, "plain")[before:]; len(c) < 2 || c[0] != "PowerOff" || c[len(c)-1] != "PowerOn" {
+			t.Errorf("backend calls %v, want PowerOff ... PowerOn", c)
+		}
+		if !got.Spec.Online {
+			t.Error("spec.online changed")
+		}
+	})
+	t.Run("reboot.metal3.io/<key>: kept off until removed", func(t *testing.T) {
+		h := newHarness(t, Options{}, nil, newHost("held"))
+		h.writeSecret("held-bmc", "u", "p")
+		h.waitFor("held", "available and on", func(x *v1alpha1.BareMetalHost) bool {
+			return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
+		})
+		key := v1alpha1.RebootAnnotationPrefix + "/capm3-remediation"
+		h.update("held", func(x *v1alpha1.BareMetalHost) {
+			x.Annotations = map[string]string{key: `{"mode":"hard","force":true}`}
+		})
+		h.waitFor("held", "off and held", func(x *v1alpha1.BareMetalHost) bool {
+			return !x.Status.PoweredOn && meta.IsStatusConditionFalse(x.Status.Conditions, ConditionRebooted)
+		})
+		// Power polls come and go (every 20 ms here): the host stays off and the annotation
+		// stays, because only its owner may remove it.
+		h.ctrl.WakeAll()
+		got := h.waitFor("held", "polled again while held", func(x *v1alpha1.BareMetalHost) bool {
+			return hasAnnotation(key)(x) && !x.Status.PoweredOn
+		})
+		if got.Status.PoweredOn {
+			t.Fatal("powered on while held")
+		}
+		h.update("held", func(x *v1alpha1.BareMetalHost) { delete(x.Annotations, key) })
+		h.waitFor("held", "on again once released", func(x *v1alpha1.BareMetalHost) bool {
+			return x.Status.PoweredOn && meta.IsStatusConditionTrue(x.Status.Conditions, ConditionRebooted)
+		})
+	})
+}
+
+// TestReadRebootRequests reads annotations as Metal3 does: force needed unless provisioned,
+// hard wins, the subresource's one apart.
+func TestReadRebootRequests(t *testing.T) {
+	const p = v1alpha1.RebootAnnotationPrefix
+	cases := []struct {
+		name        string
+		state       v1alpha1.ProvisioningState
+		annotations map[string]string
+		want        rebootRequests
+	}{
+		{"none", v1alpha1.StateProvisioned, nil, rebootRequests{}},
+		{"plain, provisioned", v1alpha1.StateProvisioned, map[string]string{p: ""},
+			rebootRequests{hold: []string{p}, suffixless: true}},
+		{"plain, available, no force: ignored but still removed when off", v1alpha1.StateAvailable, map[string]string{p: ""},
+			rebootRequests{suffixless: true}},
+		{"keyed, available, force", v1alpha1.StateAvailable, map[string]string{p + "/a": `{"force":true}`},
+			rebootRequests{hold: []string{p + "/a"}}},
+		{"hard wins", v1alpha1.StateExternallyProvisioned, map[string]string{p + "/a": `{"mode":"soft"}`, p + "/b": `{"mode":"hard"}`},
+			rebootRequests{hold: []string{p + "/a", p + "/b"}, holdMode: provisioner.RebootModeHard}},
+		{"unparsable value: soft", v1alpha1.StateProvisioned, map[string]string{p + "/a": `{`},
+			rebootRequests{hold: []string{p + "/a"}}},
+		{"subresource, any state", v1alpha1.StateAvailable, map[string]string{v1alpha1.RebootSubresourceAnnotation: `{"mode":"hard"}`},
+			rebootRequests{once: true, onceMode: provisioner.RebootModeHard}},
+		{"other annotations", v1alpha1.StateProvisioned, map[string]string{"reboot.metal3.iox": "", "x/reboot.metal3.io": ""}, rebootRequests{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHost("h")
+			h.Annotations = tc.annotations
+			h.Status.Provisioning.State = tc.state
+			want := tc.want
+			if want.onceMode == "" {
+				want.onceMode = provisioner.RebootModeSoft
+			}
+			if want.holdMode == "" {
+				want.holdMode = provisioner.RebootModeSoft
+			}
+			if got := readRebootRequests(h); !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
 	}
 }
 

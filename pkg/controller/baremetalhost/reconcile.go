@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -515,38 +516,53 @@ func (r *hostReconcile) externallyProvisioned(ctx context.Context) (stepResult, 
 	return r.managePower(ctx)
 }
 
-// managePower makes the power state match spec.online (and carries out reboot requests),
-// then polls it at PowerPollInterval so status.poweredOn follows changes made outside.
+// managePower makes the power state match spec.online, as Metal3 does with its reboot
+// annotations (reboot.go): any that applies keeps the host off; reboot.metal3.io is removed
+// once the host is off, so the host comes back as spec.online says; reboot.metal3.io/<key>
+// keeps it off until its owner removes it. A reboot asked through baremetalhosts/reboot is one
+// reset. Then the power state is polled at PowerPollInterval so status.poweredOn follows
+// changes made outside.
 func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	h := r.host
 	ph, _, err := r.providerHost(ctx)
 	if err != nil {
 		return r.fail(v1alpha1.PowerManagementError, err.Error()), nil
 	}
-	if mode, ok := rebootRequested(h); ok {
-		res, err := r.c.prov.Reboot(ctx, ph, mode)
-		if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
-			return out, nil
-		}
-		powerChangesTotal.WithLabelValues("reboot").Inc()
-		r.event(corev1.EventTypeNormal, "Rebooted", string(mode)+" reboot carried out")
-		h.Status.PoweredOn = true
-		// A False->True flip each time dates the reboot in the condition's transition time.
-		r.setCondition(ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
-		r.setCondition(ConditionRebooted, metav1.ConditionTrue, "Rebooted", string(mode)+" reboot carried out")
-		r.updateConditions()
-		if err := r.clearRebootAnnotations(ctx); err != nil {
-			return noRequeue, err
-		}
-		return now_, nil
+	req := readRebootRequests(h)
+	if req.once {
+		return r.rebootOnce(ctx, ph, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
 	}
 	state, err := r.c.prov.PowerState(ctx, ph)
 	if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
 		return out, nil
 	}
-	want := h.Spec.Online || h.Spec.DisablePowerOff
-	if state.Known && state.PoweredOn == want {
+	if state.Known {
 		r.observePower(state.PoweredOn)
+	}
+	if state.Known && !state.PoweredOn && req.suffixless {
+		// The power-off of a plain reboot is done: from here spec.online decides again.
+		if err := r.removeAnnotation(ctx, v1alpha1.RebootAnnotationPrefix); err != nil {
+			return noRequeue, err
+		}
+		return now_, nil
+	}
+	want := h.Spec.Online || h.Spec.DisablePowerOff
+	mode := provisioner.RebootModeSoft
+	if len(req.hold) > 0 {
+		if h.Spec.DisablePowerOff {
+			// The host may not be powered off: a reset is the closest Metal3 gets, and
+			// nothing can be held off, so the annotations are consumed.
+			return r.rebootOnce(ctx, ph, req.holdMode, req.hold...)
+		}
+		want, mode = false, req.holdMode
+		r.setCondition(ConditionRebooted, metav1.ConditionFalse, "PoweredOffForReboot",
+			"kept off while these reboot annotations remain: "+strings.Join(req.hold, ", "))
+	}
+	if state.Known && state.PoweredOn == want {
+		if want && meta.IsStatusConditionFalse(h.Status.Conditions, ConditionRebooted) {
+			r.setCondition(ConditionRebooted, metav1.ConditionTrue, "Rebooted", "powered on again after the reboot")
+			r.event(corev1.EventTypeNormal, "Rebooted", "powered on again after the reboot")
+		}
 		r.markReady()
 		return after(r.c.opts.PowerPollInterval), nil
 	}
@@ -554,7 +570,11 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	if want {
 		res, err = r.c.prov.PowerOn(ctx, ph)
 	} else {
-		res, err = r.c.prov.PowerOff(ctx, ph, provisioner.RebootModeSoft)
+		if h.Status.ErrorCount > 0 {
+			// A power-off that failed before is not tried softly again (Metal3 does the same).
+			mode = provisioner.RebootModeHard
+		}
+		res, err = r.c.prov.PowerOff(ctx, ph, mode)
 	}
 	if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
 		return out, nil
@@ -562,6 +582,26 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	r.observePower(want)
 	r.markReady()
 	return after(r.c.opts.PowerPollInterval), nil
+}
+
+// rebootOnce resets the host through the backend and, once done, removes the annotations that
+// asked for it.
+func (r *hostReconcile) rebootOnce(ctx context.Context, ph provisioner.Host, mode provisioner.RebootMode, annotations ...string) (stepResult, error) {
+	res, err := r.c.prov.Reboot(ctx, ph, mode)
+	if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
+		return out, nil
+	}
+	powerChangesTotal.WithLabelValues("reboot").Inc()
+	r.event(corev1.EventTypeNormal, "Rebooted", string(mode)+" reboot carried out")
+	r.host.Status.PoweredOn = true
+	// A False->True flip each time dates the reboot in the condition's transition time.
+	r.setCondition(ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
+	r.setCondition(ConditionRebooted, metav1.ConditionTrue, "Rebooted", string(mode)+" reboot carried out")
+	r.updateConditions()
+	if err := r.removeAnnotation(ctx, annotations...); err != nil {
+		return noRequeue, err
+	}
+	return now_, nil
 }
 
 // observePower records the power state the BMC reached, counting changes.
@@ -575,35 +615,6 @@ func (r *hostReconcile) observePower(on bool) {
 		r.event(corev1.EventTypeNormal, reason, "the BMC reports power "+target)
 	}
 	r.host.Status.PoweredOn = on
-}
-
-// rebootRequested reads Metal3's reboot annotations (reboot.metal3.io[/key], value empty or
-// {"mode":"hard|soft"}).
-func rebootRequested(h *v1alpha1.BareMetalHost) (provisioner.RebootMode, bool) {
-	mode, found := provisioner.RebootModeSoft, false
-	for k, v := range h.Annotations {
-		if k != v1alpha1.RebootAnnotationPrefix && !strings.HasPrefix(k, v1alpha1.RebootAnnotationPrefix+"/") {
-			continue
-		}
-		found = true
-		var args struct {
-			Mode string `json:"mode"`
-		}
-		if v != "" && json.Unmarshal([]byte(v), &args) == nil && args.Mode == string(provisioner.RebootModeHard) {
-			mode = provisioner.RebootModeHard
-		}
-	}
-	return mode, found
-}
-
-func (r *hostReconcile) clearRebootAnnotations(ctx context.Context) error {
-	var keys []string
-	for k := range r.host.Annotations {
-		if k == v1alpha1.RebootAnnotationPrefix || strings.HasPrefix(k, v1alpha1.RebootAnnotationPrefix+"/") {
-			keys = append(keys, k)
-		}
-	}
-	return r.removeAnnotation(ctx, keys...)
 }
 
 // removeAnnotation deletes annotations with a merge patch, leaving every other field alone.

@@ -27,8 +27,16 @@ const (
 	DetachedAnnotation = "baremetalhost.metal3.io/detached"
 	// StatusAnnotation carries a status to restore (used when moving hosts between clusters).
 	StatusAnnotation = "baremetalhost.metal3.io/status"
-	// RebootAnnotationPrefix requests a reboot (reboot.metal3.io or reboot.metal3.io/<key>).
+	// RebootAnnotationPrefix requests a reboot, as in Metal3: reboot.metal3.io powers the host
+	// off and is removed once it is off (the host then follows spec.online again);
+	// reboot.metal3.io/<key> keeps the host off until every such annotation is removed by
+	// whoever set it (Cluster API Provider Metal3's remediation relies on that). The value is
+	// empty or {"mode":"hard|soft","force":true}; hosts that are not provisioned only honour
+	// annotations with force.
 	RebootAnnotationPrefix = "reboot.metal3.io"
+	// RebootSubresourceAnnotation records a reboot asked for through baremetalhosts/reboot:
+	// one reboot (a reset, without holding the host off), after which the reconciler removes it.
+	RebootSubresourceAnnotation = RebootAnnotationPrefix + "/baremetal-api"
 	// InspectAnnotationPrefix requests (re)inspection, or disables it with the value "disabled".
 	InspectAnnotationPrefix = "inspect.metal3.io"
 	// HardwareDetailsAnnotation carries hardware details for hosts whose inspection is disabled.

@@ -32,10 +32,11 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 )
 
-// RebootAnnotation is where a reboot requested through baremetalhosts/reboot is recorded. It
-// is one of Metal3's reboot.metal3.io/<key> annotations, which the reconciler already carries
-// out and removes; the subresource is the API, the annotation only the record of intent.
-const RebootAnnotation = v1alpha1.RebootAnnotationPrefix + "/baremetal-api"
+// RebootAnnotation is where a reboot requested through baremetalhosts/reboot is recorded: a
+// reboot.metal3.io/<key> annotation that the reconciler, unlike Metal3's own ones, carries out
+// as one reboot and removes; the subresource is the API, the annotation only the record of
+// intent.
+const RebootAnnotation = v1alpha1.RebootSubresourceAnnotation
 
 // RebootREST is the storage of baremetalhosts/reboot: POST a RebootRequest. A RebootRequest
 // with no spec is a soft reboot (the default mode). A body that is empty or JSON/YAML null
