@@ -34,7 +34,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
-	simredfish "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
 	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
 
@@ -62,15 +61,7 @@ func TestBMCPasswordNeverLeaks(t *testing.T) {
 }
 
 func checkPasswordNeverLeaks(t *testing.T, password string) {
-	sim, err := simredfish.New(simredfish.Config{Count: 1, Seed: redfishSeed, PowerDelay: 20 * time.Millisecond,
-		Username: redfishUser, Password: password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := startRedfishSim(t, 1, 20*time.Millisecond, password)
 	hole := newBlackHole(t)
 
 	dataDir := t.TempDir()

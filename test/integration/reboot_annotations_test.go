@@ -17,7 +17,6 @@ limitations under the License.
 package integration
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -36,15 +35,7 @@ import (
 // annotation is removed (power polls in between do not turn it on), then it comes back on;
 // plain reboot.metal3.io powers it off, is removed by the server, and the host comes back on.
 func TestRebootAnnotationsAsMetal3(t *testing.T) {
-	sim, err := simredfish.New(simredfish.Config{Count: 1, Seed: redfishSeed, PowerDelay: 20 * time.Millisecond,
-		Username: redfishUser, Password: redfishPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := startRedfishSim(t, 1, 20*time.Millisecond, "")
 	dataDir := t.TempDir()
 	srv := framework.StartStandalone(t, serverBin, dataDir, "--provisioner=redfish", "--redfish-poll-interval=50ms",
 		"--power-poll-interval=200ms")
@@ -54,7 +45,7 @@ func TestRebootAnnotationsAsMetal3(t *testing.T) {
 	ctx := ctxFor(t)
 	sys := sim.System("1")
 
-	_, err = hosts.Create(ctx, &v1alpha1.BareMetalHost{
+	_, err := hosts.Create(ctx, &v1alpha1.BareMetalHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "worker"},
 		Spec: v1alpha1.BareMetalHostSpec{Online: true, BMC: v1alpha1.BMCDetails{Address: sim.BMCAddress("1"), CredentialsName: "bmc"},
 			Image: &v1alpha1.Image{URL: "http://192.0.2.1/images/live.iso", Format: ptrTo(string(v1alpha1.ImageFormatLiveISO))}},

@@ -60,6 +60,25 @@ func writeRedfishCredentials(t *testing.T, dataDir, name string) {
 	}
 }
 
+// startRedfishSim starts a simulator of count systems with the tests' credentials (password
+// overrides them when set), on loopback, stopped when the test ends.
+func startRedfishSim(t *testing.T, count int, powerDelay time.Duration, password string) *simredfish.Simulator {
+	t.Helper()
+	if password == "" {
+		password = redfishPassword
+	}
+	sim, err := simredfish.New(simredfish.Config{Count: count, Seed: redfishSeed, PowerDelay: powerDelay,
+		Username: redfishUser, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	return sim
+}
+
 // waitRedfishHost polls one host until cond holds, bounded by timeout.
 func waitRedfishHost(t *testing.T, cs clientset.Interface, name, what string, timeout time.Duration, cond func(*v1alpha1.BareMetalHost) bool) *v1alpha1.BareMetalHost {
 	t.Helper()

@@ -395,6 +395,16 @@ func TestCredentialsChangeReregisters(t *testing.T) {
 	})
 }
 
+// availableAndOn starts a harness with one host and waits until it is available and on.
+func availableAndOn(t *testing.T, name string) *harness {
+	h := newHarness(t, Options{}, nil, newHost(name))
+	h.writeSecret(name+"-bmc", "u", "p")
+	h.waitFor(name, "available and on", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
+	})
+	return h
+}
+
 // TestRebootAnnotations carries out reboot annotations as Metal3 does, and the subresource's
 // one-shot reboot, on an available host (which honours Metal3's annotations only with force).
 func TestRebootAnnotations(t *testing.T) {
@@ -411,11 +421,7 @@ func TestRebootAnnotations(t *testing.T) {
 		return out
 	}
 	t.Run("the subresource's annotation: one reset, then removed", func(t *testing.T) {
-		h := newHarness(t, Options{}, nil, newHost("once"))
-		h.writeSecret("once-bmc", "u", "p")
-		h.waitFor("once", "available and on", func(x *v1alpha1.BareMetalHost) bool {
-			return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
-		})
+		h := availableAndOn(t, "once")
 		before := len(calls(h, "once"))
 		h.update("once", func(x *v1alpha1.BareMetalHost) {
 			x.Annotations = map[string]string{v1alpha1.RebootSubresourceAnnotation: `{"mode":"hard"}`}
@@ -429,11 +435,7 @@ func TestRebootAnnotations(t *testing.T) {
 		}
 	})
 	t.Run("reboot.metal3.io: off, annotation removed, on again", func(t *testing.T) {
-		h := newHarness(t, Options{}, nil, newHost("plain"))
-		h.writeSecret("plain-bmc", "u", "p")
-		h.waitFor("plain", "available and on", func(x *v1alpha1.BareMetalHost) bool {
-			return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
-		})
+		h := availableAndOn(t, "plain")
 		before := len(calls(h, "plain"))
 		h.update("plain", func(x *v1alpha1.BareMetalHost) {
 			x.Annotations = map[string]string{v1alpha1.RebootAnnotationPrefix: `{"force":true}`}
@@ -450,11 +452,7 @@ func TestRebootAnnotations(t *testing.T) {
 		}
 	})
 	t.Run("reboot.metal3.io/<key>: kept off until removed", func(t *testing.T) {
-		h := newHarness(t, Options{}, nil, newHost("held"))
-		h.writeSecret("held-bmc", "u", "p")
-		h.waitFor("held", "available and on", func(x *v1alpha1.BareMetalHost) bool {
-			return x.Status.Provisioning.State == v1alpha1.StateAvailable && x.Status.PoweredOn
-		})
+		h := availableAndOn(t, "held")
 		key := v1alpha1.RebootAnnotationPrefix + "/capm3-remediation"
 		h.update("held", func(x *v1alpha1.BareMetalHost) {
 			x.Annotations = map[string]string{key: `{"mode":"hard","force":true}`}
