@@ -681,3 +681,69 @@ func TestDelayedHostReregistersAfterAddressChange(t *testing.T) {
 		t.Errorf("state %s, want still registering (the slot is held)", got)
 	}
 }
+
+// TestRestoredHostIsAdoptedNotProvisioned: a provisioned host re-created with Metal3's status
+// annotation (a pivot, or a host deleted as detached and created again) carries on from its
+// status: registered again and adopted, never inspected, cleaned, deployed or powered off; the
+// annotation is removed once the status is written. The hardware details annotation sets the
+// inventory of a host that has none.
+func TestRestoredHostIsAdoptedNotProvisioned(t *testing.T) {
+	image := &v1alpha1.Image{URL: "http://192.0.2.1/os.qcow2", Checksum: "abc"}
+	status := v1alpha1.BareMetalHostStatus{
+		OperationalStatus: v1alpha1.OperationalStatusOK,
+		PoweredOn:         true,
+		Provisioning: v1alpha1.ProvisionStatus{State: v1alpha1.StateProvisioned, ID: "old-cluster-node",
+			Image: *image.DeepCopy()},
+		Hardware: &v1alpha1.HardwareDetails{RAMMebibytes: 4096, CPU: v1alpha1.CPU{Count: 2, Arch: "x86_64"}},
+	}
+	raw, err := json.Marshal(status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := newHost("moved")
+	host.Spec.Image = image
+	host.Annotations = map[string]string{v1alpha1.StatusAnnotation: string(raw)}
+	h := newHarness(t, Options{}, nil, host)
+	h.writeSecret("moved-bmc", "u", "p")
+	got := h.waitFor("moved", "provisioned, adopted, annotation removed", func(x *v1alpha1.BareMetalHost) bool {
+		_, pending := x.Annotations[v1alpha1.StatusAnnotation]
+		return !pending && x.Status.Provisioning.State == v1alpha1.StateProvisioned &&
+			meta.IsStatusConditionTrue(x.Status.Conditions, v1alpha1.ConditionReady) && x.Status.GoodCredentials.Credentials != nil
+	})
+	if got.Status.Hardware == nil || got.Status.Hardware.RAMMebibytes != 4096 {
+		t.Errorf("hardware not restored: %+v", got.Status.Hardware)
+	}
+	adopted := false
+	for _, c := range h.prov.Calls(ns, "moved") {
+		switch c {
+		case "Inspect", "Prepare", "Provision", "Deprovision", "PowerOff", "Reboot":
+			t.Errorf("backend call %s on a restored provisioned host (calls %v)", c, h.prov.Calls(ns, "moved"))
+		case "Adopt":
+			adopted = true
+		}
+	}
+	if !adopted {
+		t.Errorf("the restored host was not adopted: calls %v", h.prov.Calls(ns, "moved"))
+	}
+
+	t.Run("hardware details annotation", func(t *testing.T) {
+		host := newHost("inventoried")
+		host.Spec.InspectionMode = v1alpha1.InspectionModeDisabled
+		host.Spec.BootMACAddress = "00:11:22:33:44:55"
+		host.Annotations = map[string]string{v1alpha1.HardwareDetailsAnnotation: `{"ramMebibytes":2048,"cpu":{"count":4}}`}
+		h := newHarness(t, Options{}, nil, host)
+		h.writeSecret("inventoried-bmc", "u", "p")
+		got := h.waitFor("inventoried", "available with the annotation's hardware", func(x *v1alpha1.BareMetalHost) bool {
+			_, pending := x.Annotations[v1alpha1.HardwareDetailsAnnotation]
+			return !pending && x.Status.Provisioning.State == v1alpha1.StateAvailable
+		})
+		if got.Status.Hardware == nil || got.Status.Hardware.RAMMebibytes != 2048 || got.Status.Hardware.CPU.Count != 4 {
+			t.Errorf("hardware %+v, want the annotation's", got.Status.Hardware)
+		}
+		for _, c := range h.prov.Calls(ns, "inventoried") {
+			if c == "Inspect" {
+				t.Error("inspected although inspection is disabled and the details were given")
+			}
+		}
+	})
+}

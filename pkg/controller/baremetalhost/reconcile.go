@@ -85,6 +85,17 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 
+	if h.DeletionTimestamp == nil {
+		if r.restoreFromAnnotations() && !apiequality.Semantic.DeepEqual(r.orig.Status, h.Status) {
+			// The restored status is written before the annotations go: a crash in
+			// between must not leave a provisioned host without its record.
+			return now_.requeue, r.writeStatus(ctx)
+		}
+		if keys := consumedAnnotations(h); len(keys) > 0 {
+			return now_.requeue, r.removeAnnotation(ctx, keys...)
+		}
+	}
+
 	var res stepResult
 	var err error
 	switch {
@@ -327,11 +338,7 @@ func (r *hostReconcile) outcome(errType v1alpha1.ErrorType, res provisioner.Resu
 }
 
 func needsInspection(h *v1alpha1.BareMetalHost) bool {
-	if h.Spec.InspectionMode == v1alpha1.InspectionModeDisabled ||
-		h.Annotations[v1alpha1.InspectAnnotationPrefix] == v1alpha1.InspectAnnotationValueDisabled {
-		return false
-	}
-	return h.Status.Hardware == nil
+	return !inspectionDisabled(h) && h.Status.Hardware == nil
 }
 
 func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
@@ -468,6 +475,18 @@ func (r *hostReconcile) provisioned(ctx context.Context) (stepResult, error) {
 	h := r.host
 	if imageChanged(h) {
 		return r.enterLongState(v1alpha1.StateDeprovisioning)
+	}
+	// The backend may not know the host as deployed: it registered it again after losing its
+	// record, or the host was restored from Metal3's status annotation. Adoption tells it,
+	// without deploying, cleaning or power-cycling anything; for a host it knows as deployed
+	// it is a read (Metal3 adopts in every steady-state reconcile too).
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(v1alpha1.ProvisionedRegistrationError, err.Error()), nil
+	}
+	res, err := r.c.prov.Adopt(ctx, ph)
+	if done, out := r.outcome(v1alpha1.ProvisionedRegistrationError, res, err); !done {
+		return out, nil
 	}
 	return r.managePower(ctx)
 }

@@ -1,0 +1,120 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+)
+
+// TestRecreatedHostIsAdoptedOnIronic moves a provisioned host the way Metal3 pivots one: the
+// host is detached (Ironic forgets its node, the machine is untouched), deleted, and created
+// again with its status in baremetalhost.metal3.io/status. On a real Ironic the new host must
+// be registered again and adopted, its node going manageable -> adopting -> active: never
+// inspected, prepared (cleaned), provisioned (deployed) or powered off.
+func TestRecreatedHostIsAdoptedOnIronic(t *testing.T) {
+	srv, cs, ironic := lifecycleServer(t)
+	images := imageServer(t)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+	ctx := ctxFor(t)
+
+	orig := fakeHost(40)
+	orig.Spec.Image = &v1alpha1.Image{URL: images + "/os.qcow2", Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: "md5"}
+	writeCredentials(t, srv, orig.Spec.BMC.CredentialsName, "admin", "password")
+	if _, err := hosts.Create(ctx, orig.DeepCopy(), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	provisioned := waitAll(t, cs, "provisioned and on", 2*time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+		return h.Status.Provisioning.State == v1alpha1.StateProvisioned && h.Status.PoweredOn
+	})[0]
+	oldNode := ironicNodes(t, ironic.Endpoint)[ns+"~"+orig.Name]
+
+	// Detach, then delete: only the Ironic record goes.
+	if _, err := hosts.Patch(ctx, orig.Name, types.MergePatchType,
+		[]byte(`{"metadata":{"annotations":{"baremetalhost.metal3.io/detached":""}}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	detached := waitAll(t, cs, "detached", time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+		return h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached
+	})[0]
+	if err := hosts.Delete(ctx, orig.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		_, err := hosts.Get(ctx, orig.Name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}); err != nil {
+		t.Fatal("the detached host was not deleted")
+	}
+	if _, still := ironicNodes(t, ironic.Endpoint)[ns+"~"+orig.Name]; still {
+		t.Fatal("Ironic still has the node of the detached host")
+	}
+
+	// Created again, as clusterctl move or a pivot does: same spec, the status in the annotation.
+	status := detached.Status.DeepCopy()
+	status.OperationalStatus = v1alpha1.OperationalStatusOK
+	raw, err := json.Marshal(status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := orig.DeepCopy()
+	again.Annotations = map[string]string{v1alpha1.StatusAnnotation: string(raw)}
+	mark := len(srv.Output())
+	if _, err := hosts.Create(ctx, again, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitAll(t, cs, "provisioned again, adopted, annotation consumed", 2*time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+		_, pending := h.Annotations[v1alpha1.StatusAnnotation]
+		return !pending && h.Status.Provisioning.State == v1alpha1.StateProvisioned && h.Status.PoweredOn &&
+			h.Status.GoodCredentials.Credentials != nil && h.Status.ErrorMessage == ""
+	})[0]
+	var node ironicNode
+	_ = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		node = ironicNodes(t, ironic.Endpoint)[ns+"~"+orig.Name]
+		return node.ProvisionState == "active", nil
+	})
+	if node.ProvisionState != "active" || node.UUID == oldNode.UUID {
+		t.Errorf("Ironic node after re-creation: %+v (old one %s), want a new, active node", node, oldNode.UUID)
+	}
+	if got.Status.Provisioning.Image.URL != provisioned.Status.Provisioning.Image.URL ||
+		!got.Status.OperationHistory.Provision.End.Equal(&provisioned.Status.OperationHistory.Provision.End) {
+		t.Errorf("provisioning record changed: %+v -> %+v", provisioned.Status.Provisioning, got.Status.Provisioning)
+	}
+	// What the server did to the re-created host, from its log.
+	log := srv.Output()[mark:]
+	for _, state := range []string{"inspecting", "preparing", "provisioning", "deprovisioning", "available"} {
+		re := regexp.MustCompile(fmt.Sprintf(`host="%s/%s" from="[a-z ]*" to="%s"`, ns, orig.Name, state))
+		if re.MatchString(log) {
+			t.Errorf("the re-created host went through %s", state)
+		}
+	}
+	if strings.Contains(log, `reason="PoweredOff"`) && strings.Contains(log, orig.Name) {
+		t.Errorf("the re-created host was powered off")
+	}
+}
