@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -116,5 +117,60 @@ func TestRecreatedHostIsAdoptedOnIronic(t *testing.T) {
 	}
 	if strings.Contains(log, `reason="PoweredOff"`) && strings.Contains(log, orig.Name) {
 		t.Errorf("the re-created host was powered off")
+	}
+}
+
+// TestLostIronicNodeIsAdoptedAgain: Ironic loses a provisioned host's node (its database was
+// reset, a sqlite Ironic restarted). The server registers the host again and adopts it: the new
+// node goes active without a deploy, and the host stays provisioned throughout.
+func TestLostIronicNodeIsAdoptedAgain(t *testing.T) {
+	srv, cs, ironic := lifecycleServer(t)
+	images := imageServer(t)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+	ctx := ctxFor(t)
+	h := fakeHost(41)
+	h.Spec.Image = &v1alpha1.Image{URL: images + "/os.qcow2", Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: "md5"}
+	writeCredentials(t, srv, h.Spec.BMC.CredentialsName, "admin", "password")
+	if _, err := hosts.Create(ctx, h, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, cs, "provisioned and on", 2*time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+		return h.Status.Provisioning.State == v1alpha1.StateProvisioned && h.Status.PoweredOn
+	})
+	lost := ironicNodes(t, ironic.Endpoint)[ns+"~"+h.Name]
+
+	// Ironic forgets the node: maintenance (Ironic refuses to delete an active node otherwise),
+	// then delete, straight through its API.
+	view := ironicView{endpoint: strings.TrimSuffix(ironic.Endpoint, "/"), client: &http.Client{Timeout: 10 * time.Second}}
+	req, _ := http.NewRequest(http.MethodPut, view.endpoint+"/v1/nodes/"+lost.UUID+"/maintenance", strings.NewReader(`{"reason":"test: lose the node"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-OpenStack-Ironic-API-Version", "1.82")
+	resp, err := view.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	view.delete(t, lost.UUID)
+	mark := len(srv.Output())
+
+	var node ironicNode
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(context.Context) (bool, error) {
+		node = ironicNodes(t, ironic.Endpoint)[ns+"~"+h.Name]
+		return node.UUID != "" && node.UUID != lost.UUID && node.ProvisionState == "active", nil
+	}); err != nil {
+		t.Fatalf("no new active node for the host after Ironic lost it: %+v", node)
+	}
+	got, err := hosts.Get(ctx, h.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.Provisioning.State != v1alpha1.StateProvisioned || got.Status.Provisioning.ID != node.UUID {
+		t.Errorf("host after the new node: state %s, ID %s (node %s)", got.Status.Provisioning.State, got.Status.Provisioning.ID, node.UUID)
+	}
+	log := srv.Output()[mark:]
+	for _, state := range []string{"registering", "inspecting", "preparing", "provisioning", "deprovisioning", "available"} {
+		if regexp.MustCompile(fmt.Sprintf(`host="%s/%s" from="[a-z ]*" to="%s"`, ns, h.Name, state)).MatchString(log) {
+			t.Errorf("the host went through %s after Ironic lost its node", state)
+		}
 	}
 }
