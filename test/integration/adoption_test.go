@@ -174,3 +174,43 @@ func TestLostIronicNodeIsAdoptedAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteDeprovisionsFirstOnIronic: deleting a provisioned host on a real Ironic goes
+// provisioned -> deprovisioning (Ironic undeploys and cleans, automatedCleaningMode metadata)
+// -> powering off before delete -> deleting, and the node is gone.
+func TestDeleteDeprovisionsFirstOnIronic(t *testing.T) {
+	srv, cs, ironic := lifecycleServer(t)
+	images := imageServer(t)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+	ctx := ctxFor(t)
+	h := fakeHost(42)
+	h.Spec.Image = &v1alpha1.Image{URL: images + "/os.qcow2", Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: "md5"}
+	writeCredentials(t, srv, h.Spec.BMC.CredentialsName, "admin", "password")
+	if _, err := hosts.Create(ctx, h, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, cs, "provisioned", 2*time.Minute, inState(v1alpha1.StateProvisioned))
+	mark := len(srv.Output())
+	if err := hosts.Delete(ctx, h.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := hosts.Get(ctx, h.Name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}); err != nil {
+		t.Fatal("the host was not deleted")
+	}
+	if _, still := ironicNodes(t, ironic.Endpoint)[ns+"~"+h.Name]; still {
+		t.Error("Ironic still has the node of the deleted host")
+	}
+	log := srv.Output()[mark:]
+	last := -1
+	for _, state := range []string{"deprovisioning", "powering off before delete", "deleting"} {
+		loc := regexp.MustCompile(fmt.Sprintf(`host="%s/%s" from="[a-z ]*" to="%s"`, ns, h.Name, state)).FindStringIndex(log)
+		if loc == nil || loc[0] < last {
+			t.Fatalf("deleting did not go through %s in order; state changes:\n%s", state,
+				strings.Join(regexp.MustCompile(`.*"State change".*`+h.Name+`.*`).FindAllString(log, -1), "\n"))
+		}
+		last = loc[0]
+	}
+}

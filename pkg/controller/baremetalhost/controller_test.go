@@ -301,6 +301,42 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
+// TestDeleteDeprovisionsFirst: deleting a provisioned host deprovisions it (the backend cleans
+// its disks) before it is powered off and forgotten, as in Metal3; the states say so in order.
+func TestDeleteDeprovisionsFirst(t *testing.T) {
+	host := newHost("busy")
+	host.Spec.Image = &v1alpha1.Image{URL: "http://192.0.2.1/os.qcow2", Checksum: "abc"}
+	h := newHarness(t, Options{}, nil, host)
+	h.writeSecret("busy-bmc", "u", "p")
+	h.waitFor("busy", "provisioned", inState(v1alpha1.StateProvisioned))
+	var states []v1alpha1.ProvisioningState
+	h.update("busy", func(x *v1alpha1.BareMetalHost) { now := metav1.Now(); x.DeletionTimestamp = &now })
+	h.waitFor("busy", "finalized", func(x *v1alpha1.BareMetalHost) bool {
+		if s := x.Status.Provisioning.State; len(states) == 0 || states[len(states)-1] != s {
+			states = append(states, s)
+		}
+		return !hasFinalizer(x)
+	})
+	calls := h.prov.Calls(ns, "busy")
+	deprovision, powerOff, del := -1, -1, -1
+	for i, c := range calls {
+		switch c {
+		case "Deprovision":
+			if deprovision < 0 {
+				deprovision = i
+			}
+		case "PowerOff":
+			powerOff = i
+		case "Delete":
+			del = i
+		}
+	}
+	if deprovision < 0 || del < deprovision || (powerOff >= 0 && powerOff < deprovision) {
+		t.Errorf("backend calls %v: want Deprovision before the power off and Delete", calls)
+	}
+	t.Logf("states seen while deleting: %v", states)
+}
+
 func TestUnmanagedWithoutBMC(t *testing.T) {
 	host := newHost("nobmc")
 	host.Spec.BMC = v1alpha1.BMCDetails{}

@@ -189,7 +189,7 @@ func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 	case v1alpha1.StateProvisioned:
 		return r.provisioned(ctx)
 	case v1alpha1.StateDeprovisioning:
-		return r.deprovisioning(ctx)
+		return r.deprovisioning(ctx, v1alpha1.StateAvailable)
 	case v1alpha1.StateExternallyProvisioned:
 		return r.externallyProvisioned(ctx)
 	case v1alpha1.StatePoweringOffBeforeDelete, v1alpha1.StateDeleting:
@@ -498,7 +498,9 @@ func imageChanged(h *v1alpha1.BareMetalHost) bool {
 	return h.Spec.Image == nil || h.Spec.Image.URL != h.Status.Provisioning.Image.URL
 }
 
-func (r *hostReconcile) deprovisioning(ctx context.Context) (stepResult, error) {
+// deprovisioning removes the image (the backend cleans the disks as automatedCleaningMode says),
+// then moves the host to next: available, or powering off before delete when it is deleted.
+func (r *hostReconcile) deprovisioning(ctx context.Context, next v1alpha1.ProvisioningState) (stepResult, error) {
 	h := r.host
 	ph, _, err := r.providerHost(ctx)
 	if err != nil {
@@ -513,7 +515,7 @@ func (r *hostReconcile) deprovisioning(ctx context.Context) (stepResult, error) 
 	h.Status.Provisioning.Image = v1alpha1.Image{}
 	h.Status.Provisioning.CustomDeploy = nil
 	h.Status.PoweredOn = false
-	return r.setState(v1alpha1.StateAvailable, now_), nil
+	return r.setState(next, now_), nil
 }
 
 func (r *hostReconcile) externallyProvisioned(ctx context.Context) (stepResult, error) {
@@ -693,7 +695,22 @@ func (r *hostReconcile) handleDelete(ctx context.Context) (stepResult, error) {
 		// Without credentials the host cannot be powered off, but it can still be forgotten.
 		ph = provisioner.Host{Namespace: h.Namespace, Name: h.Name, UID: h.UID, ID: h.Status.Provisioning.ID}
 	}
-	if state != v1alpha1.StatePoweringOffBeforeDelete && state != v1alpha1.StateDeleting {
+	switch state {
+	case v1alpha1.StateProvisioned, v1alpha1.StateProvisioning:
+		// As in Metal3: a host that has (or is being given) an image is deprovisioned first,
+		// so that its disks are cleaned (automatedCleaningMode) before the machine can be
+		// used again; only then is it powered off and forgotten. It waits for a slot like
+		// any deprovisioning.
+		return r.enterLongState(v1alpha1.StateDeprovisioning)
+	case v1alpha1.StateDeprovisioning:
+		if err != nil {
+			// Safer stuck than deleted uncleaned: the way out is explicit.
+			return r.fail(v1alpha1.ProvisioningError, "cannot deprovision (clean) the host before deleting it: "+err.Error()+
+				"; restore the credentials, or detach the host ("+v1alpha1.DetachedAnnotation+") to delete it without cleaning"), nil
+		}
+		return r.deprovisioning(ctx, v1alpha1.StatePoweringOffBeforeDelete)
+	case v1alpha1.StatePoweringOffBeforeDelete, v1alpha1.StateDeleting:
+	default:
 		return r.setState(v1alpha1.StatePoweringOffBeforeDelete, now_), nil
 	}
 	if state == v1alpha1.StatePoweringOffBeforeDelete {
