@@ -32,7 +32,27 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
+
+// provisionedOnIronic starts a server on a real Ironic and provisions fake-hardware host i on
+// it; it returns the server, its client, the Ironic and the host as provisioned (and on).
+func provisionedOnIronic(t *testing.T, i int) (*framework.Server, clientset.Interface, *framework.Ironic, *v1alpha1.BareMetalHost) {
+	t.Helper()
+	srv, cs, ironic := lifecycleServer(t)
+	images := imageServer(t)
+	h := fakeHost(i)
+	h.Spec.Image = &v1alpha1.Image{URL: images + "/os.qcow2", Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: "md5"}
+	writeCredentials(t, srv, h.Spec.BMC.CredentialsName, "admin", "password")
+	if _, err := cs.BaremetalV1alpha1().BareMetalHosts(ns).Create(ctxFor(t), h, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	provisioned := waitAll(t, cs, "provisioned and on", 2*time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+		return h.Status.Provisioning.State == v1alpha1.StateProvisioned && h.Status.PoweredOn
+	})[0]
+	return srv, cs, ironic, &provisioned
+}
 
 // TestRecreatedHostIsAdoptedOnIronic moves a provisioned host the way Metal3 pivots one: the
 // host is detached (Ironic forgets its node, the machine is untouched), deleted, and created
@@ -40,20 +60,11 @@ import (
 // be registered again and adopted, its node going manageable -> adopting -> active: never
 // inspected, prepared (cleaned), provisioned (deployed) or powered off.
 func TestRecreatedHostIsAdoptedOnIronic(t *testing.T) {
-	srv, cs, ironic := lifecycleServer(t)
-	images := imageServer(t)
+	srv, cs, ironic, provisioned := provisionedOnIronic(t, 40)
 	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
 	ctx := ctxFor(t)
-
 	orig := fakeHost(40)
-	orig.Spec.Image = &v1alpha1.Image{URL: images + "/os.qcow2", Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: "md5"}
-	writeCredentials(t, srv, orig.Spec.BMC.CredentialsName, "admin", "password")
-	if _, err := hosts.Create(ctx, orig.DeepCopy(), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	provisioned := waitAll(t, cs, "provisioned and on", 2*time.Minute, func(h *v1alpha1.BareMetalHost) bool {
-		return h.Status.Provisioning.State == v1alpha1.StateProvisioned && h.Status.PoweredOn
-	})[0]
+	orig.Spec.Image = provisioned.Spec.Image
 	oldNode := ironicNodes(t, ironic.Endpoint)[ns+"~"+orig.Name]
 
 	// Detach, then delete: only the Ironic record goes.
@@ -124,19 +135,9 @@ func TestRecreatedHostIsAdoptedOnIronic(t *testing.T) {
 // reset, a sqlite Ironic restarted). The server registers the host again and adopts it: the new
 // node goes active without a deploy, and the host stays provisioned throughout.
 func TestLostIronicNodeIsAdoptedAgain(t *testing.T) {
-	srv, cs, ironic := lifecycleServer(t)
-	images := imageServer(t)
+	srv, cs, ironic, h := provisionedOnIronic(t, 41)
 	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
 	ctx := ctxFor(t)
-	h := fakeHost(41)
-	h.Spec.Image = &v1alpha1.Image{URL: images + "/os.qcow2", Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: "md5"}
-	writeCredentials(t, srv, h.Spec.BMC.CredentialsName, "admin", "password")
-	if _, err := hosts.Create(ctx, h, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitAll(t, cs, "provisioned and on", 2*time.Minute, func(h *v1alpha1.BareMetalHost) bool {
-		return h.Status.Provisioning.State == v1alpha1.StateProvisioned && h.Status.PoweredOn
-	})
 	lost := ironicNodes(t, ironic.Endpoint)[ns+"~"+h.Name]
 
 	// Ironic forgets the node: maintenance (Ironic refuses to delete an active node otherwise),
@@ -179,17 +180,9 @@ func TestLostIronicNodeIsAdoptedAgain(t *testing.T) {
 // provisioned -> deprovisioning (Ironic undeploys and cleans, automatedCleaningMode metadata)
 // -> powering off before delete -> deleting, and the node is gone.
 func TestDeleteDeprovisionsFirstOnIronic(t *testing.T) {
-	srv, cs, ironic := lifecycleServer(t)
-	images := imageServer(t)
+	srv, cs, ironic, h := provisionedOnIronic(t, 42)
 	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
 	ctx := ctxFor(t)
-	h := fakeHost(42)
-	h.Spec.Image = &v1alpha1.Image{URL: images + "/os.qcow2", Checksum: "0123456789abcdef0123456789abcdef", ChecksumType: "md5"}
-	writeCredentials(t, srv, h.Spec.BMC.CredentialsName, "admin", "password")
-	if _, err := hosts.Create(ctx, h, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitAll(t, cs, "provisioned", 2*time.Minute, inState(v1alpha1.StateProvisioned))
 	mark := len(srv.Output())
 	if err := hosts.Delete(ctx, h.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
