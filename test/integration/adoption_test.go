@@ -207,3 +207,56 @@ func TestDeleteDeprovisionsFirstOnIronic(t *testing.T) {
 		last = loc[0]
 	}
 }
+
+// TestExternallyProvisionedTurnedOffOnIronic: a host provisioned by someone else is adopted
+// (its node active); turning externallyProvisioned off with an image keeps it provisioned with
+// the node still active (no deploy), and without one deprovisions it: the node is cleaned and
+// available, the host available.
+func TestExternallyProvisionedTurnedOffOnIronic(t *testing.T) {
+	srv, cs, ironic := lifecycleServer(t)
+	images := imageServer(t)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+	ctx := ctxFor(t)
+	for _, i := range []int{43, 44} {
+		h := fakeHost(i)
+		h.Spec.ExternallyProvisioned = true
+		writeCredentials(t, srv, h.Spec.BMC.CredentialsName, "admin", "password")
+		if _, err := hosts.Create(ctx, h, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitAll(t, cs, "externally provisioned", 2*time.Minute, inState(v1alpha1.StateExternallyProvisioned))
+	nodeState := func(name, want string) {
+		t.Helper()
+		var node ironicNode
+		if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(context.Context) (bool, error) {
+			node = ironicNodes(t, ironic.Endpoint)[ns+"~"+name]
+			return node.ProvisionState == want, nil
+		}); err != nil {
+			t.Fatalf("node of %s: %+v, want %s", name, node, want)
+		}
+	}
+	keep, release := fakeHost(43).Name, fakeHost(44).Name
+	nodeState(keep, "active")
+	nodeState(release, "active")
+
+	patch := fmt.Sprintf(`{"spec":{"externallyProvisioned":false,"image":{"url":%q,"checksum":"0123456789abcdef0123456789abcdef","checksumType":"md5"}}}`, images+"/os.qcow2")
+	if _, err := hosts.Patch(ctx, keep, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hosts.Patch(ctx, release, types.MergePatchType, []byte(`{"spec":{"externallyProvisioned":false}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, cs, "provisioned (kept) or available (released)", 2*time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+		if h.Name == keep {
+			return h.Status.Provisioning.State == v1alpha1.StateProvisioned
+		}
+		return h.Status.Provisioning.State == v1alpha1.StateAvailable
+	})
+	nodeState(keep, "active")
+	nodeState(release, "available")
+	log := srv.Output()
+	if regexp.MustCompile(fmt.Sprintf(`host="%s/%s" from="[a-z ]*" to="(provisioning|preparing|deprovisioning)"`, ns, keep)).MatchString(log) {
+		t.Errorf("the kept host was deployed, prepared or deprovisioned")
+	}
+}

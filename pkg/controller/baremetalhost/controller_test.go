@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -364,6 +365,43 @@ func TestInspectionDisabledAndExternallyProvisioned(t *testing.T) {
 	h.waitFor("external", "externally provisioned and adopted", func(x *v1alpha1.BareMetalHost) bool {
 		return x.Status.Provisioning.State == v1alpha1.StateExternallyProvisioned && conditionTrue(x, v1alpha1.ConditionProvisioned)
 	})
+}
+
+// TestExternallyProvisionedTurnedOff leads where Metal3 leads: with an image the host stays
+// provisioned (nothing deployed, nothing cleaned), without one it is deprovisioned (cleaned) and
+// becomes available; never preparing an adopted host as it is.
+func TestExternallyProvisionedTurnedOff(t *testing.T) {
+	withImage := newHost("keep")
+	withImage.Spec.ExternallyProvisioned = true
+	without := newHost("release")
+	without.Spec.ExternallyProvisioned = true
+	h := newHarness(t, Options{}, nil, withImage, without)
+	for _, name := range []string{"keep", "release"} {
+		h.writeSecret(name+"-bmc", "u", "p")
+		h.waitFor(name, "externally provisioned and adopted", func(x *v1alpha1.BareMetalHost) bool {
+			return x.Status.Provisioning.State == v1alpha1.StateExternallyProvisioned && conditionTrue(x, v1alpha1.ConditionProvisioned)
+		})
+	}
+	h.update("keep", func(x *v1alpha1.BareMetalHost) {
+		x.Spec.ExternallyProvisioned = false
+		x.Spec.Image = &v1alpha1.Image{URL: "http://192.0.2.1/os.qcow2", Checksum: "abc"}
+	})
+	got := h.waitFor("keep", "provisioned", inState(v1alpha1.StateProvisioned))
+	if got.Status.Provisioning.Image.URL != "http://192.0.2.1/os.qcow2" {
+		t.Errorf("provisioned image %q, want the spec's", got.Status.Provisioning.Image.URL)
+	}
+	h.update("release", func(x *v1alpha1.BareMetalHost) { x.Spec.ExternallyProvisioned = false })
+	h.waitFor("release", "available", inState(v1alpha1.StateAvailable))
+	for name, forbidden := range map[string][]string{"keep": {"Provision", "Deprovision", "Prepare", "Inspect"}, "release": {"Provision", "Inspect"}} {
+		for _, c := range h.prov.Calls(ns, name) {
+			if slices.Contains(forbidden, c) {
+				t.Errorf("%s: backend call %s (calls %v)", name, c, h.prov.Calls(ns, name))
+			}
+		}
+	}
+	if !slices.Contains(h.prov.Calls(ns, "release"), "Deprovision") {
+		t.Errorf("release: not deprovisioned (calls %v)", h.prov.Calls(ns, "release"))
+	}
 }
 
 func TestMissingCredentialsThenFixed(t *testing.T) {

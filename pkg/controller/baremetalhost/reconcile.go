@@ -521,7 +521,20 @@ func (r *hostReconcile) deprovisioning(ctx context.Context, next v1alpha1.Provis
 func (r *hostReconcile) externallyProvisioned(ctx context.Context) (stepResult, error) {
 	h := r.host
 	if !h.Spec.ExternallyProvisioned {
-		return r.setState(v1alpha1.StatePreparing, now_), nil
+		// As in Metal3: the host keeps what someone else provisioned when it is given an
+		// image (the one it is taken to run); without one it is deprovisioned, so cleaned,
+		// and becomes available. Preparing it as is would clean nothing and fail on a
+		// backend that holds it as deployed.
+		if (h.Spec.Image != nil && h.Spec.Image.URL != "") || (h.Spec.CustomDeploy != nil && h.Spec.CustomDeploy.Method != "") {
+			if h.Spec.Image != nil {
+				h.Status.Provisioning.Image = *h.Spec.Image.DeepCopy()
+			}
+			h.Status.Provisioning.CustomDeploy = h.Spec.CustomDeploy.DeepCopy()
+			h.Status.Provisioning.RootDeviceHints = h.Spec.RootDeviceHints.DeepCopy()
+			h.Status.Provisioning.BootMode = bootMode(h)
+			return r.setState(v1alpha1.StateProvisioned, now_), nil
+		}
+		return r.enterLongState(v1alpha1.StateDeprovisioning)
 	}
 	if !conditionTrue(h, v1alpha1.ConditionProvisioned) {
 		ph, _, err := r.providerHost(ctx)
