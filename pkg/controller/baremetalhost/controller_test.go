@@ -40,6 +40,7 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
@@ -820,4 +821,42 @@ func TestRestoredHostIsAdoptedNotProvisioned(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHardwareProfile: Metal3's root device default when no hints are given.
+func TestHardwareProfile(t *testing.T) {
+	access := func(address string) *bmc.Access {
+		a, err := bmc.ParseWithOptions(address, bmc.Options{AllowTestSchemes: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	spec := &v1alpha1.RootDeviceHints{SerialNumber: "S123"}
+	cases := []struct {
+		name        string
+		address     string
+		hints       *v1alpha1.RootDeviceHints
+		raid        *v1alpha1.RAIDConfig
+		profile     string
+		wantProfile string
+		wantHints   *v1alpha1.RootDeviceHints
+	}{
+		{"hardware", "redfish://192.0.2.1/redfish/v1/Systems/1", nil, nil, "", "unknown", &v1alpha1.RootDeviceHints{DeviceName: "/dev/sda"}},
+		{"libvirt", "libvirt://192.0.2.1:6233/uuid", nil, nil, "", "libvirt", &v1alpha1.RootDeviceHints{DeviceName: "/dev/vda"}},
+		{"spec hints win", "libvirt://192.0.2.1:6233/uuid", spec, nil, "", "libvirt", spec},
+		{"software RAID root: no hint", "redfish://192.0.2.1/x", nil,
+			&v1alpha1.RAIDConfig{SoftwareRAIDVolumes: []v1alpha1.SoftwareRAIDVolume{{Level: "1"}}}, "", "unknown", nil},
+		{"spec profile named", "ipmi://192.0.2.1", nil, nil, "dell", "dell", &v1alpha1.RootDeviceHints{DeviceName: "/dev/sda"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHost("h")
+			h.Spec.RootDeviceHints, h.Spec.RAID, h.Spec.HardwareProfile = tc.hints, tc.raid, tc.profile
+			profile, hints := hardwareProfile(h, access(tc.address))
+			if profile != tc.wantProfile || !reflect.DeepEqual(hints, tc.wantHints) {
+				t.Errorf("got %q %+v, want %q %+v", profile, hints, tc.wantProfile, tc.wantHints)
+			}
+		})
+	}
 }

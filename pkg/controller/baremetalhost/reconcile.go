@@ -366,12 +366,37 @@ func (r *hostReconcile) preparing(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return r.fail(v1alpha1.PreparationError, err.Error()), nil
 	}
-	res, err := r.c.prov.Prepare(ctx, ph, provisioner.PrepareData{RAID: h.Spec.RAID, RootDeviceHints: h.Spec.RootDeviceHints})
+	profile, hints := hardwareProfile(h, ph.BMC)
+	res, err := r.c.prov.Prepare(ctx, ph, provisioner.PrepareData{RAID: h.Spec.RAID, RootDeviceHints: hints})
 	if done, out := r.outcome(v1alpha1.PreparationError, res, err); !done {
 		return out, nil
 	}
 	h.Status.Provisioning.RAID = h.Spec.RAID.DeepCopy()
+	h.Status.Provisioning.RootDeviceHints = hints
+	h.Status.HardwareProfile = profile
 	return r.setState(v1alpha1.StateAvailable, now_), nil
+}
+
+// hardwareProfile is Metal3's hardware profile of the host and the root device hints it
+// implies: the spec's hints when given; otherwise the profile's default device, /dev/vda for
+// libvirt (virtio) hosts and /dev/sda for the others (Metal3's "unknown" profile), so the image
+// goes to the disk Metal3 would write it to. A software RAID root volume needs no hint: the
+// RAID device is the root.
+func hardwareProfile(h *v1alpha1.BareMetalHost, access *bmc.Access) (string, *v1alpha1.RootDeviceHints) {
+	profile, device := "unknown", "/dev/sda"
+	if access != nil && access.Type == "libvirt" {
+		profile, device = "libvirt", "/dev/vda"
+	}
+	if h.Spec.HardwareProfile != "" {
+		profile = h.Spec.HardwareProfile
+	}
+	switch {
+	case h.Spec.RootDeviceHints != nil:
+		return profile, h.Spec.RootDeviceHints.DeepCopy()
+	case h.Spec.RAID != nil && len(h.Spec.RAID.SoftwareRAIDVolumes) > 0:
+		return profile, nil
+	}
+	return profile, &v1alpha1.RootDeviceHints{DeviceName: device}
 }
 
 // available is a host at rest waiting for work: provisioning, adoption or re-inspection.
@@ -415,7 +440,13 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
 	}
-	data := provisioner.ProvisionData{Image: h.Spec.Image, CustomDeploy: h.Spec.CustomDeploy, RootDeviceHints: h.Spec.RootDeviceHints}
+	// The hints preparing settled on (the spec's, or the profile's default) unless the spec
+	// names some since.
+	hints := h.Spec.RootDeviceHints
+	if hints == nil {
+		hints = h.Status.Provisioning.RootDeviceHints
+	}
+	data := provisioner.ProvisionData{Image: h.Spec.Image, CustomDeploy: h.Spec.CustomDeploy, RootDeviceHints: hints}
 	if data.UserData, data.NetworkData, data.MetaData, err = r.configDrive(ctx); err != nil {
 		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
 	}
@@ -436,7 +467,7 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 		h.Status.Provisioning.Image = *h.Spec.Image.DeepCopy()
 	}
 	h.Status.Provisioning.CustomDeploy = h.Spec.CustomDeploy.DeepCopy()
-	h.Status.Provisioning.RootDeviceHints = h.Spec.RootDeviceHints.DeepCopy()
+	h.Status.Provisioning.RootDeviceHints = hints.DeepCopy()
 	h.Status.Provisioning.BootMode = bootMode(h)
 	// status.poweredOn is left to the power check that follows at once: a deploy usually
 	// ends with the host on, but only the BMC can say so.
