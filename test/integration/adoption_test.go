@@ -262,23 +262,18 @@ func TestExternallyProvisionedTurnedOffOnIronic(t *testing.T) {
 }
 
 // TestRootDeviceDefaultOnIronic: without rootDeviceHints a host prepared on a real Ironic gets
-// Metal3's default root device (/dev/sda; /dev/vda for libvirt), in Ironic's node properties and
-// in status.provisioning.rootDeviceHints, with the hardware profile in status.
+// Metal3's default root device (/dev/sda; /dev/vda for libvirt) in
+// status.provisioning.rootDeviceHints, with the hardware profile in status, and deploys with it
+// (Ironic's instance_info.root_device).
 func TestRootDeviceDefaultOnIronic(t *testing.T) {
-	srv, cs, ironic := lifecycleServer(t)
-	h := fakeHost(45)
-	writeCredentials(t, srv, h.Spec.BMC.CredentialsName, "admin", "password")
-	if _, err := cs.BaremetalV1alpha1().BareMetalHosts(ns).Create(ctxFor(t), h, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	got := waitAll(t, cs, "available", 2*time.Minute, inState(v1alpha1.StateAvailable))[0]
+	_, _, ironic, got := provisionedOnIronic(t, 45)
 	if hints := got.Status.Provisioning.RootDeviceHints; hints == nil || hints.DeviceName != "/dev/sda" || got.Status.HardwareProfile != "unknown" {
 		t.Errorf("status: root device hints %+v, hardware profile %q; want /dev/sda, unknown", hints, got.Status.HardwareProfile)
 	}
 	view := ironicView{endpoint: strings.TrimSuffix(ironic.Endpoint, "/"), client: &http.Client{Timeout: 10 * time.Second}}
-	props, _ := view.node(t, got.Status.Provisioning.ID)["properties"].(map[string]any)
+	info, _ := view.node(t, got.Status.Provisioning.ID)["instance_info"].(map[string]any)
 	// Hints are sent with Metal3's operators: "s== " is string equality.
-	if rd, _ := props["root_device"].(map[string]any); rd["name"] != "s== /dev/sda" {
-		t.Errorf("Ironic node properties.root_device = %v, want name /dev/sda", props["root_device"])
+	if rd, _ := info["root_device"].(map[string]any); rd["name"] != "s== /dev/sda" {
+		t.Errorf("Ironic node instance_info.root_device = %v, want name s== /dev/sda", info["root_device"])
 	}
 }
