@@ -514,15 +514,21 @@ func (r *hostReconcile) provisioned(ctx context.Context) (stepResult, error) {
 	// record, or the host was restored from Metal3's status annotation. Adoption tells it,
 	// without deploying, cleaning or power-cycling anything; for a host it knows as deployed
 	// it is a read (Metal3 adopts in every steady-state reconcile too).
-	ph, _, err := r.providerHost(ctx)
-	if err != nil {
-		return r.fail(v1alpha1.ProvisionedRegistrationError, err.Error()), nil
-	}
-	res, err := r.c.prov.Adopt(ctx, ph)
-	if done, out := r.outcome(v1alpha1.ProvisionedRegistrationError, res, err); !done {
+	if out, done := r.adopt(ctx); !done {
 		return out, nil
 	}
 	return r.managePower(ctx)
+}
+
+// adopt makes the backend hold the host as deployed without touching it; done once it does.
+func (r *hostReconcile) adopt(ctx context.Context) (stepResult, bool) {
+	ph, _, err := r.providerHost(ctx)
+	if err != nil {
+		return r.fail(v1alpha1.ProvisionedRegistrationError, err.Error()), false
+	}
+	res, err := r.c.prov.Adopt(ctx, ph)
+	done, out := r.outcome(v1alpha1.ProvisionedRegistrationError, res, err)
+	return out, done
 }
 
 func imageChanged(h *v1alpha1.BareMetalHost) bool {
@@ -571,12 +577,7 @@ func (r *hostReconcile) externallyProvisioned(ctx context.Context) (stepResult, 
 		return r.enterLongState(v1alpha1.StateDeprovisioning)
 	}
 	if !conditionTrue(h, v1alpha1.ConditionProvisioned) {
-		ph, _, err := r.providerHost(ctx)
-		if err != nil {
-			return r.fail(v1alpha1.ProvisionedRegistrationError, err.Error()), nil
-		}
-		res, err := r.c.prov.Adopt(ctx, ph)
-		if done, out := r.outcome(v1alpha1.ProvisionedRegistrationError, res, err); !done {
+		if out, done := r.adopt(ctx); !done {
 			return out, nil
 		}
 		r.setCondition(v1alpha1.ConditionProvisioned, metav1.ConditionTrue, "Adopted", "provisioned by something else and adopted")
