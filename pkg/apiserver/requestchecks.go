@@ -186,8 +186,21 @@ func (rc *requestChecks) checkBodyPresent(req *http.Request, info *request.Reque
 		// Protobuf and CBOR bodies have no null document; the decoders refuse an empty one.
 		return nil
 	}
-	body, ok := peekBody(req, maxBodyBytes)
-	if !ok || !absentBody(body, mediaType) {
+	// The first bytes decide for nearly every request (an object starts with "{", a YAML
+	// document with a field name), so a create's body is not buffered a second time here;
+	// only a body that could still be null is read whole.
+	prefix, whole := peekPrefix(req, bodyPrefixBytes)
+	if c, ok := firstSignificant(prefix); ok && !maybeNull(c) {
+		return nil
+	}
+	body := prefix
+	if !whole {
+		var ok bool
+		if body, ok = peekBody(req, maxBodyBytes); !ok {
+			return nil
+		}
+	}
+	if !absentBody(body, mediaType) {
 		return nil
 	}
 	what := "an object"
@@ -197,6 +210,50 @@ func (rc *requestChecks) checkBodyPresent(req *http.Request, info *request.Reque
 		}
 	}
 	return apierrors.NewBadRequest(fmt.Sprintf("the request body is empty or null: send %s", what))
+}
+
+// bodyPrefixBytes is how much of a body checkBodyPresent reads before deciding.
+const bodyPrefixBytes = 512
+
+// peekPrefix reads up to n bytes of the request body and puts them back in front of the rest
+// for the handler; whole says the body ended within them. A read error is left for the handler
+// to meet again.
+func peekPrefix(req *http.Request, n int) (prefix []byte, whole bool) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, true
+	}
+	orig := req.Body
+	buf := make([]byte, n)
+	read, err := io.ReadFull(orig, buf)
+	buf = buf[:read]
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		req.Body = readCloser{bytes.NewReader(buf), orig}
+		return buf, true
+	case err != nil:
+		req.Body = readCloser{io.MultiReader(bytes.NewReader(buf), errReader{err}), orig}
+		return buf, false
+	}
+	req.Body = readCloser{io.MultiReader(bytes.NewReader(buf), orig), orig}
+	return buf, false
+}
+
+// firstSignificant is the first byte of b that is not white space, if any.
+func firstSignificant(b []byte) (byte, bool) {
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 {
+		return t[0], true
+	}
+	return 0, false
+}
+
+// maybeNull says whether a body starting with c may still turn out to hold no object: JSON's
+// null, and YAML's null, Null, NULL, ~, comments and document markers.
+func maybeNull(c byte) bool {
+	switch c {
+	case 'n', 'N', '~', '#', '-', '.':
+		return true
+	}
+	return false
 }
 
 // absentBody says whether a JSON or YAML body holds no object at all.

@@ -227,6 +227,23 @@ func TestRequestChecksBodies(t *testing.T) {
 			t.Errorf("got %d, handler read error %v; want the read error passed on", rec.Code, got)
 		}
 	})
+	t.Run("bodies longer than the prefix read", func(t *testing.T) {
+		rc := newRequestChecks(scheme.Codecs)
+		for name, tc := range map[string]struct {
+			body string
+			want int
+		}{
+			"an object, decided by its first byte": {`{"spec":{"mode":"hard"},"pad":"` + strings.Repeat("x", 2*bodyPrefixBytes) + `"}`, 299},
+			"null after much white space":          {strings.Repeat(" ", 2*bodyPrefixBytes) + "null", 400},
+		} {
+			var got string
+			next := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { got, _ = read(req); w.WriteHeader(299) })
+			rec := serve(t, rc.wrap(next, 1<<20), "POST", hosts+"/h1/reboot", jsonType, tc.body)
+			if rec.Code != tc.want || (tc.want == 299 && got != tc.body) {
+				t.Errorf("%s: got %d (handler read %d of %d bytes), want %d", name, rec.Code, len(got), len(tc.body), tc.want)
+			}
+		}
+	})
 	t.Run("no schemas yet", func(t *testing.T) {
 		rc := newRequestChecks(scheme.Codecs)
 		next := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { w.WriteHeader(299) })
