@@ -17,7 +17,6 @@ limitations under the License.
 package baremetalhost
 
 import (
-	"encoding/json"
 	"sort"
 	"strings"
 
@@ -39,11 +38,6 @@ type rebootRequests struct {
 	suffixless bool
 }
 
-type rebootArguments struct {
-	Mode  string `json:"mode"`
-	Force bool   `json:"force"`
-}
-
 // readRebootRequests reads the annotations of h. A host that is not provisioned (available,
 // say) only honours annotations with "force": true, as in Metal3; the hard mode wins when any
 // annotation asks for it. Values that do not parse count as a soft reboot (validation refuses
@@ -56,11 +50,8 @@ func readRebootRequests(h *v1alpha1.BareMetalHost) rebootRequests {
 		if k != v1alpha1.RebootAnnotationPrefix && !strings.HasPrefix(k, v1alpha1.RebootAnnotationPrefix+"/") {
 			continue
 		}
-		var args rebootArguments
-		if v != "" {
-			_ = json.Unmarshal([]byte(v), &args)
-		}
-		hard := args.Mode == string(provisioner.RebootModeHard)
+		mode, force, _ := v1alpha1.ParseRebootAnnotation(v)
+		hard := mode == string(provisioner.RebootModeHard)
 		switch {
 		case k == v1alpha1.RebootSubresourceAnnotation:
 			req.once = true
@@ -71,7 +62,7 @@ func readRebootRequests(h *v1alpha1.BareMetalHost) rebootRequests {
 		case k == v1alpha1.RebootAnnotationPrefix:
 			req.suffixless = true
 		}
-		if !provisioned && !args.Force {
+		if !provisioned && !force {
 			continue
 		}
 		req.hold = append(req.hold, k)

@@ -338,7 +338,7 @@ func (r *hostReconcile) outcome(errType v1alpha1.ErrorType, res provisioner.Resu
 }
 
 func needsInspection(h *v1alpha1.BareMetalHost) bool {
-	return !inspectionDisabled(h) && h.Status.Hardware == nil
+	return !h.InspectionDisabled() && h.Status.Hardware == nil
 }
 
 func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {

@@ -57,7 +57,7 @@ func (r *hostReconcile) restoreFromAnnotations() bool {
 		}
 	}
 	if v, ok := h.Annotations[v1alpha1.HardwareDetailsAnnotation]; ok && v != "" &&
-		(h.Status.Hardware == nil || inspectionDisabled(h)) {
+		(h.Status.Hardware == nil || h.InspectionDisabled()) {
 		var details v1alpha1.HardwareDetails
 		if err := json.Unmarshal([]byte(v), &details); err != nil {
 			r.event(corev1.EventTypeWarning, "InvalidHardwareDetailsAnnotation", fmt.Sprintf("hardware details annotation ignored: %v", err))
@@ -80,9 +80,4 @@ func consumedAnnotations(h *v1alpha1.BareMetalHost) []string {
 		}
 	}
 	return keys
-}
-
-func inspectionDisabled(h *v1alpha1.BareMetalHost) bool {
-	return h.Spec.InspectionMode == v1alpha1.InspectionModeDisabled ||
-		h.Annotations[v1alpha1.InspectAnnotationPrefix] == v1alpha1.InspectAnnotationValueDisabled
 }

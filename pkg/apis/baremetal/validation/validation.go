@@ -637,25 +637,15 @@ func validateAnnotations(host *baremetal.BareMetalHost) field.ErrorList {
 	return allErrs
 }
 
-// rebootAnnotationArguments is the JSON value of a reboot annotation. Decoding is lenient, as in
-// Metal3, so that tools may add fields.
-type rebootAnnotationArguments struct {
-	Mode  string `json:"mode"`
-	Force bool   `json:"force"`
-}
-
 func validateRebootAnnotation(value string, fldPath *field.Path) field.ErrorList {
-	if value == "" {
-		return nil
-	}
-	var args rebootAnnotationArguments
-	if err := json.Unmarshal([]byte(value), &args); err != nil {
+	mode, _, err := v1alpha1.ParseRebootAnnotation(value)
+	if err != nil {
 		return field.ErrorList{field.Invalid(fldPath, value,
 			fmt.Sprintf(`must be empty or JSON such as {"mode":"hard","force":false}: %v`, err))}
 	}
-	if args.Mode != "" && !slices.Contains(supportedRebootModes, args.Mode) {
+	if mode != "" && !slices.Contains(supportedRebootModes, mode) {
 		return field.ErrorList{field.Invalid(fldPath, value,
-			fmt.Sprintf("mode %q is not supported; supported modes: %q, %q or empty", args.Mode, "hard", "soft"))}
+			fmt.Sprintf("mode %q is not supported; supported modes: %q, %q or empty", mode, "hard", "soft"))}
 	}
 	return nil
 }
