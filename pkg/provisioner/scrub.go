@@ -200,10 +200,9 @@ var keyRE = regexp.MustCompile(`(\\*["'])?([\w.\-]+)(\\*["'])?\s*(?:([:=])|,\s*\
 
 // scrubKeys replaces the values of credential-named keys.
 func scrubKeys(s string) string {
-	var b strings.Builder
-	done := 0 // s[:done] is in b
+	out := splice{s: s}
 	for _, m := range keyRE.FindAllStringSubmatchIndex(s, -1) {
-		if m[0] < done {
+		if m[0] < out.done {
 			continue // inside a value already replaced
 		}
 		key := s[m[4]:m[5]]
@@ -226,15 +225,9 @@ func scrubKeys(s string) string {
 		if start == end {
 			continue
 		}
-		b.WriteString(s[done:start])
-		b.WriteString(Redacted)
-		done = end
+		out.replace(start, end, Redacted)
 	}
-	if done == 0 {
-		return s
-	}
-	b.WriteString(s[done:])
-	return b.String()
+	return out.String()
 }
 
 // valueAt returns the extent of the value that starts at s[i:], without its quotes; an
@@ -308,8 +301,7 @@ var propertyNameRE = regexp.MustCompile(`^[\w.\-/#@]+$`)
 // the name depends on the message, and keeping those that look like one would keep a
 // password that looks like one ("password").
 func scrubMessageArgs(s string) string {
-	var b strings.Builder
-	done := 0
+	result := splice{s: s}
 	for _, m := range messageArgsRE.FindAllStringSubmatchIndex(s, -1) {
 		var args []any
 		if json.Unmarshal([]byte(s[m[2]:m[3]]), &args) != nil {
@@ -328,22 +320,15 @@ func scrubMessageArgs(s string) string {
 		for i := range out {
 			out[i] = strconv.Quote(Redacted)
 		}
-		b.WriteString(s[done:m[2]])
-		b.WriteString("[" + strings.Join(out, ", ") + "]")
-		done = m[3]
+		result.replace(m[2], m[3], "["+strings.Join(out, ", ")+"]")
 	}
-	if done == 0 {
-		return s
-	}
-	b.WriteString(s[done:])
-	return b.String()
+	return result.String()
 }
 
 // replaceGroups replaces, in each match of re that ok accepts, the listed submatches that
 // matched with Redacted.
 func replaceGroups(s string, re *regexp.Regexp, ok func(sub []string) bool, groups ...int) string {
-	var b strings.Builder
-	done := 0
+	out := splice{s: s}
 	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
 		sub := make([]string, len(m)/2)
 		for g := range sub {
@@ -355,18 +340,12 @@ func replaceGroups(s string, re *regexp.Regexp, ok func(sub []string) bool, grou
 			continue
 		}
 		for _, g := range groups {
-			if start, end := m[2*g], m[2*g+1]; start >= done && end > start {
-				b.WriteString(s[done:start])
-				b.WriteString(Redacted)
-				done = end
+			if start, end := m[2*g], m[2*g+1]; start >= out.done && end > start {
+				out.replace(start, end, Redacted)
 			}
 		}
 	}
-	if done == 0 {
-		return s
-	}
-	b.WriteString(s[done:])
-	return b.String()
+	return out.String()
 }
 
 // Rule 2: value.
@@ -424,8 +403,8 @@ func scrubValue(s, secret string) string {
 
 // replaceTokens replaces the occurrences of tok in s that are not part of a longer word.
 func replaceTokens(s, tok string) string {
-	var b strings.Builder
-	done, from := 0, 0
+	out := splice{s: s}
+	from := 0
 	for {
 		j := strings.Index(s[from:], tok)
 		if j < 0 {
@@ -434,19 +413,36 @@ func replaceTokens(s, tok string) string {
 		j += from
 		end := j + len(tok)
 		if wholeToken(s, j, end) {
-			b.WriteString(s[done:j])
-			b.WriteString(Redacted)
-			done, from = end, end
+			out.replace(j, end, Redacted)
+			from = end
 			continue
 		}
 		_, size := utf8.DecodeRuneInString(s[j:])
 		from = j + size
 	}
-	if done == 0 {
-		return s
+	return out.String()
+}
+
+// splice rebuilds s with spans replaced, from left to right; s itself when none was.
+type splice struct {
+	s    string
+	b    strings.Builder
+	done int // s[:done] is in b
+}
+
+// replace puts with in place of s[start:end]; start is at or after the previous span's end.
+func (p *splice) replace(start, end int, with string) {
+	p.b.WriteString(p.s[p.done:start])
+	p.b.WriteString(with)
+	p.done = end
+}
+
+func (p *splice) String() string {
+	if p.done == 0 {
+		return p.s
 	}
-	b.WriteString(s[done:])
-	return b.String()
+	p.b.WriteString(p.s[p.done:])
+	return p.b.String()
 }
 
 // wholeToken reports whether s[start:end] is not glued to word characters on either side.

@@ -75,15 +75,7 @@ func checkPasswordNeverLeaks(t *testing.T, password string) {
 		"--audit-policy-file="+policy, "--audit-log-path="+auditLog,
 		"--redfish-poll-interval=50ms", "--redfish-request-timeout=1s", "--power-poll-interval=2s",
 		"--error-backoff-base=200ms", "--error-backoff-cap=1s")
-	secret := filepath.Join(dataDir, "secrets", ns, "bmc")
-	if err := os.MkdirAll(secret, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"username": redfishUser, "password": password} {
-		if err := os.WriteFile(filepath.Join(secret, k), []byte(v), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeCredentials(t, srv, "bmc", redfishUser, password)
 	cs := srv.Clientset(t)
 	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
