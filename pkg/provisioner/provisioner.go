@@ -118,7 +118,20 @@ type PowerState struct {
 	// Known is false when the backend cannot tell yet (e.g. before the first power action).
 	Known     bool
 	PoweredOn bool
+	// Health is the host's health as its BMC reported it with the power state, HealthUnknown
+	// when the backend does not report it.
+	Health Health
 }
+
+// Health is a host's health as its BMC reports it (Redfish's Status.Health values).
+type Health string
+
+const (
+	HealthUnknown  Health = ""
+	HealthOK       Health = "OK"
+	HealthWarning  Health = "Warning"
+	HealthCritical Health = "Critical"
+)
 
 // ErrNeedsRegistration is returned by any step when the backend no longer knows the host
 // (its record was lost, e.g. a database reset): the reconciler registers it again.

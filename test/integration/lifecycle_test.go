@@ -302,6 +302,23 @@ func TestLifecycleOnIronic(t *testing.T) {
 		t.Errorf("re-inspection never completed: %v", err)
 	}
 
+	// Metal3's metrics, with its names and per-host labels, for dashboards written for BMO.
+	before, err := srv.Kubectl(t, kubectlBin, "get", "--raw", "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	for _, m := range []string{
+		`metal3_provisioning_state_change_total{new_state="provisioned",prev_state="provisioning"} 20`,
+		fmt.Sprintf(`metal3_operation_provision_duration_seconds_count{host=%q,namespace=%q} 1`, list[0].Name, ns),
+		fmt.Sprintf(`metal3_reconcile_total{host=%q,namespace=%q}`, list[0].Name, ns),
+		`metal3_delayed__provisioning_total{host=`,
+		`metal3_credentials_missing_total 0`,
+	} {
+		if !strings.Contains(before, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+
 	// Delete: Ironic nodes removed, objects gone.
 	for _, h := range list {
 		if err := hosts.Delete(ctx, h.Name, metav1.DeleteOptions{}); err != nil {
@@ -349,6 +366,10 @@ func TestLifecycleOnIronic(t *testing.T) {
 		if !strings.Contains(metrics, m) {
 			t.Errorf("/metrics lacks %s", m)
 		}
+	}
+	// A deleted host's per-host series go with it.
+	if strings.Contains(metrics, "metal3_reconcile_total{host=") {
+		t.Errorf("/metrics keeps per-host series of deleted hosts")
 	}
 }
 

@@ -250,6 +250,7 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	case err != nil:
 		// Only API conflicts and the like land here; hardware errors are in status.
 		reconcileTotal.WithLabelValues("error").Inc()
+		metal3ReconcileErrors.Inc()
 		if !apierrors.IsConflict(err) {
 			klog.FromContext(ctx).Error(err, "Reconcile failed", "host", key)
 		}
@@ -273,6 +274,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	host, err := c.lister.BareMetalHosts(ns).Get(name)
 	if apierrors.IsNotFound(err) {
+		forgetHostMetrics(ns, name)
 		c.expect.forget(key)
 		c.polls.forget(key)
 		c.registeredGen.Delete(key)
@@ -298,6 +300,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		// backoff is what keeps a failing BMC from being hammered.
 		return wait, nil
 	}
+	metal3Reconciles.WithLabelValues(ns, name).Inc()
 	r := &hostReconcile{c: c, key: key, host: host.DeepCopy(), orig: host,
 		logger: klog.FromContext(ctx).WithValues("host", key)}
 	requeue, err := r.run(klog.NewContext(ctx, r.logger))

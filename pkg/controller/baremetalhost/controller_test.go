@@ -257,8 +257,8 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	host = h.waitFor("h0", "powered on", func(x *v1alpha1.BareMetalHost) bool { return x.Status.PoweredOn })
-	if host.Status.OperationalStatus != v1alpha1.OperationalStatusOK || !conditionTrue(host, v1alpha1.ConditionReady) {
-		t.Errorf("available host not OK/Ready: %+v", host.Status)
+	if host.Status.OperationalStatus != v1alpha1.OperationalStatusOK || !conditionTrue(host, v1alpha1.ConditionAvailableForProvisioning) || conditionTrue(host, v1alpha1.ConditionReady) {
+		t.Errorf("available host not OK, AvailableForProvisioning and not Ready (Metal3's meaning): %+v", host.Status)
 	}
 
 	h.update("h0", func(x *v1alpha1.BareMetalHost) {
@@ -505,7 +505,7 @@ func TestRebootAnnotations(t *testing.T) {
 		if c := calls(h, "once")[before:]; len(c) == 0 || c[0] != "Reboot" {
 			t.Errorf("backend calls %v, want a Reboot", c)
 		}
-		if !got.Status.PoweredOn || !meta.IsStatusConditionTrue(got.Status.Conditions, ConditionRebooted) {
+		if !got.Status.PoweredOn || !meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionRebooted) {
 			t.Errorf("after the reboot: poweredOn %v, conditions %+v", got.Status.PoweredOn, got.Status.Conditions)
 		}
 	})
@@ -517,7 +517,7 @@ func TestRebootAnnotations(t *testing.T) {
 		})
 		got := h.waitFor("plain", "annotation removed and on again", func(x *v1alpha1.BareMetalHost) bool {
 			return !hasAnnotation(v1alpha1.RebootAnnotationPrefix)(x) && x.Status.PoweredOn &&
-				meta.IsStatusConditionTrue(x.Status.Conditions, ConditionRebooted)
+				meta.IsStatusConditionTrue(x.Status.Conditions, v1alpha1.ConditionRebooted)
 		})
 		if c := calls(h, "plain")[before:]; len(c) < 2 || c[0] != "PowerOff" || c[len(c)-1] != "PowerOn" {
 			t.Errorf("backend calls %v, want PowerOff ... PowerOn", c)
@@ -533,7 +533,7 @@ func TestRebootAnnotations(t *testing.T) {
 			x.Annotations = map[string]string{key: `{"mode":"hard","force":true}`}
 		})
 		h.waitFor("held", "off and held", func(x *v1alpha1.BareMetalHost) bool {
-			return !x.Status.PoweredOn && meta.IsStatusConditionFalse(x.Status.Conditions, ConditionRebooted)
+			return !x.Status.PoweredOn && meta.IsStatusConditionFalse(x.Status.Conditions, v1alpha1.ConditionRebooted)
 		})
 		// Power polls come and go (every 20 ms here): the host stays off and the annotation
 		// stays, because only its owner may remove it.
@@ -546,7 +546,7 @@ func TestRebootAnnotations(t *testing.T) {
 		}
 		h.update("held", func(x *v1alpha1.BareMetalHost) { delete(x.Annotations, key) })
 		h.waitFor("held", "on again once released", func(x *v1alpha1.BareMetalHost) bool {
-			return x.Status.PoweredOn && meta.IsStatusConditionTrue(x.Status.Conditions, ConditionRebooted)
+			return x.Status.PoweredOn && meta.IsStatusConditionTrue(x.Status.Conditions, v1alpha1.ConditionRebooted)
 		})
 	})
 }

@@ -51,7 +51,7 @@ func TestOwnWriteSeenBeforeItsResponse(t *testing.T) {
 	h.writeSecret("h0-bmc", "u", "p")
 	h.waitFor("h0", "available and off", func(x *v1alpha1.BareMetalHost) bool {
 		return x.Status.Provisioning.State == v1alpha1.StateAvailable && !x.Status.PoweredOn &&
-			meta.IsStatusConditionTrue(x.Status.Conditions, v1alpha1.ConditionReady)
+			meta.IsStatusConditionTrue(x.Status.Conditions, v1alpha1.ConditionAvailableForProvisioning)
 	})
 	time.Sleep(200 * time.Millisecond) // at rest
 

@@ -57,6 +57,8 @@ type hostReconcile struct {
 	acquired bool
 	// wroteRV is the resourceVersion of this pass's last write, if it wrote.
 	wroteRV string
+	// health is what the BMC said of the host's health in this pass, if it was asked.
+	health provisioner.Health
 }
 
 // stepResult is what a state handler decided: when to come back.
@@ -114,6 +116,7 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	computeConditions(h, r.health, r.c.now())
 	if werr := r.writeStatus(ctx); werr != nil {
 		if r.acquired {
 			r.c.wake(r.c.slots.release(r.key))
@@ -165,6 +168,7 @@ func detachRequested(h *v1alpha1.BareMetalHost) bool {
 func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 	h := r.host
 	if h.Spec.BMC.Address == "" {
+		metal3NoBMCAccess.Inc()
 		return r.setState(v1alpha1.StateUnmanaged, noRequeue), nil
 	}
 	switch h.Status.Provisioning.State {
@@ -208,6 +212,7 @@ func (r *hostReconcile) providerHost(ctx context.Context) (provisioner.Host, str
 	}
 	creds, version, err := credentials(ctx, r.c.secrets, h.Namespace, h.Spec.BMC.CredentialsName)
 	if err != nil {
+		countCredentialsError(err)
 		return provisioner.Host{}, "", err
 	}
 	return provisioner.Host{
@@ -288,6 +293,9 @@ func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType
 	if err != nil {
 		return r.fail(errType, err.Error()), false, nil
 	}
+	if good := h.Status.GoodCredentials; good.Credentials != nil && good.CredentialsVersion != version {
+		metal3CredsUpdated.Inc()
+	}
 	h.Status.TriedCredentials = v1alpha1.CredentialsStatus{
 		Credentials:        &v1alpha1.SecretReference{Name: h.Spec.BMC.CredentialsName, Namespace: h.Namespace},
 		CredentialsVersion: version,
@@ -304,7 +312,6 @@ func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType
 	h.Status.Provisioning.ID = id
 	h.Status.GoodCredentials = h.Status.TriedCredentials
 	r.c.registeredGen.Store(r.key, h.Generation)
-	r.setCondition(v1alpha1.ConditionManageable, metav1.ConditionTrue, "Registered", "the provisioner manages the host")
 	return noRequeue, true, nil
 }
 
@@ -318,6 +325,7 @@ func (r *hostReconcile) outcome(errType v1alpha1.ErrorType, res provisioner.Resu
 		// timer is only a safety net.
 		return false, after(callInProgressRecheck)
 	case errors.Is(err, provisioner.ErrNeedsRegistration):
+		metal3RegRequired.Inc()
 		r.logger.Info("Provisioner lost the host; registering again")
 		r.host.Status.Provisioning.ID = ""
 		r.host.Status.GoodCredentials = v1alpha1.CredentialsStatus{}
@@ -486,6 +494,7 @@ func (r *hostReconcile) configDrive(ctx context.Context) (user, network, meta st
 		}
 		data, _, err := r.c.secrets.Get(ctx, h.Namespace, ref.Name)
 		if err != nil {
+			metal3ConfigDataError.WithLabelValues(key).Inc()
 			return "", err
 		}
 		if v, ok := data[key]; ok {
@@ -576,11 +585,9 @@ func (r *hostReconcile) externallyProvisioned(ctx context.Context) (stepResult, 
 		}
 		return r.enterLongState(v1alpha1.StateDeprovisioning)
 	}
-	if !conditionTrue(h, v1alpha1.ConditionProvisioned) {
-		if out, done := r.adopt(ctx); !done {
-			return out, nil
-		}
-		r.setCondition(v1alpha1.ConditionProvisioned, metav1.ConditionTrue, "Adopted", "provisioned by something else and adopted")
+	// Adopted in every pass, as provisioned hosts are: a read when the backend holds it so.
+	if out, done := r.adopt(ctx); !done {
+		return out, nil
 	}
 	return r.managePower(ctx)
 }
@@ -605,6 +612,7 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
 		return out, nil
 	}
+	r.health = state.Health
 	if state.Known {
 		r.observePower(state.PoweredOn)
 	}
@@ -624,15 +632,14 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 			return r.rebootOnce(ctx, ph, req.holdMode, req.hold...)
 		}
 		want, mode = false, req.holdMode
-		r.setCondition(ConditionRebooted, metav1.ConditionFalse, "PoweredOffForReboot",
+		r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionFalse, "PoweredOffForReboot",
 			"kept off while these reboot annotations remain: "+strings.Join(req.hold, ", "))
 	}
 	if state.Known && state.PoweredOn == want {
-		if want && meta.IsStatusConditionFalse(h.Status.Conditions, ConditionRebooted) {
-			r.setCondition(ConditionRebooted, metav1.ConditionTrue, "Rebooted", "powered on again after the reboot")
+		if want && meta.IsStatusConditionFalse(h.Status.Conditions, v1alpha1.ConditionRebooted) {
+			r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionTrue, "Rebooted", "powered on again after the reboot")
 			r.event(corev1.EventTypeNormal, "Rebooted", "powered on again after the reboot")
 		}
-		r.markReady()
 		return after(r.c.opts.PowerPollInterval), nil
 	}
 	var res provisioner.Result
@@ -648,8 +655,12 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
 		return out, nil
 	}
+	onOff := "off"
+	if want {
+		onOff = "on"
+	}
+	metal3PowerChanges.WithLabelValues(h.Namespace, h.Name, onOff).Inc()
 	r.observePower(want)
-	r.markReady()
 	return after(r.c.opts.PowerPollInterval), nil
 }
 
@@ -664,9 +675,8 @@ func (r *hostReconcile) rebootOnce(ctx context.Context, ph provisioner.Host, mod
 	r.event(corev1.EventTypeNormal, "Rebooted", string(mode)+" reboot carried out")
 	r.host.Status.PoweredOn = true
 	// A False->True flip each time dates the reboot in the condition's transition time.
-	r.setCondition(ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
-	r.setCondition(ConditionRebooted, metav1.ConditionTrue, "Rebooted", string(mode)+" reboot carried out")
-	r.updateConditions()
+	r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
+	r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionTrue, "Rebooted", string(mode)+" reboot carried out")
 	if err := r.removeAnnotation(ctx, annotations...); err != nil {
 		return noRequeue, err
 	}
@@ -741,6 +751,9 @@ func (r *hostReconcile) handleDelete(ctx context.Context) (stepResult, error) {
 	ph, _, err := r.providerHost(ctx)
 	if err != nil {
 		// Without credentials the host cannot be powered off, but it can still be forgotten.
+		if state != v1alpha1.StateProvisioned && state != v1alpha1.StateProvisioning && state != v1alpha1.StateDeprovisioning {
+			metal3DeleteNoPowerOff.Inc()
+		}
 		ph = provisioner.Host{Namespace: h.Namespace, Name: h.Name, UID: h.UID, ID: h.Status.Provisioning.ID}
 	}
 	switch state {
@@ -807,6 +820,12 @@ func (r *hostReconcile) removeFinalizer(ctx context.Context) error {
 func (r *hostReconcile) enterLongState(state v1alpha1.ProvisioningState) (stepResult, error) {
 	ok, taken := r.c.slots.acquire(r.key)
 	if !ok {
+		switch state {
+		case v1alpha1.StateProvisioning:
+			metal3DelayedProv.WithLabelValues(r.host.Namespace, r.host.Name).Inc()
+		case v1alpha1.StateDeprovisioning:
+			metal3DelayedDeprov.WithLabelValues(r.host.Namespace, r.host.Name).Inc()
+		}
 		r.host.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
 		r.c.updateSlotMetrics()
 		// Woken by the release; the timer is only a safety net.

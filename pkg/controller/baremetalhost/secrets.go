@@ -52,7 +52,7 @@ func credentials(ctx context.Context, src SecretSource, namespace, name string) 
 	}
 	user, pass := string(data["username"]), string(data["password"])
 	if user == "" || pass == "" {
-		return provisioner.Credentials{}, "", fmt.Errorf("BMC credentials Secret %s/%s must have non-empty \"username\" and \"password\" keys", namespace, name)
+		return provisioner.Credentials{}, "", fmt.Errorf("%w: Secret %s/%s must have non-empty \"username\" and \"password\" keys", errInvalidCredentials, namespace, name)
 	}
 	return provisioner.Credentials{Username: user, Password: pass}, version, nil
 }
@@ -145,4 +145,19 @@ func (l ListerSecrets) Get(ctx context.Context, namespace, name string) (map[str
 		return nil, "", err
 	}
 	return s.Data, s.ResourceVersion, nil
+}
+
+// errInvalidCredentials is a credentials Secret without a username or password.
+var errInvalidCredentials = errors.New("invalid BMC credentials")
+
+// countCredentialsError counts a failure to read BMC credentials under Metal3's metric.
+func countCredentialsError(err error) {
+	switch {
+	case errors.Is(err, ErrSecretNotFound):
+		metal3CredsMissing.Inc()
+	case errors.Is(err, errInvalidCredentials):
+		metal3CredsInvalid.Inc()
+	default:
+		metal3CredsUnhandled.Inc()
+	}
 }

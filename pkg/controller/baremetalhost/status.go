@@ -18,6 +18,7 @@ package baremetalhost
 
 import (
 	"context"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -25,6 +26,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
 // setState moves the host to state, recording the transition.
@@ -33,6 +35,7 @@ func (r *hostReconcile) setState(state v1alpha1.ProvisioningState, res stepResul
 	if h.Status.Provisioning.State != state {
 		r.logger.Info("State change", "from", string(h.Status.Provisioning.State), "to", string(state))
 		stateChangesTotal.WithLabelValues(string(h.Status.Provisioning.State), string(state)).Inc()
+		metal3StateChanges.WithLabelValues(string(h.Status.Provisioning.State), string(state)).Inc()
 		h.Status.Provisioning.State = state
 		if ev, ok := stateEvents[state]; ok {
 			r.event(corev1.EventTypeNormal, ev[0], ev[1])
@@ -42,9 +45,9 @@ func (r *hostReconcile) setState(state v1alpha1.ProvisioningState, res stepResul
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
 	}
 	if state == v1alpha1.StateUnmanaged {
+		metal3Unmanaged.Inc()
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusDiscovered
 	}
-	r.updateConditions()
 	return res
 }
 
@@ -57,11 +60,11 @@ func (r *hostReconcile) fail(errType v1alpha1.ErrorType, msg string) stepResult 
 		r.event(corev1.EventTypeWarning, errorReason(errType), msg)
 	}
 	hostErrorsTotal.WithLabelValues(string(errType)).Inc()
+	metal3HostErrors.WithLabelValues(string(errType)).Inc()
 	h.Status.ErrorType = errType
 	h.Status.ErrorMessage = msg
 	h.Status.ErrorCount++
 	h.Status.OperationalStatus = v1alpha1.OperationalStatusError
-	r.setCondition(v1alpha1.ConditionReady, metav1.ConditionFalse, "Error", msg)
 	return after(r.c.backoff(string(h.UID), h.Status.ErrorCount))
 }
 
@@ -77,7 +80,6 @@ func (r *hostReconcile) clearError() {
 	if h.Status.OperationalStatus == v1alpha1.OperationalStatusError {
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
 	}
-	r.updateConditions()
 }
 
 // errorReason turns an error type into an event reason, e.g. "RegistrationError".
@@ -96,10 +98,6 @@ func errorReason(t v1alpha1.ErrorType) string {
 		out = append(out, c)
 	}
 	return string(out)
-}
-
-func (r *hostReconcile) markReady() {
-	r.updateConditions()
 }
 
 func (r *hostReconcile) metric(state v1alpha1.ProvisioningState) *v1alpha1.OperationMetric {
@@ -134,7 +132,11 @@ func (r *hostReconcile) endOperation(state v1alpha1.ProvisioningState) {
 	}
 	m.End = metav1.NewTime(r.c.now())
 	if !m.Start.IsZero() {
-		operationDuration.WithLabelValues(operationName(state)).Observe(m.End.Sub(m.Start.Time).Seconds())
+		d := m.End.Sub(m.Start.Time).Seconds()
+		operationDuration.WithLabelValues(operationName(state)).Observe(d)
+		if h, ok := metal3Durations[state]; ok {
+			h.WithLabelValues(r.host.Namespace, r.host.Name).Observe(d)
+		}
 	}
 }
 
@@ -152,9 +154,13 @@ func operationName(state v1alpha1.ProvisioningState) string {
 }
 
 func (r *hostReconcile) setCondition(typ string, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&r.host.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: r.host.Generation,
-		LastTransitionTime: metav1.NewTime(r.c.now()),
+	setCondition(r.host, r.c.now(), typ, status, reason, msg)
+}
+
+func setCondition(h *v1alpha1.BareMetalHost, now time.Time, typ string, status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&h.Status.Conditions, metav1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: h.Generation,
+		LastTransitionTime: metav1.NewTime(now),
 	})
 }
 
@@ -162,48 +168,112 @@ func conditionTrue(h *v1alpha1.BareMetalHost, typ string) bool {
 	return meta.IsStatusConditionTrue(h.Status.Conditions, typ)
 }
 
-// updateConditions derives the conditions from the state, so they never disagree with it.
-func (r *hostReconcile) updateConditions() {
-	h := r.host
-	state := h.Status.Provisioning.State
-	switch state {
-	case v1alpha1.StateProvisioned, v1alpha1.StateExternallyProvisioned:
-		if state == v1alpha1.StateProvisioned {
-			r.setCondition(v1alpha1.ConditionProvisioned, metav1.ConditionTrue, "Provisioned", "the image is provisioned")
+// conditionRow is what Metal3 says about a host in one provisioning state: whether it is
+// manageable, available for provisioning, provisioned (and so Ready when nothing is wrong),
+// and, for the states between stable ones, why it is progressing.
+type conditionRow struct {
+	manageable  bool
+	available   bool
+	provisioned bool
+	progressing string
+}
+
+// conditionTable is Metal3's computeConditions, as a table (baremetalhost_controller.go): the
+// states absent here (none, unmanaged, registering) are handled in computeConditions.
+var conditionTable = map[v1alpha1.ProvisioningState]conditionRow{
+	v1alpha1.StatePreparing:               {manageable: true, progressing: v1alpha1.ReasonPreparing},
+	v1alpha1.StateReady:                   {manageable: true, available: true},
+	v1alpha1.StateAvailable:               {manageable: true, available: true},
+	v1alpha1.StateProvisioning:            {manageable: true, progressing: v1alpha1.ReasonProvisioning},
+	v1alpha1.StateProvisioned:             {manageable: true, provisioned: true},
+	v1alpha1.StateExternallyProvisioned:   {manageable: true, provisioned: true},
+	v1alpha1.StateDeprovisioning:          {manageable: true, progressing: v1alpha1.ReasonDeprovisioning},
+	v1alpha1.StateInspecting:              {manageable: true, progressing: v1alpha1.ReasonInspecting},
+	v1alpha1.StateMatchProfile:            {manageable: true, progressing: v1alpha1.ReasonInspecting},
+	v1alpha1.StatePoweringOffBeforeDelete: {manageable: true, progressing: v1alpha1.ReasonPoweringOffBeforeDelete},
+	v1alpha1.StateDeleting:                {manageable: true, progressing: v1alpha1.ReasonDeleting},
+}
+
+// computeConditions derives every condition but Rebooted from the host's status and the health
+// its BMC reported in this pass (HealthUnknown when not read), with Metal3's types, statuses and
+// reasons, so they never disagree with the state and a restart computes the same. Messages add
+// what Metal3 leaves out (the error, the state).
+func computeConditions(h *v1alpha1.BareMetalHost, health provisioner.Health, now time.Time) {
+	set := func(typ string, ok bool, reason, msg string) {
+		status := metav1.ConditionFalse
+		if ok {
+			status = metav1.ConditionTrue
 		}
-	default:
-		r.setCondition(v1alpha1.ConditionProvisioned, metav1.ConditionFalse, "NotProvisioned", "no image is provisioned")
+		setCondition(h, now, typ, status, reason, msg)
 	}
-	progressing := isLongState(state) || state == v1alpha1.StateRegistering || state == v1alpha1.StatePreparing ||
-		state == v1alpha1.StatePoweringOffBeforeDelete || state == v1alpha1.StateDeleting
-	if progressing {
-		r.setCondition(v1alpha1.ConditionProgressing, metav1.ConditionTrue, "InProgress", string(state))
+	state := h.Status.Provisioning.State
+	errored := h.Status.OperationalStatus == v1alpha1.OperationalStatusError
+	row, known := conditionTable[state]
+	switch {
+	case state == v1alpha1.StateRegistering:
+		reason := v1alpha1.ReasonRegistering
+		if errored {
+			reason = v1alpha1.ReasonRegistrationFailed
+		}
+		set(v1alpha1.ConditionManageable, false, reason, "")
+		set(v1alpha1.ConditionProgressing, true, v1alpha1.ReasonRegistering, "")
+	case !known: // none, unmanaged
+		set(v1alpha1.ConditionManageable, false, v1alpha1.ReasonNotManaged, "")
+		set(v1alpha1.ConditionProgressing, false, v1alpha1.ReasonNotProgressing, "")
+	default:
+		set(v1alpha1.ConditionManageable, true, v1alpha1.ReasonManageable, "")
+		if row.progressing != "" {
+			set(v1alpha1.ConditionProgressing, true, row.progressing, "")
+		} else {
+			set(v1alpha1.ConditionProgressing, false, v1alpha1.ReasonNotProgressing, "")
+		}
+	}
+	if row.available {
+		set(v1alpha1.ConditionAvailableForProvisioning, true, v1alpha1.ReasonAvailable, "")
 	} else {
-		r.setCondition(v1alpha1.ConditionProgressing, metav1.ConditionFalse, "Idle", "no operation in progress")
+		set(v1alpha1.ConditionAvailableForProvisioning, false, v1alpha1.ReasonNotAvailable, "")
+	}
+	switch {
+	case row.provisioned:
+		set(v1alpha1.ConditionProvisioned, true, v1alpha1.ReasonProvisioned, "")
+		set(v1alpha1.ConditionReady, true, v1alpha1.ReasonProvisioned, string(state))
+	default:
+		set(v1alpha1.ConditionProvisioned, false, v1alpha1.ReasonNotProvisioned, "")
+		set(v1alpha1.ConditionReady, false, v1alpha1.ReasonNotProvisioned, string(state))
+	}
+	switch h.Status.OperationalStatus {
+	case v1alpha1.OperationalStatusError:
+		set(v1alpha1.ConditionReady, false, v1alpha1.ReasonError, h.Status.ErrorMessage)
+		if h.Status.ErrorType == v1alpha1.PowerManagementError && known {
+			// Metal3 reads Ironic's "power failure" fault; here a power action or reading
+			// that failed is the same news.
+			set(v1alpha1.ConditionManageable, false, v1alpha1.ReasonPowerFailure, h.Status.ErrorMessage)
+		}
+	case v1alpha1.OperationalStatusDetached:
+		set(v1alpha1.ConditionReady, false, v1alpha1.ReasonDetached, "")
+		set(v1alpha1.ConditionProgressing, false, v1alpha1.ReasonDetached, "")
+	}
+	switch health {
+	case provisioner.HealthOK:
+		set(v1alpha1.ConditionHealthy, true, v1alpha1.ReasonHealthy, "")
+	case provisioner.HealthWarning:
+		set(v1alpha1.ConditionHealthy, false, v1alpha1.ReasonWarningHealth, "the BMC reports a warning")
+	case provisioner.HealthCritical:
+		set(v1alpha1.ConditionHealthy, false, v1alpha1.ReasonCriticalHealth, "the BMC reports a critical error")
+	default:
+		// Not read in this pass (or not reported by the backend): the last reading stands.
+		if meta.FindStatusCondition(h.Status.Conditions, v1alpha1.ConditionHealthy) == nil {
+			setCondition(h, now, v1alpha1.ConditionHealthy, metav1.ConditionUnknown, v1alpha1.ReasonUnknownHealth, "")
+		}
 	}
 	if managedState(state) {
 		if h.Status.PoweredOn {
-			r.setCondition(ConditionPoweredOn, metav1.ConditionTrue, "PoweredOn", "the BMC reports power on")
+			set(v1alpha1.ConditionPoweredOn, true, "PoweredOn", "the BMC reports power on")
 		} else {
-			r.setCondition(ConditionPoweredOn, metav1.ConditionFalse, "PoweredOff", "the BMC reports power off")
+			set(v1alpha1.ConditionPoweredOn, false, "PoweredOff", "the BMC reports power off")
 		}
 	}
-	if h.Status.ErrorType != "" {
-		return
-	}
-	switch {
-	case state == v1alpha1.StateAvailable || state == v1alpha1.StateProvisioned || state == v1alpha1.StateExternallyProvisioned:
-		r.setCondition(v1alpha1.ConditionReady, metav1.ConditionTrue, "Ready", string(state))
-	default:
-		r.setCondition(v1alpha1.ConditionReady, metav1.ConditionFalse, "NotReady", string(state))
-	}
 }
-
-// ConditionPoweredOn dates power changes; baremetalhosts/power shows its transition time.
-const ConditionPoweredOn = "PoweredOn"
-
-// ConditionRebooted records the last reboot carried out for a request.
-const ConditionRebooted = "Rebooted"
 
 func managedState(s v1alpha1.ProvisioningState) bool {
 	switch s {

@@ -91,10 +91,12 @@ func hostPort(host provisioner.Host) string {
 // comes from: PoweringOn is not on yet, PoweringOff is not off yet.
 func (p *Provisioner) PowerState(ctx context.Context, host provisioner.Host) (provisioner.PowerState, error) {
 	var state schemas.PowerState
+	var health provisioner.Health
 	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
 		sys, err := p.system(c, host)
 		if err == nil {
 			state = sys.PowerState
+			health = systemHealth(sys.Status)
 		}
 		return err
 	})
@@ -104,9 +106,28 @@ func (p *Provisioner) PowerState(ctx context.Context, host provisioner.Host) (pr
 	p.ops.settle(host, state)
 	switch state {
 	case schemas.OnPowerState, schemas.PoweringOffPowerState:
-		return provisioner.PowerState{Known: true, PoweredOn: true}, nil
+		return provisioner.PowerState{Known: true, PoweredOn: true, Health: health}, nil
 	case schemas.OffPowerState, schemas.PoweringOnPowerState:
-		return provisioner.PowerState{Known: true, PoweredOn: false}, nil
+		return provisioner.PowerState{Known: true, PoweredOn: false, Health: health}, nil
 	}
-	return provisioner.PowerState{}, nil
+	return provisioner.PowerState{Health: health}, nil
+}
+
+// systemHealth is the system's health: its HealthRollup, which includes its components (a
+// failed DIMM or fan makes the host unhealthy even when the system resource itself is OK),
+// or its own Health on BMCs that report no rollup.
+func systemHealth(st schemas.Status) provisioner.Health {
+	h := st.HealthRollup
+	if h == "" {
+		h = st.Health
+	}
+	switch h {
+	case schemas.OKHealth:
+		return provisioner.HealthOK
+	case schemas.WarningHealth:
+		return provisioner.HealthWarning
+	case schemas.CriticalHealth:
+		return provisioner.HealthCritical
+	}
+	return provisioner.HealthUnknown
 }

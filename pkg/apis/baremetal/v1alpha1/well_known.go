@@ -45,11 +45,54 @@ const (
 	InspectAnnotationValueDisabled = "disabled"
 )
 
-// Condition types of a BareMetalHost.
+// Condition types of a BareMetalHost: Metal3's, with Metal3's meanings (tools such as Cluster
+// API Provider Metal3 and `kubectl wait --for=condition=Ready` read them), and this server's
+// PoweredOn and Rebooted.
 const (
-	ConditionManageable  = "Manageable"
+	// ConditionManageable is True once the backend manages the host (registered) and its power
+	// is not failing.
+	ConditionManageable = "Manageable"
+	// ConditionAvailableForProvisioning is True while the host waits, available, for an image.
+	ConditionAvailableForProvisioning = "AvailableForProvisioning"
+	// ConditionProvisioned is True when the host runs an image: provisioned, or externally
+	// provisioned.
 	ConditionProvisioned = "Provisioned"
-	ConditionReady       = "Ready"
+	// ConditionReady is True only when the host is provisioned (or externally provisioned) and
+	// in a good operational status, as in Metal3: an available host is not Ready.
+	ConditionReady = "Ready"
+	// ConditionProgressing is True while the host is between stable states.
 	ConditionProgressing = "Progressing"
-	ConditionHealthy     = "Healthy"
+	// ConditionHealthy is the host's health as its BMC reports it.
+	ConditionHealthy = "Healthy"
+	// ConditionPoweredOn follows status.poweredOn; its transition time dates power changes
+	// (baremetalhosts/power shows it).
+	ConditionPoweredOn = "PoweredOn"
+	// ConditionRebooted records the last reboot carried out for a request.
+	ConditionRebooted = "Rebooted"
+)
+
+// Condition reasons, Metal3's names and values.
+const (
+	ReasonManageable              = "Manageable"
+	ReasonNotManaged              = "NotManaged"
+	ReasonRegistering             = "Registering"
+	ReasonRegistrationFailed      = "RegistrationFailed"
+	ReasonPowerFailure            = "PowerFailure"
+	ReasonProvisioned             = "Provisioned"
+	ReasonNotProvisioned          = "NotProvisioned"
+	ReasonProvisioning            = "Provisioning"
+	ReasonError                   = "Error"
+	ReasonDetached                = "Detached"
+	ReasonAvailable               = "Available"
+	ReasonNotAvailable            = "NotAvailable"
+	ReasonInspecting              = "Inspecting"
+	ReasonPreparing               = "Preparing"
+	ReasonDeprovisioning          = "Deprovisioning"
+	ReasonPoweringOffBeforeDelete = "PoweringOffBeforeDelete"
+	ReasonDeleting                = "Deleting"
+	ReasonNotProgressing          = "NotProgressing"
+	ReasonHealthy                 = "Healthy"
+	ReasonUnknownHealth           = "Unknown"
+	ReasonWarningHealth           = "Warning"
+	ReasonCriticalHealth          = "CriticalError"
 )

@@ -29,11 +29,9 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 )
-
-// ConditionPoweredOn is the host condition whose transitions date power changes.
-const ConditionPoweredOn = "PoweredOn"
 
 // PowerREST is the storage of baremetalhosts/power: a view of the host's spec.online and
 // status.poweredOn as a Power object, written back to the host atomically.
@@ -140,7 +138,7 @@ func powerFromHost(h *baremetal.BareMetalHost) *baremetal.Power {
 	}
 	p.Status.State = powerState(h.Status.PoweredOn)
 	p.Status.Pending = h.Spec.Online != h.Status.PoweredOn && !h.Spec.DisablePowerOff
-	if c := meta.FindStatusCondition(h.Status.Conditions, ConditionPoweredOn); c != nil {
+	if c := meta.FindStatusCondition(h.Status.Conditions, v1alpha1.ConditionPoweredOn); c != nil {
 		t := c.LastTransitionTime
 		p.Status.LastTransitionTime = &t
 	}
