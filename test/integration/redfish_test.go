@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -183,6 +184,14 @@ func TestRedfishBackendThroughTheServer(t *testing.T) {
 		waitSim(t, "system "+id+" powered on", 30*time.Second, func() bool { return sim.System(id).PowerState() == simredfish.PowerOn })
 		waitRedfishHost(t, cs, names[i], "reported on", 30*time.Second, func(h *v1alpha1.BareMetalHost) bool { return h.Status.PoweredOn })
 	}
+	// Metal3's conditions: an available host is AvailableForProvisioning, not Ready (Ready
+	// means provisioned), and Healthy is the simulator's system health, OK.
+	waitRedfishHost(t, cs, names[0], "Metal3's conditions of an available, healthy host", 30*time.Second, func(h *v1alpha1.BareMetalHost) bool {
+		return meta.IsStatusConditionTrue(h.Status.Conditions, v1alpha1.ConditionAvailableForProvisioning) &&
+			meta.IsStatusConditionFalse(h.Status.Conditions, v1alpha1.ConditionReady) &&
+			meta.IsStatusConditionTrue(h.Status.Conditions, v1alpha1.ConditionHealthy) &&
+			meta.IsStatusConditionTrue(h.Status.Conditions, v1alpha1.ConditionManageable)
+	})
 
 	t.Run("power subresource", func(t *testing.T) {
 		name, sys := names[0], sim.System("1")
