@@ -63,6 +63,13 @@ type Host struct {
 	InspectionMode                 v1alpha1.InspectionMode
 	AutomatedCleaningMode          v1alpha1.AutomatedCleaningMode
 	DisablePowerOff                bool
+
+	// RestartOnFailure says that the host's status already records a failure of the step
+	// being called (Metal3's restartOnFailure): a backend that finds its record of the host
+	// failed retries the step instead of reporting the failure again. The first call after a
+	// failure reports it; the reconciler records it with backoff and calls again with this set.
+	// An input derived from the stored object, so a restart or another replica decides the same.
+	RestartOnFailure bool
 }
 
 // PrepareData is what preparing (cleaning, RAID, BIOS) applies.

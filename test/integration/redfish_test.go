@@ -284,6 +284,25 @@ func TestRedfishBackendThroughTheServer(t *testing.T) {
 		if !strings.Contains(h.Status.ErrorMessage, "live-iso") || h.Status.ErrorType != v1alpha1.ProvisioningError {
 			t.Errorf("error %s %q should explain that only live-iso images are provisioned", h.Status.ErrorType, h.Status.ErrorMessage)
 		}
+		// Metal3's retry bound (--max-provisioning-retries, 5 by default): every failed
+		// attempt is counted and deprovisioned; at the limit the host rests in available with
+		// an error saying so, and a new image starts again from zero.
+		h = waitRedfishHost(t, cs, name, "at the retry limit", time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+			return h.Status.Provisioning.State == v1alpha1.StateAvailable && strings.Contains(h.Status.ErrorMessage, "retry limit (5) reached")
+		})
+		if h.Status.ProvisioningFailCount != 5 {
+			t.Errorf("provisioningFailCount %d at the limit, want 5", h.Status.ProvisioningFailCount)
+		}
+		patch = `{"spec":{"image":{"url":"http://192.0.2.1/images/live.iso","format":"live-iso","checksum":null}}}`
+		if _, err := hosts.Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		h = waitRedfishHost(t, cs, name, "provisioned with the new image", time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+			return h.Status.Provisioning.State == v1alpha1.StateProvisioned
+		})
+		if h.Status.ProvisioningFailCount != 0 || h.Status.ErrorMessage != "" {
+			t.Errorf("after a new image: provisioningFailCount %d, error %q", h.Status.ProvisioningFailCount, h.Status.ErrorMessage)
+		}
 	})
 
 	// One session for the whole BMC throughout, logged out when the server stops.

@@ -66,6 +66,8 @@ func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Controller.Workers, "reconcile-workers", o.Controller.Workers, "Hosts reconciled at once.")
 	fs.IntVar(&o.Controller.MaxConcurrentProvisioning, "max-concurrent-provisioning", o.Controller.MaxConcurrentProvisioning,
 		"Hard limit on hosts inspecting, provisioning or deprovisioning at once; hosts beyond it wait with operationalStatus delayed.")
+	fs.IntVar(&o.Controller.MaxProvisioningRetries, "max-provisioning-retries", o.Controller.MaxProvisioningRetries,
+		"Failed provisioning attempts of the same image before a host stays available with an error (each failed attempt is deprovisioned, so cleaned, first); a new image or resetting status.provisioningFailCount starts again. 0 means no limit. Metal3's flag and default.")
 	fs.DurationVar(&o.Controller.PowerPollInterval, "power-poll-interval", o.Controller.PowerPollInterval,
 		"How often the power state of a host at rest is read from its BMC.")
 	fs.DurationVar(&o.Controller.BackoffBase, "error-backoff-base", o.Controller.BackoffBase,
@@ -89,6 +91,9 @@ func (o *ReconcilerOptions) Validate() []error {
 	}
 	if o.Controller.MaxConcurrentProvisioning < 1 {
 		errs = append(errs, fmt.Errorf("--max-concurrent-provisioning must be at least 1"))
+	}
+	if o.Controller.MaxProvisioningRetries < 0 {
+		errs = append(errs, fmt.Errorf("--max-provisioning-retries must be 0 (no limit) or positive"))
 	}
 	if o.Controller.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--reconcile-workers must be at least 1"))

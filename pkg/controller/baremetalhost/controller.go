@@ -60,6 +60,10 @@ type Options struct {
 	PowerPollInterval time.Duration
 	// AllowTestBMCSchemes accepts fake:// BMC addresses.
 	AllowTestBMCSchemes bool
+	// MaxProvisioningRetries is how many failed provisioning attempts of the same image a
+	// host makes before it stays available with an error (Metal3's --max-provisioning-retries);
+	// 0 is no limit.
+	MaxProvisioningRetries int
 	// CallBudget is the longest a worker waits for one call to the backend; a call still
 	// running then finishes in the background and wakes its host (async.DefaultBudget when
 	// zero). A slow BMC thus holds goroutines of its own hosts, never the workers.
@@ -74,6 +78,7 @@ func DefaultOptions() Options {
 		BackoffBase:               time.Second,
 		BackoffCap:                5 * time.Minute,
 		PowerPollInterval:         time.Minute,
+		MaxProvisioningRetries:    5,
 	}
 }
 

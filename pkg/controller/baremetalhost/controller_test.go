@@ -860,3 +860,45 @@ func TestHardwareProfile(t *testing.T) {
 		})
 	}
 }
+
+// TestProvisioningRetriesAreBounded: Metal3's --max-provisioning-retries. Each failed attempt
+// is counted and deprovisioned (cleaned) before the next; at the limit the host stays
+// available with an error naming it; a new image starts again from zero.
+func TestProvisioningRetriesAreBounded(t *testing.T) {
+	host := newHost("flaky")
+	host.Spec.Image = &v1alpha1.Image{URL: "http://192.0.2.1/bad.qcow2", Checksum: "abc"}
+	opts := testOptions(0)
+	opts.MaxProvisioningRetries = 2
+	h := newHarness(t, opts, func(p *fakeprov.Provisioner) {
+		p.SetFailure(ns, "flaky", "Provision", "deploy failed: image checksum mismatch")
+	}, host)
+	h.writeSecret("flaky-bmc", "u", "p")
+	got := h.waitFor("flaky", "available at the retry limit", func(x *v1alpha1.BareMetalHost) bool {
+		return x.Status.Provisioning.State == v1alpha1.StateAvailable && strings.Contains(x.Status.ErrorMessage, "retry limit (2) reached")
+	})
+	if got.Status.ProvisioningFailCount != 2 || got.Status.ErrorType != v1alpha1.ProvisioningError ||
+		got.Status.LastAttemptedImage == nil || got.Status.LastAttemptedImage.URL != "http://192.0.2.1/bad.qcow2" {
+		t.Errorf("status at the limit: failCount %d, errorType %q, lastAttemptedImage %+v",
+			got.Status.ProvisioningFailCount, got.Status.ErrorType, got.Status.LastAttemptedImage)
+	}
+	// Every attempt was followed by a deprovisioning before the next one.
+	var attempts []string
+	for _, c := range h.prov.Calls(ns, "flaky") {
+		if c == "Provision" || c == "Deprovision" {
+			if len(attempts) == 0 || attempts[len(attempts)-1] != c {
+				attempts = append(attempts, c)
+			}
+		}
+	}
+	if want := "Provision Deprovision Provision Deprovision"; strings.Join(attempts, " ") != want {
+		t.Errorf("backend calls %v, want %s", attempts, want)
+	}
+
+	// A new image is a new start.
+	h.prov.SetFailure(ns, "flaky", "Provision", "")
+	h.update("flaky", func(x *v1alpha1.BareMetalHost) { x.Spec.Image.URL = "http://192.0.2.1/good.qcow2" })
+	got = h.waitFor("flaky", "provisioned with the new image", inState(v1alpha1.StateProvisioned))
+	if got.Status.ProvisioningFailCount != 0 || got.Status.ErrorType != "" {
+		t.Errorf("after the new image: failCount %d, error %q", got.Status.ProvisioningFailCount, got.Status.ErrorMessage)
+	}
+}

@@ -203,8 +203,10 @@ func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 	return r.fail(v1alpha1.RegistrationError, fmt.Sprintf("unknown provisioning state %q", h.Status.Provisioning.State)), nil
 }
 
-// providerHost builds the backend's view of the host, reading its BMC credentials.
-func (r *hostReconcile) providerHost(ctx context.Context) (provisioner.Host, string, error) {
+// providerHost builds the backend's view of the host for a step whose failures are recorded
+// as errType, reading its BMC credentials. A failure of that step already in status asks the
+// backend to retry it rather than report it again (RestartOnFailure).
+func (r *hostReconcile) providerHost(ctx context.Context, errType v1alpha1.ErrorType) (provisioner.Host, string, error) {
 	h := r.host
 	access, err := bmc.ParseWithOptions(h.Spec.BMC.Address, bmc.Options{AllowTestSchemes: r.c.opts.AllowTestBMCSchemes})
 	if err != nil {
@@ -225,6 +227,7 @@ func (r *hostReconcile) providerHost(ctx context.Context) (provisioner.Host, str
 		InspectionMode:                 h.Spec.InspectionMode,
 		AutomatedCleaningMode:          h.Spec.AutomatedCleaningMode,
 		DisablePowerOff:                h.Spec.DisablePowerOff,
+		RestartOnFailure:               h.Status.ErrorType == errType,
 	}, version, nil
 }
 
@@ -289,7 +292,7 @@ func (r *hostReconcile) registeredWithCurrentCredentials(ctx context.Context) bo
 
 func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType) (stepResult, bool, error) {
 	h := r.host
-	ph, version, err := r.providerHost(ctx)
+	ph, version, err := r.providerHost(ctx, errType)
 	if err != nil {
 		return r.fail(errType, err.Error()), false, nil
 	}
@@ -351,7 +354,7 @@ func needsInspection(h *v1alpha1.BareMetalHost) bool {
 
 func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
 	h := r.host
-	ph, _, err := r.providerHost(ctx)
+	ph, _, err := r.providerHost(ctx, v1alpha1.InspectionError)
 	if err != nil {
 		return r.fail(v1alpha1.InspectionError, err.Error()), nil
 	}
@@ -370,7 +373,7 @@ func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
 
 func (r *hostReconcile) preparing(ctx context.Context) (stepResult, error) {
 	h := r.host
-	ph, _, err := r.providerHost(ctx)
+	ph, _, err := r.providerHost(ctx, v1alpha1.PreparationError)
 	if err != nil {
 		return r.fail(v1alpha1.PreparationError, err.Error()), nil
 	}
@@ -424,7 +427,20 @@ func (r *hostReconcile) available(ctx context.Context) (stepResult, error) {
 		h.Status.Hardware = nil
 		return r.enterLongState(v1alpha1.StateInspecting)
 	case needsProvisioning(h):
+		if !apiequality.Semantic.DeepEqual(h.Spec.Image, h.Status.LastAttemptedImage) {
+			// A new image is a new start (Metal3's rule).
+			h.Status.ProvisioningFailCount = 0
+		}
+		if limit := r.c.opts.MaxProvisioningRetries; limit > 0 && int(h.Status.ProvisioningFailCount) >= limit {
+			return r.fail(v1alpha1.ProvisioningError, fmt.Sprintf(
+				"provisioning failed %d times, retry limit (%d) reached; change the image or reset status.provisioningFailCount to retry",
+				h.Status.ProvisioningFailCount, limit)), nil
+		}
 		return r.enterLongState(v1alpha1.StateProvisioning)
+	}
+	if h.Spec.Image == nil || h.Spec.Image.URL == "" {
+		h.Status.ProvisioningFailCount = 0
+		h.Status.LastAttemptedImage = nil
 	}
 	return r.managePower(ctx)
 }
@@ -447,7 +463,7 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 		// The image went away before provisioning finished: undo what was started.
 		return r.enterLongState(v1alpha1.StateDeprovisioning)
 	}
-	ph, _, err := r.providerHost(ctx)
+	ph, _, err := r.providerHost(ctx, v1alpha1.ProvisioningError)
 	if err != nil {
 		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
 	}
@@ -466,8 +482,13 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 		h.Status.LastAttemptedImage = h.Spec.Image.DeepCopy()
 	}
 	res, err := r.c.prov.Provision(ctx, ph, data)
-	if res.ErrorMessage != "" {
+	if err == nil && res.ErrorMessage != "" {
+		// As in Metal3: a failed attempt is counted and undone (deprovisioned, so the disks
+		// are cleaned) before any next one; available decides whether there is one
+		// (--max-provisioning-retries). A backend that could not be reached is no attempt:
+		// that is retried here, uncounted.
 		h.Status.ProvisioningFailCount++
+		return r.setState(v1alpha1.StateDeprovisioning, r.fail(v1alpha1.ProvisioningError, res.ErrorMessage)), nil
 	}
 	if done, out := r.outcome(v1alpha1.ProvisioningError, res, err); !done {
 		return out, nil
@@ -531,7 +552,7 @@ func (r *hostReconcile) provisioned(ctx context.Context) (stepResult, error) {
 
 // adopt makes the backend hold the host as deployed without touching it; done once it does.
 func (r *hostReconcile) adopt(ctx context.Context) (stepResult, bool) {
-	ph, _, err := r.providerHost(ctx)
+	ph, _, err := r.providerHost(ctx, v1alpha1.ProvisionedRegistrationError)
 	if err != nil {
 		return r.fail(v1alpha1.ProvisionedRegistrationError, err.Error()), false
 	}
@@ -551,7 +572,7 @@ func imageChanged(h *v1alpha1.BareMetalHost) bool {
 // then moves the host to next: available, or powering off before delete when it is deleted.
 func (r *hostReconcile) deprovisioning(ctx context.Context, next v1alpha1.ProvisioningState) (stepResult, error) {
 	h := r.host
-	ph, _, err := r.providerHost(ctx)
+	ph, _, err := r.providerHost(ctx, v1alpha1.ProvisioningError)
 	if err != nil {
 		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
 	}
@@ -600,7 +621,7 @@ func (r *hostReconcile) externallyProvisioned(ctx context.Context) (stepResult, 
 // changes made outside.
 func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	h := r.host
-	ph, _, err := r.providerHost(ctx)
+	ph, _, err := r.providerHost(ctx, v1alpha1.PowerManagementError)
 	if err != nil {
 		return r.fail(v1alpha1.PowerManagementError, err.Error()), nil
 	}
@@ -722,7 +743,7 @@ func (r *hostReconcile) handleDetach(ctx context.Context) (stepResult, error) {
 		return noRequeue, nil
 	}
 	if h.Status.Provisioning.ID != "" {
-		ph, _, err := r.providerHost(ctx)
+		ph, _, err := r.providerHost(ctx, v1alpha1.DetachError)
 		if err != nil {
 			return r.fail(v1alpha1.DetachError, err.Error()), nil
 		}
@@ -748,7 +769,7 @@ func (r *hostReconcile) handleDelete(ctx context.Context) (stepResult, error) {
 		// The backend never knew the host (or was told to forget it): nothing to undo.
 		return r.setState(v1alpha1.StateDeleting, noRequeue), nil
 	}
-	ph, _, err := r.providerHost(ctx)
+	ph, _, err := r.providerHost(ctx, v1alpha1.ProvisioningError)
 	if err != nil {
 		// Without credentials the host cannot be powered off, but it can still be forgotten.
 		if state != v1alpha1.StateProvisioned && state != v1alpha1.StateProvisioning && state != v1alpha1.StateDeprovisioning {
@@ -776,6 +797,7 @@ func (r *hostReconcile) handleDelete(ctx context.Context) (stepResult, error) {
 	}
 	if state == v1alpha1.StatePoweringOffBeforeDelete {
 		if err == nil && !h.Spec.DisablePowerOff {
+			ph.RestartOnFailure = h.Status.ErrorType == v1alpha1.PowerManagementError
 			res, perr := r.c.prov.PowerOff(ctx, ph, provisioner.RebootModeHard)
 			if errors.Is(perr, provisioner.ErrNeedsRegistration) {
 				return r.setState(v1alpha1.StateDeleting, now_), nil

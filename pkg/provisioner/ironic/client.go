@@ -51,8 +51,7 @@ type Provisioner struct {
 	// that waiters give up when their context ends).
 	negotiating chan struct{}
 
-	failures failureLog
-	creds    credentialCache
+	creds credentialCache
 	// nodes holds recent reads of nodes at rest, so back-to-back steps of a host do not
 	// read the same node twice (see RestingNodeTTL).
 	nodes *nodeCache

@@ -79,7 +79,6 @@ func (p *Provisioner) remove(ctx context.Context, host provisioner.Host, detach 
 	switch {
 	case err == nil, statusIs(err, http.StatusNotFound):
 		logger(ctx, host).Info("Removed the node from Ironic", "node", node.UUID, "detach", detach)
-		p.failures.forget(node.UUID)
 		p.creds.forget(node.UUID)
 		p.ports.Delete(node.UUID)
 		return provisioner.Done(), nil

@@ -65,14 +65,14 @@ func (p *Provisioner) inspect(ctx context.Context, host provisioner.Host, restar
 	}
 	switch state {
 	case nodes.Enroll, nodes.Verifying, nodes.Available:
-		res, err := p.toManageable(ctx, c, node, "inspect")
+		res, err := p.toManageable(ctx, c, host, node)
 		return nil, res, err
 	case nodes.Inspecting:
 		return nil, p.poll(), nil
 	case nodes.InspectWait:
 		return nil, p.waitPoll(), nil
 	case nodes.InspectFail:
-		if !reinspectPending(node) && p.failures.report(node.UUID, "inspect|"+node.LastError) {
+		if !reinspectPending(node) && !host.RestartOnFailure {
 			return nil, provisioner.Failed("inspection failed: " + node.LastError), nil
 		}
 		res, err := p.startInspection(ctx, c, host, node)

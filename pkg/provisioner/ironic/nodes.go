@@ -177,13 +177,13 @@ func (p *Provisioner) setMaintenance(ctx context.Context, c *apiClient, node *no
 
 // toManageable moves a node in enroll, verifying or available towards manageable, where
 // inspection, manual cleaning and adoption start. A failed verification (enroll with
-// last_error) is reported once, then retried (see failureLog).
-func (p *Provisioner) toManageable(ctx context.Context, c *apiClient, node *nodes.Node, op string) (provisioner.Result, error) {
+// last_error) is reported, then retried once the host's status records it
+// (host.RestartOnFailure).
+func (p *Provisioner) toManageable(ctx context.Context, c *apiClient, host provisioner.Host, node *nodes.Node) (provisioner.Result, error) {
 	if node.TargetProvisionState != "" || node.ProvisionState == string(nodes.Verifying) {
 		return p.poll(), nil
 	}
-	if node.ProvisionState == string(nodes.Enroll) && node.LastError != "" &&
-		p.failures.report(node.UUID, op+"|"+node.LastError) {
+	if node.ProvisionState == string(nodes.Enroll) && node.LastError != "" && !host.RestartOnFailure {
 		return provisioner.Failed("Ironic could not verify the BMC: " + node.LastError), nil
 	}
 	return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetManage})

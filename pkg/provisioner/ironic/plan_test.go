@@ -233,17 +233,3 @@ func TestFaultString(t *testing.T) {
 		}
 	}
 }
-
-func TestFailureLog(t *testing.T) {
-	var f failureLog
-	if !f.report("n", "a") || f.report("n", "a") || !f.report("n", "a") {
-		t.Error("report must alternate report / retry for the same failure")
-	}
-	if !f.report("n", "b") {
-		t.Error("a new failure must be reported")
-	}
-	f.forget("n")
-	if !f.report("n", "b") {
-		t.Error("forget must forget")
-	}
-}

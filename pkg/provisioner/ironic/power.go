@@ -47,7 +47,7 @@ func (p *Provisioner) powerOn(ctx context.Context, host provisioner.Host) (provi
 	if node.PowerState == powerOn && node.TargetPowerState == "" {
 		return provisioner.Done(), nil
 	}
-	if res, wait := p.powerBusy(node, "power on"); wait {
+	if res, wait := p.powerBusy(host, node, "power on"); wait {
 		return res, nil
 	}
 	_, res, err := p.changePower(ctx, c, host, node, nodes.PowerOn)
@@ -73,7 +73,7 @@ func (p *Provisioner) powerOff(ctx context.Context, host provisioner.Host, mode 
 	if node.PowerState == powerOff && node.TargetPowerState == "" {
 		return provisioner.Done(), nil
 	}
-	if res, wait := p.powerBusy(node, "power off"); wait {
+	if res, wait := p.powerBusy(host, node, "power off"); wait {
 		return res, nil
 	}
 	if mode == provisioner.RebootModeSoft {
@@ -100,7 +100,7 @@ func (p *Provisioner) reboot(ctx context.Context, host provisioner.Host, mode pr
 	if err != nil {
 		return provisioner.Result{}, err
 	}
-	if res, wait := p.powerBusy(node, "reboot"); wait {
+	if res, wait := p.powerBusy(host, node, "reboot"); wait {
 		return res, nil
 	}
 	if mode == provisioner.RebootModeSoft {
@@ -140,13 +140,12 @@ func (p *Provisioner) PowerState(ctx context.Context, host provisioner.Host) (pr
 
 // powerBusy reports whether a power action must wait: one is running, or the node is
 // locked by a provisioning task. A failed earlier power action (last_error and no target)
-// is reported once; the next call retries.
-func (p *Provisioner) powerBusy(node *nodes.Node, op string) (provisioner.Result, bool) {
+// is reported; once the host's status records it (host.RestartOnFailure) it is retried.
+func (p *Provisioner) powerBusy(host provisioner.Host, node *nodes.Node, op string) (provisioner.Result, bool) {
 	if node.TargetPowerState != "" || locked(node) {
 		return p.poll(), true
 	}
-	if node.LastError != "" && strings.Contains(strings.ToLower(node.LastError), "power") &&
-		p.failures.report(node.UUID, op+"|"+node.LastError) {
+	if node.LastError != "" && strings.Contains(strings.ToLower(node.LastError), "power") && !host.RestartOnFailure {
 		return provisioner.Failed(op + " failed: " + node.LastError), true
 	}
 	return provisioner.Result{}, false

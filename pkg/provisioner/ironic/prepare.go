@@ -54,7 +54,7 @@ func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data p
 	}
 	switch nodes.ProvisionState(node.ProvisionState) {
 	case nodes.Enroll, nodes.Verifying:
-		return p.toManageable(ctx, c, node, "prepare")
+		return p.toManageable(ctx, c, host, node)
 	case nodes.Available:
 		if plan.needed(node) {
 			// RAID changed since the node was made available: back to manageable.
@@ -85,7 +85,7 @@ func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data p
 	case nodes.CleanWait:
 		return p.waitPoll(), nil
 	case nodes.CleanFail:
-		if p.failures.report(node.UUID, "prepare|"+node.LastError) {
+		if !host.RestartOnFailure {
 			return provisioner.Failed("cleaning failed: " + node.LastError), nil
 		}
 		return p.recoverCleanFail(ctx, c, node)

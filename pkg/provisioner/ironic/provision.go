@@ -47,7 +47,7 @@ func (p *Provisioner) provision(ctx context.Context, host provisioner.Host, data
 	}
 	switch nodes.ProvisionState(node.ProvisionState) {
 	case nodes.Enroll, nodes.Verifying:
-		return p.toManageable(ctx, c, node, "provision")
+		return p.toManageable(ctx, c, host, node)
 	case nodes.Manageable:
 		return p.provide(ctx, c, host, node)
 	case nodes.Cleaning, nodes.Deploying:
@@ -55,14 +55,14 @@ func (p *Provisioner) provision(ctx context.Context, host provisioner.Host, data
 	case nodes.CleanWait, nodes.DeployWait:
 		return p.waitPoll(), nil
 	case nodes.CleanFail:
-		if p.failures.report(node.UUID, "provision|"+node.LastError) {
+		if !host.RestartOnFailure {
 			return provisioner.Failed("cleaning failed: " + node.LastError), nil
 		}
 		return p.recoverCleanFail(ctx, c, node)
 	case nodes.Available:
 		return p.deploy(ctx, c, host, node, data)
 	case nodes.DeployFail:
-		if p.failures.report(node.UUID, "provision|"+node.LastError) {
+		if !host.RestartOnFailure {
 			return provisioner.Failed("provisioning failed: " + node.LastError), nil
 		}
 		// Ironic deploys again from deploy failed; the image may have changed since.
@@ -292,7 +292,7 @@ func (p *Provisioner) deprovision(ctx context.Context, host provisioner.Host) (p
 		return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetDeleted})
 	case nodes.Error:
 		// Tearing down failed.
-		if p.failures.report(node.UUID, "deprovision|"+node.LastError) {
+		if !host.RestartOnFailure {
 			return provisioner.Failed("deprovisioning failed: " + node.LastError), nil
 		}
 		return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetDeleted})
@@ -301,7 +301,7 @@ func (p *Provisioner) deprovision(ctx context.Context, host provisioner.Host) (p
 	case nodes.CleanWait:
 		return p.waitPoll(), nil
 	case nodes.CleanFail:
-		if p.failures.report(node.UUID, "deprovision|"+node.LastError) {
+		if !host.RestartOnFailure {
 			return provisioner.Failed("cleaning failed: " + node.LastError), nil
 		}
 		return p.recoverCleanFail(ctx, c, node)
@@ -310,7 +310,7 @@ func (p *Provisioner) deprovision(ctx context.Context, host provisioner.Host) (p
 		// runs again on the way to available.
 		return p.provide(ctx, c, host, node)
 	case nodes.Enroll, nodes.Verifying:
-		return p.toManageable(ctx, c, node, "deprovision")
+		return p.toManageable(ctx, c, host, node)
 	case nodes.Available:
 		return provisioner.Done(), nil
 	default:
@@ -332,13 +332,13 @@ func (p *Provisioner) adopt(ctx context.Context, host provisioner.Host) (provisi
 	}
 	switch nodes.ProvisionState(node.ProvisionState) {
 	case nodes.Enroll, nodes.Verifying, nodes.Available:
-		return p.toManageable(ctx, c, node, "adopt")
+		return p.toManageable(ctx, c, host, node)
 	case nodes.Manageable:
 		return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetAdopt})
 	case nodes.Adopting:
 		return p.poll(), nil
 	case nodes.AdoptFail:
-		if p.failures.report(node.UUID, "adopt|"+node.LastError) {
+		if !host.RestartOnFailure {
 			return provisioner.Failed("adoption failed: " + node.LastError), nil
 		}
 		return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetAdopt})

@@ -89,11 +89,10 @@ func (p *Provisioner) register(ctx context.Context, host provisioner.Host) (stri
 		if credsWritten && node.LastError != "" && node.TargetProvisionState == "" {
 			// New credentials or address: the failure was about the old ones. Retry now
 			// rather than report it.
-			p.failures.forget(node.UUID)
 			res, err := p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetManage})
 			return node.UUID, res, err
 		}
-		res, err := p.toManageable(ctx, c, node, "register")
+		res, err := p.toManageable(ctx, c, host, node)
 		return node.UUID, res, err
 	case nodes.Verifying:
 		return node.UUID, p.poll(), nil

@@ -18,7 +18,6 @@ package ironic
 
 import (
 	"context"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
@@ -56,40 +55,4 @@ func (p *Provisioner) scrubError(bmcPassword string, err error) error {
 // logger is the caller's contextual logger with the host.
 func logger(ctx context.Context, host provisioner.Host) klog.Logger {
 	return klog.FromContext(ctx).WithValues("host", klog.KRef(host.Namespace, host.Name))
-}
-
-// failureLog remembers, per node, the failure last reported to the reconciler.
-//
-// A failed Ironic operation leaves the node in a failed state (enroll with last_error,
-// inspect failed, clean failed, deploy failed, ...) until something acts on it. The
-// reconciler records a Failed result and calls the step again after a backoff, and that
-// call must retry rather than report the same failure again. Ironic cannot tell the two
-// calls apart, so this log does: the first call reports, the next one retries. Losing the
-// log (a restart) only means one more report before the retry.
-type failureLog struct {
-	mu sync.Mutex
-	m  map[string]string // node UUID -> signature of the failure reported
-}
-
-// report returns true when failure sig of node has not been reported yet, and records it.
-// Otherwise it forgets it and returns false: the caller retries the operation.
-func (f *failureLog) report(node, sig string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.m == nil {
-		f.m = map[string]string{}
-	}
-	if f.m[node] == sig {
-		delete(f.m, node)
-		return false
-	}
-	f.m[node] = sig
-	return true
-}
-
-// forget drops what is known about node, e.g. once it is deleted.
-func (f *failureLog) forget(node string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.m, node)
 }
