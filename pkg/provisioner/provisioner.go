@@ -27,6 +27,7 @@ package provisioner
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -87,6 +88,16 @@ type ProvisionData struct {
 	UserData    string
 	NetworkData string
 	MetaData    string
+	// ImagePullSecret is "username:password" for the registry of an oci:// image, from
+	// spec.image.ociAuthSecretName (Ironic's instance_info image_pull_secret). A secret: never
+	// logged, scrubbed from errors like the BMC password.
+	ImagePullSecret string
+}
+
+// PullPassword is the password part of an ImagePullSecret, for scrubbing.
+func (d ProvisionData) PullPassword() string {
+	_, pass, _ := strings.Cut(d.ImagePullSecret, ":")
+	return pass
 }
 
 // RebootMode says how to power off or reboot.

@@ -530,8 +530,8 @@ func TestIronicBackendNodeLost(t *testing.T) {
 }
 
 // TestIronicBackendBMCFailure registers a Redfish host whose BMC does not answer: Ironic's
-// verification fails, the failure is reported once (without the password), the next call
-// retries, and new credentials retry at once.
+// verification fails, the failure is reported (without the password) until the caller says
+// its status records it (RestartOnFailure), then retried; new credentials retry at once.
 func TestIronicBackendBMCFailure(t *testing.T) {
 	ir := framework.StartIronic(t)
 	p, ctx, logs := newIronicBackend(t, ir.Endpoint)
@@ -577,11 +577,18 @@ func TestIronicBackendBMCFailure(t *testing.T) {
 		"redfish_username": "root", "redfish_password": "******",
 	})
 
-	// The next call retries (not the same failure again at once).
+	// Called again as it was, the failure is reported again: the backend keeps no memory of
+	// what it reported. Called as the reconciler does once status records the failure
+	// (RestartOnFailure), it retries.
+	if _, res, err := p.Register(ctx, host); err != nil || res.ErrorMessage == "" {
+		t.Errorf("Register again without RestartOnFailure = %+v, %v; want the failure reported again", res, err)
+	}
+	host.RestartOnFailure = true
 	_, res, err := p.Register(ctx, host)
 	if err != nil || res.ErrorMessage != "" || res.RequeueAfter == 0 {
-		t.Errorf("Register after a reported failure = %+v, %v; want a retry in progress", res, err)
+		t.Errorf("Register with RestartOnFailure = %+v, %v; want a retry in progress", res, err)
 	}
+	host.RestartOnFailure = false
 
 	// New credentials are written and verification restarts at once.
 	host.Credentials.Password = "another-Pa55word"

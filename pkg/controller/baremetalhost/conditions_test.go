@@ -121,13 +121,21 @@ func TestHealthyCondition(t *testing.T) {
 }
 
 // TestConditionTransitionTimes: recomputing unchanged conditions keeps their transition time.
+// A host whose state and operational status disagree (deleting while detached: Progressing
+// True for the one, False for the other) is no exception.
 func TestConditionTransitionTimes(t *testing.T) {
-	h := &v1alpha1.BareMetalHost{}
-	h.Status.Provisioning.State = v1alpha1.StateProvisioned
-	computeConditions(h, provisioner.HealthOK, time.Unix(1000, 0))
-	computeConditions(h, provisioner.HealthOK, time.Unix(2000, 0))
-	ready := meta.FindStatusCondition(h.Status.Conditions, v1alpha1.ConditionReady)
-	if ready == nil || !ready.LastTransitionTime.Equal(&metav1.Time{Time: time.Unix(1000, 0)}) {
-		t.Errorf("Ready transition time moved: %+v", ready)
+	for _, op := range []v1alpha1.OperationalStatus{v1alpha1.OperationalStatusOK, v1alpha1.OperationalStatusDetached} {
+		for _, state := range []v1alpha1.ProvisioningState{v1alpha1.StateProvisioned, v1alpha1.StateDeleting} {
+			h := &v1alpha1.BareMetalHost{}
+			h.Status.Provisioning.State = state
+			h.Status.OperationalStatus = op
+			computeConditions(h, provisioner.HealthOK, time.Unix(1000, 0))
+			computeConditions(h, provisioner.HealthOK, time.Unix(2000, 0))
+			for _, c := range h.Status.Conditions {
+				if !c.LastTransitionTime.Equal(&metav1.Time{Time: time.Unix(1000, 0)}) {
+					t.Errorf("%s/%s: %s transition time moved: %+v", state, op, c.Type, c)
+				}
+			}
+		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -38,6 +39,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/component-base/metrics/testutil"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
@@ -900,5 +902,106 @@ func TestProvisioningRetriesAreBounded(t *testing.T) {
 	got = h.waitFor("flaky", "provisioned with the new image", inState(v1alpha1.StateProvisioned))
 	if got.Status.ProvisioningFailCount != 0 || got.Status.ErrorType != "" {
 		t.Errorf("after the new image: failCount %d, error %q", got.Status.ProvisioningFailCount, got.Status.ErrorMessage)
+	}
+}
+
+// provisionedHost is a host of the harness walked to provisioned.
+func provisionedHost(t *testing.T, name string, setup func(*fakeprov.Provisioner)) *harness {
+	host := newHost(name)
+	host.Spec.Image = &v1alpha1.Image{URL: "http://192.0.2.1/os.qcow2", Checksum: "abc"}
+	h := newHarness(t, Options{}, setup, host)
+	h.writeSecret(name+"-bmc", "u", "p")
+	h.waitFor(name, "provisioned", inState(v1alpha1.StateProvisioned))
+	return h
+}
+
+func countCalls(calls []string, method string) int {
+	n := 0
+	for _, c := range calls {
+		if c == method {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDeleteDetachedHost: Metal3's detached annotation arguments on deletion. By default a
+// detached host is only forgotten, never deprovisioned or powered off; with deleteAction
+// "delay" its deletion waits for the annotation to go, and then the host is attached again
+// and deleted like any other (deprovisioned first).
+func TestDeleteDetachedHost(t *testing.T) {
+	t.Run("delete", func(t *testing.T) {
+		h := provisionedHost(t, "gone", nil)
+		h.update("gone", func(x *v1alpha1.BareMetalHost) { x.Annotations = map[string]string{v1alpha1.DetachedAnnotation: ""} })
+		h.waitFor("gone", "detached", func(x *v1alpha1.BareMetalHost) bool {
+			return x.Status.OperationalStatus == v1alpha1.OperationalStatusDetached
+		})
+		h.update("gone", func(x *v1alpha1.BareMetalHost) { now := metav1.Now(); x.DeletionTimestamp = &now })
+		h.waitFor("gone", "finalized", func(x *v1alpha1.BareMetalHost) bool { return !hasFinalizer(x) })
+		calls := h.prov.Calls(ns, "gone")
+		if countCalls(calls, "Deprovision") != 0 || countCalls(calls, "PowerOff") != 0 {
+			t.Errorf("a detached host was touched while deleted: %v", calls)
+		}
+	})
+	t.Run("delay", func(t *testing.T) {
+		h := provisionedHost(t, "kept", nil)
+		h.update("kept", func(x *v1alpha1.BareMetalHost) {
+			x.Annotations = map[string]string{v1alpha1.DetachedAnnotation: `{"deleteAction":"delay"}`}
+		})
+		h.waitFor("kept", "detached", func(x *v1alpha1.BareMetalHost) bool {
+			return x.Status.OperationalStatus == v1alpha1.OperationalStatusDetached
+		})
+		before, _ := testutil.GetCounterMetricValue(metal3DeleteDetached)
+		h.update("kept", func(x *v1alpha1.BareMetalHost) { now := metav1.Now(); x.DeletionTimestamp = &now })
+		// The reconciler saw the deletion and delayed it (the counter), and the host is kept.
+		err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+			v, _ := testutil.GetCounterMetricValue(metal3DeleteDetached)
+			return v > before, nil
+		})
+		if err != nil {
+			t.Fatal("the deletion of the detached host was never delayed")
+		}
+		if x := h.get("kept"); !hasFinalizer(x) || x.Status.Provisioning.State != v1alpha1.StateProvisioned {
+			t.Fatalf("delayed host: finalizer %v, state %s", hasFinalizer(x), x.Status.Provisioning.State)
+		}
+		// Attached again: registered, deprovisioned (cleaned), then let go.
+		h.update("kept", func(x *v1alpha1.BareMetalHost) { x.Annotations = nil })
+		h.waitFor("kept", "finalized", func(x *v1alpha1.BareMetalHost) bool { return !hasFinalizer(x) })
+		if calls := h.prov.Calls(ns, "kept"); countCalls(calls, "Register") < 2 || countCalls(calls, "Deprovision") == 0 {
+			t.Errorf("backend calls %v: want the host registered again and deprovisioned", calls)
+		}
+	})
+}
+
+// TestDetachWaitsForTheOperation: Metal3's rule of which states may detach. A host asked to
+// detach while provisioning is detached once provisioned; {"force":true} detaches at once.
+func TestDetachWaitsForTheOperation(t *testing.T) {
+	for _, force := range []bool{false, true} {
+		t.Run(fmt.Sprintf("force=%t", force), func(t *testing.T) {
+			host := newHost("busy")
+			host.Spec.Image = &v1alpha1.Image{URL: "http://192.0.2.1/os.qcow2", Checksum: "abc"}
+			h := newHarness(t, Options{}, func(p *fakeprov.Provisioner) {
+				p.SetError(ns, "busy", "Provision", errors.New("backend unreachable"))
+			}, host)
+			h.writeSecret("busy-bmc", "u", "p")
+			h.waitFor("busy", "failing in provisioning", func(x *v1alpha1.BareMetalHost) bool {
+				return x.Status.Provisioning.State == v1alpha1.StateProvisioning && x.Status.ErrorCount > 0
+			})
+			value := ""
+			if force {
+				value = `{"force":true}`
+			}
+			h.update("busy", func(x *v1alpha1.BareMetalHost) { x.Annotations = map[string]string{v1alpha1.DetachedAnnotation: value} })
+			if force {
+				h.waitFor("busy", "detached while provisioning", func(x *v1alpha1.BareMetalHost) bool {
+					return x.Status.OperationalStatus == v1alpha1.OperationalStatusDetached && x.Status.Provisioning.State == v1alpha1.StateProvisioning
+				})
+				return
+			}
+			h.prov.SetError(ns, "busy", "Provision", nil)
+			h.waitFor("busy", "provisioned, then detached", func(x *v1alpha1.BareMetalHost) bool {
+				return x.Status.OperationalStatus == v1alpha1.OperationalStatusDetached && x.Status.Provisioning.State == v1alpha1.StateProvisioned
+			})
+		})
 	}
 }

@@ -35,6 +35,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
+	"github.com/metal3-community/baremetal-apiserver/pkg/dockerconfig"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/async"
 )
@@ -103,10 +104,12 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	switch {
 	case h.DeletionTimestamp != nil:
 		res, err = r.handleDelete(ctx)
-	case detachRequested(h):
+	case detachRequested(h) && (h.DetachAllowed() || h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached):
 		res, err = r.handleDetach(ctx)
 	default:
-		if h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached {
+		// A host asked to detach in the middle of an operation finishes it first (Metal3's
+		// rule; {"force":true} detaches at once).
+		if h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached && !detachRequested(h) {
 			// Reattached: register again before anything else.
 			h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
 			h.Status.Provisioning.ID = ""
@@ -477,6 +480,9 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 	if data.UserData, data.NetworkData, data.MetaData, err = r.configDrive(ctx); err != nil {
 		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
 	}
+	if data.ImagePullSecret, err = r.imagePullSecret(ctx); err != nil {
+		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
+	}
 	r.startOperation(v1alpha1.StateProvisioning)
 	if h.Spec.Image != nil {
 		h.Status.LastAttemptedImage = h.Spec.Image.DeepCopy()
@@ -504,6 +510,25 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 	// status.poweredOn is left to the power check that follows at once: a deploy usually
 	// ends with the host on, but only the BMC can say so.
 	return r.setState(v1alpha1.StateProvisioned, now_), nil
+}
+
+// imagePullSecret reads the registry credentials of an oci:// image from the Docker-config
+// Secret spec.image.ociAuthSecretName names, as Metal3 does; "" when there is none to read.
+func (r *hostReconcile) imagePullSecret(ctx context.Context) (string, error) {
+	img := r.host.Spec.Image
+	if img == nil || img.OCIAuthSecretName == nil || *img.OCIAuthSecretName == "" || !strings.HasPrefix(strings.ToLower(img.URL), "oci://") {
+		return "", nil
+	}
+	name := *img.OCIAuthSecretName
+	data, _, err := r.c.secrets.Get(ctx, r.host.Namespace, name)
+	if err != nil {
+		return "", fmt.Errorf("image pull Secret (spec.image.ociAuthSecretName): %w", err)
+	}
+	creds, err := dockerconfig.Credentials(data, img.URL)
+	if err != nil {
+		return "", fmt.Errorf("image pull Secret %s/%s: %w", r.host.Namespace, name, err)
+	}
+	return creds, nil
 }
 
 // configDrive reads the Secrets the config drive is built from.
@@ -764,9 +789,39 @@ func (r *hostReconcile) handleDelete(ctx context.Context) (stepResult, error) {
 		return noRequeue, nil
 	}
 	state := h.Status.Provisioning.State
+	if detached := h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached; (detached || detachRequested(h)) && state != v1alpha1.StateDeleting {
+		if h.DelayDeleteForDetached() {
+			// Metal3's deleteAction "delay": the host stays (or becomes) detached, and its
+			// deletion waits until the annotation goes; a host detached without the annotation
+			// any more is attached again first, then deleted like any other.
+			metal3DeleteDetached.Inc()
+			if detachRequested(h) {
+				return r.handleDetach(ctx)
+			}
+			h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+			h.Status.Provisioning.ID = ""
+			h.Status.GoodCredentials = v1alpha1.CredentialsStatus{}
+			return now_, nil
+		}
+		// Deleted as detached: only forgotten, the machine untouched (never deprovisioned or
+		// powered off), whatever its state.
+		if !detached && h.Status.Provisioning.ID != "" {
+			if res, err := r.handleDetach(ctx); err != nil || h.Status.OperationalStatus != v1alpha1.OperationalStatusDetached {
+				return res, err
+			}
+		}
+		return r.setState(v1alpha1.StateDeleting, noRequeue), nil
+	}
+	if h.Status.Provisioning.ID == "" && (state == v1alpha1.StateProvisioned || state == v1alpha1.StateProvisioning || state == v1alpha1.StateDeprovisioning) {
+		// A host with an image whose backend record is gone (attached again, or lost) is
+		// registered again to be cleaned before it is let go.
+		if res, ok, err := r.ensureRegistered(ctx); !ok || err != nil {
+			return res, err
+		}
+	}
 	if h.Status.Provisioning.ID == "" || state == v1alpha1.StateUnmanaged || state == v1alpha1.StateNone ||
 		h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached {
-		// The backend never knew the host (or was told to forget it): nothing to undo.
+		// The backend never knew the host: nothing to undo.
 		return r.setState(v1alpha1.StateDeleting, noRequeue), nil
 	}
 	ph, _, err := r.providerHost(ctx, v1alpha1.ProvisioningError)

@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -78,8 +79,9 @@ func (d DirSecrets) Get(ctx context.Context, namespace, name string) (map[string
 	data := map[string][]byte{}
 	keys := []string{}
 	for _, e := range entries {
-		// Mounted Secrets carry ..data symlinks and dot directories; keys never start with a dot.
-		if e.IsDir() || e.Name()[0] == '.' {
+		// Mounted Secrets carry ..data symlinks and ..<timestamp> directories; a key may start
+		// with one dot (.dockerconfigjson), never with two.
+		if e.IsDir() || strings.HasPrefix(e.Name(), "..") {
 			continue
 		}
 		file := filepath.Join(dir, e.Name())

@@ -199,13 +199,27 @@ var conditionTable = map[v1alpha1.ProvisioningState]conditionRow{
 // reasons, so they never disagree with the state and a restart computes the same. Messages add
 // what Metal3 leaves out (the error, the state).
 func computeConditions(h *v1alpha1.BareMetalHost, health provisioner.Health, now time.Time) {
+	// The values are settled first and written once each: a condition set twice in one pass
+	// (Progressing True for the state, then False for detached) would move its transition
+	// time on every pass.
+	want := map[string]metav1.Condition{}
+	order := []string{}
 	set := func(typ string, ok bool, reason, msg string) {
 		status := metav1.ConditionFalse
 		if ok {
 			status = metav1.ConditionTrue
 		}
-		setCondition(h, now, typ, status, reason, msg)
+		if _, seen := want[typ]; !seen {
+			order = append(order, typ)
+		}
+		want[typ] = metav1.Condition{Type: typ, Status: status, Reason: reason, Message: msg}
 	}
+	defer func() {
+		for _, typ := range order {
+			c := want[typ]
+			setCondition(h, now, typ, c.Status, c.Reason, c.Message)
+		}
+	}()
 	state := h.Status.Provisioning.State
 	errored := h.Status.OperationalStatus == v1alpha1.OperationalStatusError
 	row, known := conditionTable[state]
@@ -293,5 +307,9 @@ func (r *hostReconcile) writeStatus(ctx context.Context) error {
 	r.host.Status.LastUpdated = &t
 	updated, err := r.c.client.BaremetalV1alpha1().BareMetalHosts(r.host.Namespace).UpdateStatus(ctx, r.host, metav1.UpdateOptions{FieldManager: fieldManager})
 	r.wrote(updated, err)
+	if err == nil {
+		// A later write in this pass (the finalizer's removal) must carry the new version.
+		r.host.ResourceVersion = updated.ResourceVersion
+	}
 	return err
 }

@@ -37,7 +37,7 @@ const customDeployPriority = 80
 // is active.
 func (p *Provisioner) Provision(ctx context.Context, host provisioner.Host, data provisioner.ProvisionData) (provisioner.Result, error) {
 	res, err := p.provision(ctx, host, data)
-	return p.finish(host, res, err)
+	return provisioner.Scrub(res, err, host.Credentials.Password, p.cfg.Password, data.PullPassword())
 }
 
 func (p *Provisioner) provision(ctx context.Context, host provisioner.Host, data provisioner.ProvisionData) (provisioner.Result, error) {
@@ -214,6 +214,11 @@ func deployPlanFor(host provisioner.Host, data provisioner.ProvisionData) (deplo
 		if img.Format != nil {
 			plan.instanceInfo["image_disk_format"] = *img.Format
 		}
+	}
+	// The registry credentials of an oci:// image, or nil: a previous attempt's are removed.
+	plan.instanceInfo["image_pull_secret"] = nil
+	if data.ImagePullSecret != "" && !plan.liveISO {
+		plan.instanceInfo["image_pull_secret"] = data.ImagePullSecret
 	}
 	if host.BMC != nil && host.BMC.Driver == fakeDriver {
 		plan.deployInterface = "fake"
