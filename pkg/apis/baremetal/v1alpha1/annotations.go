@@ -46,50 +46,43 @@ func (h *BareMetalHost) InspectionDisabled() bool {
 		h.Annotations[InspectAnnotationPrefix] == InspectAnnotationValueDisabled
 }
 
-// DetachedAnnotationArguments is the optional JSON value of the detached annotation (Metal3's).
-// An annotation's content, not an API type.
-// +k8s:deepcopy-gen=false
-// +k8s:openapi-gen=false
-// +protobuf=false
-type DetachedAnnotationArguments struct {
-	// DeleteAction "delay" keeps a detached host that is deleted until it is attached again
-	// (the annotation removed); "delete" (the default) lets it go at once, forgotten.
-	DeleteAction string `json:"deleteAction,omitempty"`
-	// Force detaches the host whatever its state; without it only provisioned, externally
-	// provisioned, ready and available hosts are detached, others once their operation ends.
-	Force bool `json:"force,omitempty"`
-}
-
 // Detached delete actions.
 const (
 	DetachedDeleteActionDelay  = "delay"
 	DetachedDeleteActionDelete = "delete"
 )
 
-// DetachedArguments reads the detached annotation: nil without it; Metal3's defaults (an empty
-// value, or a value that is not the JSON arguments, which Metal3 documents as allowed) otherwise,
-// with the parse error for the caller to report.
-func (h *BareMetalHost) DetachedArguments() (*DetachedAnnotationArguments, error) {
+// DetachedArguments reads the detached annotation: present is false without it; otherwise
+// Metal3's defaults apply to an empty value and to a value that is not the JSON arguments
+// (Metal3 documents any value as allowed), and err says why the value was not read.
+func (h *BareMetalHost) DetachedArguments() (present bool, deleteAction string, force bool, err error) {
 	value, ok := h.Annotations[DetachedAnnotation]
 	if !ok {
-		return nil, nil
+		return false, "", false, nil
 	}
-	args := &DetachedAnnotationArguments{}
 	if value == "" {
-		return args, nil
+		return true, "", false, nil
 	}
-	if err := json.Unmarshal([]byte(value), args); err != nil {
-		return &DetachedAnnotationArguments{}, fmt.Errorf("the %s annotation is not {\"deleteAction\":..,\"force\":..}: %w", DetachedAnnotation, err)
+	// Metal3's DetachedAnnotationArguments; declared here, it is no API type for the generators.
+	var args struct {
+		// DeleteAction "delay" keeps a deleted detached host until it is attached again;
+		// "delete" (the default) lets it go at once, forgotten.
+		DeleteAction string `json:"deleteAction,omitempty"`
+		// Force detaches the host whatever its state (see DetachAllowed).
+		Force bool `json:"force,omitempty"`
 	}
-	return args, nil
+	if err := json.Unmarshal([]byte(value), &args); err != nil {
+		return true, "", false, fmt.Errorf("the %s annotation is not {\"deleteAction\":..,\"force\":..}: %w", DetachedAnnotation, err)
+	}
+	return true, args.DeleteAction, args.Force, nil
 }
 
 // DetachAllowed says whether the host may be detached now (Metal3's rule): at rest in
 // provisioned, externally provisioned, ready or available, or anywhere with force; never
 // while it is being deleted.
 func (h *BareMetalHost) DetachAllowed() bool {
-	args, _ := h.DetachedArguments()
-	if args == nil {
+	present, _, force, _ := h.DetachedArguments()
+	if !present {
 		return false
 	}
 	switch h.Status.Provisioning.State {
@@ -98,16 +91,16 @@ func (h *BareMetalHost) DetachAllowed() bool {
 	case StateDeleting:
 		return false
 	}
-	return args.Force
+	return force
 }
 
 // DelayDeleteForDetached says whether deleting this detached (or detaching) host waits
 // (Metal3's rule): while the annotation asks deleteAction "delay", or while the host is still
 // detached after the annotation was removed, so that it can be attached again first.
 func (h *BareMetalHost) DelayDeleteForDetached() bool {
-	args, err := h.DetachedArguments()
-	if args == nil && err == nil {
+	present, action, _, _ := h.DetachedArguments()
+	if !present {
 		return h.Status.OperationalStatus == OperationalStatusDetached
 	}
-	return args.DeleteAction == DetachedDeleteActionDelay
+	return action == DetachedDeleteActionDelay
 }
