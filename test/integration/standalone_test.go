@@ -250,6 +250,10 @@ func TestStandalone(t *testing.T) {
 		}
 	})
 
+	t.Run("networkInterfaces 422 names the entry and a valid list round-trips", func(t *testing.T) {
+		testNetworkInterfaces(t, ctx, cs)
+	})
+
 	t.Run("watch sees added modified deleted in order", func(t *testing.T) {
 		testWatch(t, ctx, cs)
 	})

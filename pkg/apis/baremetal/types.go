@@ -131,6 +131,10 @@ type BareMetalHostSpec struct {
 	// InspectionMode selects hardware inspection: disabled, agent (in-band, through the
 	// deployment ramdisk) or fast (out-of-band, through the BMC only).
 	InspectionMode InspectionMode
+
+	// NetworkInterfaces configures the host's NICs for switch port configuration, one entry
+	// per NIC, each selected by name or by MAC address.
+	NetworkInterfaces []NetworkInterface
 }
 
 // BMCDetails holds how to reach the host's BMC.
@@ -299,6 +303,37 @@ type Image struct {
 type CustomDeploy struct {
 	// Method is the deploy step's name.
 	Method string
+}
+
+// NetworkInterface is the network configuration of one NIC of the host. The NIC is selected by
+// Name or by MACAddress, never both, as inspection reports them.
+type NetworkInterface struct {
+	// Name is the NIC's name, e.g. eth0 or ens1f0.
+	Name string
+	// MACAddress is the NIC's MAC address, e.g. 00:11:22:33:44:55.
+	MACAddress string
+	// HostNetworkAttachment references the switch port configuration the NIC should get.
+	HostNetworkAttachment *HostNetworkAttachmentRef
+	// SwitchPort names the switch port the NIC is cabled to, in place of (or overriding) what
+	// LLDP reports during inspection.
+	SwitchPort *SwitchPort
+}
+
+// HostNetworkAttachmentRef references a Metal3 HostNetworkAttachment, a switch port
+// configuration (mode, VLANs, MTU).
+type HostNetworkAttachmentRef struct {
+	// Name of the HostNetworkAttachment.
+	Name string
+	// Namespace of the HostNetworkAttachment; empty means the host's namespace.
+	Namespace string
+}
+
+// SwitchPort identifies a port on a switch.
+type SwitchPort struct {
+	// SwitchID is the switch's management MAC address.
+	SwitchID string
+	// PortID is the port's name in the switch's own configuration, e.g. Ethernet1/1.
+	PortID string
 }
 
 // BareMetalHostStatus is the observed state of a BareMetalHost.

@@ -58,10 +58,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.HardwareRAIDVolumeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareSystemVendor"):
 		return &baremetalv1alpha1.HardwareSystemVendorApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostNetworkAttachmentRef"):
+		return &baremetalv1alpha1.HostNetworkAttachmentRefApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Image"):
 		return &baremetalv1alpha1.ImageApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("LLDP"):
 		return &baremetalv1alpha1.LLDPApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("NetworkInterface"):
+		return &baremetalv1alpha1.NetworkInterfaceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("NIC"):
 		return &baremetalv1alpha1.NICApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ObjectReference"):
@@ -82,6 +86,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.SoftwareRAIDVolumeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Storage"):
 		return &baremetalv1alpha1.StorageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SwitchPort"):
+		return &baremetalv1alpha1.SwitchPortApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Taint"):
 		return &baremetalv1alpha1.TaintApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("VLAN"):

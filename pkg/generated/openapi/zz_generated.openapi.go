@@ -33,97 +33,100 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		v1alpha1.BIOS{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_BIOS(ref),
-		v1alpha1.BMCDetails{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref),
-		v1alpha1.BareMetalHost{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_BareMetalHost(ref),
-		v1alpha1.BareMetalHostList{}.OpenAPIModelName():    schema_pkg_apis_baremetal_v1alpha1_BareMetalHostList(ref),
-		v1alpha1.BareMetalHostSpec{}.OpenAPIModelName():    schema_pkg_apis_baremetal_v1alpha1_BareMetalHostSpec(ref),
-		v1alpha1.BareMetalHostStatus{}.OpenAPIModelName():  schema_pkg_apis_baremetal_v1alpha1_BareMetalHostStatus(ref),
-		v1alpha1.CPU{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_CPU(ref),
-		v1alpha1.CredentialsStatus{}.OpenAPIModelName():    schema_pkg_apis_baremetal_v1alpha1_CredentialsStatus(ref),
-		v1alpha1.CustomDeploy{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_CustomDeploy(ref),
-		v1alpha1.Firmware{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_Firmware(ref),
-		v1alpha1.FirmwareConfig{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref),
-		v1alpha1.HardwareDetails{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_HardwareDetails(ref),
-		v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HardwareRAIDVolume(ref),
-		v1alpha1.HardwareSystemVendor{}.OpenAPIModelName(): schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref),
-		v1alpha1.Image{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_Image(ref),
-		v1alpha1.InspectRequest{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_InspectRequest(ref),
-		v1alpha1.Inspection{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_Inspection(ref),
-		v1alpha1.InspectionStatus{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_InspectionStatus(ref),
-		v1alpha1.LLDP{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_LLDP(ref),
-		v1alpha1.NIC{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_NIC(ref),
-		v1alpha1.ObjectReference{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_ObjectReference(ref),
-		v1alpha1.OperationHistory{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_OperationHistory(ref),
-		v1alpha1.OperationMetric{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_OperationMetric(ref),
-		v1alpha1.Power{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_Power(ref),
-		v1alpha1.PowerSpec{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref),
-		v1alpha1.PowerStatus{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref),
-		v1alpha1.ProvisionStatus{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref),
-		v1alpha1.RAIDConfig{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_RAIDConfig(ref),
-		v1alpha1.RebootRequest{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_RebootRequest(ref),
-		v1alpha1.RebootRequestSpec{}.OpenAPIModelName():    schema_pkg_apis_baremetal_v1alpha1_RebootRequestSpec(ref),
-		v1alpha1.RootDeviceHints{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_RootDeviceHints(ref),
-		v1alpha1.SecretReference{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref),
-		v1alpha1.SoftwareRAIDVolume{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_SoftwareRAIDVolume(ref),
-		v1alpha1.Storage{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_Storage(ref),
-		v1alpha1.Taint{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_Taint(ref),
-		v1alpha1.VLAN{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_VLAN(ref),
-		resource.Quantity{}.OpenAPIModelName():             schema_apimachinery_pkg_api_resource_Quantity(ref),
-		v1.APIGroup{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_APIGroup(ref),
-		v1.APIGroupList{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_APIGroupList(ref),
-		v1.APIResource{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_APIResource(ref),
-		v1.APIResourceList{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_APIResourceList(ref),
-		v1.APIVersions{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_APIVersions(ref),
-		v1.ApplyOptions{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_ApplyOptions(ref),
-		v1.Condition{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_Condition(ref),
-		v1.CreateOptions{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_CreateOptions(ref),
-		v1.DeleteOptions{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_DeleteOptions(ref),
-		v1.Duration{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_Duration(ref),
-		v1.FieldSelectorRequirement{}.OpenAPIModelName():   schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
-		v1.FieldsV1{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_FieldsV1(ref),
-		v1.GetOptions{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_GetOptions(ref),
-		v1.GroupKind{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_GroupKind(ref),
-		v1.GroupResource{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_GroupResource(ref),
-		v1.GroupVersion{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_GroupVersion(ref),
-		v1.GroupVersionForDiscovery{}.OpenAPIModelName():   schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
-		v1.GroupVersionKind{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_GroupVersionKind(ref),
-		v1.GroupVersionResource{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_GroupVersionResource(ref),
-		v1.InternalEvent{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_InternalEvent(ref),
-		v1.LabelSelector{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_LabelSelector(ref),
-		v1.LabelSelectorRequirement{}.OpenAPIModelName():   schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
-		v1.List{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_List(ref),
-		v1.ListMeta{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_ListMeta(ref),
-		v1.ListOptions{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_ListOptions(ref),
-		v1.ManagedFieldsEntry{}.OpenAPIModelName():         schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
-		v1.MicroTime{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_MicroTime(ref),
-		v1.ObjectMeta{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_ObjectMeta(ref),
-		v1.OwnerReference{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_OwnerReference(ref),
-		v1.PartialObjectMetadata{}.OpenAPIModelName():      schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
-		v1.PartialObjectMetadataList{}.OpenAPIModelName():  schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
-		v1.Patch{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Patch(ref),
-		v1.PatchOptions{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_PatchOptions(ref),
-		v1.Preconditions{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_Preconditions(ref),
-		v1.RootPaths{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_RootPaths(ref),
-		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():  schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
-		v1.ShardInfo{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_ShardInfo(ref),
-		v1.Status{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_Status(ref),
-		v1.StatusCause{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_StatusCause(ref),
-		v1.StatusDetails{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_StatusDetails(ref),
-		v1.Table{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Table(ref),
-		v1.TableColumnDefinition{}.OpenAPIModelName():      schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
-		v1.TableOptions{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_TableOptions(ref),
-		v1.TableRow{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_TableRow(ref),
-		v1.TableRowCondition{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_TableRowCondition(ref),
-		v1.Time{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_Time(ref),
-		v1.Timestamp{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_Timestamp(ref),
-		v1.TypeMeta{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_TypeMeta(ref),
-		v1.UpdateOptions{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_UpdateOptions(ref),
-		v1.WatchEvent{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_WatchEvent(ref),
-		runtime.RawExtension{}.OpenAPIModelName():          schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
-		runtime.TypeMeta{}.OpenAPIModelName():              schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
-		runtime.Unknown{}.OpenAPIModelName():               schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
-		version.Info{}.OpenAPIModelName():                  schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.BIOS{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_BIOS(ref),
+		v1alpha1.BMCDetails{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref),
+		v1alpha1.BareMetalHost{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHost(ref),
+		v1alpha1.BareMetalHostList{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_BareMetalHostList(ref),
+		v1alpha1.BareMetalHostSpec{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_BareMetalHostSpec(ref),
+		v1alpha1.BareMetalHostStatus{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_BareMetalHostStatus(ref),
+		v1alpha1.CPU{}.OpenAPIModelName():                      schema_pkg_apis_baremetal_v1alpha1_CPU(ref),
+		v1alpha1.CredentialsStatus{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_CredentialsStatus(ref),
+		v1alpha1.CustomDeploy{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_CustomDeploy(ref),
+		v1alpha1.Firmware{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_Firmware(ref),
+		v1alpha1.FirmwareConfig{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref),
+		v1alpha1.HardwareDetails{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_HardwareDetails(ref),
+		v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_HardwareRAIDVolume(ref),
+		v1alpha1.HardwareSystemVendor{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref),
+		v1alpha1.HostNetworkAttachmentRef{}.OpenAPIModelName(): schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref),
+		v1alpha1.Image{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_Image(ref),
+		v1alpha1.InspectRequest{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_InspectRequest(ref),
+		v1alpha1.Inspection{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_Inspection(ref),
+		v1alpha1.InspectionStatus{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_InspectionStatus(ref),
+		v1alpha1.LLDP{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_LLDP(ref),
+		v1alpha1.NIC{}.OpenAPIModelName():                      schema_pkg_apis_baremetal_v1alpha1_NIC(ref),
+		v1alpha1.NetworkInterface{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_NetworkInterface(ref),
+		v1alpha1.ObjectReference{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_ObjectReference(ref),
+		v1alpha1.OperationHistory{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_OperationHistory(ref),
+		v1alpha1.OperationMetric{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_OperationMetric(ref),
+		v1alpha1.Power{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_Power(ref),
+		v1alpha1.PowerSpec{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref),
+		v1alpha1.PowerStatus{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref),
+		v1alpha1.ProvisionStatus{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref),
+		v1alpha1.RAIDConfig{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_RAIDConfig(ref),
+		v1alpha1.RebootRequest{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_RebootRequest(ref),
+		v1alpha1.RebootRequestSpec{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_RebootRequestSpec(ref),
+		v1alpha1.RootDeviceHints{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_RootDeviceHints(ref),
+		v1alpha1.SecretReference{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref),
+		v1alpha1.SoftwareRAIDVolume{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_SoftwareRAIDVolume(ref),
+		v1alpha1.Storage{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_Storage(ref),
+		v1alpha1.SwitchPort{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_SwitchPort(ref),
+		v1alpha1.Taint{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_Taint(ref),
+		v1alpha1.VLAN{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_VLAN(ref),
+		resource.Quantity{}.OpenAPIModelName():                 schema_apimachinery_pkg_api_resource_Quantity(ref),
+		v1.APIGroup{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_APIGroup(ref),
+		v1.APIGroupList{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_APIGroupList(ref),
+		v1.APIResource{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_APIResource(ref),
+		v1.APIResourceList{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_APIResourceList(ref),
+		v1.APIVersions{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_APIVersions(ref),
+		v1.ApplyOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_ApplyOptions(ref),
+		v1.Condition{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Condition(ref),
+		v1.CreateOptions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_CreateOptions(ref),
+		v1.DeleteOptions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_DeleteOptions(ref),
+		v1.Duration{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_Duration(ref),
+		v1.FieldSelectorRequirement{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
+		v1.FieldsV1{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_FieldsV1(ref),
+		v1.GetOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_GetOptions(ref),
+		v1.GroupKind{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_GroupKind(ref),
+		v1.GroupResource{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_GroupResource(ref),
+		v1.GroupVersion{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_GroupVersion(ref),
+		v1.GroupVersionForDiscovery{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
+		v1.GroupVersionKind{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_GroupVersionKind(ref),
+		v1.GroupVersionResource{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_GroupVersionResource(ref),
+		v1.InternalEvent{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_InternalEvent(ref),
+		v1.LabelSelector{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_LabelSelector(ref),
+		v1.LabelSelectorRequirement{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
+		v1.List{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_List(ref),
+		v1.ListMeta{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ListMeta(ref),
+		v1.ListOptions{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_ListOptions(ref),
+		v1.ManagedFieldsEntry{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
+		v1.MicroTime{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_MicroTime(ref),
+		v1.ObjectMeta{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_ObjectMeta(ref),
+		v1.OwnerReference{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_OwnerReference(ref),
+		v1.PartialObjectMetadata{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
+		v1.PartialObjectMetadataList{}.OpenAPIModelName():      schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
+		v1.Patch{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Patch(ref),
+		v1.PatchOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_PatchOptions(ref),
+		v1.Preconditions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_Preconditions(ref),
+		v1.RootPaths{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_RootPaths(ref),
+		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():      schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
+		v1.ShardInfo{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_ShardInfo(ref),
+		v1.Status{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_Status(ref),
+		v1.StatusCause{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_StatusCause(ref),
+		v1.StatusDetails{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_StatusDetails(ref),
+		v1.Table{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Table(ref),
+		v1.TableColumnDefinition{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
+		v1.TableOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_TableOptions(ref),
+		v1.TableRow{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_TableRow(ref),
+		v1.TableRowCondition{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_TableRowCondition(ref),
+		v1.Time{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Time(ref),
+		v1.Timestamp{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Timestamp(ref),
+		v1.TypeMeta{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_TypeMeta(ref),
+		v1.UpdateOptions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_UpdateOptions(ref),
+		v1.WatchEvent{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_WatchEvent(ref),
+		runtime.RawExtension{}.OpenAPIModelName():              schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
+		runtime.TypeMeta{}.OpenAPIModelName():                  schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
+		runtime.Unknown{}.OpenAPIModelName():                   schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
+		version.Info{}.OpenAPIModelName():                      schema_k8sio_apimachinery_pkg_version_Info(ref),
 	}
 }
 
@@ -465,12 +468,30 @@ func schema_pkg_apis_baremetal_v1alpha1_BareMetalHostSpec(ref common.ReferenceCa
 							Enum:        []interface{}{"agent", "disabled", "fast"},
 						},
 					},
+					"networkInterfaces": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "NetworkInterfaces configures the host's NICs for switch port configuration: for each NIC, the switch port it is cabled to and the HostNetworkAttachment it should get. A NIC is selected by name or by MAC address, as inspection discovers them, and may be listed only once (compared case-insensitively). The server validates and stores this list; it does not configure switches.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.NetworkInterface{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 				Required: []string{"online"},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.BMCDetails{}.OpenAPIModelName(), v1alpha1.CustomDeploy{}.OpenAPIModelName(), v1alpha1.FirmwareConfig{}.OpenAPIModelName(), v1alpha1.Image{}.OpenAPIModelName(), v1alpha1.ObjectReference{}.OpenAPIModelName(), v1alpha1.RAIDConfig{}.OpenAPIModelName(), v1alpha1.RootDeviceHints{}.OpenAPIModelName(), v1alpha1.SecretReference{}.OpenAPIModelName(), v1alpha1.Taint{}.OpenAPIModelName()},
+			v1alpha1.BMCDetails{}.OpenAPIModelName(), v1alpha1.CustomDeploy{}.OpenAPIModelName(), v1alpha1.FirmwareConfig{}.OpenAPIModelName(), v1alpha1.Image{}.OpenAPIModelName(), v1alpha1.NetworkInterface{}.OpenAPIModelName(), v1alpha1.ObjectReference{}.OpenAPIModelName(), v1alpha1.RAIDConfig{}.OpenAPIModelName(), v1alpha1.RootDeviceHints{}.OpenAPIModelName(), v1alpha1.SecretReference{}.OpenAPIModelName(), v1alpha1.Taint{}.OpenAPIModelName()},
 	}
 }
 
@@ -975,6 +996,33 @@ func schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref common.Referenc
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostNetworkAttachmentRef references a HostNetworkAttachment, Metal3's switch port configuration kind.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the HostNetworkAttachment. Required when namespace is set.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"namespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Namespace of the HostNetworkAttachment. Defaults to the host's namespace.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_Image(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1281,6 +1329,47 @@ func schema_pkg_apis_baremetal_v1alpha1_NIC(ref common.ReferenceCallback) common
 		},
 		Dependencies: []string{
 			v1alpha1.LLDP{}.OpenAPIModelName(), v1alpha1.VLAN{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_NetworkInterface(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NetworkInterface is the network configuration of one NIC of the host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name selects the NIC by the name inspection reports for it, e.g. eth0 or ens1f0: letters, digits, '.', '_' and '-'. Exactly one of name and macAddress must be set.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"macAddress": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MACAddress selects the NIC by its MAC address, six colon-separated octets such as 00:11:22:33:44:55. Exactly one of name and macAddress must be set.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"hostNetworkAttachment": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HostNetworkAttachment references the HostNetworkAttachment (switch port mode, VLANs, MTU) the NIC's switch port should get.",
+							Ref:         ref(v1alpha1.HostNetworkAttachmentRef{}.OpenAPIModelName()),
+						},
+					},
+					"switchPort": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SwitchPort is the switch port the NIC is cabled to, for switches without LLDP or hosts that are not inspected. When inspection also finds LLDP data, this value wins, so a wrong one sends configuration to the wrong port.",
+							Ref:         ref(v1alpha1.SwitchPort{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostNetworkAttachmentRef{}.OpenAPIModelName(), v1alpha1.SwitchPort{}.OpenAPIModelName()},
 	}
 }
 
@@ -1990,6 +2079,36 @@ func schema_pkg_apis_baremetal_v1alpha1_Storage(ref common.ReferenceCallback) co
 						},
 					},
 				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_SwitchPort(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SwitchPort identifies a port on a switch.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"switchID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SwitchID is the switch's management MAC address, e.g. 00:11:22:33:44:55.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"portID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PortID is the port's name in the switch's management system, e.g. Ethernet1/1.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"switchID", "portID"},
 			},
 		},
 	}

@@ -165,6 +165,15 @@ type BareMetalHostSpec struct {
 	// deployment ramdisk) or fast (out-of-band, through the BMC only).
 	// +optional
 	InspectionMode InspectionMode `json:"inspectionMode,omitempty" protobuf:"bytes,22,opt,name=inspectionMode,casttype=InspectionMode"`
+
+	// NetworkInterfaces configures the host's NICs for switch port configuration: for each
+	// NIC, the switch port it is cabled to and the HostNetworkAttachment it should get. A NIC is
+	// selected by name or by MAC address, as inspection discovers them, and may be listed only
+	// once (compared case-insensitively). The server validates and stores this list; it does not
+	// configure switches.
+	// +optional
+	// +listType=atomic
+	NetworkInterfaces []NetworkInterface `json:"networkInterfaces,omitempty" protobuf:"bytes,23,rep,name=networkInterfaces"`
 }
 
 // BMCDetails holds how to reach the host's BMC.
@@ -370,6 +379,51 @@ type Image struct {
 type CustomDeploy struct {
 	// Method is the deploy step's name.
 	Method string `json:"method" protobuf:"bytes,1,opt,name=method"`
+}
+
+// NetworkInterface is the network configuration of one NIC of the host.
+type NetworkInterface struct {
+	// Name selects the NIC by the name inspection reports for it, e.g. eth0 or ens1f0: letters,
+	// digits, '.', '_' and '-'. Exactly one of name and macAddress must be set.
+	// +optional
+	Name string `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
+
+	// MACAddress selects the NIC by its MAC address, six colon-separated octets such as
+	// 00:11:22:33:44:55. Exactly one of name and macAddress must be set.
+	// +optional
+	MACAddress string `json:"macAddress,omitempty" protobuf:"bytes,2,opt,name=macAddress"`
+
+	// HostNetworkAttachment references the HostNetworkAttachment (switch port mode, VLANs, MTU)
+	// the NIC's switch port should get.
+	// +optional
+	HostNetworkAttachment *HostNetworkAttachmentRef `json:"hostNetworkAttachment,omitempty" protobuf:"bytes,3,opt,name=hostNetworkAttachment"`
+
+	// SwitchPort is the switch port the NIC is cabled to, for switches without LLDP or hosts
+	// that are not inspected. When inspection also finds LLDP data, this value wins, so a wrong
+	// one sends configuration to the wrong port.
+	// +optional
+	SwitchPort *SwitchPort `json:"switchPort,omitempty" protobuf:"bytes,4,opt,name=switchPort"`
+}
+
+// HostNetworkAttachmentRef references a HostNetworkAttachment, Metal3's switch port
+// configuration kind.
+type HostNetworkAttachmentRef struct {
+	// Name of the HostNetworkAttachment. Required when namespace is set.
+	// +optional
+	Name string `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
+
+	// Namespace of the HostNetworkAttachment. Defaults to the host's namespace.
+	// +optional
+	Namespace string `json:"namespace,omitempty" protobuf:"bytes,2,opt,name=namespace"`
+}
+
+// SwitchPort identifies a port on a switch.
+type SwitchPort struct {
+	// SwitchID is the switch's management MAC address, e.g. 00:11:22:33:44:55.
+	SwitchID string `json:"switchID" protobuf:"bytes,1,opt,name=switchID"`
+
+	// PortID is the port's name in the switch's management system, e.g. Ethernet1/1.
+	PortID string `json:"portID" protobuf:"bytes,2,opt,name=portID"`
 }
 
 // BareMetalHostStatus is the observed state of a BareMetalHost.

@@ -92,6 +92,11 @@ func (in HardwareSystemVendor) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostNetworkAttachmentRef) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostNetworkAttachmentRef"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Image) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image"
 }
@@ -119,6 +124,11 @@ func (in LLDP) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in NIC) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NIC"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in NetworkInterface) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NetworkInterface"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -189,6 +199,11 @@ func (in SoftwareRAIDVolume) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Storage) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Storage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SwitchPort) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SwitchPort"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

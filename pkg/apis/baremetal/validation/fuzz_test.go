@@ -90,6 +90,12 @@ func FuzzValidateBareMetalHost(f *testing.F) {
 		withBMC("ipmi://[fd00::1]:623"),
 		withState(baremetal.StateProvisioned),
 		withRAID(&baremetal.RAIDConfig{SoftwareRAIDVolumes: []baremetal.SoftwareRAIDVolume{{Level: "1"}}}),
+		withNetworkInterfaces(
+			baremetal.NetworkInterface{Name: "eth0", HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "a1", Namespace: "net"}},
+			baremetal.NetworkInterface{MACAddress: "00:11:22:33:44:55", SwitchPort: &baremetal.SwitchPort{SwitchID: "0c:42:a1:00:00:01", PortID: "Ethernet1/1"}},
+			baremetal.NetworkInterface{MACAddress: "00:11:22:33:44:55", Name: "eth0"},
+			baremetal.NetworkInterface{Name: "ETH0", HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{}},
+		),
 	} {
 		h := validHost()
 		m(h)

@@ -219,6 +219,7 @@ func validateHost(host *baremetal.BareMetalHost, bmcOpts bmc.Options) field.Erro
 	allErrs = append(allErrs, validateInspectionMode(host, access, specPath.Child("inspectionMode"))...)
 	allErrs = append(allErrs, validateCustomDeploy(spec.CustomDeploy, specPath.Child("customDeploy"))...)
 	allErrs = append(allErrs, validateConsumerRef(spec.ConsumerRef, specPath.Child("consumerRef"))...)
+	allErrs = append(allErrs, validateNetworkInterfaces(spec.NetworkInterfaces, specPath.Child("networkInterfaces"))...)
 	allErrs = append(allErrs, validateAnnotations(host)...)
 	return allErrs
 }
@@ -615,6 +616,146 @@ func validateConsumerRef(ref *baremetal.ObjectReference, fldPath *field.Path) fi
 		return field.ErrorList{field.Required(fldPath.Child("name"), "")}
 	}
 	return nil
+}
+
+// validateNetworkInterfaces applies Metal3's rules for spec.networkInterfaces, those of its
+// webhook (each entry selects its NIC by name or by MAC address, not both, and no NIC twice) and
+// those of its CRD schema (the syntax of names and MAC addresses, the switch port's required
+// keys). Selectors are compared case-insensitively, as Metal3 does: a MAC address is the same
+// in either case, and names are treated alike (Linux would tell eth0 from ETH0, but a manifest
+// listing both is far likelier a mistake than a host with both). An entry that selects no NIC,
+// or is ambiguous, is left out of the duplicate check: it has already been reported and has no
+// single selector to compare.
+func validateNetworkInterfaces(ifaces []baremetal.NetworkInterface, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	seen := make(map[string]*field.Path, len(ifaces))
+	for i := range ifaces {
+		iface, p := &ifaces[i], fldPath.Index(i)
+		namePath, macPath := p.Child("name"), p.Child("macAddress")
+		if iface.Name != "" && !isInterfaceName(iface.Name) {
+			allErrs = append(allErrs, field.Invalid(namePath, iface.Name,
+				"must consist of letters, digits, '.', '_' and '-', e.g. eth0 or ens1f0"))
+		}
+		if iface.MACAddress != "" && !isColonMAC(iface.MACAddress) {
+			allErrs = append(allErrs, field.Invalid(macPath, iface.MACAddress, colonMACDetail))
+		}
+		var selector string
+		var selectorPath *field.Path
+		switch {
+		case iface.Name == "" && iface.MACAddress == "":
+			allErrs = append(allErrs, field.Required(p, "name or macAddress is required to select the NIC"))
+		case iface.Name != "" && iface.MACAddress != "":
+			allErrs = append(allErrs, field.Forbidden(macPath, "may not be set together with name: a NIC is selected by one or the other"))
+		case iface.MACAddress != "":
+			selector, selectorPath = iface.MACAddress, macPath
+		default:
+			selector, selectorPath = iface.Name, namePath
+		}
+		if selectorPath != nil {
+			key := strings.ToLower(selector)
+			if first, ok := seen[key]; ok {
+				dup := field.Duplicate(selectorPath, selector)
+				dup.Detail = fmt.Sprintf("selects the same NIC as %s", first)
+				allErrs = append(allErrs, dup)
+			} else {
+				seen[key] = selectorPath
+			}
+		}
+		allErrs = append(allErrs, validateHostNetworkAttachmentRef(iface.HostNetworkAttachment, p.Child("hostNetworkAttachment"))...)
+		allErrs = append(allErrs, validateSwitchPort(iface.SwitchPort, p.Child("switchPort"))...)
+	}
+	return allErrs
+}
+
+// validateHostNetworkAttachmentRef checks that a reference can name an object. Metal3's CRD only
+// caps the lengths (253 and 63); those are the limits of an object name and of a namespace, so
+// the syntax behind them is checked too, and a typo is reported now rather than as an
+// attachment never found. A namespace without a name refers to nothing and is refused, which
+// Metal3 does not do. An empty reference is what Metal3 itself writes for an interface without
+// one, and is accepted. Unlike Secret references, another namespace is allowed, as in Metal3:
+// this server does not read HostNetworkAttachments, so the reference discloses nothing (a
+// backend that comes to resolve them must decide which namespaces a host may use).
+func validateHostNetworkAttachmentRef(ref *baremetal.HostNetworkAttachmentRef, fldPath *field.Path) field.ErrorList {
+	if ref == nil {
+		return nil
+	}
+	var allErrs field.ErrorList
+	namePath := fldPath.Child("name")
+	switch {
+	case ref.Name != "":
+		for _, msg := range apivalidation.NameIsDNSSubdomain(ref.Name, false) {
+			allErrs = append(allErrs, field.Invalid(namePath, ref.Name, msg))
+		}
+	case ref.Namespace != "":
+		allErrs = append(allErrs, field.Required(namePath, "required when namespace is set"))
+	}
+	if ref.Namespace != "" {
+		for _, msg := range apivalidation.ValidateNamespaceName(ref.Namespace, false) {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child("namespace"), ref.Namespace, msg))
+		}
+	}
+	return allErrs
+}
+
+// validateSwitchPort requires both keys, as Metal3's CRD does. Its schema checks only that the
+// keys are present, but an empty value identifies no switch or port, and the decoded object
+// cannot tell an omitted key from an empty one anyway.
+func validateSwitchPort(sp *baremetal.SwitchPort, fldPath *field.Path) field.ErrorList {
+	if sp == nil {
+		return nil
+	}
+	var allErrs field.ErrorList
+	idPath := fldPath.Child("switchID")
+	switch {
+	case sp.SwitchID == "":
+		allErrs = append(allErrs, field.Required(idPath, "the switch's management MAC address is required"))
+	case !isColonMAC(sp.SwitchID):
+		allErrs = append(allErrs, field.Invalid(idPath, sp.SwitchID, "must be the switch's management MAC address: "+colonMACDetail))
+	}
+	if sp.PortID == "" {
+		allErrs = append(allErrs, field.Required(fldPath.Child("portID"), "the port's name in the switch's configuration is required"))
+	}
+	return allErrs
+}
+
+const colonMACDetail = "must be six colon-separated pairs of hex digits, e.g. 00:11:22:33:44:55"
+
+// isColonMAC reports whether s is a 48-bit MAC address in colon notation, Metal3's CRD pattern
+// ^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$. The other spellings net.ParseMAC takes (00-11-..,
+// 0011.2233.4455) are refused: the duplicate check compares text, and one NIC written two
+// ways would pass it.
+func isColonMAC(s string) bool {
+	if len(s) != 17 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i%3 == 2 {
+			if s[i] != ':' {
+				return false
+			}
+		} else if !isHexDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// isInterfaceName matches Metal3's CRD pattern for a NIC name, ^[a-zA-Z0-9._-]+$.
+func isInterfaceName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // validateAnnotations checks the values of Metal3's annotations, whose meaning the server

@@ -84,6 +84,10 @@ func withInspectionMode(mode baremetal.InspectionMode) func(*baremetal.BareMetal
 	return func(h *baremetal.BareMetalHost) { h.Spec.InspectionMode = mode }
 }
 
+func withNetworkInterfaces(ifaces ...baremetal.NetworkInterface) func(*baremetal.BareMetalHost) {
+	return func(h *baremetal.BareMetalHost) { h.Spec.NetworkInterfaces = ifaces }
+}
+
 func withoutMAC(h *baremetal.BareMetalHost) { h.Spec.BootMACAddress = "" }
 
 func all(mutators ...func(*baremetal.BareMetalHost)) func(*baremetal.BareMetalHost) {
@@ -113,6 +117,7 @@ func invalid(path string) wantErr      { return wantErr{field: path, typ: field.
 func required(path string) wantErr     { return wantErr{field: path, typ: field.ErrorTypeRequired} }
 func forbidden(path string) wantErr    { return wantErr{field: path, typ: field.ErrorTypeForbidden} }
 func notSupported(path string) wantErr { return wantErr{field: path, typ: field.ErrorTypeNotSupported} }
+func duplicate(path string) wantErr    { return wantErr{field: path, typ: field.ErrorTypeDuplicate} }
 
 func (w wantErr) saying(detail string) wantErr { w.detail = detail; return w }
 
@@ -417,6 +422,67 @@ func TestValidateBareMetalHost(t *testing.T) {
 			h.Spec.ConsumerRef = &baremetal.ObjectReference{Kind: "Machine", APIVersion: "cluster.x-k8s.io/v1beta1"}
 		}, want: []wantErr{required("spec.consumerRef.name")}},
 
+		// spec.networkInterfaces: Metal3's webhook rules (one selector per entry, no NIC twice,
+		// case-insensitively) and its CRD patterns and required keys.
+		{name: "interfaces by name and by MAC", mutate: withNetworkInterfaces(
+			baremetal.NetworkInterface{Name: "ens1f0", HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "provisioning"}},
+			baremetal.NetworkInterface{MACAddress: "AA:bb:CC:dd:EE:01", HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "storage", Namespace: "net-config"},
+				SwitchPort: &baremetal.SwitchPort{SwitchID: "0c:42:a1:00:00:01", PortID: "Ethernet1/7"}},
+			baremetal.NetworkInterface{Name: "eno1.100_a-b", HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{}},
+		)},
+		{name: "interface selecting nothing", mutate: withNetworkInterfaces(
+			baremetal.NetworkInterface{Name: "eth0"},
+			baremetal.NetworkInterface{HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "provisioning"}},
+		), want: []wantErr{required("spec.networkInterfaces[1]").saying("name or macAddress")}},
+		{name: "interface by name and by MAC", mutate: withNetworkInterfaces(
+			baremetal.NetworkInterface{Name: "eth0", MACAddress: "00:11:22:33:44:55"},
+		), want: []wantErr{forbidden("spec.networkInterfaces[0].macAddress").saying("together with name")}},
+		{name: "ambiguous interface not compared for duplicates", mutate: withNetworkInterfaces(
+			baremetal.NetworkInterface{Name: "eth0"},
+			baremetal.NetworkInterface{Name: "eth0", MACAddress: "00:11:22:33:44:55"},
+			baremetal.NetworkInterface{MACAddress: "00:11:22:33:44:55"},
+		), want: []wantErr{forbidden("spec.networkInterfaces[1].macAddress")}},
+		{name: "duplicate interface name", mutate: withNetworkInterfaces(
+			baremetal.NetworkInterface{Name: "eth0", HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "a1"}},
+			baremetal.NetworkInterface{Name: "eth0", HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "a2"}},
+		), want: []wantErr{duplicate("spec.networkInterfaces[1].name")}},
+		{name: "duplicate interface name in another case", mutate: withNetworkInterfaces(
+			baremetal.NetworkInterface{Name: "eth0"}, baremetal.NetworkInterface{Name: "ETH0"},
+		), want: []wantErr{duplicate("spec.networkInterfaces[1].name")}},
+		{name: "duplicate MAC in another case", mutate: withNetworkInterfaces(
+			baremetal.NetworkInterface{MACAddress: "aa:bb:cc:dd:ee:ff"}, baremetal.NetworkInterface{Name: "eth1"},
+			baremetal.NetworkInterface{MACAddress: "AA:BB:CC:DD:EE:FF"},
+		), want: []wantErr{duplicate("spec.networkInterfaces[2].macAddress").saying("same NIC as spec.networkInterfaces[0].macAddress")}},
+		{name: "interface name with a space", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth 0"}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].name")}},
+		{name: "interface name with a slash", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth0/1"}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].name")}},
+		{name: "interface MAC with hyphens", mutate: withNetworkInterfaces(baremetal.NetworkInterface{MACAddress: "00-11-22-33-44-55"}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].macAddress").saying("colon-separated")}},
+		{name: "interface MAC with five octets", mutate: withNetworkInterfaces(baremetal.NetworkInterface{MACAddress: "00:11:22:33:44"}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].macAddress")}},
+		{name: "interface MAC inside a longer string", mutate: withNetworkInterfaces(baremetal.NetworkInterface{MACAddress: "x00:11:22:33:44:55"}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].macAddress")}},
+		{name: "interface MAC that is EUI-64", mutate: withNetworkInterfaces(baremetal.NetworkInterface{MACAddress: "00:11:22:33:44:55:66:77"}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].macAddress")}},
+		{name: "switch port without keys", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth0", SwitchPort: &baremetal.SwitchPort{}}),
+			want: []wantErr{required("spec.networkInterfaces[0].switchPort.switchID"), required("spec.networkInterfaces[0].switchPort.portID")}},
+		{name: "switch ID not a MAC", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth0",
+			SwitchPort: &baremetal.SwitchPort{SwitchID: "leaf-1", PortID: "Ethernet1/1"}}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].switchPort.switchID").saying("management MAC")}},
+		{name: "attachment name not an object name", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth0",
+			HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "Provisioning_VLAN"}}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].hostNetworkAttachment.name")}},
+		{name: "attachment name too long", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth0",
+			HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: strings.Repeat("a", 254)}}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].hostNetworkAttachment.name")}},
+		{name: "attachment namespace not a namespace name", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth0",
+			HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Name: "a1", Namespace: "net.config"}}),
+			want: []wantErr{invalid("spec.networkInterfaces[0].hostNetworkAttachment.namespace")}},
+		{name: "attachment namespace without name", mutate: withNetworkInterfaces(baremetal.NetworkInterface{Name: "eth0",
+			HostNetworkAttachment: &baremetal.HostNetworkAttachmentRef{Namespace: "net-config"}}),
+			want: []wantErr{required("spec.networkInterfaces[0].hostNetworkAttachment.name")}},
+
 		// Deprecated fields are accepted (WarningsForBareMetalHost reports them).
 		{name: "taints and hardware profile", mutate: func(h *baremetal.BareMetalHost) {
 			h.Spec.Taints = []baremetal.Taint{{Key: "k", Effect: "NoSchedule"}}
@@ -479,6 +545,38 @@ func TestValidateBareMetalHost(t *testing.T) {
 			tc.mutate(h)
 			checkErrors(t, ValidateBareMetalHost(h, tc.opts), tc.want)
 		})
+	}
+}
+
+// TestNICSyntax pins the two CRD patterns Metal3 applies to network interfaces, which are
+// implemented here without regular expressions.
+func TestNICSyntax(t *testing.T) {
+	for _, tc := range []struct {
+		s              string
+		isMAC, isIface bool
+	}{
+		{s: "00:11:22:33:44:55", isMAC: true},
+		{s: "aA:bB:cC:dD:eE:fF", isMAC: true},
+		{s: "00:11:22:33:44:5g"},
+		{s: "00:11:22:33:4455:"},
+		{s: "0:011:22:33:44:55"},
+		{s: "00:11:22:33:44:55:"},
+		{s: "00:11:22:33:44:5"},
+		{s: "eth0", isIface: true},
+		{s: "enp0s31f6.100", isIface: true},
+		{s: "bond_0-a", isIface: true},
+		{s: "-", isIface: true},
+		{s: ""},
+		{s: "eth0:1"},
+		{s: "eth0\n"},
+		{s: "eth\u00e9"},
+	} {
+		if got := isColonMAC(tc.s); got != tc.isMAC {
+			t.Errorf("isColonMAC(%q) = %v, want %v", tc.s, got, tc.isMAC)
+		}
+		if got := isInterfaceName(tc.s); got != tc.isIface {
+			t.Errorf("isInterfaceName(%q) = %v, want %v", tc.s, got, tc.isIface)
+		}
 	}
 }
 

@@ -138,6 +138,12 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: networkData
       type:
         namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+    - name: networkInterfaces
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NetworkInterface
+          elementRelationship: atomic
     - name: online
       type:
         scalar: boolean
@@ -351,6 +357,15 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: serialNumber
       type:
         scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostNetworkAttachmentRef
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+    - name: namespace
+      type:
+        scalar: string
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image
   map:
     fields:
@@ -418,6 +433,21 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.VLAN
           elementRelationship: atomic
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NetworkInterface
+  map:
+    fields:
+    - name: hostNetworkAttachment
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostNetworkAttachmentRef
+    - name: macAddress
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: switchPort
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SwitchPort
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ObjectReference
   map:
     fields:
@@ -618,6 +648,17 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: wwnWithExtension
       type:
         scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SwitchPort
+  map:
+    fields:
+    - name: portID
+      type:
+        scalar: string
+      default: ""
+    - name: switchID
+      type:
+        scalar: string
+      default: ""
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Taint
   map:
     fields:

@@ -83,6 +83,12 @@ type BareMetalHostSpecApplyConfiguration struct {
 	// InspectionMode selects hardware inspection: disabled, agent (in-band, through the
 	// deployment ramdisk) or fast (out-of-band, through the BMC only).
 	InspectionMode *baremetalv1alpha1.InspectionMode `json:"inspectionMode,omitempty"`
+	// NetworkInterfaces configures the host's NICs for switch port configuration: for each
+	// NIC, the switch port it is cabled to and the HostNetworkAttachment it should get. A NIC is
+	// selected by name or by MAC address, as inspection discovers them, and may be listed only
+	// once (compared case-insensitively). The server validates and stores this list; it does not
+	// configure switches.
+	NetworkInterfaces []NetworkInterfaceApplyConfiguration `json:"networkInterfaces,omitempty"`
 }
 
 // BareMetalHostSpecApplyConfiguration constructs a declarative configuration of the BareMetalHostSpec type for use with
@@ -269,5 +275,18 @@ func (b *BareMetalHostSpecApplyConfiguration) WithDisablePowerOff(value bool) *B
 // If called multiple times, the InspectionMode field is set to the value of the last call.
 func (b *BareMetalHostSpecApplyConfiguration) WithInspectionMode(value baremetalv1alpha1.InspectionMode) *BareMetalHostSpecApplyConfiguration {
 	b.InspectionMode = &value
+	return b
+}
+
+// WithNetworkInterfaces adds the given value to the NetworkInterfaces field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the NetworkInterfaces field.
+func (b *BareMetalHostSpecApplyConfiguration) WithNetworkInterfaces(values ...*NetworkInterfaceApplyConfiguration) *BareMetalHostSpecApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithNetworkInterfaces")
+		}
+		b.NetworkInterfaces = append(b.NetworkInterfaces, *values[i])
+	}
 	return b
 }
