@@ -24,6 +24,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -42,12 +43,11 @@ import (
 // the API only, which is what a read replica or an API-only test wants.
 type ReconcilerConfig struct {
 	Provisioner provisioner.Provisioner
-	// Secrets reads BMC credentials; nil means the cluster's Secrets through KubeInformers
+	// Secrets reads BMC credentials; nil means the cluster's Secrets through KubeClient
 	// (delegated mode).
 	Secrets controller.SecretSource
-	// KubeInformers is the core informer factory of delegated mode.
-	KubeInformers kubeinformers.SharedInformerFactory
-	// KubeClient, in delegated mode, receives host events; without it events are logged.
+	// KubeClient, in delegated mode, reads (and labels) Secrets and receives host events;
+	// without it events are logged.
 	KubeClient kubernetes.Interface
 	Options    controller.Options
 	// Election, when set, makes only the elected replica reconcile.
@@ -102,13 +102,20 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerW
 		secrets := rc.Secrets
 		var secretInformer cache.SharedIndexInformer
 		if secrets == nil {
-			if rc.KubeInformers == nil {
+			if rc.KubeClient == nil {
 				return fmt.Errorf("the reconciler needs a Secret source: a credentials directory or a kube-apiserver")
 			}
-			inf := rc.KubeInformers.Core().V1().Secrets()
+			// Only the Secrets with Metal3's label are cached and watched, as in Metal3: an
+			// informer over every Secret of the cluster would hold them all in memory and
+			// receive each change of each, for the few that hosts read. ClusterSecrets labels
+			// a Secret the first time a host's reconcile reads it.
+			factory := kubeinformers.NewSharedInformerFactoryWithOptions(rc.KubeClient, 0,
+				kubeinformers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = controller.SecretSelector }))
+			inf := factory.Core().V1().Secrets()
 			secretInformer = inf.Informer()
-			secrets = controller.ListerSecrets{Lister: inf.Lister()}
-			rc.KubeInformers.Start(ctx.Done())
+			secrets = controller.ClusterSecrets{Lister: inf.Lister(), Client: rc.KubeClient.CoreV1()}
+			factory.Start(ctx.Done())
+			go func() { <-ctx.Done(); factory.Shutdown() }()
 		}
 
 		recorder, stopEvents := controller.NewEventRecorder(rc.KubeClient)

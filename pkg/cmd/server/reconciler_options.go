@@ -152,7 +152,6 @@ func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (
 		}
 		rc.Secrets = controller.DirSecrets{Dir: dir}
 	} else {
-		rc.KubeInformers = cfg.GenericConfig.SharedInformerFactory
 		if cc := cfg.GenericConfig.ClientConfig; cc != nil {
 			if rc.KubeClient, err = kubernetes.NewForConfig(cc); err != nil {
 				return nil, err

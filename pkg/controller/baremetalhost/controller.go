@@ -105,6 +105,8 @@ type Controller struct {
 	// recorder, when set, holds the record.EventRecorder of host events (SetEventRecorder).
 	recorder atomic.Value
 	now      func() time.Time
+	// bySecret is the host informer's indexer, with secretIndex.
+	bySecret cache.Indexer
 }
 
 // New returns a reconciler of the hosts seen by informer, writing through client.
@@ -130,7 +132,11 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "baremetalhosts"}),
 	}
 	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.Wake})
-	_, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	var err error
+	if c.bySecret, err = indexBySecret(informer.Informer()); err != nil {
+		return nil, err
+	}
+	_, err = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.observeAndEnqueue,
 		UpdateFunc: func(_, obj interface{}) { c.observeAndEnqueue(obj) },
 		DeleteFunc: c.enqueueObject,
@@ -155,27 +161,15 @@ func (c *Controller) Wake(namespace, name string) {
 // SecretChanged reconciles, now, the hosts of namespace that use the Secret name (BMC
 // credentials or config-drive data): new credentials must not wait out an error backoff.
 func (c *Controller) SecretChanged(namespace, name string) {
-	hosts, err := c.lister.BareMetalHosts(namespace).List(labelsEverything())
+	hosts, err := c.bySecret.ByIndex(secretIndex, namespace+"/"+name)
 	if err != nil {
 		return
 	}
-	for _, h := range hosts {
-		if usesSecret(h, name) {
+	for _, obj := range hosts {
+		if h, ok := obj.(*v1alpha1.BareMetalHost); ok {
 			c.Wake(h.Namespace, h.Name)
 		}
 	}
-}
-
-func usesSecret(h *v1alpha1.BareMetalHost, name string) bool {
-	if h.Spec.BMC.CredentialsName == name {
-		return true
-	}
-	for _, ref := range []*v1alpha1.SecretReference{h.Spec.UserData, h.Spec.NetworkData, h.Spec.MetaData} {
-		if ref != nil && ref.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // WakeAll reconciles every host now.

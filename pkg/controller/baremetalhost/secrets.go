@@ -29,7 +29,11 @@ import (
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/klog/v2"
 
@@ -132,21 +136,73 @@ func trimNewline(b []byte) []byte {
 	return b
 }
 
-// ListerSecrets reads Secrets from a cluster through an informer's lister (delegated mode);
-// the informer's watch keeps it current.
-type ListerSecrets struct {
+// SecretLabel and SecretLabelValue mark the Secrets the delegated server caches and watches.
+// They are Metal3's: the baremetal-operator caches only Secrets so labelled and labels those
+// its hosts use. Sharing them means a Secret a Metal3 installation labelled is watched here as
+// it is, and one labelled here is one Metal3 would watch too.
+const (
+	SecretLabel      = "environment.metal3.io"
+	SecretLabelValue = "baremetal"
+)
+
+// SecretSelector is the label selector of the delegated server's Secret informer.
+const SecretSelector = SecretLabel + "=" + SecretLabelValue
+
+// ClusterSecrets reads Secrets from a cluster (delegated mode). Lister is an informer's,
+// filtered by SecretSelector: an informer over every Secret would hold all of them in memory
+// and receive every change of each, for the handful hosts use. A Secret missing from it is
+// read from the API through Client and labelled, so that its later changes reach the
+// informer, and with them the hosts (SecretChanged).
+type ClusterSecrets struct {
 	Lister corev1listers.SecretLister
+	Client corev1client.SecretsGetter
 }
 
-func (l ListerSecrets) Get(ctx context.Context, namespace, name string) (map[string][]byte, string, error) {
-	s, err := l.Lister.Secrets(namespace).Get(name)
+func (s ClusterSecrets) Get(ctx context.Context, namespace, name string) (map[string][]byte, string, error) {
+	cached, err := s.Lister.Secrets(namespace).Get(name)
+	if err == nil {
+		return cached.Data, cached.ResourceVersion, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, "", fmt.Errorf("reading Secret %s/%s from the cache: %w", namespace, name, err)
+	}
+	// Not labelled yet, or the informer has not seen it yet (not synced, or just labelled).
+	secret, err := s.Client.Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, "", fmt.Errorf("%w: %s/%s", ErrSecretNotFound, namespace, name)
 	}
 	if err != nil {
-		return nil, "", err
+		// API errors name the object and the request, never the Secret's data.
+		return nil, "", fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
 	}
-	return s.Data, s.ResourceVersion, nil
+	// A Secret that carries the label key with another value belongs to another environment:
+	// as in Metal3, it is left alone and read from the API each time.
+	if _, ok := secret.Labels[SecretLabel]; !ok {
+		if secret, err = s.label(ctx, namespace, name); err != nil {
+			return nil, "", err
+		}
+	}
+	// The version is that of the labelled Secret, the one the informer will hold: the label
+	// alone must not look like new credentials the next time the Secret is read.
+	return secret.Data, secret.ResourceVersion, nil
+}
+
+// labelPatch adds SecretLabel and changes nothing else: a merge patch with no resourceVersion,
+// so it neither conflicts with nor undoes a concurrent change of the Secret.
+var labelPatch = []byte(fmt.Sprintf(`{"metadata":{"labels":{%q:%q}}}`, SecretLabel, SecretLabelValue))
+
+func (s ClusterSecrets) label(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	secret, err := s.Client.Secrets(namespace).Patch(ctx, name, types.MergePatchType, labelPatch, metav1.PatchOptions{FieldManager: fieldManager})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %s/%s", ErrSecretNotFound, namespace, name)
+	}
+	if err != nil {
+		// Fail rather than go on unlabelled: the host would miss every later change of its
+		// credentials, and the Secret would be read from the API on each reconcile.
+		return nil, fmt.Errorf("labelling Secret %s/%s with %s so that its changes are watched: %w", namespace, name, SecretSelector, err)
+	}
+	klog.FromContext(ctx).Info("Labelled a Secret hosts use, so that its changes are watched", "secret", klog.KRef(namespace, name), "label", SecretSelector)
+	return secret, nil
 }
 
 // errInvalidCredentials is a credentials Secret without a username or password.
