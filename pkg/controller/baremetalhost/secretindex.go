@@ -29,8 +29,8 @@ import (
 // wakes its hosts through one index look-up, not a scan of every host of its namespace.
 const secretIndex = "secret"
 
-// hostSecrets is the index function of secretIndex: the BMC credentials and the config-drive
-// Secrets of a host. They are read in the host's own namespace, whatever a reference's
+// hostSecrets is the index function of secretIndex: the BMC credentials, the config-drive
+// Secrets and the image pull Secret of a host. They are read in the host's own namespace, whatever a reference's
 // namespace field says (validation refuses any other).
 func hostSecrets(obj interface{}) ([]string, error) {
 	h, ok := obj.(*v1alpha1.BareMetalHost)
@@ -48,6 +48,9 @@ func hostSecrets(obj interface{}) ([]string, error) {
 		if ref != nil {
 			add(ref.Name)
 		}
+	}
+	if img := h.Spec.Image; img != nil && img.OCIAuthSecretName != nil {
+		add(*img.OCIAuthSecretName)
 	}
 	return keys, nil
 }

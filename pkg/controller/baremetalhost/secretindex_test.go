@@ -54,6 +54,9 @@ func TestHostSecrets(t *testing.T) {
 	withNamespace.Spec.UserData = &v1alpha1.SecretReference{Name: "user", Namespace: "ns"}
 	emptyRef := secretHost("ns", "h", "bmc", "", "", "")
 	emptyRef.Spec.NetworkData = &v1alpha1.SecretReference{}
+	pull := "registry-pull"
+	oci := secretHost("ns", "h", "bmc", "", "", "")
+	oci.Spec.Image = &v1alpha1.Image{URL: "oci://registry.example.com/os:1", OCIAuthSecretName: &pull}
 
 	for _, tc := range []struct {
 		name string
@@ -67,6 +70,7 @@ func TestHostSecrets(t *testing.T) {
 		{"nothing", secretHost("ns", "h", "", "", "", ""), nil},
 		{"reference with a namespace", withNamespace, []string{"ns/bmc", "ns/user"}},
 		{"reference without a name", emptyRef, []string{"ns/bmc"}},
+		{"image pull Secret", oci, []string{"ns/bmc", "ns/registry-pull"}},
 		{"not a host", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "bmc"}}, nil},
 		{"deleted host tombstone", cache.DeletedFinalStateUnknown{Key: "ns/h", Obj: secretHost("ns", "h", "bmc", "", "", "")}, nil},
 	} {
