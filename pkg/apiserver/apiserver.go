@@ -98,8 +98,7 @@ func (c completedConfig) New() (*Server, error) {
 	}
 	s := &Server{GenericAPIServer: generic}
 
-	waker := &reconcilerWaker{}
-	hosts, err := hoststorage.NewStorage(c.GenericConfig.RESTOptionsGetter, c.ExtraConfig.Validation, waker)
+	hosts, err := hoststorage.NewStorage(c.GenericConfig.RESTOptionsGetter, c.ExtraConfig.Validation)
 	if err != nil {
 		return nil, fmt.Errorf("creating BareMetalHost storage: %w", err)
 	}
@@ -122,7 +121,7 @@ func (c completedConfig) New() (*Server, error) {
 	}
 	c.checks.setSchemas(schemas)
 	if rc := c.ExtraConfig.Reconciler; rc != nil {
-		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc, waker)); err != nil {
+		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc)); err != nil {
 			return nil, err
 		}
 	}

@@ -19,7 +19,6 @@ package apiserver
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -54,21 +53,6 @@ type ReconcilerConfig struct {
 	Election *ElectionConfig
 }
 
-// reconcilerWaker hands subresource wake-ups to the reconciler of the current leadership
-// term; with no reconciler in this replica they are dropped, and the leader's watch picks the
-// change up instead.
-type reconcilerWaker struct {
-	current atomic.Pointer[controller.Controller]
-}
-
-func (w *reconcilerWaker) set(c *controller.Controller) { w.current.Store(c) }
-
-func (w *reconcilerWaker) Wake(namespace, name string) {
-	if c := w.current.Load(); c != nil {
-		c.Wake(namespace, name)
-	}
-}
-
 // ElectionConfig is where replicas elect the reconciler's leader.
 type ElectionConfig struct {
 	Etcd     clientv3.Config
@@ -86,7 +70,7 @@ const (
 
 // reconcilerHook starts the reconciler once the server serves, through the loopback client,
 // so that everything it writes goes through the same validation and admission as any client.
-func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerWaker) genericapiserver.PostStartHookFunc {
+func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.PostStartHookFunc {
 	return func(hookCtx genericapiserver.PostStartHookContext) error {
 		ctx := hookCtx.Context
 		// The loopback config allows 50 requests/s, a limit meant for clients of a shared
@@ -145,8 +129,6 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig, waker *reconcilerW
 				}
 			}
 			ctrl.SetEventRecorder(recorder)
-			waker.set(ctrl)
-			defer waker.set(nil)
 			factory.Start(ctx.Done())
 			defer factory.Shutdown()
 			if err := ctrl.Run(ctx); err != nil {

@@ -24,10 +24,10 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -92,16 +92,7 @@ type Controller struct {
 	secrets SecretSource
 	slots   *slots
 	expect  *expectations
-	polls   *polls
-	// bypass holds hosts to reconcile at once even in error backoff: something that may fix
-	// them happened (a subresource action, a changed Secret).
-	bypass sync.Map
-	// registeredGen holds, per host, the generation of the spec its last completed
-	// registration was for: a host waiting for a slot is not registered again unless its
-	// spec (e.g. the BMC address, which may change while registering) changed since. In
-	// memory: after a restart each waiting host registers once more.
-	registeredGen sync.Map
-	opts          Options
+	opts    Options
 	// recorder, when set, holds the record.EventRecorder of host events (SetEventRecorder).
 	recorder atomic.Value
 	now      func() time.Time
@@ -122,7 +113,6 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 		secrets: secrets,
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
-		polls:   newPolls(),
 		opts:    opts,
 		now:     time.Now,
 		// The queue's own rate limiter only guards against hot loops; error backoff is the
@@ -131,14 +121,14 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "baremetalhosts"}),
 	}
-	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.Wake})
+	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.enqueue})
 	var err error
 	if c.bySecret, err = indexBySecret(informer.Informer()); err != nil {
 		return nil, err
 	}
 	_, err = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.observeAndEnqueue,
-		UpdateFunc: func(_, obj interface{}) { c.observeAndEnqueue(obj) },
+		AddFunc:    c.enqueueObject,
+		UpdateFunc: c.updated,
 		DeleteFunc: c.enqueueObject,
 	})
 	if err != nil {
@@ -150,16 +140,15 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 // SetEventRecorder makes the reconciler record host events.
 func (c *Controller) SetEventRecorder(r record.EventRecorder) { c.recorder.Store(r) }
 
-// Wake reconciles a host now, e.g. after a subresource recorded a new intent, instead of
-// waiting for its next poll.
-func (c *Controller) Wake(namespace, name string) {
-	key := namespace + "/" + name
-	c.bypass.Store(key, true)
-	c.queue.Add(key)
+// enqueue reconciles a host now: a Secret it reads changed, a slot it waits for was freed, or
+// a hardware call it made ended.
+func (c *Controller) enqueue(namespace, name string) {
+	c.queue.Add(namespace + "/" + name)
 }
 
-// SecretChanged reconciles, now, the hosts of namespace that use the Secret name (BMC
-// credentials or config-drive data): new credentials must not wait out an error backoff.
+// SecretChanged reconciles the hosts of namespace that use the Secret name (BMC credentials,
+// config-drive data, image pull credentials). New credentials also end an error backoff; that
+// follows from the Secret's version against status.triedCredentials (backoffRemaining).
 func (c *Controller) SecretChanged(namespace, name string) {
 	hosts, err := c.bySecret.ByIndex(secretIndex, namespace+"/"+name)
 	if err != nil {
@@ -167,27 +156,35 @@ func (c *Controller) SecretChanged(namespace, name string) {
 	}
 	for _, obj := range hosts {
 		if h, ok := obj.(*v1alpha1.BareMetalHost); ok {
-			c.Wake(h.Namespace, h.Name)
+			c.enqueue(h.Namespace, h.Name)
 		}
 	}
 }
 
-// WakeAll reconciles every host now.
-func (c *Controller) WakeAll() {
-	hosts, err := c.lister.List(labelsEverything())
-	if err != nil {
+// updated reconciles a host whose desired state changed: its generation (the spec, or an
+// action annotation: a reboot, an inspection, ...), its annotations, finalizers or deletion.
+// A change of status alone is an observation, most often the reconciler's own, and the host
+// keeps its timer, as Metal3's event filter does; but a pass that waits for its own write to
+// reach the cache is woken by it.
+func (c *Controller) updated(oldObj, newObj interface{}) {
+	old, ok1 := oldObj.(*v1alpha1.BareMetalHost)
+	h, ok2 := newObj.(*v1alpha1.BareMetalHost)
+	if !ok1 || !ok2 {
+		c.enqueueObject(newObj)
 		return
 	}
-	for _, h := range hosts {
-		c.Wake(h.Namespace, h.Name)
+	waited := c.expect.observed(h.Namespace+"/"+h.Name, h.ResourceVersion)
+	if waited || desiredStateChanged(old, h) {
+		c.enqueueObject(newObj)
 	}
 }
 
-func (c *Controller) observeAndEnqueue(obj interface{}) {
-	if h, ok := obj.(*v1alpha1.BareMetalHost); ok {
-		c.expect.observed(h.Namespace+"/"+h.Name, h.ResourceVersion)
-	}
-	c.enqueueObject(obj)
+// desiredStateChanged says whether an update is more than a status update.
+func desiredStateChanged(old, h *v1alpha1.BareMetalHost) bool {
+	return old.Generation != h.Generation ||
+		!equality.Semantic.DeepEqual(old.Annotations, h.Annotations) ||
+		!equality.Semantic.DeepEqual(old.Finalizers, h.Finalizers) ||
+		!equality.Semantic.DeepEqual(old.DeletionTimestamp, h.DeletionTimestamp)
 }
 
 func (c *Controller) enqueueObject(obj interface{}) {
@@ -275,8 +272,6 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if apierrors.IsNotFound(err) {
 		forgetHostMetrics(ns, name)
 		c.expect.forget(key)
-		c.polls.forget(key)
-		c.registeredGen.Delete(key)
 		c.prov.Forget(ns, name)
 		c.wake(c.slots.forget(key))
 		return 0, nil
@@ -285,16 +280,11 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	if !c.expect.satisfied(key, host.ResourceVersion) {
-		// Our last write has not reached the cache yet; its event will bring the host back.
-		return time.Second, nil
+		// Our last write has not reached the cache yet; its event brings the host back (the
+		// timer is the safety net of a lost event).
+		return c.expect.maxWait, nil
 	}
-	if _, woken := c.bypass.Load(key); !woken {
-		if wait := c.polls.wait(key, host.ResourceVersion, c.now()); wait > 0 {
-			// Only our own write came back: the host keeps its timer.
-			return wait, nil
-		}
-	}
-	if wait := c.backoffRemaining(key, host); wait > 0 {
+	if wait := c.backoffRemaining(host); wait > 0 {
 		// The host's own status write after an error brings it back here at once; the
 		// backoff is what keeps a failing BMC from being hammered.
 		return wait, nil
@@ -302,17 +292,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	metal3Reconciles.WithLabelValues(ns, name).Inc()
 	r := &hostReconcile{c: c, key: key, host: host.DeepCopy(), orig: host,
 		logger: klog.FromContext(ctx).WithValues("host", key)}
-	requeue, err := r.run(klog.NewContext(ctx, r.logger))
-	if err == nil {
-		c.polls.schedule(key, r.wroteRV, c.now().Add(requeue))
-	}
-	return requeue, err
+	return r.run(klog.NewContext(ctx, r.logger))
 }
 
 func (c *Controller) wake(keys []string) {
 	for _, k := range keys {
 		// A freed slot is news the host's own timer does not know about.
-		c.bypass.Store(k, true)
 		c.queue.Add(k)
 	}
 	c.updateSlotMetrics()
@@ -346,18 +331,16 @@ func (c *Controller) backoff(seed string, n int32) time.Duration {
 }
 
 // backoffRemaining is how long a host in error must still wait before it is retried: the
-// errorCount-based backoff counted from the status write that recorded the error. A spec
-// change (a new generation) or a wake-up ends it at once.
-func (c *Controller) backoffRemaining(key string, h *v1alpha1.BareMetalHost) time.Duration {
-	if _, woken := c.bypass.LoadAndDelete(key); woken {
-		return 0
-	}
+// errorCount-based backoff counted from the status write that recorded the error. Everything
+// that ends it early is read from the stored host: a new generation (a spec change, or an
+// action asked through an annotation or a subresource) and new BMC credentials.
+func (c *Controller) backoffRemaining(h *v1alpha1.BareMetalHost) time.Duration {
 	if h.Status.ErrorCount == 0 || h.Status.LastUpdated == nil {
 		return 0
 	}
-	if h.Status.ErrorType == v1alpha1.RegistrationError || h.Status.ErrorType == v1alpha1.ProvisionedRegistrationError {
-		// New credentials end a registration backoff: a Secret that appeared or changed
-		// (a standalone credentials directory has no watch, so this is how it is noticed).
+	if h.Spec.BMC.CredentialsName != "" {
+		// New credentials end a backoff: a Secret that appeared or changed (a standalone
+		// credentials directory has no watch, so this is also how it is noticed there).
 		_, version, err := c.secrets.Get(context.Background(), h.Namespace, h.Spec.BMC.CredentialsName)
 		if err == nil && version != h.Status.TriedCredentials.CredentialsVersion {
 			return 0

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -94,6 +95,19 @@ func newHarness(t *testing.T, opts Options, setup func(*fakeprov.Provisioner), o
 	return h
 }
 
+// asTheStrategy does to an update of the main resource what the server's strategy does
+// (pkg/registry/baremetal/baremetalhost, whose own test pins it): a new generation for a new
+// spec or action annotations, and good credentials forgotten when the BMC changes.
+func asTheStrategy(obj, current *v1alpha1.BareMetalHost) {
+	obj.Generation = current.Generation
+	if !apiequality.Semantic.DeepEqual(obj.Spec, current.Spec) || !v1alpha1.ActionAnnotationsEqual(obj.Annotations, current.Annotations) {
+		obj.Generation++
+	}
+	if obj.Spec.BMC.Address != current.Spec.BMC.Address || obj.Spec.BMC.DisableCertificateVerification != current.Spec.BMC.DisableCertificateVerification {
+		obj.Status.GoodCredentials = v1alpha1.CredentialsStatus{}
+	}
+}
+
 // enforceResourceVersions makes the fake API behave like a real one for writes: an update
 // carrying a stale resourceVersion is a 409, and every write bumps the version. The reconciler
 // relies on this to never act twice on a stale cache.
@@ -109,6 +123,7 @@ func enforceResourceVersions(client *fake.Clientset) {
 			a := action.(k8stesting.CreateAction)
 			obj := a.GetObject().(*v1alpha1.BareMetalHost).DeepCopy()
 			obj.ResourceVersion = "1"
+			obj.Generation = 1
 			if err := tracker.Create(gvr, obj, a.GetNamespace()); err != nil {
 				return true, nil, err
 			}
@@ -130,6 +145,7 @@ func enforceResourceVersions(client *fake.Clientset) {
 				obj.Status = status
 			} else {
 				obj.Status = current.Status
+				asTheStrategy(obj, current)
 			}
 			rv, _ := strconv.Atoi(current.ResourceVersion)
 			obj.ResourceVersion = strconv.Itoa(rv + 1)
@@ -153,6 +169,7 @@ func enforceResourceVersions(client *fake.Clientset) {
 			if err := json.Unmarshal(patched, obj); err != nil {
 				return true, nil, err
 			}
+			asTheStrategy(obj, current)
 			rv, _ := strconv.Atoi(current.ResourceVersion)
 			obj.ResourceVersion = strconv.Itoa(rv + 1)
 			if err := tracker.Update(gvr, obj, a.GetNamespace()); err != nil {
@@ -466,7 +483,7 @@ func TestCredentialsChangeReregisters(t *testing.T) {
 	h.writeSecret("h4-bmc", "u", "old")
 	v1 := h.waitFor("h4", "available", inState(v1alpha1.StateAvailable)).Status.GoodCredentials.CredentialsVersion
 	h.writeSecret("h4-bmc", "u", "new")
-	h.ctrl.WakeAll()
+	h.ctrl.SecretChanged(ns, "h4-bmc")
 	h.waitFor("h4", "new credentials recorded", func(x *v1alpha1.BareMetalHost) bool {
 		return x.Status.GoodCredentials.CredentialsVersion != v1
 	})
@@ -539,12 +556,15 @@ func TestRebootAnnotations(t *testing.T) {
 		})
 		// Power polls come and go (every 20 ms here): the host stays off and the annotation
 		// stays, because only its owner may remove it.
-		h.ctrl.WakeAll()
-		got := h.waitFor("held", "polled again while held", func(x *v1alpha1.BareMetalHost) bool {
-			return hasAnnotation(key)(x) && !x.Status.PoweredOn
+		polled := countCalls(h.prov.Calls(ns, "held"), "PowerState")
+		err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+			return countCalls(h.prov.Calls(ns, "held"), "PowerState") >= polled+3, nil
 		})
-		if got.Status.PoweredOn {
-			t.Fatal("powered on while held")
+		if err != nil {
+			t.Fatal("the held host's power was not polled again")
+		}
+		if got := h.get("held"); !hasAnnotation(key)(got) || got.Status.PoweredOn {
+			t.Fatalf("after three polls: annotation %v, powered on %v", hasAnnotation(key)(got), got.Status.PoweredOn)
 		}
 		h.update("held", func(x *v1alpha1.BareMetalHost) { delete(x.Annotations, key) })
 		h.waitFor("held", "on again once released", func(x *v1alpha1.BareMetalHost) bool {
@@ -721,9 +741,11 @@ func TestBackoffIsHonoured(t *testing.T) {
 	if calls < 3 || calls > 9 {
 		t.Errorf("%d registration attempts in 2s with backoff 100ms..400ms", calls)
 	}
-	// A wake-up (e.g. a changed Secret) retries at once.
+	// New credentials retry at once, whatever the backoff (read from the Secret's version
+	// against status.triedCredentials, not from a wake-up the process remembers).
 	h.prov.SetError(ns, "slow", "Register", nil)
-	h.ctrl.WakeAll()
+	h.writeSecret("slow-bmc", "u", "p2")
+	h.ctrl.SecretChanged(ns, "slow-bmc")
 	h.waitFor("slow", "registered after the wake-up", func(x *v1alpha1.BareMetalHost) bool { return x.Status.Provisioning.ID != "" })
 }
 
@@ -743,10 +765,8 @@ func TestDelayedHostReregistersAfterAddressChange(t *testing.T) {
 	h.waitFor("waiting", "delayed", func(x *v1alpha1.BareMetalHost) bool {
 		return x.Status.OperationalStatus == v1alpha1.OperationalStatusDelayed
 	})
-	h.update("waiting", func(x *v1alpha1.BareMetalHost) {
-		x.Spec.BMC.Address = "fake://192.0.2.99"
-		x.Generation++
-	})
+	// The API server forgets the good credentials with the old address (asTheStrategy).
+	h.update("waiting", func(x *v1alpha1.BareMetalHost) { x.Spec.BMC.Address = "fake://192.0.2.99" })
 	err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
 		rec, ok := h.prov.Lookup(ns, "waiting")
 		return ok && rec.Address == "fake://192.0.2.99", nil

@@ -39,51 +39,8 @@ type expectation struct {
 	// conditional on the version they replace, and the cache never goes backwards).
 	stale map[string]bool
 	at    time.Time
-}
-
-// polls remembers, per host, the resourceVersion of the reconciler's own last write and when
-// the host is next due. The watch event of that write would otherwise reconcile the host at
-// once, costing its backend an extra call per step: when the cached host is still exactly what
-// we wrote, nothing new happened, and the host waits for its timer.
-type polls struct {
-	mu  sync.Mutex
-	due map[string]poll
-}
-
-type poll struct {
-	rv string
-	at time.Time
-}
-
-func newPolls() *polls { return &polls{due: map[string]poll{}} }
-
-// schedule records that key, last written at rv (empty when this pass wrote nothing), is due
-// at t.
-func (p *polls) schedule(key, rv string, t time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if rv == "" {
-		rv = p.due[key].rv
-	}
-	p.due[key] = poll{rv: rv, at: t}
-}
-
-// wait is how long key must still wait when the cached host is at cachedRV: zero unless the
-// host is exactly as we last wrote it and its timer has not fired.
-func (p *polls) wait(key, cachedRV string, now time.Time) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	d, ok := p.due[key]
-	if !ok || d.rv == "" || d.rv != cachedRV || !now.Before(d.at) {
-		return 0
-	}
-	return d.at.Sub(now)
-}
-
-func (p *polls) forget(key string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.due, key)
+	// waiting says a pass found the cache behind this write and left the host to its event.
+	waiting bool
 }
 
 func newExpectations() *expectations {
@@ -106,13 +63,16 @@ func (e *expectations) wrote(key, base, rv string) {
 	e.pending[key] = exp
 }
 
-// observed is called with every version the informer delivers.
-func (e *expectations) observed(key, rv string) {
+// observed is called with every version the informer delivers; it says whether a pass waits
+// for this one (the host must then be reconciled, even if only its status changed).
+func (e *expectations) observed(key, rv string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if exp, ok := e.pending[key]; ok && !exp.stale[rv] {
 		delete(e.pending, key)
+		return exp.waiting
 	}
+	return false
 }
 
 // satisfied says whether the cache has caught up with our last write of key.
@@ -124,6 +84,8 @@ func (e *expectations) satisfied(key, cachedRV string) bool {
 		delete(e.pending, key)
 		return true
 	}
+	exp.waiting = true
+	e.pending[key] = exp
 	return false
 }
 

@@ -245,11 +245,10 @@ func bootMode(h *v1alpha1.BareMetalHost) v1alpha1.BootMode {
 func (r *hostReconcile) registering(ctx context.Context) (stepResult, error) {
 	h := r.host
 	// A host delayed here registered already and waits for an inspection slot: it is woken
-	// each time a slot frees, and must not ask the backend again each time, unless its spec
-	// or credentials changed since.
-	gen, ok := r.c.registeredGen.Load(r.key)
-	registered := ok && gen.(int64) == h.Generation && r.registeredWithCurrentCredentials(ctx)
-	if h.Status.OperationalStatus != v1alpha1.OperationalStatusDelayed || !registered {
+	// each time a slot frees, and must not ask the backend again each time, unless its
+	// credentials or its BMC changed since (the API server forgets good credentials when the
+	// BMC address changes).
+	if h.Status.OperationalStatus != v1alpha1.OperationalStatusDelayed || !r.registeredWithCurrentCredentials(ctx) {
 		r.startOperation(v1alpha1.StateRegistering)
 		res, ok, err := r.register(ctx, v1alpha1.RegistrationError)
 		if !ok || err != nil {
@@ -317,7 +316,6 @@ func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType
 	}
 	h.Status.Provisioning.ID = id
 	h.Status.GoodCredentials = h.Status.TriedCredentials
-	r.c.registeredGen.Store(r.key, h.Generation)
 	return noRequeue, true, nil
 }
 

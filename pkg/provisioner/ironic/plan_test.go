@@ -34,7 +34,7 @@ func TestDeployPlan(t *testing.T) {
 	fake := testHost(t)
 	fake.BMC = mustParse(t, "fake://192.0.2.1")
 	cleared := map[string]any{"boot_iso": nil, "image_source": nil, "image_checksum": nil,
-		"image_os_hash_algo": nil, "image_os_hash_value": nil, "image_disk_format": nil,
+		"image_os_hash_algo": nil, "image_os_hash_value": nil, "image_disk_format": nil, "image_pull_secret": nil,
 		"capabilities": map[string]any{}, "root_device": map[string]string(nil)}
 	with := func(kv ...any) map[string]any {
 		m := map[string]any{}
@@ -67,6 +67,9 @@ func TestDeployPlan(t *testing.T) {
 		{name: "oci needs none", host: redfish,
 			data: provisioner.ProvisionData{Image: &v1alpha1.Image{URL: "oci://quay.io/img:tag"}},
 			ii:   with("image_source", "oci://quay.io/img:tag")},
+		{name: "oci with registry credentials", host: redfish,
+			data: provisioner.ProvisionData{Image: &v1alpha1.Image{URL: "oci://quay.io/img:tag"}, ImagePullSecret: "robot:pw"},
+			ii:   with("image_source", "oci://quay.io/img:tag", "image_pull_secret", "robot:pw")},
 		{name: "live ISO", host: redfish,
 			data:  provisioner.ProvisionData{Image: &v1alpha1.Image{URL: "http://i/live.iso", Format: ptr.To("live-iso")}},
 			iface: "ramdisk", ii: with("boot_iso", "http://i/live.iso"), liveISO: true},

@@ -19,6 +19,7 @@ package v1alpha1
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Views of a host's annotations that validation (on write) and the reconciler (on action)
@@ -103,4 +104,34 @@ func (h *BareMetalHost) DelayDeleteForDetached() bool {
 		return h.Status.OperationalStatus == OperationalStatusDetached
 	}
 	return action == DetachedDeleteActionDelay
+}
+
+// IsActionAnnotation says whether an annotation asks the reconciler to act (reboot, inspect,
+// detach, pause, restore a status or an inventory): such annotations are desired state as much
+// as the spec is, so a change to them is a new generation of the host, which is how the
+// reconciler (whichever replica leads, after any restart) tells a new request from a retry.
+func IsActionAnnotation(key string) bool {
+	switch key {
+	case RebootAnnotationPrefix, InspectAnnotationPrefix, DetachedAnnotation, PausedAnnotation,
+		StatusAnnotation, HardwareDetailsAnnotation:
+		return true
+	}
+	return strings.HasPrefix(key, RebootAnnotationPrefix+"/")
+}
+
+// ActionAnnotationsEqual says whether two annotation maps ask for the same actions.
+func ActionAnnotationsEqual(a, b map[string]string) bool {
+	for k, v := range a {
+		if IsActionAnnotation(k) {
+			if w, ok := b[k]; !ok || w != v {
+				return false
+			}
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok && IsActionAnnotation(k) {
+			return false
+		}
+	}
+	return true
 }

@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
@@ -96,14 +97,25 @@ func (hostStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	host.Generation = 1
 }
 
-// PrepareForUpdate keeps the stored status and bumps the generation when the spec changes, so
-// the reconciler can tell a new desire from its own status writes.
+// PrepareForUpdate keeps the stored status and bumps the generation when the desired state
+// changes: the spec, or an annotation that asks for an action (a reboot, an inspection, a
+// detach, ...). The reconciler tells a new request from a retry by the generation (a new one
+// ends an error backoff at once), whichever replica leads and after any restart, with no
+// call from here into it.
 func (hostStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	host := obj.(*baremetal.BareMetalHost)
 	oldHost := old.(*baremetal.BareMetalHost)
 	host.Status = oldHost.Status
-	if !apiequality.Semantic.DeepEqual(host.Spec, oldHost.Spec) {
+	if !apiequality.Semantic.DeepEqual(host.Spec, oldHost.Spec) ||
+		!v1alpha1.ActionAnnotationsEqual(host.Annotations, oldHost.Annotations) {
 		host.Generation = oldHost.Generation + 1
+	}
+	if host.Spec.BMC.Address != oldHost.Spec.BMC.Address ||
+		host.Spec.BMC.DisableCertificateVerification != oldHost.Spec.BMC.DisableCertificateVerification {
+		// The credentials were good for the BMC as it was; against another they are unproven,
+		// and status says so: the reconciler registers the host again (a host waiting for an
+		// inspection slot after registering, one attached again).
+		host.Status.GoodCredentials = baremetal.CredentialsStatus{}
 	}
 }
 

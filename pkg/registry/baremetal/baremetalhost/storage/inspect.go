@@ -37,7 +37,6 @@ import (
 // checks): it would decode as an InspectRequest.
 type InspectREST struct {
 	store *genericregistry.Store
-	waker Waker
 }
 
 var (
@@ -73,7 +72,7 @@ func (r *InspectREST) Create(ctx context.Context, name string, obj runtime.Objec
 			return nil, err
 		}
 	}
-	if err := recordAction(ctx, r.store, r.waker, name, "inspect", v1alpha1.InspectAnnotationPrefix, "", inspectForbidden, options); err != nil {
+	if err := recordAction(ctx, r.store, name, "inspect", v1alpha1.InspectAnnotationPrefix, "", inspectForbidden, options); err != nil {
 		return nil, err
 	}
 	return nil, accepted("inspection of %s accepted", name)

@@ -37,7 +37,6 @@ import (
 // status.poweredOn as a Power object, written back to the host atomically.
 type PowerREST struct {
 	store *genericregistry.Store
-	waker Waker
 }
 
 var (
@@ -112,9 +111,6 @@ func (r *PowerREST) Update(ctx context.Context, name string, objInfo rest.Update
 		return nil, false, err
 	}
 	host := obj.(*baremetal.BareMetalHost)
-	if !isDryRun(options.DryRun) {
-		r.waker.Wake(host.Namespace, host.Name)
-	}
 	p := powerFromHost(host)
 	if p.ManagedFields, err = powerFields.toSubresource(host.ManagedFields); err != nil {
 		return nil, false, apierrors.NewInternalError(err)

@@ -45,7 +45,6 @@ const RebootAnnotation = v1alpha1.RebootSubresourceAnnotation
 // request checks.
 type RebootREST struct {
 	store *genericregistry.Store
-	waker Waker
 }
 
 var (
@@ -73,7 +72,7 @@ func (r *RebootREST) Create(ctx context.Context, name string, obj runtime.Object
 		}
 	}
 	value, _ := json.Marshal(map[string]string{"mode": string(req.Spec.Mode)})
-	if err := recordAction(ctx, r.store, r.waker, name, "reboot", RebootAnnotation, string(value), rebootForbidden, options); err != nil {
+	if err := recordAction(ctx, r.store, name, "reboot", RebootAnnotation, string(value), rebootForbidden, options); err != nil {
 		return nil, err
 	}
 	return nil, accepted("%s reboot of %s accepted", req.Spec.Mode, name)

@@ -42,12 +42,8 @@ type HostStorage struct {
 	Inspect *InspectREST
 }
 
-// NewStorage builds the storages of BareMetalHosts on the given etcd options. waker, if not
-// nil, is told about every action a subresource records.
-func NewStorage(optsGetter generic.RESTOptionsGetter, opts validation.Options, waker Waker) (HostStorage, error) {
-	if waker == nil {
-		waker = noWaker{}
-	}
+// NewStorage builds the storages of BareMetalHosts on the given etcd options.
+func NewStorage(optsGetter generic.RESTOptionsGetter, opts validation.Options) (HostStorage, error) {
 	strategy := baremetalhost.NewStrategy(opts)
 	statusStrategy := baremetalhost.NewStatusStrategy(strategy)
 
@@ -80,9 +76,9 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, opts validation.Options, w
 	return HostStorage{
 		Host:    &REST{store},
 		Status:  &StatusREST{store: &statusStore},
-		Power:   &PowerREST{store: store, waker: waker},
-		Reboot:  &RebootREST{store: store, waker: waker},
-		Inspect: &InspectREST{store: store, waker: waker},
+		Power:   &PowerREST{store: store},
+		Reboot:  &RebootREST{store: store},
+		Inspect: &InspectREST{store: store},
 	}, nil
 }
 

@@ -55,7 +55,7 @@ func newStorage(t *testing.T) HostStorage {
 	t.Helper()
 	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
-	s, err := NewStorage(optionsGetter{config}, validation.Options{}, nil)
+	s, err := NewStorage(optionsGetter{config}, validation.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,16 +30,6 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
 
-// Waker is told about a host whose intent a subresource just recorded, so the reconciler acts
-// at once instead of at its next poll. The reconciler implements it; the server injects it.
-type Waker interface {
-	Wake(namespace, name string)
-}
-
-type noWaker struct{}
-
-func (noWaker) Wake(string, string) {}
-
 // hostUpdate is an UpdatedObjectInfo that derives the new host from the stored one, inside
 // the store's optimistic-concurrency loop: a subresource's change is applied to the current
 // object, atomically, never to a copy read earlier.
@@ -83,14 +73,11 @@ func forbiddenByState(name, action, why string) error {
 	return apierrors.NewConflict(baremetal.Resource("baremetalhosts"), name, fmt.Errorf("cannot %s: %s", action, why))
 }
 
-func isDryRun(dryRun []string) bool {
-	return len(dryRun) > 0 && dryRun[0] == metav1.DryRunAll
-}
-
 // recordAction records an action on the stored host as an annotation, atomically, when the
 // host's state allows it (forbidden says why not), through the main store so the host's own
-// strategy applies; then it wakes the reconciler unless this is a dry run.
-func recordAction(ctx context.Context, store *genericregistry.Store, waker Waker, name, action, key, value string,
+// strategy applies: the action is a new generation of the host, which the reconciler's watch
+// sees, on whichever replica leads.
+func recordAction(ctx context.Context, store *genericregistry.Store, name, action, key, value string,
 	forbidden func(*baremetal.BareMetalHost) string, options *metav1.CreateOptions) error {
 	update := hostUpdate{mutate: func(ctx context.Context, host *baremetal.BareMetalHost) error {
 		if why := forbidden(host); why != "" {
@@ -104,11 +91,5 @@ func recordAction(ctx context.Context, store *genericregistry.Store, waker Waker
 	}}
 	_, _, err := store.Update(ctx, name, update, nil, rest.ValidateAllObjectUpdateFunc, false,
 		&metav1.UpdateOptions{DryRun: options.DryRun, FieldManager: options.FieldManager})
-	if err != nil {
-		return err
-	}
-	if !isDryRun(options.DryRun) {
-		waker.Wake(genericNamespace(ctx), name)
-	}
-	return nil
+	return err
 }
