@@ -119,6 +119,7 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	r.transitioned(r.orig.Status.Provisioning.State)
 	computeConditions(h, r.health, r.c.now())
 	if werr := r.writeStatus(ctx); werr != nil {
 		if r.acquired {
@@ -167,43 +168,62 @@ func detachRequested(h *v1alpha1.BareMetalHost) bool {
 	return ok
 }
 
-// handleState runs the handler of the host's provisioning state.
+// stateHandler is the step of one provisioning state: it may call the backend, change the
+// host's status (its state among it) and say when to come back. The bookkeeping of a state
+// change is not its business (transitioned does it once per pass).
+type stateHandler func(r *hostReconcile, ctx context.Context) (stepResult, error)
+
+// stateHandlers is Metal3's state machine (host_state_machine.go), one step per state.
+// registered says whether the step needs the backend to know the host first.
+var stateHandlers = map[v1alpha1.ProvisioningState]struct {
+	step       stateHandler
+	registered bool
+}{
+	v1alpha1.StateNone:                    {step: startRegistering},
+	v1alpha1.StateUnmanaged:               {step: startRegistering},
+	v1alpha1.StateRegistering:             {step: (*hostReconcile).registering},
+	v1alpha1.StateInspecting:              {step: (*hostReconcile).inspecting, registered: true},
+	v1alpha1.StateMatchProfile:            {step: (*hostReconcile).preparing, registered: true},
+	v1alpha1.StatePreparing:               {step: (*hostReconcile).preparing, registered: true},
+	v1alpha1.StateReady:                   {step: (*hostReconcile).available, registered: true},
+	v1alpha1.StateAvailable:               {step: (*hostReconcile).available, registered: true},
+	v1alpha1.StateProvisioning:            {step: (*hostReconcile).provisioning, registered: true},
+	v1alpha1.StateProvisioned:             {step: (*hostReconcile).provisioned, registered: true},
+	v1alpha1.StateDeprovisioning:          {step: deprovisioningToAvailable, registered: true},
+	v1alpha1.StateExternallyProvisioned:   {step: (*hostReconcile).externallyProvisioned, registered: true},
+	v1alpha1.StatePoweringOffBeforeDelete: {step: awaitDeletion},
+	v1alpha1.StateDeleting:                {step: awaitDeletion},
+}
+
+func startRegistering(r *hostReconcile, _ context.Context) (stepResult, error) {
+	return r.setState(v1alpha1.StateRegistering, now_), nil
+}
+
+func deprovisioningToAvailable(r *hostReconcile, ctx context.Context) (stepResult, error) {
+	return r.deprovisioning(ctx, v1alpha1.StateAvailable)
+}
+
+// awaitDeletion: a host in a deletion state without a deletion timestamp cannot leave it
+// (deletion cannot be cancelled); the timestamp brings it to handleDelete.
+func awaitDeletion(*hostReconcile, context.Context) (stepResult, error) { return noRequeue, nil }
+
+// handleState runs the step of the host's provisioning state.
 func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 	h := r.host
 	if h.Spec.BMC.Address == "" {
 		metal3NoBMCAccess.Inc()
 		return r.setState(v1alpha1.StateUnmanaged, noRequeue), nil
 	}
-	switch h.Status.Provisioning.State {
-	case v1alpha1.StateNone, v1alpha1.StateUnmanaged:
-		return r.setState(v1alpha1.StateRegistering, now_), nil
-	case v1alpha1.StateRegistering:
-		return r.registering(ctx)
+	handler, ok := stateHandlers[h.Status.Provisioning.State]
+	if !ok {
+		return r.fail(v1alpha1.RegistrationError, fmt.Sprintf("unknown provisioning state %q", h.Status.Provisioning.State)), nil
 	}
-	// Every later state needs the backend to know the host.
-	if res, ok, err := r.ensureRegistered(ctx); !ok || err != nil {
-		return res, err
+	if handler.registered {
+		if res, ok, err := r.ensureRegistered(ctx); !ok || err != nil {
+			return res, err
+		}
 	}
-	switch h.Status.Provisioning.State {
-	case v1alpha1.StateInspecting:
-		return r.inspecting(ctx)
-	case v1alpha1.StatePreparing, v1alpha1.StateMatchProfile:
-		return r.preparing(ctx)
-	case v1alpha1.StateAvailable, v1alpha1.StateReady:
-		return r.available(ctx)
-	case v1alpha1.StateProvisioning:
-		return r.provisioning(ctx)
-	case v1alpha1.StateProvisioned:
-		return r.provisioned(ctx)
-	case v1alpha1.StateDeprovisioning:
-		return r.deprovisioning(ctx, v1alpha1.StateAvailable)
-	case v1alpha1.StateExternallyProvisioned:
-		return r.externallyProvisioned(ctx)
-	case v1alpha1.StatePoweringOffBeforeDelete, v1alpha1.StateDeleting:
-		// Deletion was cancelled? A host cannot leave deletion; wait for the timestamp.
-		return noRequeue, nil
-	}
-	return r.fail(v1alpha1.RegistrationError, fmt.Sprintf("unknown provisioning state %q", h.Status.Provisioning.State)), nil
+	return handler.step(r, ctx)
 }
 
 // providerHost builds the backend's view of the host for a step whose failures are recorded
@@ -249,12 +269,10 @@ func (r *hostReconcile) registering(ctx context.Context) (stepResult, error) {
 	// credentials or its BMC changed since (the API server forgets good credentials when the
 	// BMC address changes).
 	if h.Status.OperationalStatus != v1alpha1.OperationalStatusDelayed || !r.registeredWithCurrentCredentials(ctx) {
-		r.startOperation(v1alpha1.StateRegistering)
 		res, ok, err := r.register(ctx, v1alpha1.RegistrationError)
 		if !ok || err != nil {
 			return res, err
 		}
-		r.endOperation(v1alpha1.StateRegistering)
 	}
 	switch {
 	case h.Spec.ExternallyProvisioned:
@@ -359,16 +377,21 @@ func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
 	if err != nil {
 		return r.fail(v1alpha1.InspectionError, err.Error()), nil
 	}
-	// Only a re-inspection (a previous one completed) must restart; a first inspection, or
-	// one under way, is continued, which saves the backend the work of marking a restart.
-	restart := !h.Status.OperationHistory.Inspect.End.IsZero()
-	r.startOperation(v1alpha1.StateInspecting)
+	// Only a requested re-inspection restarts one the backend completed before; a first
+	// inspection, or one under way, is continued. The request (Metal3's inspect annotation,
+	// or the inspect subresource's) is consumed once the backend took it, as in Metal3: until
+	// then a restart or another replica asks again.
+	restart := inspectionRequested(h)
 	details, res, err := r.c.prov.Inspect(ctx, ph, restart)
+	if restart && err == nil && res.ErrorMessage == "" {
+		if err := r.removeAnnotation(ctx, v1alpha1.InspectAnnotationPrefix); err != nil {
+			return noRequeue, err
+		}
+	}
 	if done, out := r.outcome(v1alpha1.InspectionError, res, err); !done {
 		return out, nil
 	}
 	h.Status.Hardware = details
-	r.endOperation(v1alpha1.StateInspecting)
 	return r.setState(v1alpha1.StatePreparing, now_), nil
 }
 
@@ -421,10 +444,8 @@ func (r *hostReconcile) available(ctx context.Context) (stepResult, error) {
 	case h.Spec.ExternallyProvisioned:
 		return r.setState(v1alpha1.StateExternallyProvisioned, now_), nil
 	case inspectionRequested(h):
-		// The annotation is a one-shot trigger (Metal3's contract): consume it, then inspect.
-		if err := r.removeAnnotation(ctx, v1alpha1.InspectAnnotationPrefix); err != nil {
-			return noRequeue, err
-		}
+		// A one-shot trigger (Metal3's contract), consumed once the backend started the
+		// inspection (inspecting).
 		h.Status.Hardware = nil
 		return r.enterLongState(v1alpha1.StateInspecting)
 	case needsProvisioning(h):
@@ -481,7 +502,6 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 	if data.ImagePullSecret, err = r.imagePullSecret(ctx); err != nil {
 		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
 	}
-	r.startOperation(v1alpha1.StateProvisioning)
 	if h.Spec.Image != nil {
 		h.Status.LastAttemptedImage = h.Spec.Image.DeepCopy()
 	}
@@ -497,7 +517,6 @@ func (r *hostReconcile) provisioning(ctx context.Context) (stepResult, error) {
 	if done, out := r.outcome(v1alpha1.ProvisioningError, res, err); !done {
 		return out, nil
 	}
-	r.endOperation(v1alpha1.StateProvisioning)
 	h.Status.ProvisioningFailCount = 0
 	if h.Spec.Image != nil {
 		h.Status.Provisioning.Image = *h.Spec.Image.DeepCopy()
@@ -599,12 +618,10 @@ func (r *hostReconcile) deprovisioning(ctx context.Context, next v1alpha1.Provis
 	if err != nil {
 		return r.fail(v1alpha1.ProvisioningError, err.Error()), nil
 	}
-	r.startOperation(v1alpha1.StateDeprovisioning)
 	res, err := r.c.prov.Deprovision(ctx, ph)
 	if done, out := r.outcome(v1alpha1.ProvisioningError, res, err); !done {
 		return out, nil
 	}
-	r.endOperation(v1alpha1.StateDeprovisioning)
 	h.Status.Provisioning.Image = v1alpha1.Image{}
 	h.Status.Provisioning.CustomDeploy = nil
 	h.Status.PoweredOn = false

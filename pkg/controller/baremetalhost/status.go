@@ -29,26 +29,37 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
-// setState moves the host to state, recording the transition.
+// setState moves the host to state; transitioned records the change once the step is done.
 func (r *hostReconcile) setState(state v1alpha1.ProvisioningState, res stepResult) stepResult {
+	r.host.Status.Provisioning.State = state
+	return res
+}
+
+// transitioned is the one transition hook (Metal3's updateHostStateFrom): the bookkeeping of a
+// state change, after the step and before the status is written: log, metrics, event,
+// operational status and operation history. Conditions follow (computeConditions) and the
+// provisioning slot is given back once the status is written (run).
+func (r *hostReconcile) transitioned(from v1alpha1.ProvisioningState) {
 	h := r.host
-	if h.Status.Provisioning.State != state {
-		r.logger.Info("State change", "from", string(h.Status.Provisioning.State), "to", string(state))
-		stateChangesTotal.WithLabelValues(string(h.Status.Provisioning.State), string(state)).Inc()
-		metal3StateChanges.WithLabelValues(string(h.Status.Provisioning.State), string(state)).Inc()
-		h.Status.Provisioning.State = state
-		if ev, ok := stateEvents[state]; ok {
-			r.event(corev1.EventTypeNormal, ev[0], ev[1])
-		}
-	}
+	to := h.Status.Provisioning.State
 	if h.Status.OperationalStatus == "" {
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
 	}
-	if state == v1alpha1.StateUnmanaged {
+	if from == to {
+		return
+	}
+	r.logger.Info("State change", "from", string(from), "to", string(to))
+	stateChangesTotal.WithLabelValues(string(from), string(to)).Inc()
+	metal3StateChanges.WithLabelValues(string(from), string(to)).Inc()
+	if ev, ok := stateEvents[to]; ok {
+		r.event(corev1.EventTypeNormal, ev[0], ev[1])
+	}
+	if to == v1alpha1.StateUnmanaged {
 		metal3Unmanaged.Inc()
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusDiscovered
 	}
-	return res
+	r.endOperation(from)
+	r.startOperation(to)
 }
 
 // fail records an error in status and asks to come back after the backoff of the error count.
@@ -115,19 +126,20 @@ func (r *hostReconcile) metric(state v1alpha1.ProvisioningState) *v1alpha1.Opera
 	return nil
 }
 
-// startOperation records the start of an operation, once per run of it.
+// startOperation records the start of the operation of a state the host enters.
 func (r *hostReconcile) startOperation(state v1alpha1.ProvisioningState) {
 	m := r.metric(state)
-	if m == nil || (!m.Start.IsZero() && m.End.IsZero()) {
+	if m == nil {
 		return
 	}
 	m.Start = metav1.NewTime(r.c.now())
 	m.End = metav1.Time{}
 }
 
+// endOperation records the end of the operation of a state the host leaves.
 func (r *hostReconcile) endOperation(state v1alpha1.ProvisioningState) {
 	m := r.metric(state)
-	if m == nil || !m.End.IsZero() {
+	if m == nil || m.Start.IsZero() || !m.End.IsZero() {
 		return
 	}
 	m.End = metav1.NewTime(r.c.now())

@@ -121,6 +121,15 @@ func (p *Provisioner) Lookup(namespace, name string) (Host, bool) {
 	return *h, true
 }
 
+// Seed sets the backend's record of a host, as if earlier calls had left it so: a test of one
+// reconciliation starts from the backend state it names.
+func (p *Provisioner) Seed(namespace, name string, rec Host) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec.polls = nil
+	p.hosts[namespace+"/"+name] = &rec
+}
+
 // Forget drops a host's record, as a backend that lost its database would.
 func (p *Provisioner) Forget(namespace, name string) {
 	p.mu.Lock()

@@ -1,0 +1,468 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package baremetalhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/async"
+	fakeprov "github.com/metal3-community/baremetal-apiserver/pkg/provisioner/fake"
+)
+
+// The state machine, one transition per case, as Metal3's host_state_machine_test.go does it:
+// a host built in a state, the backend seeded as earlier passes would have left it, one
+// reconciliation (no workers, no timers, no sleeps), then the state it leads to and the
+// backend calls it made.
+
+const smHost = "h"
+
+// smNow is the fixed clock of every case.
+var smNow = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+// hostBuilder builds a host as the reconciler leaves it in a state: registered with good
+// credentials (when the state comes after registering), finalizer set, inventory known.
+type hostBuilder struct{ h *v1alpha1.BareMetalHost }
+
+func aHost(state v1alpha1.ProvisioningState) *hostBuilder {
+	h := &v1alpha1.BareMetalHost{
+		ObjectMeta: metav1.ObjectMeta{Name: smHost, Namespace: ns, Generation: 1, UID: "uid-1",
+			Finalizers: []string{v1alpha1.BareMetalHostFinalizer}},
+		Spec: v1alpha1.BareMetalHostSpec{
+			Online: true,
+			BMC:    v1alpha1.BMCDetails{Address: "fake://192.0.2.1", CredentialsName: smHost + "-bmc"},
+		},
+	}
+	h.Status.Provisioning.State = state
+	h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+	hook := &hostReconcile{host: h}
+	if m := hook.metric(state); m != nil {
+		m.Start = metav1.NewTime(smNow.Add(-time.Minute))
+	}
+	switch state {
+	case v1alpha1.StateNone, v1alpha1.StateUnmanaged, v1alpha1.StateRegistering:
+	default:
+		h.Status.Provisioning.ID = "fake-1"
+		h.Status.Hardware = &v1alpha1.HardwareDetails{RAMMebibytes: 1024}
+	}
+	return &hostBuilder{h: h}
+}
+
+func (b *hostBuilder) image(url string) *hostBuilder {
+	b.h.Spec.Image = &v1alpha1.Image{URL: url, Checksum: "abc"}
+	return b
+}
+
+// provisionedWith records url as the image the host runs.
+func (b *hostBuilder) provisionedWith(url string) *hostBuilder {
+	b.image(url)
+	b.h.Status.Provisioning.Image = *b.h.Spec.Image.DeepCopy()
+	b.h.Status.PoweredOn = true
+	return b
+}
+
+func (b *hostBuilder) annotate(key, value string) *hostBuilder {
+	if b.h.Annotations == nil {
+		b.h.Annotations = map[string]string{}
+	}
+	b.h.Annotations[key] = value
+	return b
+}
+
+func (b *hostBuilder) deleted() *hostBuilder {
+	t := metav1.NewTime(smNow.Add(-time.Minute))
+	b.h.DeletionTimestamp = &t
+	return b
+}
+
+func (b *hostBuilder) detached() *hostBuilder {
+	b.h.Status.OperationalStatus = v1alpha1.OperationalStatusDetached
+	b.h.Status.Provisioning.ID = ""
+	return b
+}
+
+func (b *hostBuilder) with(mutate func(*v1alpha1.BareMetalHost)) *hostBuilder {
+	mutate(b.h)
+	return b
+}
+
+// smResult is what one reconciliation did.
+type smResult struct {
+	host    *v1alpha1.BareMetalHost
+	calls   []string
+	requeue time.Duration
+	err     error
+}
+
+// reconcileOnce runs one reconciliation of the built host against a fake backend seeded by
+// seed (nil: the backend holds the host as registered, powered as status says, with its
+// image), with BMC credentials u/p. The host's credentials are marked good at their version
+// when it is past registering.
+func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, seed func(*fakeprov.Provisioner)) smResult {
+	t.Helper()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, ns, smHost+"-bmc")
+	if err := os.MkdirAll(secret, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"username": "u", "password": "p"} {
+		if err := os.WriteFile(filepath.Join(secret, k), []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secrets := DirSecrets{Dir: dir}
+	h := b.h.DeepCopy()
+	if h.Status.Provisioning.ID != "" && h.Status.GoodCredentials.Credentials == nil {
+		_, version, err := secrets.Get(context.Background(), ns, smHost+"-bmc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds := v1alpha1.CredentialsStatus{Credentials: &v1alpha1.SecretReference{Name: smHost + "-bmc", Namespace: ns}, CredentialsVersion: version}
+		h.Status.GoodCredentials, h.Status.TriedCredentials = creds, creds
+	}
+
+	prov := fakeprov.New()
+	prov.PollInterval = time.Second
+	if seed != nil {
+		seed(prov)
+	} else if h.Status.Provisioning.ID != "" {
+		prov.Seed(ns, smHost, fakeprov.Host{ID: h.Status.Provisioning.ID, Address: h.Spec.BMC.Address,
+			PoweredOn: h.Status.PoweredOn, Image: h.Status.Provisioning.Image.URL})
+	}
+
+	client := fake.NewSimpleClientset()
+	enforceResourceVersions(client)
+	stored, err := client.BaremetalV1alpha1().BareMetalHosts(ns).Create(context.Background(), h, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The create reactor starts generations at 1; the builder's stands.
+	stored.Generation = h.Generation
+	stored.Status = h.Status
+
+	if opts.Workers == 0 {
+		opts = testOptions(opts.MaxConcurrentProvisioning)
+	}
+	registerMetrics()
+	c := &Controller{
+		client: client, secrets: secrets, opts: opts,
+		slots: newSlots(opts.MaxConcurrentProvisioning), expect: newExpectations(),
+		now:   func() time.Time { return smNow },
+		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+	}
+	t.Cleanup(c.queue.ShutDown)
+	for i := 0; i < slotsTaken; i++ {
+		c.slots.hold(fmt.Sprintf("%s/other-%d", ns, i))
+	}
+	c.prov = async.New(prov, async.Config{Budget: time.Minute, Notify: c.enqueue})
+	r := &hostReconcile{c: c, key: ns + "/" + smHost, host: stored.DeepCopy(), orig: stored, logger: klog.Background()}
+	requeue, err := r.run(context.Background())
+	after, gerr := client.BaremetalV1alpha1().BareMetalHosts(ns).Get(context.Background(), smHost, metav1.GetOptions{})
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	return smResult{host: after, calls: prov.Calls(ns, smHost), requeue: requeue, err: err}
+}
+
+func TestStateMachine(t *testing.T) {
+	const img, img2 = "http://192.0.2.1/os.qcow2", "http://192.0.2.1/os-v2.qcow2"
+	limited := testOptions(0)
+	limited.MaxProvisioningRetries = 2
+	full := testOptions(1)
+	cases := []struct {
+		name string
+		host *hostBuilder
+		opts Options
+		// slotsTaken are provisioning slots other hosts hold.
+		slotsTaken int
+		seed       func(*fakeprov.Provisioner)
+		state      v1alpha1.ProvisioningState
+		// calls are the backend calls, in order ("" for none).
+		calls string
+		check func(t *testing.T, got smResult)
+	}{
+		{name: "new host registers", host: aHost(v1alpha1.StateNone), state: v1alpha1.StateRegistering},
+		{name: "no BMC: unmanaged", host: aHost(v1alpha1.StateNone).with(func(h *v1alpha1.BareMetalHost) { h.Spec.BMC = v1alpha1.BMCDetails{} }),
+			state: v1alpha1.StateUnmanaged, check: func(t *testing.T, got smResult) {
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusDiscovered {
+					t.Errorf("operationalStatus %s, want discovered", got.host.Status.OperationalStatus)
+				}
+			}},
+		{name: "registered: inspecting", host: aHost(v1alpha1.StateRegistering), state: v1alpha1.StateInspecting, calls: "Register",
+			check: func(t *testing.T, got smResult) {
+				if got.host.Status.Provisioning.ID == "" || got.host.Status.GoodCredentials.Credentials == nil {
+					t.Errorf("registration not recorded: %+v", got.host.Status)
+				}
+				if op := got.host.Status.OperationHistory; op.Register.End.IsZero() || op.Inspect.Start.IsZero() {
+					t.Errorf("operation history %+v", op)
+				}
+			}},
+		{name: "registered, inspection disabled: preparing",
+			host:  aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) { h.Spec.InspectionMode = v1alpha1.InspectionModeDisabled }),
+			state: v1alpha1.StatePreparing, calls: "Register"},
+		{name: "registered, externally provisioned",
+			host:  aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) { h.Spec.ExternallyProvisioned = true }),
+			state: v1alpha1.StateExternallyProvisioned, calls: "Register"},
+		{name: "registered, no slot: delayed", host: aHost(v1alpha1.StateRegistering), opts: full, slotsTaken: 1,
+			seed: func(p *fakeprov.Provisioner) {}, state: v1alpha1.StateRegistering, calls: "Register",
+			check: func(t *testing.T, got smResult) {
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusDelayed {
+					t.Errorf("operationalStatus %s, want delayed", got.host.Status.OperationalStatus)
+				}
+			}},
+		{name: "delayed and registered: not registered again",
+			host: aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
+				h.Status.Provisioning.ID = "fake-1"
+			}),
+			state: v1alpha1.StateInspecting},
+		{name: "inspected: preparing", host: aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }),
+			state: v1alpha1.StatePreparing, calls: "Inspect", check: func(t *testing.T, got smResult) {
+				if got.host.Status.Hardware == nil {
+					t.Error("no inventory")
+				}
+			}},
+		{name: "re-inspection requested: the request is consumed once the backend took it",
+			host:  aHost(v1alpha1.StateInspecting).annotate(v1alpha1.InspectAnnotationPrefix, ""),
+			state: v1alpha1.StatePreparing, calls: "Inspect", check: func(t *testing.T, got smResult) {
+				if _, ok := got.host.Annotations[v1alpha1.InspectAnnotationPrefix]; ok {
+					t.Error("inspect annotation not consumed")
+				}
+			}},
+		{name: "prepared: available", host: aHost(v1alpha1.StatePreparing), state: v1alpha1.StateAvailable, calls: "Prepare",
+			check: func(t *testing.T, got smResult) {
+				if hints := got.host.Status.Provisioning.RootDeviceHints; hints == nil || hints.DeviceName != "/dev/sda" {
+					t.Errorf("root device hints %+v, want /dev/sda", hints)
+				}
+			}},
+		{name: "available with an image: provisioning", host: aHost(v1alpha1.StateAvailable).image(img), state: v1alpha1.StateProvisioning},
+		{name: "available, offline with an image: stays", host: aHost(v1alpha1.StateAvailable).image(img).with(func(h *v1alpha1.BareMetalHost) { h.Spec.Online = false }),
+			state: v1alpha1.StateAvailable, calls: "PowerState"},
+		{name: "available, retry limit reached: stays, with an error", host: aHost(v1alpha1.StateAvailable).image(img).with(func(h *v1alpha1.BareMetalHost) {
+			h.Status.ProvisioningFailCount = 2
+			h.Status.LastAttemptedImage = h.Spec.Image.DeepCopy()
+		}), opts: limited, state: v1alpha1.StateAvailable, check: func(t *testing.T, got smResult) {
+			if !strings.Contains(got.host.Status.ErrorMessage, "retry limit (2)") || got.host.Status.ErrorType != v1alpha1.ProvisioningError {
+				t.Errorf("error %s %q", got.host.Status.ErrorType, got.host.Status.ErrorMessage)
+			}
+		}},
+		{name: "available, retry limit reached for another image: provisioning", host: aHost(v1alpha1.StateAvailable).image(img2).with(func(h *v1alpha1.BareMetalHost) {
+			h.Status.ProvisioningFailCount = 2
+			h.Status.LastAttemptedImage = &v1alpha1.Image{URL: img, Checksum: "abc"}
+		}), opts: limited, state: v1alpha1.StateProvisioning, check: func(t *testing.T, got smResult) {
+			if got.host.Status.ProvisioningFailCount != 0 {
+				t.Errorf("provisioningFailCount %d, want 0 for a new image", got.host.Status.ProvisioningFailCount)
+			}
+		}},
+		{name: "provisioned", host: aHost(v1alpha1.StateProvisioning).image(img), state: v1alpha1.StateProvisioned, calls: "Provision",
+			check: func(t *testing.T, got smResult) {
+				if got.host.Status.Provisioning.Image.URL != img || !meta.IsStatusConditionTrue(got.host.Status.Conditions, v1alpha1.ConditionReady) {
+					t.Errorf("image %q, Ready %v", got.host.Status.Provisioning.Image.URL, meta.IsStatusConditionTrue(got.host.Status.Conditions, v1alpha1.ConditionReady))
+				}
+			}},
+		{name: "provisioning failed: counted and deprovisioned", host: aHost(v1alpha1.StateProvisioning).image(img),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1"})
+				p.SetFailure(ns, smHost, "Provision", "deploy failed")
+			},
+			state: v1alpha1.StateDeprovisioning, calls: "Provision", check: func(t *testing.T, got smResult) {
+				if got.host.Status.ProvisioningFailCount != 1 || got.host.Status.ErrorType != v1alpha1.ProvisioningError {
+					t.Errorf("failCount %d, error %s", got.host.Status.ProvisioningFailCount, got.host.Status.ErrorType)
+				}
+			}},
+		{name: "provisioning, backend unreachable: retried, uncounted", host: aHost(v1alpha1.StateProvisioning).image(img),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1"})
+				p.SetError(ns, smHost, "Provision", errors.New("connection refused"))
+			},
+			state: v1alpha1.StateProvisioning, calls: "Provision", check: func(t *testing.T, got smResult) {
+				if got.host.Status.ProvisioningFailCount != 0 || got.host.Status.ErrorCount != 1 {
+					t.Errorf("failCount %d, errorCount %d", got.host.Status.ProvisioningFailCount, got.host.Status.ErrorCount)
+				}
+			}},
+		{name: "provisioned at rest: adopted and polled, nothing else", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState"},
+		{name: "provisioned, image changed: deprovisioning", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).image(img2),
+			state: v1alpha1.StateDeprovisioning},
+		{name: "provisioned, backend lost the host: registered again, never deployed",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img), seed: func(p *fakeprov.Provisioner) {},
+			state: v1alpha1.StateProvisioned, calls: "Adopt", check: func(t *testing.T, got smResult) {
+				if got.host.Status.Provisioning.ID != "" {
+					t.Errorf("ID %q kept for a host the backend lost", got.host.Status.Provisioning.ID)
+				}
+			}},
+		{name: "deprovisioned: available", host: aHost(v1alpha1.StateDeprovisioning), state: v1alpha1.StateAvailable, calls: "Deprovision"},
+		{name: "externally provisioned at rest: adopted and polled", host: aHost(v1alpha1.StateExternallyProvisioned).with(func(h *v1alpha1.BareMetalHost) {
+			h.Spec.ExternallyProvisioned = true
+			h.Status.PoweredOn = true
+		}), state: v1alpha1.StateExternallyProvisioned, calls: "Adopt PowerState"},
+		{name: "externally provisioned turned off with an image: provisioned, not deployed",
+			host:  aHost(v1alpha1.StateExternallyProvisioned).image(img),
+			state: v1alpha1.StateProvisioned},
+		{name: "externally provisioned turned off without an image: deprovisioning",
+			host: aHost(v1alpha1.StateExternallyProvisioned), state: v1alpha1.StateDeprovisioning},
+		{name: "reboot annotation: powered off", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.RebootAnnotationPrefix, ""),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerOff", check: func(t *testing.T, got smResult) {
+				if got.host.Status.PoweredOn {
+					t.Error("still on")
+				}
+			}},
+		{name: "reboot annotation, host off: consumed", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.RebootAnnotationPrefix, "").
+			with(func(h *v1alpha1.BareMetalHost) { h.Status.PoweredOn = false }),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState", check: func(t *testing.T, got smResult) {
+				if _, ok := got.host.Annotations[v1alpha1.RebootAnnotationPrefix]; ok {
+					t.Error("reboot annotation not removed once off")
+				}
+			}},
+		{name: "held by a suffixed reboot annotation: stays off", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).
+			annotate(v1alpha1.RebootAnnotationPrefix+"/capm3", "").with(func(h *v1alpha1.BareMetalHost) { h.Status.PoweredOn = false }),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState", check: func(t *testing.T, got smResult) {
+				if _, ok := got.host.Annotations[v1alpha1.RebootAnnotationPrefix+"/capm3"]; !ok {
+					t.Error("the owner's annotation was removed")
+				}
+			}},
+		{name: "reboot subresource: one reset", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.RebootSubresourceAnnotation, `{"mode":"hard"}`),
+			state: v1alpha1.StateProvisioned, calls: "Adopt Reboot"},
+		{name: "detach at rest", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.DetachedAnnotation, ""),
+			state: v1alpha1.StateProvisioned, calls: "Detach", check: func(t *testing.T, got smResult) {
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusDetached {
+					t.Errorf("operationalStatus %s", got.host.Status.OperationalStatus)
+				}
+			}},
+		{name: "detach asked while provisioning: the operation goes on", host: aHost(v1alpha1.StateProvisioning).image(img).annotate(v1alpha1.DetachedAnnotation, ""),
+			state: v1alpha1.StateProvisioned, calls: "Provision"},
+		{name: "forced detach while provisioning", host: aHost(v1alpha1.StateProvisioning).image(img).annotate(v1alpha1.DetachedAnnotation, `{"force":true}`),
+			state: v1alpha1.StateProvisioning, calls: "Detach"},
+		{name: "delete provisioned: deprovisioning first", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).deleted(),
+			state: v1alpha1.StateDeprovisioning},
+		{name: "delete, deprovisioned: powering off", host: aHost(v1alpha1.StateDeprovisioning).deleted(),
+			state: v1alpha1.StatePoweringOffBeforeDelete, calls: "Deprovision"},
+		{name: "delete, powered off: deleting", host: aHost(v1alpha1.StatePoweringOffBeforeDelete).deleted(),
+			state: v1alpha1.StateDeleting, calls: "PowerOff"},
+		{name: "delete, forgotten: finalizer removed", host: aHost(v1alpha1.StateDeleting).deleted(),
+			state: v1alpha1.StateDeleting, calls: "Delete", check: func(t *testing.T, got smResult) {
+				if hasFinalizer(got.host) {
+					t.Error("finalizer kept")
+				}
+			}},
+		{name: "delete detached: forgotten only", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).detached().
+			annotate(v1alpha1.DetachedAnnotation, "").deleted(),
+			seed: func(p *fakeprov.Provisioner) {}, state: v1alpha1.StateDeleting, check: func(t *testing.T, got smResult) {
+				if hasFinalizer(got.host) {
+					t.Error("finalizer kept")
+				}
+			}},
+		{name: "delete being detached: detached, then forgotten", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).
+			annotate(v1alpha1.DetachedAnnotation, "").deleted(),
+			state: v1alpha1.StateDeleting, calls: "Detach"},
+		{name: "delete detached with deleteAction delay: kept", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).detached().
+			annotate(v1alpha1.DetachedAnnotation, `{"deleteAction":"delay"}`).deleted(),
+			seed: func(p *fakeprov.Provisioner) {}, state: v1alpha1.StateProvisioned, check: func(t *testing.T, got smResult) {
+				if !hasFinalizer(got.host) {
+					t.Error("deletion not delayed")
+				}
+			}},
+		{name: "status annotation on a new host: restored, nothing called",
+			host: aHost(v1alpha1.StateNone).image(img).annotate(v1alpha1.StatusAnnotation,
+				`{"provisioning":{"state":"provisioned","ID":"old","image":{"url":"`+img+`"}},"poweredOn":true,"operationalStatus":"OK"}`),
+			state: v1alpha1.StateProvisioned},
+		{name: "paused: nothing", host: aHost(v1alpha1.StateAvailable).image(img).annotate(v1alpha1.PausedAnnotation, ""), state: v1alpha1.StateAvailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := reconcileOnce(t, tc.host, tc.opts, tc.slotsTaken, tc.seed)
+			if got.err != nil {
+				t.Fatalf("reconcile: %v", got.err)
+			}
+			if s := got.host.Status.Provisioning.State; s != tc.state {
+				t.Errorf("state %q, want %q (status %+v)", s, tc.state, got.host.Status)
+			}
+			if calls := strings.Join(got.calls, " "); calls != tc.calls {
+				t.Errorf("backend calls %q, want %q", calls, tc.calls)
+			}
+			if tc.check != nil {
+				tc.check(t, got)
+			}
+		})
+	}
+}
+
+// TestBackoffRemaining: what ends an error backoff is read from the stored host alone (a new
+// generation, new credentials), so a restart or another replica waits the same.
+func TestBackoffRemaining(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, ns, "bmc")
+	if err := os.MkdirAll(secret, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"username": "u", "password": "p"} {
+		if err := os.WriteFile(filepath.Join(secret, k), []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secrets := DirSecrets{Dir: dir}
+	_, version, _ := secrets.Get(context.Background(), ns, "bmc")
+	opts := testOptions(0)
+	opts.BackoffBase, opts.BackoffCap = 10*time.Second, time.Minute
+	c := &Controller{secrets: secrets, opts: opts, now: func() time.Time { return smNow }}
+	failed := func(mutate func(*v1alpha1.BareMetalHost)) *v1alpha1.BareMetalHost {
+		h := &v1alpha1.BareMetalHost{ObjectMeta: metav1.ObjectMeta{Name: "h", Namespace: ns, Generation: 2, UID: "u1"}}
+		h.Spec.BMC.CredentialsName = "bmc"
+		t0 := metav1.NewTime(smNow.Add(-time.Second))
+		h.Status.LastUpdated = &t0
+		h.Status.ErrorType, h.Status.ErrorCount = v1alpha1.PowerManagementError, 1
+		h.Status.TriedCredentials.CredentialsVersion = version
+		h.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, ObservedGeneration: 2}}
+		if mutate != nil {
+			mutate(h)
+		}
+		return h
+	}
+	for _, tc := range []struct {
+		name    string
+		host    *v1alpha1.BareMetalHost
+		waiting bool
+	}{
+		{"error just recorded", failed(nil), true},
+		{"no error", failed(func(h *v1alpha1.BareMetalHost) { h.Status.ErrorCount = 0 }), false},
+		{"backoff over", failed(func(h *v1alpha1.BareMetalHost) {
+			t0 := metav1.NewTime(smNow.Add(-time.Hour))
+			h.Status.LastUpdated = &t0
+		}), false},
+		{"a new generation (spec, or an action asked)", failed(func(h *v1alpha1.BareMetalHost) { h.Generation = 3 }), false},
+		{"new credentials", failed(func(h *v1alpha1.BareMetalHost) { h.Status.TriedCredentials.CredentialsVersion = "older" }), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if waiting := c.backoffRemaining(tc.host) > 0; waiting != tc.waiting {
+				t.Errorf("waiting %v, want %v", waiting, tc.waiting)
+			}
+		})
+	}
+}
