@@ -80,6 +80,10 @@ type Options struct {
 	// Reconciler configures the in-process host reconciler.
 	Reconciler ReconcilerOptions
 
+	// embeddedEtcd is set by Run when it started the embedded etcd: a store no other process
+	// can reach, so no other replica to elect a leader with.
+	embeddedEtcd bool
+
 	Out io.Writer
 
 	standaloneSet bool
@@ -321,6 +325,7 @@ func (o *Options) Run(ctx context.Context) error {
 			t.CertFile, t.KeyFile, t.TrustedCAFile = "", "", ""
 		}
 		t.ServerList = etcd.Endpoints
+		o.embeddedEtcd = true
 	}
 	if err := o.Validate(); err != nil {
 		return err

@@ -27,6 +27,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apiserver/pkg/server/options"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 	"k8s.io/client-go/pkg/version"
 	"k8s.io/client-go/transport"
 
@@ -60,7 +61,7 @@ func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CredentialsDir, "bmc-credentials-dir", o.CredentialsDir,
 		"Standalone mode: directory of Secrets laid out as <namespace>/<name>/<key> (keys username and password for BMC credentials). Defaults to <data-dir>/secrets. In delegated mode Secrets are read from the cluster.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect,
-		"Elect one replica, on this server's etcd, to run the reconciler.")
+		"Elect one replica, on this server's etcd, to run the reconciler (replicas share an external etcd, --etcd-servers; with the embedded etcd, private to one process, there is nothing to elect).")
 	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration,
 		"How long a leader that died keeps the lead before a standby replica takes over.")
 	fs.IntVar(&o.Controller.Workers, "reconcile-workers", o.Controller.Workers, "Hosts reconciled at once.")
@@ -158,7 +159,13 @@ func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (
 			}
 		}
 	}
-	if ro.LeaderElect {
+	if ro.LeaderElect && o.embeddedEtcd {
+		// The embedded etcd is private to this process (unix sockets, a lock on its data
+		// dir): no replica can share it, and an election would only keep a restarted server
+		// from reconciling until the lease of its own killed predecessor expired.
+		klog.InfoS("Leader election is not needed with the embedded etcd: this server reconciles alone")
+	}
+	if ro.LeaderElect && !o.embeddedEtcd {
 		etcdCfg, err := etcdClientConfig(o.RecommendedOptions.Etcd)
 		if err != nil {
 			return nil, err
