@@ -27,9 +27,9 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apiserver/pkg/server/options"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/klog/v2"
 	"k8s.io/client-go/pkg/version"
 	"k8s.io/client-go/transport"
+	"k8s.io/klog/v2"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apiserver"
 	controller "github.com/metal3-community/baremetal-apiserver/pkg/controller/baremetalhost"

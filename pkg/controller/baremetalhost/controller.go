@@ -36,6 +36,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
@@ -95,7 +96,8 @@ type Controller struct {
 	opts    Options
 	// recorder, when set, holds the record.EventRecorder of host events (SetEventRecorder).
 	recorder atomic.Value
-	now      func() time.Time
+	// clock is the reconciler's time: backoff, operation history, condition transitions.
+	clock clock.PassiveClock
 	// bySecret is the host informer's indexer, with secretIndex.
 	bySecret cache.Indexer
 }
@@ -114,7 +116,7 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
 		opts:    opts,
-		now:     time.Now,
+		clock:   clock.RealClock{},
 		// The queue's own rate limiter only guards against hot loops; error backoff is the
 		// host's errorCount-based delay (AddAfter), which survives restarts through status.
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
@@ -350,7 +352,7 @@ func (c *Controller) backoffRemaining(h *v1alpha1.BareMetalHost) time.Duration {
 		return 0
 	}
 	until := h.Status.LastUpdated.Add(c.backoff(string(h.UID), h.Status.ErrorCount))
-	return until.Sub(c.now())
+	return until.Sub(c.clock.Now())
 }
 
 // isLongState says whether a state holds a provisioning slot.

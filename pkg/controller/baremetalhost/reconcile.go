@@ -120,7 +120,7 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	r.transitioned(r.orig.Status.Provisioning.State)
-	computeConditions(h, r.health, r.c.now())
+	computeConditions(h, r.health, r.c.clock.Now())
 	if werr := r.writeStatus(ctx); werr != nil {
 		if r.acquired {
 			r.c.wake(r.c.slots.release(r.key))

@@ -30,6 +30,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
@@ -174,7 +175,7 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	c := &Controller{
 		client: client, secrets: secrets, opts: opts,
 		slots: newSlots(opts.MaxConcurrentProvisioning), expect: newExpectations(),
-		now:   func() time.Time { return smNow },
+		clock: clocktesting.NewFakePassiveClock(smNow),
 		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
 	t.Cleanup(c.queue.ShutDown)
@@ -431,7 +432,7 @@ func TestBackoffRemaining(t *testing.T) {
 	_, version, _ := secrets.Get(context.Background(), ns, "bmc")
 	opts := testOptions(0)
 	opts.BackoffBase, opts.BackoffCap = 10*time.Second, time.Minute
-	c := &Controller{secrets: secrets, opts: opts, now: func() time.Time { return smNow }}
+	c := &Controller{secrets: secrets, opts: opts, clock: clocktesting.NewFakePassiveClock(smNow)}
 	failed := func(mutate func(*v1alpha1.BareMetalHost)) *v1alpha1.BareMetalHost {
 		h := &v1alpha1.BareMetalHost{ObjectMeta: metav1.ObjectMeta{Name: "h", Namespace: ns, Generation: 2, UID: "u1"}}
 		h.Spec.BMC.CredentialsName = "bmc"

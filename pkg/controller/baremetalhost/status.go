@@ -132,7 +132,7 @@ func (r *hostReconcile) startOperation(state v1alpha1.ProvisioningState) {
 	if m == nil {
 		return
 	}
-	m.Start = metav1.NewTime(r.c.now())
+	m.Start = metav1.NewTime(r.c.clock.Now())
 	m.End = metav1.Time{}
 }
 
@@ -142,7 +142,7 @@ func (r *hostReconcile) endOperation(state v1alpha1.ProvisioningState) {
 	if m == nil || m.Start.IsZero() || !m.End.IsZero() {
 		return
 	}
-	m.End = metav1.NewTime(r.c.now())
+	m.End = metav1.NewTime(r.c.clock.Now())
 	if !m.Start.IsZero() {
 		d := m.End.Sub(m.Start.Time).Seconds()
 		operationDuration.WithLabelValues(operationName(state)).Observe(d)
@@ -166,7 +166,7 @@ func operationName(state v1alpha1.ProvisioningState) string {
 }
 
 func (r *hostReconcile) setCondition(typ string, status metav1.ConditionStatus, reason, msg string) {
-	setCondition(r.host, r.c.now(), typ, status, reason, msg)
+	setCondition(r.host, r.c.clock.Now(), typ, status, reason, msg)
 }
 
 func setCondition(h *v1alpha1.BareMetalHost, now time.Time, typ string, status metav1.ConditionStatus, reason, msg string) {
@@ -315,7 +315,7 @@ func (r *hostReconcile) writeStatus(ctx context.Context) error {
 	if apiequality.Semantic.DeepEqual(r.orig.Status, r.host.Status) {
 		return nil
 	}
-	t := metav1.NewTime(r.c.now())
+	t := metav1.NewTime(r.c.clock.Now())
 	r.host.Status.LastUpdated = &t
 	updated, err := r.c.client.BaremetalV1alpha1().BareMetalHosts(r.host.Namespace).UpdateStatus(ctx, r.host, metav1.UpdateOptions{FieldManager: fieldManager})
 	r.wrote(updated, err)
