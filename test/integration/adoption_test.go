@@ -114,6 +114,19 @@ func TestRecreatedHostIsAdoptedOnIronic(t *testing.T) {
 	if node.ProvisionState != "active" || node.UUID == oldNode.UUID {
 		t.Errorf("Ironic node after re-creation: %+v (old one %s), want a new, active node", node, oldNode.UUID)
 	}
+	// What Ironic itself did to the new node, from its own log: adopted, nothing else.
+	counts := countIronic(t, ironic)
+	for _, step := range []string{"inspecting", "cleaning", "deploying"} {
+		if n := counts.states[node.UUID][step]; n != 0 {
+			t.Errorf("Ironic took the re-created host's node through %s %d times", step, n)
+		}
+	}
+	if n := counts.power[node.UUID]; n != 0 {
+		t.Errorf("Ironic changed the re-created host's power %d times", n)
+	}
+	if counts.states[node.UUID]["adopting"] != 1 {
+		t.Errorf("Ironic's log does not show the adoption (transitions %v): the counts prove nothing", counts.states[node.UUID])
+	}
 	if got.Status.Provisioning.Image.URL != provisioned.Status.Provisioning.Image.URL ||
 		!got.Status.OperationHistory.Provision.End.Equal(&provisioned.Status.OperationHistory.Provision.End) {
 		t.Errorf("provisioning record changed: %+v -> %+v", provisioned.Status.Provisioning, got.Status.Provisioning)
@@ -173,6 +186,20 @@ func TestLostIronicNodeIsAdoptedAgain(t *testing.T) {
 		if regexp.MustCompile(fmt.Sprintf(`host="%s/%s" from="[a-z ]*" to="%s"`, ns, h.Name, state)).MatchString(log) {
 			t.Errorf("the host went through %s after Ironic lost its node", state)
 		}
+	}
+	// Ironic's own account of the new node: adopted; never inspected, cleaned, deployed or
+	// power-cycled.
+	counts := countIronic(t, ironic)
+	for _, step := range []string{"inspecting", "cleaning", "deploying"} {
+		if n := counts.states[node.UUID][step]; n != 0 {
+			t.Errorf("Ironic took the new node through %s %d times", step, n)
+		}
+	}
+	if n := counts.power[node.UUID]; n != 0 {
+		t.Errorf("Ironic changed the new node's power %d times", n)
+	}
+	if counts.states[node.UUID]["adopting"] != 1 {
+		t.Errorf("Ironic's log does not show the adoption (transitions %v)", counts.states[node.UUID])
 	}
 }
 
