@@ -109,7 +109,9 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 			// A fresh informer and controller per term: a new leader must start from what the
 			// API says now, not from a previous term's queue.
 			factory := informers.NewSharedInformerFactory(client, 0)
-			ctrl, err := controller.New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), rc.Provisioner, secrets, rc.Options)
+			opts := rc.Options
+			opts.Recorder = recorder
+			ctrl, err := controller.New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), rc.Provisioner, secrets, opts)
 			if err != nil {
 				klog.FromContext(ctx).Error(err, "Cannot start the reconciler")
 				return
@@ -128,7 +130,6 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 					defer func() { _ = secretInformer.RemoveEventHandler(reg) }()
 				}
 			}
-			ctrl.SetEventRecorder(recorder)
 			factory.Start(ctx.Done())
 			defer factory.Shutdown()
 			if err := ctrl.Run(ctx); err != nil {

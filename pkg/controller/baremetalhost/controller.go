@@ -24,7 +24,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -65,6 +64,8 @@ type Options struct {
 	// host makes before it stays available with an error (Metal3's --max-provisioning-retries);
 	// 0 is no limit.
 	MaxProvisioningRetries int
+	// Recorder receives host events (NewEventRecorder); nil records none.
+	Recorder record.EventRecorder
 	// CallBudget is the longest a worker waits for one call to the backend; a call still
 	// running then finishes in the background and wakes its host (async.DefaultBudget when
 	// zero). A slow BMC thus holds goroutines of its own hosts, never the workers.
@@ -94,8 +95,6 @@ type Controller struct {
 	slots   *slots
 	expect  *expectations
 	opts    Options
-	// recorder, when set, holds the record.EventRecorder of host events (SetEventRecorder).
-	recorder atomic.Value
 	// clock is the reconciler's time: backoff, operation history, condition transitions.
 	clock clock.PassiveClock
 	// bySecret is the host informer's indexer, with secretIndex.
@@ -139,8 +138,6 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 	return c, nil
 }
 
-// SetEventRecorder makes the reconciler record host events.
-func (c *Controller) SetEventRecorder(r record.EventRecorder) { c.recorder.Store(r) }
 
 // enqueue reconciles a host now: a Secret it reads changed, a slot it waits for was freed, or
 // a hardware call it made ended.

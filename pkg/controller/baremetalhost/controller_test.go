@@ -255,9 +255,10 @@ func newHost(name string) *v1alpha1.BareMetalHost {
 }
 
 func TestLifecycle(t *testing.T) {
-	h := newHarness(t, Options{}, nil, newHost("h0"))
 	events := record.NewFakeRecorder(1000)
-	h.ctrl.SetEventRecorder(events)
+	opts := testOptions(0)
+	opts.Recorder = events
+	h := newHarness(t, opts, nil, newHost("h0"))
 	h.writeSecret("h0-bmc", "admin", "s3cret")
 
 	host := h.waitFor("h0", "available", inState(v1alpha1.StateAvailable))
@@ -296,6 +297,9 @@ func TestLifecycle(t *testing.T) {
 	if host.Status.Provisioning.Image.URL != "" {
 		t.Errorf("image still recorded after deprovisioning")
 	}
+	// Deprovisioning leaves the host off; online: true brings it back on. (Turning it off
+	// before that would make the power-off below a no-op, with no event.)
+	h.waitFor("h0", "on again", func(x *v1alpha1.BareMetalHost) bool { return x.Status.PoweredOn })
 
 	// Power follows spec.online.
 	h.update("h0", func(x *v1alpha1.BareMetalHost) { x.Spec.Online = false })

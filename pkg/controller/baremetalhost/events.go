@@ -61,7 +61,7 @@ var stateEvents = map[v1alpha1.ProvisioningState][2]string{
 }
 
 func (r *hostReconcile) event(eventType, reason, message string) {
-	if rec, ok := r.c.recorder.Load().(record.EventRecorder); ok {
+	if rec := r.c.opts.Recorder; rec != nil {
 		rec.Event(r.orig, eventType, reason, message)
 	}
 }
