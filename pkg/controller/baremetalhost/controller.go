@@ -138,7 +138,6 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 	return c, nil
 }
 
-
 // enqueue reconciles a host now: a Secret it reads changed, a slot it waits for was freed, or
 // a hardware call it made ended.
 func (c *Controller) enqueue(namespace, name string) {
