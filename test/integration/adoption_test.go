@@ -304,3 +304,58 @@ func TestRootDeviceDefaultOnIronic(t *testing.T) {
 		t.Errorf("Ironic node instance_info.root_device = %v, want name s== /dev/sda", info["root_device"])
 	}
 }
+
+// TestDetachedDeleteDelayOnIronic: Metal3's detached annotation with deleteAction "delay" on a
+// real Ironic. Detached, the host's node is gone from Ironic and the machine untouched; deleted,
+// the host stays (the reconciler counts the delay); the annotation removed, the host is attached
+// again, registered, deprovisioned (Ironic cleans the new node) and only then let go.
+func TestDetachedDeleteDelayOnIronic(t *testing.T) {
+	srv, cs, ironic, h := provisionedOnIronic(t, 43)
+	hosts := cs.BaremetalV1alpha1().BareMetalHosts(ns)
+	ctx := ctxFor(t)
+	if _, err := hosts.Patch(ctx, h.Name, types.MergePatchType,
+		[]byte(`{"metadata":{"annotations":{"baremetalhost.metal3.io/detached":"{\"deleteAction\":\"delay\"}"}}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, cs, "detached", time.Minute, func(h *v1alpha1.BareMetalHost) bool {
+		return h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached
+	})
+	if _, still := ironicNodes(t, ironic.Endpoint)[ns+"~"+h.Name]; still {
+		t.Fatal("Ironic still has the detached host's node")
+	}
+	if err := hosts.Delete(ctx, h.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The reconciler saw the deletion and delayed it: Metal3's counter says so.
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		m, err := srv.Kubectl(t, kubectlBin, "get", "--raw", "/metrics")
+		return err == nil && regexp.MustCompile(`(?m)^metal3_delete_delayed_for_detached_total [1-9]`).MatchString(m), nil
+	}); err != nil {
+		t.Fatal("the deletion of the detached host was never delayed")
+	}
+	got, err := hosts.Get(ctx, h.Name, metav1.GetOptions{})
+	if err != nil || got.DeletionTimestamp == nil || got.Status.Provisioning.State != v1alpha1.StateProvisioned {
+		t.Fatalf("the delayed host: %v, %+v", err, got)
+	}
+	// Attached again: registered, deprovisioned, deleted.
+	if _, err := hosts.Patch(ctx, h.Name, types.MergePatchType,
+		[]byte(`{"metadata":{"annotations":{"baremetalhost.metal3.io/detached":null}}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var node ironicNode
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(context.Context) (bool, error) {
+		if n, ok := ironicNodes(t, ironic.Endpoint)[ns+"~"+h.Name]; ok {
+			node = n
+		}
+		_, err := hosts.Get(ctx, h.Name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}); err != nil {
+		t.Fatal("the host was not deleted once attached again")
+	}
+	if node.UUID == "" {
+		t.Fatal("the host was never registered again")
+	}
+	if n := countIronic(t, ironic).states[node.UUID]["cleaning"]; n == 0 {
+		t.Errorf("the attached host's node was deleted without cleaning (transitions %v)", countIronic(t, ironic).states[node.UUID])
+	}
+}
