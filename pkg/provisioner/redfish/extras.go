@@ -18,7 +18,6 @@ package redfish
 
 import (
 	"context"
-	"maps"
 
 	"github.com/stmcginnis/gofish"
 	"github.com/stmcginnis/gofish/schemas"
@@ -29,29 +28,8 @@ import (
 // Reads beyond the Provisioner interface, for callers that hold a *Provisioner (tools,
 // tests, a future firmware/settings API). They share the host's BMC session.
 
-// BIOSSettings reads the BIOS attributes in effect; pending settings are not included.
-func (p *Provisioner) BIOSSettings(ctx context.Context, host provisioner.Host) (map[string]any, error) {
-	var attrs map[string]any
-	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
-		sys, err := p.system(c, host)
-		if err != nil {
-			return err
-		}
-		bios, err := sys.Bios()
-		if err != nil {
-			return err
-		}
-		if bios == nil {
-			return refusedf("the BMC offers no BIOS resource for %s", sys.ODataID)
-		}
-		attrs = maps.Clone(map[string]any(bios.Attributes))
-		return nil
-	})
-	return attrs, readErr(host, err)
-}
-
-// FirmwareComponent is one entry of a BMC's firmware inventory.
-type FirmwareComponent struct {
+// InventoryEntry is one entry of a BMC's firmware inventory.
+type InventoryEntry struct {
 	ID         string
 	Name       string
 	Version    string
@@ -60,8 +38,8 @@ type FirmwareComponent struct {
 
 // FirmwareInventory lists the firmware the BMC's update service knows (BIOS, BMC, NICs,
 // storage controllers...). On a BMC serving many systems it lists all of theirs.
-func (p *Provisioner) FirmwareInventory(ctx context.Context, host provisioner.Host) ([]FirmwareComponent, error) {
-	var out []FirmwareComponent
+func (p *Provisioner) FirmwareInventory(ctx context.Context, host provisioner.Host) ([]InventoryEntry, error) {
+	var out []InventoryEntry
 	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
 		if _, err := p.system(c, host); err != nil {
 			return err
@@ -85,8 +63,8 @@ func (p *Provisioner) FirmwareInventory(ctx context.Context, host provisioner.Ho
 	return out, readErr(host, err)
 }
 
-func firmwareComponent(fw *schemas.SoftwareInventory) FirmwareComponent {
-	return FirmwareComponent{ID: fw.ID, Name: fw.Name, Version: fw.Version, Updateable: fw.Updateable}
+func firmwareComponent(fw *schemas.SoftwareInventory) InventoryEntry {
+	return InventoryEntry{ID: fw.ID, Name: fw.Name, Version: fw.Version, Updateable: fw.Updateable}
 }
 
 // readErr turns the error of a read, which has no Result to fail, into one error: a

@@ -103,15 +103,6 @@ func TestBIOSAndFirmware(t *testing.T) {
 	ctx, _ := logCtx(t)
 	h := registered(t, ctx, p, simHost(t, s.BMCAddress("2"), "extras"))
 
-	attrs, err := p.BIOSSettings(ctx, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := s.System("2").BIOSAttributes()
-	if len(attrs) == 0 || fmt.Sprint(attrs) != fmt.Sprint(want) {
-		t.Errorf("BIOS attributes = %v, want %v", attrs, want)
-	}
-
 	fw, err := p.FirmwareInventory(ctx, h)
 	if err != nil {
 		t.Fatal(err)

@@ -98,7 +98,7 @@ func (s *System) biosObject() obj {
 		"@odata.type":                "#Bios.v1_2_0.Bios",
 		"Id":                         "BIOS",
 		"Name":                       "BIOS Configuration Current Settings",
-		"AttributeRegistry":          "BiosAttributeRegistry.v1_0_0",
+		"AttributeRegistry":          biosRegistryID,
 		"Attributes":                 maps.Clone(s.bios),
 		"ResetBiosToDefaultsPending": s.biosResetPending,
 		"@Redfish.Settings": obj{
@@ -121,7 +121,7 @@ func (s *System) biosSettingsObject() obj {
 		"@odata.type":       "#Bios.v1_2_0.Bios",
 		"Id":                "Settings",
 		"Name":              "BIOS Configuration Pending Settings",
-		"AttributeRegistry": "BiosAttributeRegistry.v1_0_0",
+		"AttributeRegistry": biosRegistryID,
 		"Attributes":        maps.Clone(s.pendingBIOS),
 	}
 }

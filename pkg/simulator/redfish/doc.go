@@ -48,6 +48,7 @@ limitations under the License.
 //	/UpdateService[/FirmwareInventory[/{fid}]|/SoftwareInventory]
 //	/UpdateService/Actions/UpdateService.SimpleUpdate   always asynchronous
 //	/TaskService[/Tasks[/{tid}]]
+//	/Registries[/{rid}[/{rid}.json]]           the BIOS attribute registry file and registry
 //	/TaskService/TaskMonitors/{tid}            202 while running, then 200 with the Task
 //
 // Asynchronous actions (SimpleUpdate always; Reset and the virtual media

@@ -64,6 +64,8 @@ func (sim *Simulator) route(segs []string) (route, bool) {
 		}
 	case "UpdateService":
 		return sim.updateRoute(segs[1:])
+	case "Registries":
+		return sim.registriesRoute(segs[1:])
 	case "TaskService":
 		return sim.taskRoute(segs[1:])
 	}

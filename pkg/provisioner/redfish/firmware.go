@@ -1,0 +1,256 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package redfish
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/stmcginnis/gofish"
+	"github.com/stmcginnis/gofish/schemas"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+// ReadBIOS reads the host's BIOS: the attributes in effect, the ones staged for the next
+// reset, and the attribute registry's rules when the BMC serves the registry it names.
+func (p *Provisioner) ReadBIOS(ctx context.Context, host provisioner.Host) (provisioner.BIOS, error) {
+	var out provisioner.BIOS
+	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
+		sys, err := p.system(c, host)
+		if err != nil {
+			return err
+		}
+		out, err = readBIOS(c, sys)
+		return err
+	})
+	return out, readErr(host, err)
+}
+
+// readBIOS is ReadBIOS on a system already read, for any client (a BMC, or a mockup in tests).
+func readBIOS(c schemas.Client, sys *schemas.ComputerSystem) (provisioner.BIOS, error) {
+	bios, err := sys.Bios()
+	if err != nil {
+		return provisioner.BIOS{}, fmt.Errorf("reading the BIOS resource of %s: %w", sys.ODataID, err)
+	}
+	if bios == nil {
+		return provisioner.BIOS{}, refusedf("the BMC offers no BIOS resource for %s", sys.ODataID)
+	}
+	out := provisioner.BIOS{Settings: attributeStrings(bios.Attributes), RegistryID: bios.AttributeRegistry}
+	// Staged values: the settings object of @Redfish.Settings. A BMC without one stages
+	// nothing; one that lists every attribute there stages only those that differ.
+	if pending, err := pendingAttributes(c, bios); err == nil {
+		for k, v := range attributeStrings(pending) {
+			if cur, ok := out.Settings[k]; !ok || cur != v {
+				if out.Pending == nil {
+					out.Pending = map[string]string{}
+				}
+				out.Pending[k] = v
+			}
+		}
+	}
+	if out.RegistryID != "" {
+		out.Schema = attributeRegistry(c, out.RegistryID)
+	}
+	return out, nil
+}
+
+// maxResourceBytes bounds a resource read here by hand: a BIOS resource is a few KiB, and a BMC
+// that answers without end must not fill memory.
+const maxResourceBytes = 4 << 20
+
+// pendingAttributes reads the BIOS's settings object (@Redfish.Settings' SettingsObject), where
+// staged values wait for the next reset; none without one.
+func pendingAttributes(c schemas.Client, bios *schemas.Bios) (map[string]any, error) {
+	resp, err := c.Get(bios.ODataID)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var raw struct {
+		Settings struct {
+			SettingsObject struct {
+				ODataID string `json:"@odata.id"`
+			}
+		} `json:"@Redfish.Settings"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResourceBytes)).Decode(&raw); err != nil {
+		return nil, err
+	}
+	uri := raw.Settings.SettingsObject.ODataID
+	if uri == "" || uri == bios.ODataID {
+		return nil, nil
+	}
+	staged, err := schemas.GetObject[schemas.Bios](c, uri)
+	if err != nil {
+		return nil, err
+	}
+	return staged.Attributes, nil
+}
+
+// attributeStrings renders attribute values as Metal3 stores them: strings as they are,
+// integers without a decimal point, booleans as true/false, null as empty.
+func attributeStrings(attrs map[string]any) map[string]string {
+	out := make(map[string]string, len(attrs))
+	for k, v := range attrs {
+		switch v := v.(type) {
+		case nil:
+			out[k] = ""
+		case string:
+			out[k] = v
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		case float64:
+			if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+				out[k] = strconv.FormatInt(int64(v), 10)
+			} else {
+				out[k] = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// attributeRegistry finds the registry id among the BMC's registry files and reads the
+// registry at the file's (English, else first) location. nil when any of that is missing:
+// many BMCs name a registry they keep only in an offline store, and settings without rules
+// are still worth reporting.
+func attributeRegistry(c schemas.Client, id string) map[string]provisioner.SettingSchema {
+	files, err := schemas.ListReferencedMessageRegistryFiles(c, "/redfish/v1/Registries")
+	if err != nil {
+		return nil
+	}
+	for _, f := range files {
+		if f.ID != id && f.Registry != id {
+			continue
+		}
+		uri := ""
+		for _, loc := range f.Location {
+			if loc.URI == "" {
+				continue
+			}
+			if uri == "" || strings.EqualFold(loc.Language, "en") {
+				uri = loc.URI
+			}
+		}
+		if uri == "" {
+			return nil
+		}
+		reg, err := schemas.GetAttributeRegistry(c, uri)
+		if err != nil || len(reg.RegistryEntries.Attributes) == 0 {
+			return nil
+		}
+		return settingSchemas(reg.RegistryEntries.Attributes)
+	}
+	return nil
+}
+
+func settingSchemas(attrs []schemas.Attributes) map[string]provisioner.SettingSchema {
+	out := make(map[string]provisioner.SettingSchema, len(attrs))
+	for _, a := range attrs {
+		if a.AttributeName == "" {
+			continue
+		}
+		s := provisioner.SettingSchema{
+			AttributeType: string(a.Type), ReadOnly: a.ReadOnly || a.Immutable,
+			ResetRequired: a.ResetRequired, Unique: a.IsSystemUniqueProperty,
+		}
+		for _, v := range a.Value {
+			s.AllowableValues = append(s.AllowableValues, v.ValueName)
+		}
+		s.LowerBound, s.UpperBound = bound(a.LowerBound), bound(a.UpperBound)
+		s.MinLength, s.MaxLength = length(a.MinLength), length(a.MaxLength)
+		out[a.AttributeName] = s
+	}
+	return out
+}
+
+func bound(v *uint64) *int64 {
+	if v == nil || *v > math.MaxInt64 {
+		return nil
+	}
+	n := int64(*v)
+	return &n
+}
+
+func length(v *int) *int64 {
+	if v == nil || *v < 0 {
+		return nil
+	}
+	n := int64(*v)
+	return &n
+}
+
+// FirmwareComponents reads the firmware versions Metal3's HostFirmwareComponents report: the
+// BIOS (the system's BiosVersion), the BMC (its manager's FirmwareVersion) and each network
+// adapter (nic:<id>, its first controller's FirmwarePackageVersion), the way Ironic's Redfish
+// firmware interface reads them.
+func (p *Provisioner) FirmwareComponents(ctx context.Context, host provisioner.Host) ([]provisioner.FirmwareComponent, error) {
+	var out []provisioner.FirmwareComponent
+	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
+		sys, err := p.system(c, host)
+		if err != nil {
+			return err
+		}
+		out = firmwareComponents(sys)
+		return nil
+	})
+	return out, readErr(host, err)
+}
+
+func firmwareComponents(sys *schemas.ComputerSystem) []provisioner.FirmwareComponent {
+	var out []provisioner.FirmwareComponent
+	if sys.BiosVersion != "" {
+		out = append(out, provisioner.FirmwareComponent{Component: provisioner.FirmwareComponentBIOS, Version: sys.BiosVersion})
+	}
+	if managers, err := sys.ManagedBy(); err == nil {
+		for _, m := range managers {
+			if m.FirmwareVersion != "" {
+				out = append(out, provisioner.FirmwareComponent{Component: provisioner.FirmwareComponentBMC, Version: m.FirmwareVersion})
+				break
+			}
+		}
+	}
+	var nics []provisioner.FirmwareComponent
+	if chassis, err := sys.Chassis(); err == nil {
+		for _, ch := range chassis {
+			adapters, err := ch.NetworkAdapters()
+			if err != nil {
+				continue
+			}
+			for _, a := range adapters {
+				for _, ctl := range a.Controllers {
+					if ctl.FirmwarePackageVersion != "" {
+						nics = append(nics, provisioner.FirmwareComponent{
+							Component: provisioner.FirmwareComponentNICPrefix + a.ID, Version: ctl.FirmwarePackageVersion})
+						break
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(nics, func(i, j int) bool { return nics[i].Component < nics[j].Component })
+	return append(out, nics...)
+}
