@@ -17,10 +17,11 @@ limitations under the License.
 package ironic
 
 import (
-	"sync"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
+	"k8s.io/apimachinery/pkg/util/cache"
+	"k8s.io/utils/clock"
 )
 
 // RestingNodeTTL is how long a read of a node at rest may stand in for a new one.
@@ -35,35 +36,32 @@ import (
 // our back is noticed at the first write (404), or after this long.
 const RestingNodeTTL = time.Second
 
-// nodeCache holds recent reads of nodes at rest, by UUID. Nodes in transition (a target
-// provision or power state, or a state in which a conductor holds the lock) are never
-// cached: polling them must see Ironic's progress.
+// nodeCache holds recent reads of nodes at rest, by UUID, in apimachinery's expiring cache
+// (which drops expired entries as it goes). Nodes in transition (a target provision or power
+// state, or a state in which a conductor holds the lock) are never cached: polling them must
+// see Ironic's progress. Writes name a node by UUID or by name, so each entry is reachable by
+// both for forget.
 type nodeCache struct {
-	mu  sync.Mutex
-	m   map[string]cachedNode
-	now func() time.Time
+	c *cache.Expiring
 }
 
-type cachedNode struct {
-	node *nodes.Node
-	at   time.Time
-}
+// nameKey is the key under which a node's name maps to its UUID.
+func nameKey(name string) string { return "name:" + name }
 
-func newNodeCache() *nodeCache { return &nodeCache{m: map[string]cachedNode{}, now: time.Now} }
+func newNodeCache() *nodeCache { return newNodeCacheWithClock(clock.RealClock{}) }
+
+func newNodeCacheWithClock(c clock.Clock) *nodeCache {
+	return &nodeCache{c: cache.NewExpiringWithClock(c)}
+}
 
 // get returns a fresh read of the node with this UUID, or nil. Callers must not modify it.
 func (c *nodeCache) get(uuid string) *nodes.Node {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[uuid]
-	if !ok {
-		return nil
+	if v, ok := c.c.Get(uuid); ok {
+		if node, ok := v.(*nodes.Node); ok {
+			return node
+		}
 	}
-	if c.now().Sub(e.at) >= RestingNodeTTL {
-		delete(c.m, uuid)
-		return nil
-	}
-	return e.node
+	return nil
 }
 
 // put records a read taken just now, if the node is at rest.
@@ -71,33 +69,21 @@ func (c *nodeCache) put(node *nodes.Node) {
 	if node == nil || !atRest(node) {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	// Bound the map: entries of deleted or forgotten nodes would otherwise stay.
-	if len(c.m) > 4096 {
-		now := c.now()
-		for k, e := range c.m {
-			if now.Sub(e.at) >= RestingNodeTTL {
-				delete(c.m, k)
-			}
-		}
+	c.c.Set(node.UUID, node, RestingNodeTTL)
+	if node.Name != "" {
+		c.c.Set(nameKey(node.Name), node.UUID, RestingNodeTTL)
 	}
-	c.m[node.UUID] = cachedNode{node: node, at: c.now()}
 }
 
 // forget drops what is cached about the node with this UUID or name.
 func (c *nodeCache) forget(ident string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[ident]; ok {
-		delete(c.m, ident)
-		return
-	}
-	for k, e := range c.m {
-		if e.node.Name == ident {
-			delete(c.m, k)
+	if v, ok := c.c.Get(nameKey(ident)); ok {
+		if uuid, ok := v.(string); ok {
+			c.c.Delete(uuid)
 		}
+		c.c.Delete(nameKey(ident))
 	}
+	c.c.Delete(ident)
 }
 
 // atRest reports a node no task is changing.

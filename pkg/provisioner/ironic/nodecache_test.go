@@ -21,12 +21,12 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 func TestNodeCache(t *testing.T) {
-	now := time.Unix(1000, 0)
-	c := newNodeCache()
-	c.now = func() time.Time { return now }
+	fake := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	c := newNodeCacheWithClock(fake)
 
 	resting := &nodes.Node{UUID: "u1", Name: "ns~a", ProvisionState: "manageable"}
 	c.put(resting)
@@ -37,7 +37,7 @@ func TestNodeCache(t *testing.T) {
 		t.Errorf("get by name = %v; the cache is by UUID only", got)
 	}
 
-	now = now.Add(RestingNodeTTL)
+	fake.Step(RestingNodeTTL)
 	if got := c.get("u1"); got != nil {
 		t.Errorf("get after the TTL = %v, want nil", got)
 	}
