@@ -134,7 +134,9 @@ kube::codegen::gen_openapi \
     --boilerplate "${BOILERPLATE}" \
     "${ROOT}/pkg/apis"
 
+# HardwareData is Metal3's resource name, singular and plural alike (its CRD's plural).
 kube::codegen::gen_client \
+    --plural-exceptions "HardwareData:HardwareData" \
     --with-watch \
     --with-applyconfig \
     --prefers-protobuf \

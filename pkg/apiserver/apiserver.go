@@ -30,6 +30,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 	hoststorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost/storage"
+	hdstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hardwaredata/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -102,6 +103,10 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating BareMetalHost storage: %w", err)
 	}
+	hardwareData, err := hdstorage.NewREST(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating HardwareData storage: %w", err)
+	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
@@ -110,6 +115,7 @@ func (c completedConfig) New() (*Server, error) {
 		"baremetalhosts/power":   &powerREST{hosts.Power},
 		"baremetalhosts/reboot":  &rebootREST{hosts.Reboot},
 		"baremetalhosts/inspect": &inspectREST{hosts.Inspect},
+		"hardwaredata":           &hardwareDataREST{hardwareData},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

@@ -111,7 +111,8 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 			factory := informers.NewSharedInformerFactory(client, 0)
 			opts := rc.Options
 			opts.Recorder = recorder
-			ctrl, err := controller.New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), rc.Provisioner, secrets, opts)
+			baremetal := factory.Baremetal().V1alpha1()
+			ctrl, err := controller.New(client, baremetal.BareMetalHosts(), baremetal.HardwareData(), rc.Provisioner, secrets, opts)
 			if err != nil {
 				klog.FromContext(ctx).Error(err, "Cannot start the reconciler")
 				return

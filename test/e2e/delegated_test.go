@@ -73,6 +73,7 @@ func TestDelegated(t *testing.T) {
 func testDiscovery(t *testing.T, c *cluster) {
 	k := c.admin
 	out := k.Run(t, "api-resources", "--api-group=baremetal.metal3.io", "-o", "wide")
+	resources := out
 	var row []string
 	for _, line := range strings.Split(out, "\n") {
 		if f := strings.Fields(line); len(f) > 0 && f[0] == "baremetalhosts" {
@@ -104,6 +105,8 @@ func testDiscovery(t *testing.T, c *cluster) {
 		t.Errorf("kubectl get baremetal (the category) lacks h-table:\n%s", out)
 	}
 
+	testHardwareDataDiscovery(t, k, resources)
+
 	out = k.Run(t, "explain", "baremetalhost.spec.bmc.address")
 	// kubectl wraps descriptions: compare with whitespace collapsed.
 	flat := strings.Join(strings.Fields(out), " ")
@@ -111,6 +114,44 @@ func testDiscovery(t *testing.T, c *cluster) {
 		if !strings.Contains(flat, want) {
 			t.Errorf("kubectl explain baremetalhost.spec.bmc.address lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// testHardwareDataDiscovery: HardwareData as Metal3's CRD shows it (short name hd, the Name and
+// Age columns), beside the hosts in the baremetal category, given the api-resources output.
+func testHardwareDataDiscovery(t *testing.T, k framework.Kubectl, resources string) {
+	var row []string
+	for _, line := range strings.Split(resources, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "hardwaredata" {
+			row = f
+		}
+	}
+	// NAME SHORTNAMES APIVERSION NAMESPACED KIND VERBS CATEGORIES
+	if len(row) < 7 || row[1] != "hd" || row[2] != "baremetal.metal3.io/v1alpha1" || row[3] != "true" ||
+		row[4] != "HardwareData" || row[6] != "baremetal" {
+		t.Errorf("kubectl api-resources row for hardwaredata = %q\n%s", row, resources)
+	}
+	k.RunStdin(t, `apiVersion: baremetal.metal3.io/v1alpha1
+kind: HardwareData
+metadata:
+  name: h-table
+  namespace: `+testNamespace+`
+spec:
+  hardware:
+    ramMebibytes: 65536
+    nics:
+    - name: eno1
+      mac: "b4:96:91:00:00:30"
+`, "create", "-f", "-")
+	out := k.Run(t, "get", "hd", "-n", testNamespace)
+	if got := header(out); got != "NAME AGE" || !strings.Contains(out, "h-table") {
+		t.Errorf("kubectl get hd: header %q\n%s", got, out)
+	}
+	if out = k.Run(t, "get", "baremetal", "-n", testNamespace); !strings.Contains(out, "hardwaredata.baremetal.metal3.io/h-table") {
+		t.Errorf("kubectl get baremetal (the category) lacks the HardwareData:\n%s", out)
+	}
+	if out = k.Run(t, "explain", "hardwaredata.spec.hardware"); !strings.Contains(out, "ramMebibytes") {
+		t.Errorf("kubectl explain hardwaredata.spec.hardware:\n%s", out)
 	}
 }
 
@@ -233,6 +274,11 @@ func testRBAC(t *testing.T, c *cluster) {
 	expectForbidden(t, c.viewer, "viewer", "", "patch", "bmh", "h-table", ns, "--type=merge", "-p", `{"spec":{"online":false}}`)
 	expectForbidden(t, c.viewer, "viewer", "", "delete", "bmh", "h-table", ns)
 
+	if out := c.viewer.Run(t, "get", "hd", "h-table", ns, "-o", "name"); strings.TrimSpace(out) != "hardwaredata.baremetal.metal3.io/h-table" {
+		t.Errorf("viewer cannot read HardwareData: %s", out)
+	}
+	expectForbidden(t, c.viewer, "viewer", "", "delete", "hd", "h-table", ns)
+
 	// baremetal-edit: everything on hosts, but not their status.
 	c.editor.RunStdin(t, host("h-editor"), "create", "-f", "-", ns)
 	c.editor.Run(t, "patch", "bmh", "h-editor", ns, "--type=merge", "-p", `{"spec":{"description":"edited"}}`)
@@ -260,6 +306,13 @@ func testRBAC(t *testing.T, c *cluster) {
 		{c.editor, "editor", []string{"patch", "bmh", "--subresource=status"}, "no"},
 		{c.operator, "operator", []string{"patch", "bmh", "--subresource=status"}, "yes"},
 		{c.nobody, "nobody", []string{"list", "bmh"}, "no"},
+		// HardwareData: Metal3's viewer and editor roles.
+		{c.viewer, "viewer", []string{"list", "hd"}, "yes"},
+		{c.viewer, "viewer", []string{"create", "hardwaredata"}, "no"},
+		{c.editor, "editor", []string{"create", "hardwaredata.baremetal.metal3.io"}, "yes"},
+		{c.editor, "editor", []string{"delete", "hd"}, "yes"},
+		{c.operator, "operator", []string{"update", "hd"}, "yes"},
+		{c.nobody, "nobody", []string{"get", "hd"}, "no"},
 	} {
 		out, _, _ := tc.k.Exec("", append([]string{"auth", "can-i", ns}, tc.args...)...)
 		if got := strings.TrimSpace(out); got != tc.want {

@@ -115,6 +115,25 @@ spec:
 	if out := c.admin.Run(t, "describe", "bmh", "h-rec", ns); !strings.Contains(out, "InspectionStarted") {
 		t.Errorf("kubectl describe shows no events:\n%s", out)
 	}
+	// The inspection's inventory is in the host's HardwareData, owned by the host; deleted, the
+	// host takes it along, with no kube-controller-manager (no garbage collector) running.
+	hd := func(path string) (string, string) {
+		out, errOut, _ := c.admin.Exec("", "get", "hd", "h-rec", ns, "-o", "jsonpath="+path)
+		return out, errOut
+	}
+	if owner, _ := hd(`{.metadata.ownerReferences[?(@.controller==true)].kind}/{.metadata.ownerReferences[?(@.controller==true)].name}`); owner != "BareMetalHost/h-rec" {
+		t.Errorf("h-rec's HardwareData is controlled by %q, want BareMetalHost/h-rec", owner)
+	}
+	if hw, _ := hd("{.spec.hardware}"); hw == "" || hw != jsonpath("{.status.hardware}") {
+		t.Errorf("h-rec's HardwareData holds %s, its status.hardware %s", hw, jsonpath("{.status.hardware}"))
+	}
+	defer func() {
+		c.admin.Run(t, "delete", "bmh", "h-rec", ns, "--wait=true", "--timeout=2m")
+		if _, errOut := hd("{.metadata.name}"); !strings.Contains(errOut, "NotFound") {
+			t.Errorf("h-rec's HardwareData outlived its host: %s", errOut)
+		}
+	}()
+
 	for _, p := range []string{password, newPassword} {
 		if strings.Contains(c.srv.Output(), p) {
 			t.Errorf("a BMC password (%d characters) appears in the server log", len(p))

@@ -262,6 +262,10 @@ func TestStandalone(t *testing.T) {
 		testKubectl(t, srv)
 	})
 
+	t.Run("hardwaredata", func(t *testing.T) {
+		testHardwareData(t, srv, cs)
+	})
+
 	t.Run("subresources", func(t *testing.T) {
 		testSubresources(t, ctx, srv, cs)
 	})

@@ -53,6 +53,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&RebootRequest{},
 		&InspectRequest{},
 		&Inspection{},
+		&HardwareData{},
+		&HardwareDataList{},
 	)
 	return nil
 }

@@ -99,23 +99,32 @@ type Controller struct {
 	clock clock.PassiveClock
 	// bySecret is the host informer's indexer, with secretIndex.
 	bySecret cache.Indexer
+	// hardwareData is each host's inventory record (HardwareData of the host's name), read from
+	// the cache like the hosts: the reconciler looks at it in passes that would otherwise make no
+	// request (a host whose inspection is disabled follows it on every pass, as in Metal3).
+	hardwareData       listers.HardwareDataLister
+	hardwareDataSynced cache.InformerSynced
 }
 
-// New returns a reconciler of the hosts seen by informer, writing through client.
-func New(client clientset.Interface, informer informers.BareMetalHostInformer, prov provisioner.Provisioner, secrets SecretSource, opts Options) (*Controller, error) {
+// New returns a reconciler of the hosts seen by informer, writing through client; hardwareData
+// holds the hosts' HardwareData, which the reconciler writes after inspections and reads back.
+func New(client clientset.Interface, informer informers.BareMetalHostInformer, hardwareData informers.HardwareDataInformer, prov provisioner.Provisioner, secrets SecretSource, opts Options) (*Controller, error) {
 	if opts.Workers <= 0 || opts.MaxConcurrentProvisioning <= 0 {
 		return nil, fmt.Errorf("workers (%d) and max concurrent provisioning (%d) must be positive", opts.Workers, opts.MaxConcurrentProvisioning)
 	}
 	registerMetrics()
 	c := &Controller{
-		client:  client,
-		lister:  informer.Lister(),
-		synced:  informer.Informer().HasSynced,
-		secrets: secrets,
-		slots:   newSlots(opts.MaxConcurrentProvisioning),
-		expect:  newExpectations(),
-		opts:    opts,
-		clock:   clock.RealClock{},
+		client: client,
+		lister: informer.Lister(),
+		synced: informer.Informer().HasSynced,
+		// The HardwareData of a host is the object of the host's name.
+		hardwareData:       hardwareData.Lister(),
+		hardwareDataSynced: hardwareData.Informer().HasSynced,
+		secrets:            secrets,
+		slots:              newSlots(opts.MaxConcurrentProvisioning),
+		expect:             newExpectations(),
+		opts:               opts,
+		clock:              clock.RealClock{},
 		// The queue's own rate limiter only guards against hot loops; error backoff is the
 		// host's errorCount-based delay (AddAfter), which survives restarts through status.
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
@@ -130,6 +139,16 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, p
 	_, err = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueObject,
 		UpdateFunc: c.updated,
+		DeleteFunc: c.enqueueObject,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// A host follows its HardwareData (one created for a host created again, a new inventory
+	// for a host whose inspection is disabled), so a change of it is news for the host.
+	_, err = hardwareData.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueueObject,
+		UpdateFunc: func(_, obj interface{}) { c.enqueueObject(obj) },
 		DeleteFunc: c.enqueueObject,
 	})
 	if err != nil {
@@ -199,8 +218,8 @@ func (c *Controller) Run(ctx context.Context) error {
 	defer c.queue.ShutDown()
 	logger := klog.FromContext(ctx).WithName("baremetalhost-reconciler")
 	ctx = klog.NewContext(ctx, logger)
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return fmt.Errorf("BareMetalHost cache did not sync")
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced, c.hardwareDataSynced) {
+		return fmt.Errorf("BareMetalHost and HardwareData caches did not sync")
 	}
 	c.restoreSlots()
 	logger.Info("Starting", "workers", c.opts.Workers, "provisioner", c.prov.Name(), "maxConcurrentProvisioning", c.opts.MaxConcurrentProvisioning)

@@ -81,7 +81,7 @@ func newHarness(t *testing.T, opts Options, setup func(*fakeprov.Provisioner), o
 		opts = testOptions(opts.MaxConcurrentProvisioning)
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
-	ctrl, err := New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), h.prov, DirSecrets{Dir: h.secrets}, opts)
+	ctrl, err := New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), factory.Baremetal().V1alpha1().HardwareData(), h.prov, DirSecrets{Dir: h.secrets}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +112,7 @@ func asTheStrategy(obj, current *v1alpha1.BareMetalHost) {
 // carrying a stale resourceVersion is a 409, and every write bumps the version. The reconciler
 // relies on this to never act twice on a stale cache.
 func enforceResourceVersions(client *fake.Clientset) {
+	enforceHardwareDataVersions(client)
 	var mu sync.Mutex
 	client.PrependReactor("*", "baremetalhosts", func(action k8stesting.Action) (bool, runtime.Object, error) {
 		mu.Lock()

@@ -60,6 +60,9 @@ type hostReconcile struct {
 	wroteRV string
 	// health is what the BMC said of the host's health in this pass, if it was asked.
 	health provisioner.Health
+	// hd is the host's HardwareData as this pass last saw it (hardwareDataOf), once hdRead.
+	hd     *v1alpha1.HardwareData
+	hdRead bool
 }
 
 // stepResult is what a state handler decided: when to come back.
@@ -89,7 +92,8 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	}
 
 	if h.DeletionTimestamp == nil {
-		if r.restoreFromAnnotations() && !apiequality.Semantic.DeepEqual(r.orig.Status, h.Status) {
+		hd := r.hardwareDataOf()
+		if r.restore(hd) && !apiequality.Semantic.DeepEqual(r.orig.Status, h.Status) {
 			// The restored status is written before the annotations go: a crash in
 			// between must not leave a provisioned host without its record.
 			return now_.requeue, r.writeStatus(ctx)
@@ -97,6 +101,12 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 		if keys := consumedAnnotations(h); len(keys) > 0 {
 			return now_.requeue, r.removeAnnotation(ctx, keys...)
 		}
+		if err := r.adoptHardwareData(ctx, hd); err != nil {
+			return 0, err
+		}
+	} else if err := r.releaseHardwareData(ctx, r.hardwareDataOf()); err != nil {
+		// Metal3 releases the HardwareData as soon as its host is being deleted.
+		return 0, err
 	}
 
 	var res stepResult
@@ -133,6 +143,11 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 		r.c.wake(r.c.slots.release(r.key))
 	}
 	if h.DeletionTimestamp != nil && h.Status.Provisioning.State == v1alpha1.StateDeleting && res == noRequeue {
+		// The HardwareData goes first: if that fails the host keeps its finalizer, and the
+		// next pass tries again.
+		if err := r.deleteHardwareData(ctx); err != nil {
+			return 0, err
+		}
 		return 0, r.removeFinalizer(ctx)
 	}
 	return res.requeue, nil
@@ -390,6 +405,19 @@ func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
 	}
 	if done, out := r.outcome(v1alpha1.InspectionError, res, err); !done {
 		return out, nil
+	}
+	if details != nil {
+		// Metal3 keeps every inspection's result in the host's HardwareData too, where a host
+		// created again with this name finds it.
+		if err := r.recordHardwareData(ctx, details); apierrors.IsInvalid(err) {
+			// The API refuses this inventory (HardwareData has Metal3's CRD rules, e.g. on
+			// how a MAC is spelt, and a BMC may report otherwise). Metal3 would keep the host
+			// inspecting, retrying in vain; here it goes on with the inventory in its status,
+			// and only a host created again under its name will not find it.
+			r.event(corev1.EventTypeWarning, "HardwareDataInvalid", "inventory not kept in HardwareData: "+err.Error())
+		} else if err != nil {
+			return noRequeue, err
+		}
 	}
 	h.Status.Hardware = details
 	return r.setState(v1alpha1.StatePreparing, now_), nil

@@ -21,21 +21,25 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 )
 
 // Metal3 moves hosts between clusters (clusterctl move, pivoting) by writing each host's status
-// into the baremetalhost.metal3.io/status annotation of the copy it creates; hosts inspected by
-// other means carry inspect.metal3.io/hardwaredetails. A host restored that way must carry on
-// from where it was: a provisioned host is adopted, never inspected, cleaned or deployed again.
+// into the baremetalhost.metal3.io/status annotation of the copy it creates, and copying its
+// HardwareData along; hosts inspected by other means carry inspect.metal3.io/hardwaredetails.
+// A host restored that way must carry on from where it was: a provisioned host is adopted,
+// never inspected, cleaned or deployed again, and a host with an inventory is not inspected.
 
-// restoreFromAnnotations applies the status and hardware-details annotations as Metal3 does:
-// the status annotation on a host that has no status yet, the hardware details when the host
-// has none or its inspection is disabled. It reports whether it changed the host's status;
-// the caller writes it, and only then are the annotations removed (removeConsumedAnnotations),
-// so a crash in between loses nothing.
-func (r *hostReconcile) restoreFromAnnotations() bool {
+// restore applies the status annotation, the host's HardwareData (hd, nil when there is none)
+// and the hardware-details annotation as Metal3 does (reconcileHostData, updateHardwareDetails):
+// the status annotation on a host that has no status yet, with the HardwareData's inventory
+// in place of the annotation's; then, when the host has no inventory or its inspection is
+// disabled, the HardwareData's inventory, or else the annotation's. It reports whether it
+// changed the host's status; the caller writes it, and only then are the annotations removed
+// (consumedAnnotations), so a crash in between loses nothing.
+func (r *hostReconcile) restore(hd *v1alpha1.HardwareData) bool {
 	h := r.host
 	changed := false
 	if v, ok := h.Annotations[v1alpha1.StatusAnnotation]; ok && v != "" && h.Status.LastUpdated == nil &&
@@ -46,6 +50,10 @@ func (r *hostReconcile) restoreFromAnnotations() bool {
 			r.event(corev1.EventTypeWarning, "InvalidStatusAnnotation", fmt.Sprintf("status annotation ignored: %v", err))
 		} else {
 			conditions := h.Status.Conditions
+			if hd != nil && hd.Spec.Hardware != nil {
+				// Metal3: "hardwareData takes precedence over statusAnnotation data".
+				restored.Hardware = hd.Spec.Hardware.DeepCopy()
+			}
 			h.Status = restored
 			if h.Status.Conditions == nil {
 				h.Status.Conditions = conditions
@@ -56,8 +64,23 @@ func (r *hostReconcile) restoreFromAnnotations() bool {
 			changed = true
 		}
 	}
-	if v, ok := h.Annotations[v1alpha1.HardwareDetailsAnnotation]; ok && v != "" &&
-		(h.Status.Hardware == nil || h.InspectionDisabled()) {
+	if h.Status.Hardware != nil && !h.InspectionDisabled() {
+		return changed
+	}
+	if hd != nil && hd.Spec.Hardware != nil {
+		// A host being inspected (again) is about to write its own inventory: the one it
+		// had, in its HardwareData, must not come back meanwhile.
+		if !h.InspectionDisabled() && (h.Status.Provisioning.State == v1alpha1.StateInspecting || inspectionRequested(h)) {
+			return changed
+		}
+		if !apiequality.Semantic.DeepEqual(h.Status.Hardware, hd.Spec.Hardware) {
+			h.Status.Hardware = hd.Spec.Hardware.DeepCopy()
+			r.event(corev1.EventTypeNormal, "HardwareDetailsSet", "hardware details set from its HardwareData")
+			changed = true
+		}
+		return changed
+	}
+	if v, ok := h.Annotations[v1alpha1.HardwareDetailsAnnotation]; ok && v != "" {
 		var details v1alpha1.HardwareDetails
 		if err := json.Unmarshal([]byte(v), &details); err != nil {
 			r.event(corev1.EventTypeWarning, "InvalidHardwareDetailsAnnotation", fmt.Sprintf("hardware details annotation ignored: %v", err))

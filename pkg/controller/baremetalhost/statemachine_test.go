@@ -22,18 +22,28 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
+	listers "github.com/metal3-community/baremetal-apiserver/pkg/generated/listers/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/async"
 	fakeprov "github.com/metal3-community/baremetal-apiserver/pkg/provisioner/fake"
 )
@@ -49,8 +59,14 @@ const smHost = "h"
 var smNow = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
 // hostBuilder builds a host as the reconciler leaves it in a state: registered with good
-// credentials (when the state comes after registering), finalizer set, inventory known.
-type hostBuilder struct{ h *v1alpha1.BareMetalHost }
+// credentials (when the state comes after registering), finalizer set, inventory known; and,
+// when given, the HardwareData of its name as stored.
+type hostBuilder struct {
+	h  *v1alpha1.BareMetalHost
+	hd *v1alpha1.HardwareData
+	// hdInvalid makes the API refuse HardwareData writes as invalid (422).
+	hdInvalid bool
+}
 
 func aHost(state v1alpha1.ProvisioningState) *hostBuilder {
 	h := &v1alpha1.BareMetalHost{
@@ -114,12 +130,44 @@ func (b *hostBuilder) with(mutate func(*v1alpha1.BareMetalHost)) *hostBuilder {
 	return b
 }
 
+// smInventory is the inventory a HardwareData of the cases holds: unlike the one hosts are
+// built with (1024 MiB) and the fake backend's, so where a host's came from shows.
+var smInventory = &v1alpha1.HardwareDetails{RAMMebibytes: 65536, Hostname: "from-hardwaredata"}
+
+// withHardwareData stores the host's HardwareData holding smInventory, owned by the host of
+// ownerUID ("" for no owner), with the reconciler's finalizer when finalized.
+func (b *hostBuilder) withHardwareData(ownerUID types.UID, finalized bool) *hostBuilder {
+	b.hd = &v1alpha1.HardwareData{
+		ObjectMeta: metav1.ObjectMeta{Name: smHost, Namespace: ns, UID: "hd-uid", ResourceVersion: "1"},
+		Spec:       v1alpha1.HardwareDataSpec{Hardware: smInventory.DeepCopy()},
+	}
+	if ownerUID != "" {
+		owner := b.h.DeepCopy()
+		owner.UID = ownerUID
+		b.hd.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(owner, hostKind)}
+	}
+	if finalized {
+		b.hd.Finalizers = []string{v1alpha1.HardwareDataFinalizer}
+	}
+	return b
+}
+
+// refusingHardwareData makes the API refuse the host's HardwareData as invalid.
+func (b *hostBuilder) refusingHardwareData() *hostBuilder {
+	b.hdInvalid = true
+	return b
+}
+
 // smResult is what one reconciliation did.
 type smResult struct {
 	host    *v1alpha1.BareMetalHost
 	calls   []string
 	requeue time.Duration
 	err     error
+	// hd is the host's HardwareData after the pass (nil when there is none); hdWrites are the
+	// pass's requests on HardwareData that change it ("create", "update", "delete").
+	hd       *v1alpha1.HardwareData
+	hdWrites []string
 }
 
 // reconcileOnce runs one reconciliation of the built host against a fake backend seeded by
@@ -164,6 +212,26 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The reconciler reads HardwareData from its cache: here an indexer holding what is stored.
+	hdCache := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if b.hd != nil {
+		if _, err := client.BaremetalV1alpha1().HardwareData(ns).Create(context.Background(), b.hd.DeepCopy(), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := hdCache.Add(b.hd.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.hdInvalid {
+		client.PrependReactor("*", "hardwaredata", func(action k8stesting.Action) (bool, runtime.Object, error) {
+			if action.GetVerb() == "create" || action.GetVerb() == "update" {
+				return true, nil, apierrors.NewInvalid(schema.GroupKind{Group: v1alpha1.GroupName, Kind: "HardwareData"}, smHost, field.ErrorList{
+					field.Invalid(field.NewPath("spec", "hardware", "nics").Index(0).Child("mac"), "00-11-22-33-44-55", "must hold a MAC address")})
+			}
+			return false, nil, nil
+		})
+	}
+	client.ClearActions()
 	// The create reactor starts generations at 1; the builder's stands.
 	stored.Generation = h.Generation
 	stored.Status = h.Status
@@ -175,8 +243,9 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	c := &Controller{
 		client: client, secrets: secrets, opts: opts,
 		slots: newSlots(opts.MaxConcurrentProvisioning), expect: newExpectations(),
-		clock: clocktesting.NewFakePassiveClock(smNow),
-		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		clock:        clocktesting.NewFakePassiveClock(smNow),
+		queue:        workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		hardwareData: listers.NewHardwareDataLister(hdCache),
 	}
 	t.Cleanup(c.queue.ShutDown)
 	for i := 0; i < slotsTaken; i++ {
@@ -189,7 +258,16 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	if gerr != nil {
 		t.Fatal(gerr)
 	}
-	return smResult{host: after, calls: prov.Calls(ns, smHost), requeue: requeue, err: err}
+	got := smResult{host: after, calls: prov.Calls(ns, smHost), requeue: requeue, err: err}
+	for _, a := range client.Actions() {
+		if a.GetResource().Resource == "hardwaredata" && a.GetVerb() != "get" && a.GetVerb() != "list" && a.GetVerb() != "watch" {
+			got.hdWrites = append(got.hdWrites, a.GetVerb())
+		}
+	}
+	if hd, err := client.BaremetalV1alpha1().HardwareData(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
+		got.hd = hd
+	}
+	return got
 }
 
 func TestStateMachine(t *testing.T) {
@@ -207,7 +285,9 @@ func TestStateMachine(t *testing.T) {
 		state      v1alpha1.ProvisioningState
 		// calls are the backend calls, in order ("" for none).
 		calls string
-		check func(t *testing.T, got smResult)
+		// hdWrites are the requests that change the host's HardwareData, in order ("" for none).
+		hdWrites string
+		check    func(t *testing.T, got smResult)
 	}{
 		{name: "new host registers", host: aHost(v1alpha1.StateNone), state: v1alpha1.StateRegistering},
 		{name: "no BMC: unmanaged", host: aHost(v1alpha1.StateNone).with(func(h *v1alpha1.BareMetalHost) { h.Spec.BMC = v1alpha1.BMCDetails{} }),
@@ -244,15 +324,40 @@ func TestStateMachine(t *testing.T) {
 				h.Status.Provisioning.ID = "fake-1"
 			}),
 			state: v1alpha1.StateInspecting},
-		{name: "inspected: preparing", host: aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }),
-			state: v1alpha1.StatePreparing, calls: "Inspect", check: func(t *testing.T, got smResult) {
+		{name: "inspected: preparing, the inventory kept in a new HardwareData owned by the host",
+			host:  aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }),
+			state: v1alpha1.StatePreparing, calls: "Inspect", hdWrites: "create", check: func(t *testing.T, got smResult) {
 				if got.host.Status.Hardware == nil {
-					t.Error("no inventory")
+					t.Fatal("no inventory")
 				}
+				checkHardwareData(t, got, "uid-1", true, got.host.Status.Hardware)
+			}},
+		{name: "inspected, inventory refused as HardwareData: preparing with it all the same",
+			host:  aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }).refusingHardwareData(),
+			state: v1alpha1.StatePreparing, calls: "Inspect", hdWrites: "create", check: func(t *testing.T, got smResult) {
+				if got.host.Status.Hardware == nil || got.hd != nil {
+					t.Errorf("inventory %+v, HardwareData %+v; want the inventory in status only", got.host.Status.Hardware, got.hd)
+				}
+			}},
+		{name: "re-inspected: its HardwareData replaced in place",
+			host:  aHost(v1alpha1.StateInspecting).annotate(v1alpha1.InspectAnnotationPrefix, "").withHardwareData("uid-1", true),
+			state: v1alpha1.StatePreparing, calls: "Inspect", hdWrites: "update", check: func(t *testing.T, got smResult) {
+				if got.host.Status.Hardware == nil || got.host.Status.Hardware.Hostname == smInventory.Hostname {
+					t.Fatalf("inventory %+v, want the new inspection's", got.host.Status.Hardware)
+				}
+				checkHardwareData(t, got, "uid-1", true, got.host.Status.Hardware)
+				if got.hd.UID != "hd-uid" {
+					t.Error("the HardwareData was replaced by another object")
+				}
+			}},
+		{name: "inspected, HardwareData of a host gone before: adopted, then given the new inventory (no stale write)",
+			host:  aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }).withHardwareData("old-uid", false),
+			state: v1alpha1.StatePreparing, calls: "Inspect", hdWrites: "update update", check: func(t *testing.T, got smResult) {
+				checkHardwareData(t, got, "uid-1", true, got.host.Status.Hardware)
 			}},
 		{name: "re-inspection requested: the request is consumed once the backend took it",
 			host:  aHost(v1alpha1.StateInspecting).annotate(v1alpha1.InspectAnnotationPrefix, ""),
-			state: v1alpha1.StatePreparing, calls: "Inspect", check: func(t *testing.T, got smResult) {
+			state: v1alpha1.StatePreparing, calls: "Inspect", hdWrites: "create", check: func(t *testing.T, got smResult) {
 				if _, ok := got.host.Annotations[v1alpha1.InspectAnnotationPrefix]; ok {
 					t.Error("inspect annotation not consumed")
 				}
@@ -395,6 +500,82 @@ func TestStateMachine(t *testing.T) {
 				`{"provisioning":{"state":"provisioned","ID":"old","image":{"url":"`+img+`"}},"poweredOn":true,"operationalStatus":"OK"}`),
 			state: v1alpha1.StateProvisioned},
 		{name: "paused: nothing", host: aHost(v1alpha1.StateAvailable).image(img).annotate(v1alpha1.PausedAnnotation, ""), state: v1alpha1.StateAvailable},
+
+		// HardwareData read back (Metal3's reconcileHostData and updateHardwareDetails).
+		{name: "host created again without an inventory: takes its HardwareData's, nothing called",
+			host:  aHost(v1alpha1.StateNone).withHardwareData("old-uid", true),
+			state: v1alpha1.StateNone, check: func(t *testing.T, got smResult) {
+				checkInventory(t, got.host, smInventory)
+			}},
+		{name: "host created again with the inventory: its predecessor's HardwareData adopted, registering",
+			host:  aHost(v1alpha1.StateNone).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = smInventory.DeepCopy() }).withHardwareData("old-uid", true),
+			state: v1alpha1.StateRegistering, hdWrites: "update", check: func(t *testing.T, got smResult) {
+				checkHardwareData(t, got, "uid-1", true, smInventory)
+			}},
+		{name: "HardwareData created for the host by hand: adopted",
+			host:  aHost(v1alpha1.StateNone).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = smInventory.DeepCopy() }).withHardwareData("", false),
+			state: v1alpha1.StateRegistering, hdWrites: "update", check: func(t *testing.T, got smResult) {
+				checkHardwareData(t, got, "uid-1", true, smInventory)
+			}},
+		{name: "registered with the inventory of its HardwareData: not inspected",
+			host:  aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = smInventory.DeepCopy() }).withHardwareData("uid-1", true),
+			state: v1alpha1.StatePreparing, calls: "Register"},
+		{name: "status annotation and HardwareData: the HardwareData's inventory wins",
+			host: aHost(v1alpha1.StateNone).image(img).annotate(v1alpha1.StatusAnnotation,
+				`{"provisioning":{"state":"provisioned","ID":"old","image":{"url":"`+img+`"}},"hardware":{"ramMebibytes":1},"operationalStatus":"OK"}`).
+				withHardwareData("old-uid", true),
+			state: v1alpha1.StateProvisioned, check: func(t *testing.T, got smResult) {
+				checkInventory(t, got.host, smInventory)
+			}},
+		{name: "inspection disabled: follows its HardwareData",
+			host: aHost(v1alpha1.StateAvailable).with(func(h *v1alpha1.BareMetalHost) { h.Spec.InspectionMode = v1alpha1.InspectionModeDisabled }).
+				withHardwareData("uid-1", true),
+			state: v1alpha1.StateAvailable, check: func(t *testing.T, got smResult) {
+				checkInventory(t, got.host, smInventory)
+			}},
+		{name: "re-inspection waiting for a slot: the old inventory does not come back from HardwareData",
+			host: aHost(v1alpha1.StateAvailable).annotate(v1alpha1.InspectAnnotationPrefix, "").with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.Hardware = nil
+				h.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
+			}).withHardwareData("uid-1", true),
+			opts: full, slotsTaken: 1, state: v1alpha1.StateAvailable, check: func(t *testing.T, got smResult) {
+				if got.host.Status.Hardware != nil || got.host.Status.OperationalStatus != v1alpha1.OperationalStatusDelayed {
+					t.Errorf("inventory %+v, operationalStatus %s; want none, delayed", got.host.Status.Hardware, got.host.Status.OperationalStatus)
+				}
+			}},
+
+		// HardwareData and deletion: released at once, deleted with the host (Metal3's garbage
+		// collection through the owner reference), whether detached or not; paused, untouched.
+		{name: "delete provisioned: HardwareData released, kept while the host is",
+			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).deleted().withHardwareData("uid-1", true),
+			state: v1alpha1.StateDeprovisioning, hdWrites: "update", check: func(t *testing.T, got smResult) {
+				checkHardwareData(t, got, "uid-1", false, smInventory)
+			}},
+		{name: "delete, forgotten: HardwareData deleted with the host",
+			host:  aHost(v1alpha1.StateDeleting).deleted().withHardwareData("uid-1", true),
+			state: v1alpha1.StateDeleting, calls: "Delete", hdWrites: "update delete", check: func(t *testing.T, got smResult) {
+				if got.hd != nil || hasFinalizer(got.host) {
+					t.Errorf("HardwareData %v, host finalizer kept %v", got.hd, hasFinalizer(got.host))
+				}
+			}},
+		{name: "delete detached: HardwareData deleted too",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).detached().annotate(v1alpha1.DetachedAnnotation, "").deleted().
+				withHardwareData("uid-1", true),
+			seed: func(p *fakeprov.Provisioner) {}, state: v1alpha1.StateDeleting, hdWrites: "update delete", check: func(t *testing.T, got smResult) {
+				if got.hd != nil {
+					t.Error("HardwareData kept")
+				}
+			}},
+		{name: "delete: a HardwareData of the name owned by another is left",
+			host:  aHost(v1alpha1.StateDeleting).deleted().withHardwareData("other-uid", false),
+			state: v1alpha1.StateDeleting, calls: "Delete", check: func(t *testing.T, got smResult) {
+				checkHardwareData(t, got, "other-uid", false, smInventory)
+			}},
+		{name: "paused and deleted: HardwareData untouched",
+			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.PausedAnnotation, "").deleted().withHardwareData("uid-1", true),
+			state: v1alpha1.StateProvisioned, check: func(t *testing.T, got smResult) {
+				checkHardwareData(t, got, "uid-1", true, smInventory)
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -408,10 +589,39 @@ func TestStateMachine(t *testing.T) {
 			if calls := strings.Join(got.calls, " "); calls != tc.calls {
 				t.Errorf("backend calls %q, want %q", calls, tc.calls)
 			}
+			if writes := strings.Join(got.hdWrites, " "); writes != tc.hdWrites {
+				t.Errorf("HardwareData writes %q, want %q", writes, tc.hdWrites)
+			}
 			if tc.check != nil {
 				tc.check(t, got)
 			}
 		})
+	}
+}
+
+// checkHardwareData asserts the host's HardwareData after the pass: controlled by the host of
+// ownerUID, with or without the reconciler's finalizer, holding inventory.
+func checkHardwareData(t *testing.T, got smResult, ownerUID types.UID, finalized bool, inventory *v1alpha1.HardwareDetails) {
+	t.Helper()
+	if got.hd == nil {
+		t.Fatal("no HardwareData")
+	}
+	if ref := metav1.GetControllerOf(got.hd); ref == nil || ref.UID != ownerUID || ref.Kind != "BareMetalHost" || ref.Name != smHost ||
+		ref.BlockOwnerDeletion == nil || !*ref.BlockOwnerDeletion || len(got.hd.OwnerReferences) != 1 {
+		t.Errorf("owner references %+v, want the host %s as the only controller", got.hd.OwnerReferences, ownerUID)
+	}
+	if has := slices.Contains(got.hd.Finalizers, v1alpha1.HardwareDataFinalizer); has != finalized {
+		t.Errorf("finalizers %v, want %s: %v", got.hd.Finalizers, v1alpha1.HardwareDataFinalizer, finalized)
+	}
+	if !apiequality.Semantic.DeepEqual(got.hd.Spec.Hardware, inventory) {
+		t.Errorf("HardwareData holds %+v, want %+v", got.hd.Spec.Hardware, inventory)
+	}
+}
+
+func checkInventory(t *testing.T, h *v1alpha1.BareMetalHost, want *v1alpha1.HardwareDetails) {
+	t.Helper()
+	if !apiequality.Semantic.DeepEqual(h.Status.Hardware, want) {
+		t.Errorf("status.hardware %+v, want %+v", h.Status.Hardware, want)
 	}
 }
 

@@ -52,6 +52,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.FirmwareApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareConfig"):
 		return &baremetalv1alpha1.FirmwareConfigApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HardwareData"):
+		return &baremetalv1alpha1.HardwareDataApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HardwareDataSpec"):
+		return &baremetalv1alpha1.HardwareDataSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareDetails"):
 		return &baremetalv1alpha1.HardwareDetailsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareRAIDVolume"):

@@ -44,6 +44,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.CustomDeploy{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_CustomDeploy(ref),
 		v1alpha1.Firmware{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_Firmware(ref),
 		v1alpha1.FirmwareConfig{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref),
+		v1alpha1.HardwareData{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HardwareData(ref),
+		v1alpha1.HardwareDataList{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HardwareDataList(ref),
+		v1alpha1.HardwareDataSpec{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HardwareDataSpec(ref),
 		v1alpha1.HardwareDetails{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_HardwareDetails(ref),
 		v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_HardwareRAIDVolume(ref),
 		v1alpha1.HardwareSystemVendor{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref),
@@ -797,6 +800,120 @@ func schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref common.ReferenceCallb
 				},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HardwareData(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HardwareData is Metal3's record of one host's inventory: same name and namespace as its BareMetalHost, owned by it (controller reference), written when an inspection completes. A host created again with the same name, without an inventory of its own, takes it from here instead of being inspected again. It has a spec only, as in Metal3.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec holds the inventory.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HardwareDataSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HardwareDataSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HardwareDataList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HardwareDataList is a list of HardwareData.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of HardwareData.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.HardwareData{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HardwareData{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HardwareDataSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HardwareDataSpec holds a host's inventory.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"hardware": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Hardware is what the host's inspection found; the same type as the host's status.hardware.",
+							Ref:         ref(v1alpha1.HardwareDetails{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HardwareDetails{}.OpenAPIModelName()},
 	}
 }
 

@@ -55,6 +55,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&RebootRequest{},
 		&InspectRequest{},
 		&Inspection{},
+		&HardwareData{},
+		&HardwareDataList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -77,6 +77,21 @@ func (in FirmwareConfig) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HardwareData) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareData"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HardwareDataList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDataList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HardwareDataSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDataSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HardwareDetails) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDetails"
 }

@@ -284,6 +284,29 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: virtualizationEnabled
       type:
         scalar: boolean
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareData
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDataSpec
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDataSpec
+  map:
+    fields:
+    - name: hardware
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDetails
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareDetails
   map:
     fields:

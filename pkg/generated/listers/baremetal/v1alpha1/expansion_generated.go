@@ -25,3 +25,11 @@ type BareMetalHostListerExpansion interface{}
 // BareMetalHostNamespaceListerExpansion allows custom methods to be added to
 // BareMetalHostNamespaceLister.
 type BareMetalHostNamespaceListerExpansion interface{}
+
+// HardwareDataListerExpansion allows custom methods to be added to
+// HardwareDataLister.
+type HardwareDataListerExpansion interface{}
+
+// HardwareDataNamespaceListerExpansion allows custom methods to be added to
+// HardwareDataNamespaceLister.
+type HardwareDataNamespaceListerExpansion interface{}

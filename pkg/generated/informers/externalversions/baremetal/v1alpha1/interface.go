@@ -26,6 +26,8 @@ import (
 type Interface interface {
 	// BareMetalHosts returns a BareMetalHostInformer.
 	BareMetalHosts() TypedBareMetalHostInformer
+	// HardwareData returns a HardwareDataInformer.
+	HardwareData() TypedHardwareDataInformer
 }
 
 type version struct {
@@ -42,4 +44,9 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 // BareMetalHosts returns a TypedBareMetalHostInformer.
 func (v *version) BareMetalHosts() TypedBareMetalHostInformer {
 	return &bareMetalHostInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HardwareData returns a TypedHardwareDataInformer.
+func (v *version) HardwareData() TypedHardwareDataInformer {
+	return &hardwareDataInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

@@ -29,6 +29,7 @@ import (
 type BaremetalV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	BareMetalHostsGetter
+	HardwareDataGetter
 }
 
 // BaremetalV1alpha1Client is used to interact with features provided by the baremetal.metal3.io group.
@@ -38,6 +39,10 @@ type BaremetalV1alpha1Client struct {
 
 func (c *BaremetalV1alpha1Client) BareMetalHosts(namespace string) BareMetalHostInterface {
 	return newBareMetalHosts(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HardwareData(namespace string) HardwareDataInterface {
+	return newHardwareData(c, namespace)
 }
 
 // NewForConfig creates a new BaremetalV1alpha1Client for the given config.

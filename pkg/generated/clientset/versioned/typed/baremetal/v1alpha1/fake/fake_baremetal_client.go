@@ -32,6 +32,10 @@ func (c *FakeBaremetalV1alpha1) BareMetalHosts(namespace string) v1alpha1.BareMe
 	return newFakeBareMetalHosts(c, namespace)
 }
 
+func (c *FakeBaremetalV1alpha1) HardwareData(namespace string) v1alpha1.HardwareDataInterface {
+	return newFakeHardwareData(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeBaremetalV1alpha1) RESTClient() rest.Interface {
