@@ -125,7 +125,11 @@ kube::codegen::gen_helpers \
 # read the types again.
 gen_protobuf "${MODULE}/pkg/apis/baremetal/v1alpha1"
 
+# intstr is an extra input: kube_codegen.sh passes meta/v1, runtime, version and resource to
+# openapi-gen, but HostFirmwareSettings' spec.settings holds IntOrString values, whose model the
+# server's OpenAPI and applyconfiguration-gen need too.
 kube::codegen::gen_openapi \
+    --extra-pkgs k8s.io/apimachinery/pkg/util/intstr \
     --output-dir "${ROOT}/pkg/generated/openapi" \
     --output-pkg "${MODULE}/pkg/generated/openapi" \
     --report-filename "${REPORT}" \

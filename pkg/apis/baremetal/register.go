@@ -53,6 +53,12 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&RebootRequest{},
 		&InspectRequest{},
 		&Inspection{},
+		&FirmwareSchema{},
+		&FirmwareSchemaList{},
+		&HostFirmwareSettings{},
+		&HostFirmwareSettingsList{},
+		&HostFirmwareComponents{},
+		&HostFirmwareComponentsList{},
 	)
 	return nil
 }

@@ -55,6 +55,12 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&RebootRequest{},
 		&InspectRequest{},
 		&Inspection{},
+		&FirmwareSchema{},
+		&FirmwareSchemaList{},
+		&HostFirmwareSettings{},
+		&HostFirmwareSettingsList{},
+		&HostFirmwareComponents{},
+		&HostFirmwareComponentsList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -55,6 +55,12 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 	// Group=baremetal.metal3.io, Version=v1alpha1
 	case v1alpha1.SchemeGroupVersion.WithResource("baremetalhosts"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().BareMetalHosts().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("firmwareschemas"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().FirmwareSchemas().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwarecomponents"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareComponentses().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwaresettings"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareSettingses().Informer()}, nil
 
 	}
 

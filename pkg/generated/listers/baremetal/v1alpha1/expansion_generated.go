@@ -25,3 +25,27 @@ type BareMetalHostListerExpansion interface{}
 // BareMetalHostNamespaceListerExpansion allows custom methods to be added to
 // BareMetalHostNamespaceLister.
 type BareMetalHostNamespaceListerExpansion interface{}
+
+// FirmwareSchemaListerExpansion allows custom methods to be added to
+// FirmwareSchemaLister.
+type FirmwareSchemaListerExpansion interface{}
+
+// FirmwareSchemaNamespaceListerExpansion allows custom methods to be added to
+// FirmwareSchemaNamespaceLister.
+type FirmwareSchemaNamespaceListerExpansion interface{}
+
+// HostFirmwareComponentsListerExpansion allows custom methods to be added to
+// HostFirmwareComponentsLister.
+type HostFirmwareComponentsListerExpansion interface{}
+
+// HostFirmwareComponentsNamespaceListerExpansion allows custom methods to be added to
+// HostFirmwareComponentsNamespaceLister.
+type HostFirmwareComponentsNamespaceListerExpansion interface{}
+
+// HostFirmwareSettingsListerExpansion allows custom methods to be added to
+// HostFirmwareSettingsLister.
+type HostFirmwareSettingsListerExpansion interface{}
+
+// HostFirmwareSettingsNamespaceListerExpansion allows custom methods to be added to
+// HostFirmwareSettingsNamespaceLister.
+type HostFirmwareSettingsNamespaceListerExpansion interface{}

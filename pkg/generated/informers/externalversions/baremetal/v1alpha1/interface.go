@@ -26,6 +26,12 @@ import (
 type Interface interface {
 	// BareMetalHosts returns a BareMetalHostInformer.
 	BareMetalHosts() TypedBareMetalHostInformer
+	// FirmwareSchemas returns a FirmwareSchemaInformer.
+	FirmwareSchemas() TypedFirmwareSchemaInformer
+	// HostFirmwareComponentses returns a HostFirmwareComponentsInformer.
+	HostFirmwareComponentses() TypedHostFirmwareComponentsInformer
+	// HostFirmwareSettingses returns a HostFirmwareSettingsInformer.
+	HostFirmwareSettingses() TypedHostFirmwareSettingsInformer
 }
 
 type version struct {
@@ -42,4 +48,19 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 // BareMetalHosts returns a TypedBareMetalHostInformer.
 func (v *version) BareMetalHosts() TypedBareMetalHostInformer {
 	return &bareMetalHostInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// FirmwareSchemas returns a TypedFirmwareSchemaInformer.
+func (v *version) FirmwareSchemas() TypedFirmwareSchemaInformer {
+	return &firmwareSchemaInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HostFirmwareComponentses returns a TypedHostFirmwareComponentsInformer.
+func (v *version) HostFirmwareComponentses() TypedHostFirmwareComponentsInformer {
+	return &hostFirmwareComponentsInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HostFirmwareSettingses returns a TypedHostFirmwareSettingsInformer.
+func (v *version) HostFirmwareSettingses() TypedHostFirmwareSettingsInformer {
+	return &hostFirmwareSettingsInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

@@ -29,6 +29,9 @@ import (
 type BaremetalV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	BareMetalHostsGetter
+	FirmwareSchemasGetter
+	HostFirmwareComponentsesGetter
+	HostFirmwareSettingsesGetter
 }
 
 // BaremetalV1alpha1Client is used to interact with features provided by the baremetal.metal3.io group.
@@ -38,6 +41,18 @@ type BaremetalV1alpha1Client struct {
 
 func (c *BaremetalV1alpha1Client) BareMetalHosts(namespace string) BareMetalHostInterface {
 	return newBareMetalHosts(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) FirmwareSchemas(namespace string) FirmwareSchemaInterface {
+	return newFirmwareSchemas(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HostFirmwareComponentses(namespace string) HostFirmwareComponentsInterface {
+	return newHostFirmwareComponentses(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HostFirmwareSettingses(namespace string) HostFirmwareSettingsInterface {
+	return newHostFirmwareSettingses(c, namespace)
 }
 
 // NewForConfig creates a new BaremetalV1alpha1Client for the given config.

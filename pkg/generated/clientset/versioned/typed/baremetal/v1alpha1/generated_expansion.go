@@ -19,3 +19,9 @@ limitations under the License.
 package v1alpha1
 
 type BareMetalHostExpansion interface{}
+
+type FirmwareSchemaExpansion interface{}
+
+type HostFirmwareComponentsExpansion interface{}
+
+type HostFirmwareSettingsExpansion interface{}

@@ -32,6 +32,18 @@ func (c *FakeBaremetalV1alpha1) BareMetalHosts(namespace string) v1alpha1.BareMe
 	return newFakeBareMetalHosts(c, namespace)
 }
 
+func (c *FakeBaremetalV1alpha1) FirmwareSchemas(namespace string) v1alpha1.FirmwareSchemaInterface {
+	return newFakeFirmwareSchemas(c, namespace)
+}
+
+func (c *FakeBaremetalV1alpha1) HostFirmwareComponentses(namespace string) v1alpha1.HostFirmwareComponentsInterface {
+	return newFakeHostFirmwareComponentses(c, namespace)
+}
+
+func (c *FakeBaremetalV1alpha1) HostFirmwareSettingses(namespace string) v1alpha1.HostFirmwareSettingsInterface {
+	return newFakeHostFirmwareSettingses(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeBaremetalV1alpha1) RESTClient() rest.Interface {
