@@ -138,7 +138,10 @@ kube::codegen::gen_openapi \
     --boilerplate "${BOILERPLATE}" \
     "${ROOT}/pkg/apis"
 
+# Plural exceptions: the Go names of these kinds are already plural (Metal3's), so the clients
+# read HostFirmwareSettings(ns), not HostFirmwareSettingses(ns).
 kube::codegen::gen_client \
+    --plural-exceptions "Endpoints:Endpoints,HostFirmwareSettings:HostFirmwareSettings,HostFirmwareComponents:HostFirmwareComponents" \
     --with-watch \
     --with-applyconfig \
     --prefers-protobuf \

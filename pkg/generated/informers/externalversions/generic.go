@@ -58,9 +58,9 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 	case v1alpha1.SchemeGroupVersion.WithResource("firmwareschemas"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().FirmwareSchemas().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwarecomponents"):
-		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareComponentses().Informer()}, nil
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareComponents().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwaresettings"):
-		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareSettingses().Informer()}, nil
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareSettings().Informer()}, nil
 
 	}
 

@@ -25,14 +25,14 @@ import (
 	cache "k8s.io/client-go/tools/cache"
 )
 
-// HostFirmwareComponentsLister helps list HostFirmwareComponentses.
+// HostFirmwareComponentsLister helps list HostFirmwareComponents.
 // All objects returned here must be treated as read-only.
 type HostFirmwareComponentsLister interface {
-	// List lists all HostFirmwareComponentses in the indexer.
+	// List lists all HostFirmwareComponents in the indexer.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*baremetalv1alpha1.HostFirmwareComponents, err error)
-	// HostFirmwareComponentses returns an object that can list and get HostFirmwareComponentses.
-	HostFirmwareComponentses(namespace string) HostFirmwareComponentsNamespaceLister
+	// HostFirmwareComponents returns an object that can list and get HostFirmwareComponents.
+	HostFirmwareComponents(namespace string) HostFirmwareComponentsNamespaceLister
 	HostFirmwareComponentsListerExpansion
 }
 
@@ -46,15 +46,15 @@ func NewHostFirmwareComponentsLister(indexer cache.Indexer) HostFirmwareComponen
 	return &hostFirmwareComponentsLister{listers.New[*baremetalv1alpha1.HostFirmwareComponents](indexer, baremetalv1alpha1.Resource("hostfirmwarecomponents"))}
 }
 
-// HostFirmwareComponentses returns an object that can list and get HostFirmwareComponentses.
-func (s *hostFirmwareComponentsLister) HostFirmwareComponentses(namespace string) HostFirmwareComponentsNamespaceLister {
+// HostFirmwareComponents returns an object that can list and get HostFirmwareComponents.
+func (s *hostFirmwareComponentsLister) HostFirmwareComponents(namespace string) HostFirmwareComponentsNamespaceLister {
 	return hostFirmwareComponentsNamespaceLister{listers.NewNamespaced[*baremetalv1alpha1.HostFirmwareComponents](s.ResourceIndexer, namespace)}
 }
 
-// HostFirmwareComponentsNamespaceLister helps list and get HostFirmwareComponentses.
+// HostFirmwareComponentsNamespaceLister helps list and get HostFirmwareComponents.
 // All objects returned here must be treated as read-only.
 type HostFirmwareComponentsNamespaceLister interface {
-	// List lists all HostFirmwareComponentses in the indexer for a given namespace.
+	// List lists all HostFirmwareComponents in the indexer for a given namespace.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*baremetalv1alpha1.HostFirmwareComponents, err error)
 	// Get retrieves the HostFirmwareComponents from the indexer for a given namespace and name.

@@ -25,14 +25,14 @@ import (
 	cache "k8s.io/client-go/tools/cache"
 )
 
-// HostFirmwareSettingsLister helps list HostFirmwareSettingses.
+// HostFirmwareSettingsLister helps list HostFirmwareSettings.
 // All objects returned here must be treated as read-only.
 type HostFirmwareSettingsLister interface {
-	// List lists all HostFirmwareSettingses in the indexer.
+	// List lists all HostFirmwareSettings in the indexer.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*baremetalv1alpha1.HostFirmwareSettings, err error)
-	// HostFirmwareSettingses returns an object that can list and get HostFirmwareSettingses.
-	HostFirmwareSettingses(namespace string) HostFirmwareSettingsNamespaceLister
+	// HostFirmwareSettings returns an object that can list and get HostFirmwareSettings.
+	HostFirmwareSettings(namespace string) HostFirmwareSettingsNamespaceLister
 	HostFirmwareSettingsListerExpansion
 }
 
@@ -46,15 +46,15 @@ func NewHostFirmwareSettingsLister(indexer cache.Indexer) HostFirmwareSettingsLi
 	return &hostFirmwareSettingsLister{listers.New[*baremetalv1alpha1.HostFirmwareSettings](indexer, baremetalv1alpha1.Resource("hostfirmwaresettings"))}
 }
 
-// HostFirmwareSettingses returns an object that can list and get HostFirmwareSettingses.
-func (s *hostFirmwareSettingsLister) HostFirmwareSettingses(namespace string) HostFirmwareSettingsNamespaceLister {
+// HostFirmwareSettings returns an object that can list and get HostFirmwareSettings.
+func (s *hostFirmwareSettingsLister) HostFirmwareSettings(namespace string) HostFirmwareSettingsNamespaceLister {
 	return hostFirmwareSettingsNamespaceLister{listers.NewNamespaced[*baremetalv1alpha1.HostFirmwareSettings](s.ResourceIndexer, namespace)}
 }
 
-// HostFirmwareSettingsNamespaceLister helps list and get HostFirmwareSettingses.
+// HostFirmwareSettingsNamespaceLister helps list and get HostFirmwareSettings.
 // All objects returned here must be treated as read-only.
 type HostFirmwareSettingsNamespaceLister interface {
-	// List lists all HostFirmwareSettingses in the indexer for a given namespace.
+	// List lists all HostFirmwareSettings in the indexer for a given namespace.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*baremetalv1alpha1.HostFirmwareSettings, err error)
 	// Get retrieves the HostFirmwareSettings from the indexer for a given namespace and name.

@@ -34,14 +34,14 @@ import (
 )
 
 // HostFirmwareComponentsInformer provides access to a shared informer and lister for
-// HostFirmwareComponentses. Prefer using the type-safe variant (see [TypedHostFirmwareComponentsInformer]).
+// HostFirmwareComponents. Prefer using the type-safe variant (see [TypedHostFirmwareComponentsInformer]).
 type HostFirmwareComponentsInformer interface {
 	Informer() cache.SharedIndexInformer
 	Lister() baremetalv1alpha1.HostFirmwareComponentsLister
 }
 
 // TypedHostFirmwareComponentsInformer provides access to a shared informer and lister for
-// HostFirmwareComponentses, including the type-safe TypedInformer variant.
+// HostFirmwareComponents, including the type-safe TypedInformer variant.
 // It is a superset of HostFirmwareComponentsInformer.
 type TypedHostFirmwareComponentsInformer interface {
 	Informer() cache.SharedIndexInformer
@@ -125,25 +125,25 @@ func NewTypedHostFirmwareComponentsInformerWithOptions(client versioned.Interfac
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareComponentses(namespace).List(context.Background(), opts)
+				return client.BaremetalV1alpha1().HostFirmwareComponents(namespace).List(context.Background(), opts)
 			},
 			WatchFunc: func(opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareComponentses(namespace).Watch(context.Background(), opts)
+				return client.BaremetalV1alpha1().HostFirmwareComponents(namespace).Watch(context.Background(), opts)
 			},
 			ListWithContextFunc: func(ctx context.Context, opts v1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareComponentses(namespace).List(ctx, opts)
+				return client.BaremetalV1alpha1().HostFirmwareComponents(namespace).List(ctx, opts)
 			},
 			WatchFuncWithContext: func(ctx context.Context, opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareComponentses(namespace).Watch(ctx, opts)
+				return client.BaremetalV1alpha1().HostFirmwareComponents(namespace).Watch(ctx, opts)
 			},
 		}, client),
 		&apisbaremetalv1alpha1.HostFirmwareComponents{},

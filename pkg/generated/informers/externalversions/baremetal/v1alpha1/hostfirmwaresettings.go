@@ -34,14 +34,14 @@ import (
 )
 
 // HostFirmwareSettingsInformer provides access to a shared informer and lister for
-// HostFirmwareSettingses. Prefer using the type-safe variant (see [TypedHostFirmwareSettingsInformer]).
+// HostFirmwareSettings. Prefer using the type-safe variant (see [TypedHostFirmwareSettingsInformer]).
 type HostFirmwareSettingsInformer interface {
 	Informer() cache.SharedIndexInformer
 	Lister() baremetalv1alpha1.HostFirmwareSettingsLister
 }
 
 // TypedHostFirmwareSettingsInformer provides access to a shared informer and lister for
-// HostFirmwareSettingses, including the type-safe TypedInformer variant.
+// HostFirmwareSettings, including the type-safe TypedInformer variant.
 // It is a superset of HostFirmwareSettingsInformer.
 type TypedHostFirmwareSettingsInformer interface {
 	Informer() cache.SharedIndexInformer
@@ -125,25 +125,25 @@ func NewTypedHostFirmwareSettingsInformerWithOptions(client versioned.Interface,
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareSettingses(namespace).List(context.Background(), opts)
+				return client.BaremetalV1alpha1().HostFirmwareSettings(namespace).List(context.Background(), opts)
 			},
 			WatchFunc: func(opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareSettingses(namespace).Watch(context.Background(), opts)
+				return client.BaremetalV1alpha1().HostFirmwareSettings(namespace).Watch(context.Background(), opts)
 			},
 			ListWithContextFunc: func(ctx context.Context, opts v1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareSettingses(namespace).List(ctx, opts)
+				return client.BaremetalV1alpha1().HostFirmwareSettings(namespace).List(ctx, opts)
 			},
 			WatchFuncWithContext: func(ctx context.Context, opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.BaremetalV1alpha1().HostFirmwareSettingses(namespace).Watch(ctx, opts)
+				return client.BaremetalV1alpha1().HostFirmwareSettings(namespace).Watch(ctx, opts)
 			},
 		}, client),
 		&apisbaremetalv1alpha1.HostFirmwareSettings{},

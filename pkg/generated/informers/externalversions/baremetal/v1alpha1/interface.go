@@ -28,10 +28,10 @@ type Interface interface {
 	BareMetalHosts() TypedBareMetalHostInformer
 	// FirmwareSchemas returns a FirmwareSchemaInformer.
 	FirmwareSchemas() TypedFirmwareSchemaInformer
-	// HostFirmwareComponentses returns a HostFirmwareComponentsInformer.
-	HostFirmwareComponentses() TypedHostFirmwareComponentsInformer
-	// HostFirmwareSettingses returns a HostFirmwareSettingsInformer.
-	HostFirmwareSettingses() TypedHostFirmwareSettingsInformer
+	// HostFirmwareComponents returns a HostFirmwareComponentsInformer.
+	HostFirmwareComponents() TypedHostFirmwareComponentsInformer
+	// HostFirmwareSettings returns a HostFirmwareSettingsInformer.
+	HostFirmwareSettings() TypedHostFirmwareSettingsInformer
 }
 
 type version struct {
@@ -55,12 +55,12 @@ func (v *version) FirmwareSchemas() TypedFirmwareSchemaInformer {
 	return &firmwareSchemaInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
-// HostFirmwareComponentses returns a TypedHostFirmwareComponentsInformer.
-func (v *version) HostFirmwareComponentses() TypedHostFirmwareComponentsInformer {
+// HostFirmwareComponents returns a TypedHostFirmwareComponentsInformer.
+func (v *version) HostFirmwareComponents() TypedHostFirmwareComponentsInformer {
 	return &hostFirmwareComponentsInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
-// HostFirmwareSettingses returns a TypedHostFirmwareSettingsInformer.
-func (v *version) HostFirmwareSettingses() TypedHostFirmwareSettingsInformer {
+// HostFirmwareSettings returns a TypedHostFirmwareSettingsInformer.
+func (v *version) HostFirmwareSettings() TypedHostFirmwareSettingsInformer {
 	return &hostFirmwareSettingsInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

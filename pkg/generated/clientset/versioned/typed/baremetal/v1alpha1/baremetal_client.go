@@ -30,8 +30,8 @@ type BaremetalV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	BareMetalHostsGetter
 	FirmwareSchemasGetter
-	HostFirmwareComponentsesGetter
-	HostFirmwareSettingsesGetter
+	HostFirmwareComponentsGetter
+	HostFirmwareSettingsGetter
 }
 
 // BaremetalV1alpha1Client is used to interact with features provided by the baremetal.metal3.io group.
@@ -47,12 +47,12 @@ func (c *BaremetalV1alpha1Client) FirmwareSchemas(namespace string) FirmwareSche
 	return newFirmwareSchemas(c, namespace)
 }
 
-func (c *BaremetalV1alpha1Client) HostFirmwareComponentses(namespace string) HostFirmwareComponentsInterface {
-	return newHostFirmwareComponentses(c, namespace)
+func (c *BaremetalV1alpha1Client) HostFirmwareComponents(namespace string) HostFirmwareComponentsInterface {
+	return newHostFirmwareComponents(c, namespace)
 }
 
-func (c *BaremetalV1alpha1Client) HostFirmwareSettingses(namespace string) HostFirmwareSettingsInterface {
-	return newHostFirmwareSettingses(c, namespace)
+func (c *BaremetalV1alpha1Client) HostFirmwareSettings(namespace string) HostFirmwareSettingsInterface {
+	return newHostFirmwareSettings(c, namespace)
 }
 
 // NewForConfig creates a new BaremetalV1alpha1Client for the given config.

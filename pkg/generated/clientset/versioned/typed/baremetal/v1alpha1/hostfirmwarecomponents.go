@@ -30,10 +30,10 @@ import (
 	gentype "k8s.io/client-go/gentype"
 )
 
-// HostFirmwareComponentsesGetter has a method to return a HostFirmwareComponentsInterface.
+// HostFirmwareComponentsGetter has a method to return a HostFirmwareComponentsInterface.
 // A group's client should implement this interface.
-type HostFirmwareComponentsesGetter interface {
-	HostFirmwareComponentses(namespace string) HostFirmwareComponentsInterface
+type HostFirmwareComponentsGetter interface {
+	HostFirmwareComponents(namespace string) HostFirmwareComponentsInterface
 }
 
 // HostFirmwareComponentsInterface has methods to work with HostFirmwareComponents resources.
@@ -54,14 +54,14 @@ type HostFirmwareComponentsInterface interface {
 	HostFirmwareComponentsExpansion
 }
 
-// hostFirmwareComponentses implements HostFirmwareComponentsInterface
-type hostFirmwareComponentses struct {
+// hostFirmwareComponents implements HostFirmwareComponentsInterface
+type hostFirmwareComponents struct {
 	*gentype.ClientWithListAndApply[*baremetalv1alpha1.HostFirmwareComponents, *baremetalv1alpha1.HostFirmwareComponentsList, *applyconfigurationbaremetalv1alpha1.HostFirmwareComponentsApplyConfiguration]
 }
 
-// newHostFirmwareComponentses returns a HostFirmwareComponentses
-func newHostFirmwareComponentses(c *BaremetalV1alpha1Client, namespace string) *hostFirmwareComponentses {
-	return &hostFirmwareComponentses{
+// newHostFirmwareComponents returns a HostFirmwareComponents
+func newHostFirmwareComponents(c *BaremetalV1alpha1Client, namespace string) *hostFirmwareComponents {
+	return &hostFirmwareComponents{
 		gentype.NewClientWithListAndApply[*baremetalv1alpha1.HostFirmwareComponents, *baremetalv1alpha1.HostFirmwareComponentsList, *applyconfigurationbaremetalv1alpha1.HostFirmwareComponentsApplyConfiguration](
 			"hostfirmwarecomponents",
 			c.RESTClient(),

@@ -30,10 +30,10 @@ import (
 	gentype "k8s.io/client-go/gentype"
 )
 
-// HostFirmwareSettingsesGetter has a method to return a HostFirmwareSettingsInterface.
+// HostFirmwareSettingsGetter has a method to return a HostFirmwareSettingsInterface.
 // A group's client should implement this interface.
-type HostFirmwareSettingsesGetter interface {
-	HostFirmwareSettingses(namespace string) HostFirmwareSettingsInterface
+type HostFirmwareSettingsGetter interface {
+	HostFirmwareSettings(namespace string) HostFirmwareSettingsInterface
 }
 
 // HostFirmwareSettingsInterface has methods to work with HostFirmwareSettings resources.
@@ -54,14 +54,14 @@ type HostFirmwareSettingsInterface interface {
 	HostFirmwareSettingsExpansion
 }
 
-// hostFirmwareSettingses implements HostFirmwareSettingsInterface
-type hostFirmwareSettingses struct {
+// hostFirmwareSettings implements HostFirmwareSettingsInterface
+type hostFirmwareSettings struct {
 	*gentype.ClientWithListAndApply[*baremetalv1alpha1.HostFirmwareSettings, *baremetalv1alpha1.HostFirmwareSettingsList, *applyconfigurationbaremetalv1alpha1.HostFirmwareSettingsApplyConfiguration]
 }
 
-// newHostFirmwareSettingses returns a HostFirmwareSettingses
-func newHostFirmwareSettingses(c *BaremetalV1alpha1Client, namespace string) *hostFirmwareSettingses {
-	return &hostFirmwareSettingses{
+// newHostFirmwareSettings returns a HostFirmwareSettings
+func newHostFirmwareSettings(c *BaremetalV1alpha1Client, namespace string) *hostFirmwareSettings {
+	return &hostFirmwareSettings{
 		gentype.NewClientWithListAndApply[*baremetalv1alpha1.HostFirmwareSettings, *baremetalv1alpha1.HostFirmwareSettingsList, *applyconfigurationbaremetalv1alpha1.HostFirmwareSettingsApplyConfiguration](
 			"hostfirmwaresettings",
 			c.RESTClient(),

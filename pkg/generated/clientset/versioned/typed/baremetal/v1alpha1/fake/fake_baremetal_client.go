@@ -36,12 +36,12 @@ func (c *FakeBaremetalV1alpha1) FirmwareSchemas(namespace string) v1alpha1.Firmw
 	return newFakeFirmwareSchemas(c, namespace)
 }
 
-func (c *FakeBaremetalV1alpha1) HostFirmwareComponentses(namespace string) v1alpha1.HostFirmwareComponentsInterface {
-	return newFakeHostFirmwareComponentses(c, namespace)
+func (c *FakeBaremetalV1alpha1) HostFirmwareComponents(namespace string) v1alpha1.HostFirmwareComponentsInterface {
+	return newFakeHostFirmwareComponents(c, namespace)
 }
 
-func (c *FakeBaremetalV1alpha1) HostFirmwareSettingses(namespace string) v1alpha1.HostFirmwareSettingsInterface {
-	return newFakeHostFirmwareSettingses(c, namespace)
+func (c *FakeBaremetalV1alpha1) HostFirmwareSettings(namespace string) v1alpha1.HostFirmwareSettingsInterface {
+	return newFakeHostFirmwareSettings(c, namespace)
 }
 
 // RESTClient returns a RESTClient that is used to communicate

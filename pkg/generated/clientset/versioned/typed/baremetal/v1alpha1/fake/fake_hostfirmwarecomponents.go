@@ -25,14 +25,14 @@ import (
 	gentype "k8s.io/client-go/gentype"
 )
 
-// fakeHostFirmwareComponentses implements HostFirmwareComponentsInterface
-type fakeHostFirmwareComponentses struct {
+// fakeHostFirmwareComponents implements HostFirmwareComponentsInterface
+type fakeHostFirmwareComponents struct {
 	*gentype.FakeClientWithListAndApply[*v1alpha1.HostFirmwareComponents, *v1alpha1.HostFirmwareComponentsList, *baremetalv1alpha1.HostFirmwareComponentsApplyConfiguration]
 	Fake *FakeBaremetalV1alpha1
 }
 
-func newFakeHostFirmwareComponentses(fake *FakeBaremetalV1alpha1, namespace string) typedbaremetalv1alpha1.HostFirmwareComponentsInterface {
-	return &fakeHostFirmwareComponentses{
+func newFakeHostFirmwareComponents(fake *FakeBaremetalV1alpha1, namespace string) typedbaremetalv1alpha1.HostFirmwareComponentsInterface {
+	return &fakeHostFirmwareComponents{
 		gentype.NewFakeClientWithListAndApply[*v1alpha1.HostFirmwareComponents, *v1alpha1.HostFirmwareComponentsList, *baremetalv1alpha1.HostFirmwareComponentsApplyConfiguration](
 			fake.Fake,
 			namespace,

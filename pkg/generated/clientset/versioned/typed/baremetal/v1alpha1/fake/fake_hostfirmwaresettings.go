@@ -25,14 +25,14 @@ import (
 	gentype "k8s.io/client-go/gentype"
 )
 
-// fakeHostFirmwareSettingses implements HostFirmwareSettingsInterface
-type fakeHostFirmwareSettingses struct {
+// fakeHostFirmwareSettings implements HostFirmwareSettingsInterface
+type fakeHostFirmwareSettings struct {
 	*gentype.FakeClientWithListAndApply[*v1alpha1.HostFirmwareSettings, *v1alpha1.HostFirmwareSettingsList, *baremetalv1alpha1.HostFirmwareSettingsApplyConfiguration]
 	Fake *FakeBaremetalV1alpha1
 }
 
-func newFakeHostFirmwareSettingses(fake *FakeBaremetalV1alpha1, namespace string) typedbaremetalv1alpha1.HostFirmwareSettingsInterface {
-	return &fakeHostFirmwareSettingses{
+func newFakeHostFirmwareSettings(fake *FakeBaremetalV1alpha1, namespace string) typedbaremetalv1alpha1.HostFirmwareSettingsInterface {
+	return &fakeHostFirmwareSettings{
 		gentype.NewFakeClientWithListAndApply[*v1alpha1.HostFirmwareSettings, *v1alpha1.HostFirmwareSettingsList, *baremetalv1alpha1.HostFirmwareSettingsApplyConfiguration](
 			fake.Fake,
 			namespace,
