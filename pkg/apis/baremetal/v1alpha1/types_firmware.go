@@ -17,6 +17,8 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"encoding/json"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -134,6 +136,27 @@ type SettingsMap map[string]string
 // DesiredSettingsMap holds desired firmware settings as names and values. A value may be given
 // as a string or, for Integer attributes, as a number.
 type DesiredSettingsMap map[string]intstr.IntOrString
+
+// UnmarshalJSON reads a setting whose value is null as no setting. IntOrString alone would read
+// null as the number 0, a value to write into a BIOS; Metal3's CRD prunes the null instead (its
+// schema does not allow null), and so does this.
+func (m *DesiredSettingsMap) UnmarshalJSON(data []byte) error {
+	var values map[string]*intstr.IntOrString
+	if err := json.Unmarshal(data, &values); err != nil {
+		return err
+	}
+	if values == nil {
+		*m = nil
+		return nil
+	}
+	*m = make(DesiredSettingsMap, len(values))
+	for name, v := range values {
+		if v != nil {
+			(*m)[name] = *v
+		}
+	}
+	return nil
+}
 
 // SchemaReference names a FirmwareSchema.
 type SchemaReference struct {
