@@ -125,7 +125,11 @@ kube::codegen::gen_helpers \
 # read the types again.
 gen_protobuf "${MODULE}/pkg/apis/baremetal/v1alpha1"
 
+# intstr is an extra input: kube_codegen.sh passes meta/v1, runtime, version and resource to
+# openapi-gen, but HostFirmwareSettings' spec.settings holds IntOrString values, whose model the
+# server's OpenAPI and applyconfiguration-gen need too.
 kube::codegen::gen_openapi \
+    --extra-pkgs k8s.io/apimachinery/pkg/util/intstr \
     --output-dir "${ROOT}/pkg/generated/openapi" \
     --output-pkg "${MODULE}/pkg/generated/openapi" \
     --report-filename "${REPORT}" \
@@ -134,9 +138,11 @@ kube::codegen::gen_openapi \
     --boilerplate "${BOILERPLATE}" \
     "${ROOT}/pkg/apis"
 
-# HardwareData is Metal3's resource name, singular and plural alike (its CRD's plural).
+# Plural exceptions: Metal3's resource names. HardwareData is singular and plural alike (its
+# CRD's plural); the Go names of the firmware kinds are already plural, so the clients read
+# HostFirmwareSettings(ns), not HostFirmwareSettingses(ns).
 kube::codegen::gen_client \
-    --plural-exceptions "HardwareData:HardwareData" \
+    --plural-exceptions "Endpoints:Endpoints,HardwareData:HardwareData,HostFirmwareSettings:HostFirmwareSettings,HostFirmwareComponents:HostFirmwareComponents" \
     --with-watch \
     --with-applyconfig \
     --prefers-protobuf \

@@ -30,7 +30,10 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 	hoststorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost/storage"
+	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
 	hdstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hardwaredata/storage"
+	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
+	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -107,6 +110,20 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating HardwareData storage: %w", err)
 	}
+	firmwareSchemas, err := schemastorage.NewREST(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating FirmwareSchema storage: %w", err)
+	}
+	// HostFirmwareSettings' spec writes are judged by the FirmwareSchema their status names,
+	// read from the schemas' own store (in process, never through a client to this server).
+	settings, err := hfsstorage.NewStorage(c.GenericConfig.RESTOptionsGetter, firmwareSchemas)
+	if err != nil {
+		return nil, fmt.Errorf("creating HostFirmwareSettings storage: %w", err)
+	}
+	components, err := hfcstorage.NewStorage(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating HostFirmwareComponents storage: %w", err)
+	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
@@ -116,6 +133,12 @@ func (c completedConfig) New() (*Server, error) {
 		"baremetalhosts/reboot":  &rebootREST{hosts.Reboot},
 		"baremetalhosts/inspect": &inspectREST{hosts.Inspect},
 		"hardwaredata":           &hardwareDataREST{hardwareData},
+
+		"firmwareschemas":               &firmwareSchemaREST{firmwareSchemas},
+		"hostfirmwaresettings":          &firmwareSettingsREST{settings.Settings},
+		"hostfirmwaresettings/status":   &firmwareSettingsStatusREST{settings.Status},
+		"hostfirmwarecomponents":        &firmwareComponentsREST{components.Components},
+		"hostfirmwarecomponents/status": &firmwareComponentsStatusREST{components.Status},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

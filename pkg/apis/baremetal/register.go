@@ -55,6 +55,12 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Inspection{},
 		&HardwareData{},
 		&HardwareDataList{},
+		&FirmwareSchema{},
+		&FirmwareSchemaList{},
+		&HostFirmwareSettings{},
+		&HostFirmwareSettingsList{},
+		&HostFirmwareComponents{},
+		&HostFirmwareComponentsList{},
 	)
 	return nil
 }

@@ -50,8 +50,16 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.CustomDeployApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Firmware"):
 		return &baremetalv1alpha1.FirmwareApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareComponentStatus"):
+		return &baremetalv1alpha1.FirmwareComponentStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareConfig"):
 		return &baremetalv1alpha1.FirmwareConfigApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareSchema"):
+		return &baremetalv1alpha1.FirmwareSchemaApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareSchemaSpec"):
+		return &baremetalv1alpha1.FirmwareSchemaSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareUpdate"):
+		return &baremetalv1alpha1.FirmwareUpdateApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareData"):
 		return &baremetalv1alpha1.HardwareDataApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareDataSpec"):
@@ -62,6 +70,18 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.HardwareRAIDVolumeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareSystemVendor"):
 		return &baremetalv1alpha1.HardwareSystemVendorApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareComponents"):
+		return &baremetalv1alpha1.HostFirmwareComponentsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareComponentsSpec"):
+		return &baremetalv1alpha1.HostFirmwareComponentsSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareComponentsStatus"):
+		return &baremetalv1alpha1.HostFirmwareComponentsStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareSettings"):
+		return &baremetalv1alpha1.HostFirmwareSettingsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareSettingsSpec"):
+		return &baremetalv1alpha1.HostFirmwareSettingsSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareSettingsStatus"):
+		return &baremetalv1alpha1.HostFirmwareSettingsStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HostNetworkAttachmentRef"):
 		return &baremetalv1alpha1.HostNetworkAttachmentRefApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Image"):
@@ -84,8 +104,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.RAIDConfigApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RootDeviceHints"):
 		return &baremetalv1alpha1.RootDeviceHintsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SchemaReference"):
+		return &baremetalv1alpha1.SchemaReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SecretReference"):
 		return &baremetalv1alpha1.SecretReferenceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SettingSchema"):
+		return &baremetalv1alpha1.SettingSchemaApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SoftwareRAIDVolume"):
 		return &baremetalv1alpha1.SoftwareRAIDVolumeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Storage"):

@@ -26,6 +26,7 @@ import (
 	resource "k8s.io/apimachinery/pkg/api/resource"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
+	intstr "k8s.io/apimachinery/pkg/util/intstr"
 	version "k8s.io/apimachinery/pkg/version"
 	common "k8s.io/kube-openapi/pkg/common"
 	spec "k8s.io/kube-openapi/pkg/validation/spec"
@@ -33,103 +34,119 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		v1alpha1.BIOS{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_BIOS(ref),
-		v1alpha1.BMCDetails{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref),
-		v1alpha1.BareMetalHost{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHost(ref),
-		v1alpha1.BareMetalHostList{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_BareMetalHostList(ref),
-		v1alpha1.BareMetalHostSpec{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_BareMetalHostSpec(ref),
-		v1alpha1.BareMetalHostStatus{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_BareMetalHostStatus(ref),
-		v1alpha1.CPU{}.OpenAPIModelName():                      schema_pkg_apis_baremetal_v1alpha1_CPU(ref),
-		v1alpha1.CredentialsStatus{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_CredentialsStatus(ref),
-		v1alpha1.CustomDeploy{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_CustomDeploy(ref),
-		v1alpha1.Firmware{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_Firmware(ref),
-		v1alpha1.FirmwareConfig{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref),
-		v1alpha1.HardwareData{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HardwareData(ref),
-		v1alpha1.HardwareDataList{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HardwareDataList(ref),
-		v1alpha1.HardwareDataSpec{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HardwareDataSpec(ref),
-		v1alpha1.HardwareDetails{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_HardwareDetails(ref),
-		v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_HardwareRAIDVolume(ref),
-		v1alpha1.HardwareSystemVendor{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref),
-		v1alpha1.HostNetworkAttachmentRef{}.OpenAPIModelName(): schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref),
-		v1alpha1.Image{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_Image(ref),
-		v1alpha1.InspectRequest{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_InspectRequest(ref),
-		v1alpha1.Inspection{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_Inspection(ref),
-		v1alpha1.InspectionStatus{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_InspectionStatus(ref),
-		v1alpha1.LLDP{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_LLDP(ref),
-		v1alpha1.NIC{}.OpenAPIModelName():                      schema_pkg_apis_baremetal_v1alpha1_NIC(ref),
-		v1alpha1.NetworkInterface{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_NetworkInterface(ref),
-		v1alpha1.ObjectReference{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_ObjectReference(ref),
-		v1alpha1.OperationHistory{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_OperationHistory(ref),
-		v1alpha1.OperationMetric{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_OperationMetric(ref),
-		v1alpha1.Power{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_Power(ref),
-		v1alpha1.PowerSpec{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref),
-		v1alpha1.PowerStatus{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref),
-		v1alpha1.ProvisionStatus{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref),
-		v1alpha1.RAIDConfig{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_RAIDConfig(ref),
-		v1alpha1.RebootRequest{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_RebootRequest(ref),
-		v1alpha1.RebootRequestSpec{}.OpenAPIModelName():        schema_pkg_apis_baremetal_v1alpha1_RebootRequestSpec(ref),
-		v1alpha1.RootDeviceHints{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_RootDeviceHints(ref),
-		v1alpha1.SecretReference{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref),
-		v1alpha1.SoftwareRAIDVolume{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_SoftwareRAIDVolume(ref),
-		v1alpha1.Storage{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_Storage(ref),
-		v1alpha1.SwitchPort{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_SwitchPort(ref),
-		v1alpha1.Taint{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_Taint(ref),
-		v1alpha1.VLAN{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_VLAN(ref),
-		resource.Quantity{}.OpenAPIModelName():                 schema_apimachinery_pkg_api_resource_Quantity(ref),
-		v1.APIGroup{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_APIGroup(ref),
-		v1.APIGroupList{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_APIGroupList(ref),
-		v1.APIResource{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_APIResource(ref),
-		v1.APIResourceList{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_APIResourceList(ref),
-		v1.APIVersions{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_APIVersions(ref),
-		v1.ApplyOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_ApplyOptions(ref),
-		v1.Condition{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Condition(ref),
-		v1.CreateOptions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_CreateOptions(ref),
-		v1.DeleteOptions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_DeleteOptions(ref),
-		v1.Duration{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_Duration(ref),
-		v1.FieldSelectorRequirement{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
-		v1.FieldsV1{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_FieldsV1(ref),
-		v1.GetOptions{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_GetOptions(ref),
-		v1.GroupKind{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_GroupKind(ref),
-		v1.GroupResource{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_GroupResource(ref),
-		v1.GroupVersion{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_GroupVersion(ref),
-		v1.GroupVersionForDiscovery{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
-		v1.GroupVersionKind{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_GroupVersionKind(ref),
-		v1.GroupVersionResource{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_GroupVersionResource(ref),
-		v1.InternalEvent{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_InternalEvent(ref),
-		v1.LabelSelector{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_LabelSelector(ref),
-		v1.LabelSelectorRequirement{}.OpenAPIModelName():       schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
-		v1.List{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_List(ref),
-		v1.ListMeta{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ListMeta(ref),
-		v1.ListOptions{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_ListOptions(ref),
-		v1.ManagedFieldsEntry{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
-		v1.MicroTime{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_MicroTime(ref),
-		v1.ObjectMeta{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_ObjectMeta(ref),
-		v1.OwnerReference{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_OwnerReference(ref),
-		v1.PartialObjectMetadata{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
-		v1.PartialObjectMetadataList{}.OpenAPIModelName():      schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
-		v1.Patch{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Patch(ref),
-		v1.PatchOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_PatchOptions(ref),
-		v1.Preconditions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_Preconditions(ref),
-		v1.RootPaths{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_RootPaths(ref),
-		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():      schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
-		v1.ShardInfo{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_ShardInfo(ref),
-		v1.Status{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_Status(ref),
-		v1.StatusCause{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_StatusCause(ref),
-		v1.StatusDetails{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_StatusDetails(ref),
-		v1.Table{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Table(ref),
-		v1.TableColumnDefinition{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
-		v1.TableOptions{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_TableOptions(ref),
-		v1.TableRow{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_TableRow(ref),
-		v1.TableRowCondition{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_TableRowCondition(ref),
-		v1.Time{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Time(ref),
-		v1.Timestamp{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Timestamp(ref),
-		v1.TypeMeta{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_TypeMeta(ref),
-		v1.UpdateOptions{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_UpdateOptions(ref),
-		v1.WatchEvent{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_WatchEvent(ref),
-		runtime.RawExtension{}.OpenAPIModelName():              schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
-		runtime.TypeMeta{}.OpenAPIModelName():                  schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
-		runtime.Unknown{}.OpenAPIModelName():                   schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
-		version.Info{}.OpenAPIModelName():                      schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.BIOS{}.OpenAPIModelName():                         schema_pkg_apis_baremetal_v1alpha1_BIOS(ref),
+		v1alpha1.BMCDetails{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref),
+		v1alpha1.BareMetalHost{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_BareMetalHost(ref),
+		v1alpha1.BareMetalHostList{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHostList(ref),
+		v1alpha1.BareMetalHostSpec{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHostSpec(ref),
+		v1alpha1.BareMetalHostStatus{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_BareMetalHostStatus(ref),
+		v1alpha1.CPU{}.OpenAPIModelName():                          schema_pkg_apis_baremetal_v1alpha1_CPU(ref),
+		v1alpha1.CredentialsStatus{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_CredentialsStatus(ref),
+		v1alpha1.CustomDeploy{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_CustomDeploy(ref),
+		v1alpha1.Firmware{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_Firmware(ref),
+		v1alpha1.FirmwareComponentStatus{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_FirmwareComponentStatus(ref),
+		v1alpha1.FirmwareConfig{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref),
+		v1alpha1.FirmwareSchema{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_FirmwareSchema(ref),
+		v1alpha1.FirmwareSchemaList{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_FirmwareSchemaList(ref),
+		v1alpha1.FirmwareSchemaSpec{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_FirmwareSchemaSpec(ref),
+		v1alpha1.FirmwareUpdate{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_FirmwareUpdate(ref),
+		v1alpha1.HardwareData{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_HardwareData(ref),
+		v1alpha1.HardwareDataList{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HardwareDataList(ref),
+		v1alpha1.HardwareDataSpec{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HardwareDataSpec(ref),
+		v1alpha1.HardwareDetails{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_HardwareDetails(ref),
+		v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_HardwareRAIDVolume(ref),
+		v1alpha1.HardwareSystemVendor{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref),
+		v1alpha1.HostFirmwareComponents{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponents(ref),
+		v1alpha1.HostFirmwareComponentsList{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsList(ref),
+		v1alpha1.HostFirmwareComponentsSpec{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsSpec(ref),
+		v1alpha1.HostFirmwareComponentsStatus{}.OpenAPIModelName(): schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsStatus(ref),
+		v1alpha1.HostFirmwareSettings{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettings(ref),
+		v1alpha1.HostFirmwareSettingsList{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsList(ref),
+		v1alpha1.HostFirmwareSettingsSpec{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsSpec(ref),
+		v1alpha1.HostFirmwareSettingsStatus{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsStatus(ref),
+		v1alpha1.HostNetworkAttachmentRef{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref),
+		v1alpha1.Image{}.OpenAPIModelName():                        schema_pkg_apis_baremetal_v1alpha1_Image(ref),
+		v1alpha1.InspectRequest{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_InspectRequest(ref),
+		v1alpha1.Inspection{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_Inspection(ref),
+		v1alpha1.InspectionStatus{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_InspectionStatus(ref),
+		v1alpha1.LLDP{}.OpenAPIModelName():                         schema_pkg_apis_baremetal_v1alpha1_LLDP(ref),
+		v1alpha1.NIC{}.OpenAPIModelName():                          schema_pkg_apis_baremetal_v1alpha1_NIC(ref),
+		v1alpha1.NetworkInterface{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_NetworkInterface(ref),
+		v1alpha1.ObjectReference{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_ObjectReference(ref),
+		v1alpha1.OperationHistory{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_OperationHistory(ref),
+		v1alpha1.OperationMetric{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_OperationMetric(ref),
+		v1alpha1.Power{}.OpenAPIModelName():                        schema_pkg_apis_baremetal_v1alpha1_Power(ref),
+		v1alpha1.PowerSpec{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref),
+		v1alpha1.PowerStatus{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref),
+		v1alpha1.ProvisionStatus{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref),
+		v1alpha1.RAIDConfig{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_RAIDConfig(ref),
+		v1alpha1.RebootRequest{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_RebootRequest(ref),
+		v1alpha1.RebootRequestSpec{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_RebootRequestSpec(ref),
+		v1alpha1.RootDeviceHints{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_RootDeviceHints(ref),
+		v1alpha1.SchemaReference{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_SchemaReference(ref),
+		v1alpha1.SecretReference{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref),
+		v1alpha1.SettingSchema{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_SettingSchema(ref),
+		v1alpha1.SoftwareRAIDVolume{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_SoftwareRAIDVolume(ref),
+		v1alpha1.Storage{}.OpenAPIModelName():                      schema_pkg_apis_baremetal_v1alpha1_Storage(ref),
+		v1alpha1.SwitchPort{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_SwitchPort(ref),
+		v1alpha1.Taint{}.OpenAPIModelName():                        schema_pkg_apis_baremetal_v1alpha1_Taint(ref),
+		v1alpha1.VLAN{}.OpenAPIModelName():                         schema_pkg_apis_baremetal_v1alpha1_VLAN(ref),
+		resource.Quantity{}.OpenAPIModelName():                     schema_apimachinery_pkg_api_resource_Quantity(ref),
+		v1.APIGroup{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_APIGroup(ref),
+		v1.APIGroupList{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_APIGroupList(ref),
+		v1.APIResource{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_APIResource(ref),
+		v1.APIResourceList{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_APIResourceList(ref),
+		v1.APIVersions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_APIVersions(ref),
+		v1.ApplyOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ApplyOptions(ref),
+		v1.Condition{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Condition(ref),
+		v1.CreateOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_CreateOptions(ref),
+		v1.DeleteOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_DeleteOptions(ref),
+		v1.Duration{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_Duration(ref),
+		v1.FieldSelectorRequirement{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
+		v1.FieldsV1{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_FieldsV1(ref),
+		v1.GetOptions{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_GetOptions(ref),
+		v1.GroupKind{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_GroupKind(ref),
+		v1.GroupResource{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_GroupResource(ref),
+		v1.GroupVersion{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_GroupVersion(ref),
+		v1.GroupVersionForDiscovery{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
+		v1.GroupVersionKind{}.OpenAPIModelName():                   schema_pkg_apis_meta_v1_GroupVersionKind(ref),
+		v1.GroupVersionResource{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_GroupVersionResource(ref),
+		v1.InternalEvent{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_InternalEvent(ref),
+		v1.LabelSelector{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_LabelSelector(ref),
+		v1.LabelSelectorRequirement{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
+		v1.List{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_List(ref),
+		v1.ListMeta{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_ListMeta(ref),
+		v1.ListOptions{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_ListOptions(ref),
+		v1.ManagedFieldsEntry{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
+		v1.MicroTime{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_MicroTime(ref),
+		v1.ObjectMeta{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_ObjectMeta(ref),
+		v1.OwnerReference{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_OwnerReference(ref),
+		v1.PartialObjectMetadata{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
+		v1.PartialObjectMetadataList{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
+		v1.Patch{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_Patch(ref),
+		v1.PatchOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_PatchOptions(ref),
+		v1.Preconditions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Preconditions(ref),
+		v1.RootPaths{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_RootPaths(ref),
+		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
+		v1.ShardInfo{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_ShardInfo(ref),
+		v1.Status{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_Status(ref),
+		v1.StatusCause{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_StatusCause(ref),
+		v1.StatusDetails{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_StatusDetails(ref),
+		v1.Table{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_Table(ref),
+		v1.TableColumnDefinition{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
+		v1.TableOptions{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_TableOptions(ref),
+		v1.TableRow{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_TableRow(ref),
+		v1.TableRowCondition{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_TableRowCondition(ref),
+		v1.Time{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_Time(ref),
+		v1.Timestamp{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_Timestamp(ref),
+		v1.TypeMeta{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_TypeMeta(ref),
+		v1.UpdateOptions{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_UpdateOptions(ref),
+		v1.WatchEvent{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_WatchEvent(ref),
+		runtime.RawExtension{}.OpenAPIModelName():                  schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
+		runtime.TypeMeta{}.OpenAPIModelName():                      schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
+		runtime.Unknown{}.OpenAPIModelName():                       schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
+		intstr.IntOrString{}.OpenAPIModelName():                    schema_apimachinery_pkg_util_intstr_IntOrString(ref),
+		version.Info{}.OpenAPIModelName():                          schema_k8sio_apimachinery_pkg_version_Info(ref),
 	}
 }
 
@@ -769,6 +786,58 @@ func schema_pkg_apis_baremetal_v1alpha1_Firmware(ref common.ReferenceCallback) c
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_FirmwareComponentStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FirmwareComponentStatus is the firmware of one component of a host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"component": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Component is bios, bmc, or a NIC as nic:<name>.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"initialVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "InitialVersion is the version the component had when first seen.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"currentVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CurrentVersion is the version the component has.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"lastVersionFlashed": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastVersionFlashed is the version of the last update flashed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"updatedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "UpdatedAt is when the component was last updated.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"component", "initialVersion"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -798,6 +867,172 @@ func schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref common.ReferenceCallb
 						},
 					},
 				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_FirmwareSchema(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FirmwareSchema describes the BIOS attributes of one kind of hardware: for each attribute its type and the values it may take. HostFirmwareSettings name the schema of their host in status.schema, and the server refuses desired settings the schema does not allow.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the schema.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.FirmwareSchemaSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.FirmwareSchemaSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_FirmwareSchemaList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FirmwareSchemaList is a list of FirmwareSchemas.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of schemas.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.FirmwareSchema{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.FirmwareSchema{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_FirmwareSchemaSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FirmwareSchemaSpec is the content of a FirmwareSchema.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"hardwareVendor": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HardwareVendor is the vendor of the hardware the schema describes.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"hardwareModel": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HardwareModel is the model of the hardware the schema describes.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"schema": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Schema maps each firmware attribute's name to what it may be set to.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.SettingSchema{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SettingSchema{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_FirmwareUpdate(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FirmwareUpdate is one firmware image to flash onto one component.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"component": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Component is bios, bmc, or a NIC as nic:<name>.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"url": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URL of the firmware image: http, https, ftp, gopher or oci.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"component", "url"},
 			},
 		},
 	}
@@ -1110,6 +1345,418 @@ func schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref common.Referenc
 				},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponents(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareComponents holds the firmware updates wanted for a host's components (spec) and the firmware versions its components have (status). Metal3 names it after its BareMetalHost.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec holds the wanted updates.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostFirmwareComponentsSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status holds the components' versions, written by the server's reconciler.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostFirmwareComponentsStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostFirmwareComponentsSpec{}.OpenAPIModelName(), v1alpha1.HostFirmwareComponentsStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareComponentsList is a list of HostFirmwareComponents.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of HostFirmwareComponents.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.HostFirmwareComponents{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostFirmwareComponents{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareComponentsSpec holds the firmware updates wanted for a host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"updates": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Updates are the firmware images to flash, in order. A component may appear more than once (a staged upgrade).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.FirmwareUpdate{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.FirmwareUpdate{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareComponentsStatus holds the firmware a host's components have.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"updates": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Updates are the updates last applied.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.FirmwareUpdate{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"components": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Components are the host's updatable components and their versions.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.FirmwareComponentStatus{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"lastUpdated": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastUpdated is when the status was last written.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "type",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions are Valid (the updates can be applied) and ChangeDetected (they differ from those last applied).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.FirmwareComponentStatus{}.OpenAPIModelName(), v1alpha1.FirmwareUpdate{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettings(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareSettings holds the BIOS settings of a host: those wanted (spec) and those the host has (status), with the FirmwareSchema that says which values are valid. Metal3 names it after its BareMetalHost.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec holds the desired settings.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostFirmwareSettingsSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status holds the host's settings and schema, written by the server's reconciler.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostFirmwareSettingsStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostFirmwareSettingsSpec{}.OpenAPIModelName(), v1alpha1.HostFirmwareSettingsStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareSettingsList is a list of HostFirmwareSettings.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of HostFirmwareSettings.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.HostFirmwareSettings{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostFirmwareSettings{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareSettingsSpec holds the desired firmware settings of a host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"settings": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-patch-strategy": "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Settings are the desired settings as names and values. Each must be allowed by the FirmwareSchema that status.schema names (once there is one): a known, writable attribute with a value of its type and within its limits. Names containing \"Password\" are refused.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(intstr.IntOrString{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			intstr.IntOrString{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostFirmwareSettingsStatus holds the firmware settings a host has.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"schema": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Schema names the FirmwareSchema that describes the host's settings.",
+							Ref:         ref(v1alpha1.SchemaReference{}.OpenAPIModelName()),
+						},
+					},
+					"settings": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Settings are the host's settings as names and values (password attributes left out).",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"lastUpdated": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastUpdated is when the status was last written.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "type",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions are Valid (the desired settings can be applied) and ChangeDetected (they differ from the host's).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SchemaReference{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -2008,6 +2655,36 @@ func schema_pkg_apis_baremetal_v1alpha1_RootDeviceHints(ref common.ReferenceCall
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_SchemaReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SchemaReference names a FirmwareSchema.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"namespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Namespace of the FirmwareSchema; it must be the HostFirmwareSettings' own.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the FirmwareSchema.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"namespace", "name"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2026,6 +2703,88 @@ func schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref common.ReferenceCall
 						SchemaProps: spec.SchemaProps{
 							Description: "Namespace of the Secret; it must be the host's own.",
 							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_SettingSchema(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SettingSchema is what one firmware attribute may be set to. The JSON names are Metal3's (which are Ironic's BIOS registry names, hence snake_case).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"attribute_type": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AttributeType is Enumeration, String, Integer, Boolean or Password. Empty when the BMC gave no type; any value is then accepted.\n\nPossible enum values:\n - `\"Boolean\"` takes \"true\" or \"false\".\n - `\"Enumeration\"` takes one of allowable_values.\n - `\"Integer\"` takes an integer from lower_bound to upper_bound.\n - `\"Password\"` cannot be set through the API.\n - `\"String\"` takes a string of min_length to max_length bytes.",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Boolean", "Enumeration", "Integer", "Password", "String"},
+						},
+					},
+					"allowable_values": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "AllowableValues are the values of an Enumeration attribute.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"lower_bound": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LowerBound is the smallest value of an Integer attribute.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"upper_bound": {
+						SchemaProps: spec.SchemaProps{
+							Description: "UpperBound is the largest value of an Integer attribute.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"min_length": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MinLength is the shortest value, in bytes, of a String attribute.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"max_length": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MaxLength is the longest value, in bytes, of a String attribute.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"read_only": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ReadOnly attributes cannot be set.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"unique": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Unique says the attribute's value is unique to the host, e.g. a serial number.",
+							Type:        []string{"boolean"},
 							Format:      "",
 						},
 					},
@@ -4868,6 +5627,26 @@ func schema_k8sio_apimachinery_pkg_runtime_Unknown(ref common.ReferenceCallback)
 			},
 		},
 	}
+}
+
+func schema_apimachinery_pkg_util_intstr_IntOrString(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.EmbedOpenAPIDefinitionIntoV2Extension(common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.",
+				OneOf:       common.GenerateOpenAPIV3OneOfSchema(intstr.IntOrString{}.OpenAPIV3OneOfTypes()),
+				Format:      intstr.IntOrString{}.OpenAPISchemaFormat(),
+			},
+		},
+	}, common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.",
+				Type:        intstr.IntOrString{}.OpenAPISchemaType(),
+				Format:      intstr.IntOrString{}.OpenAPISchemaFormat(),
+			},
+		},
+	})
 }
 
 func schema_k8sio_apimachinery_pkg_version_Info(ref common.ReferenceCallback) common.OpenAPIDefinition {

@@ -57,6 +57,12 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Inspection{},
 		&HardwareData{},
 		&HardwareDataList{},
+		&FirmwareSchema{},
+		&FirmwareSchemaList{},
+		&HostFirmwareSettings{},
+		&HostFirmwareSettingsList{},
+		&HostFirmwareComponents{},
+		&HostFirmwareComponentsList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

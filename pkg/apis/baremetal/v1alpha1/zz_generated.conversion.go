@@ -136,6 +136,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*FirmwareComponentStatus)(nil), (*baremetal.FirmwareComponentStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FirmwareComponentStatus_To_baremetal_FirmwareComponentStatus(a.(*FirmwareComponentStatus), b.(*baremetal.FirmwareComponentStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.FirmwareComponentStatus)(nil), (*FirmwareComponentStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_FirmwareComponentStatus_To_v1alpha1_FirmwareComponentStatus(a.(*baremetal.FirmwareComponentStatus), b.(*FirmwareComponentStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*FirmwareConfig)(nil), (*baremetal.FirmwareConfig)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_FirmwareConfig_To_baremetal_FirmwareConfig(a.(*FirmwareConfig), b.(*baremetal.FirmwareConfig), scope)
 	}); err != nil {
@@ -143,6 +153,46 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.FirmwareConfig)(nil), (*FirmwareConfig)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_FirmwareConfig_To_v1alpha1_FirmwareConfig(a.(*baremetal.FirmwareConfig), b.(*FirmwareConfig), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*FirmwareSchema)(nil), (*baremetal.FirmwareSchema)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FirmwareSchema_To_baremetal_FirmwareSchema(a.(*FirmwareSchema), b.(*baremetal.FirmwareSchema), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.FirmwareSchema)(nil), (*FirmwareSchema)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_FirmwareSchema_To_v1alpha1_FirmwareSchema(a.(*baremetal.FirmwareSchema), b.(*FirmwareSchema), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*FirmwareSchemaList)(nil), (*baremetal.FirmwareSchemaList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FirmwareSchemaList_To_baremetal_FirmwareSchemaList(a.(*FirmwareSchemaList), b.(*baremetal.FirmwareSchemaList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.FirmwareSchemaList)(nil), (*FirmwareSchemaList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_FirmwareSchemaList_To_v1alpha1_FirmwareSchemaList(a.(*baremetal.FirmwareSchemaList), b.(*FirmwareSchemaList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*FirmwareSchemaSpec)(nil), (*baremetal.FirmwareSchemaSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FirmwareSchemaSpec_To_baremetal_FirmwareSchemaSpec(a.(*FirmwareSchemaSpec), b.(*baremetal.FirmwareSchemaSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.FirmwareSchemaSpec)(nil), (*FirmwareSchemaSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_FirmwareSchemaSpec_To_v1alpha1_FirmwareSchemaSpec(a.(*baremetal.FirmwareSchemaSpec), b.(*FirmwareSchemaSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*FirmwareUpdate)(nil), (*baremetal.FirmwareUpdate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FirmwareUpdate_To_baremetal_FirmwareUpdate(a.(*FirmwareUpdate), b.(*baremetal.FirmwareUpdate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.FirmwareUpdate)(nil), (*FirmwareUpdate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_FirmwareUpdate_To_v1alpha1_FirmwareUpdate(a.(*baremetal.FirmwareUpdate), b.(*FirmwareUpdate), scope)
 	}); err != nil {
 		return err
 	}
@@ -203,6 +253,86 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.HardwareSystemVendor)(nil), (*HardwareSystemVendor)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_HardwareSystemVendor_To_v1alpha1_HardwareSystemVendor(a.(*baremetal.HardwareSystemVendor), b.(*HardwareSystemVendor), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareComponents)(nil), (*baremetal.HostFirmwareComponents)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareComponents_To_baremetal_HostFirmwareComponents(a.(*HostFirmwareComponents), b.(*baremetal.HostFirmwareComponents), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareComponents)(nil), (*HostFirmwareComponents)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareComponents_To_v1alpha1_HostFirmwareComponents(a.(*baremetal.HostFirmwareComponents), b.(*HostFirmwareComponents), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareComponentsList)(nil), (*baremetal.HostFirmwareComponentsList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareComponentsList_To_baremetal_HostFirmwareComponentsList(a.(*HostFirmwareComponentsList), b.(*baremetal.HostFirmwareComponentsList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareComponentsList)(nil), (*HostFirmwareComponentsList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareComponentsList_To_v1alpha1_HostFirmwareComponentsList(a.(*baremetal.HostFirmwareComponentsList), b.(*HostFirmwareComponentsList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareComponentsSpec)(nil), (*baremetal.HostFirmwareComponentsSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareComponentsSpec_To_baremetal_HostFirmwareComponentsSpec(a.(*HostFirmwareComponentsSpec), b.(*baremetal.HostFirmwareComponentsSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareComponentsSpec)(nil), (*HostFirmwareComponentsSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareComponentsSpec_To_v1alpha1_HostFirmwareComponentsSpec(a.(*baremetal.HostFirmwareComponentsSpec), b.(*HostFirmwareComponentsSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareComponentsStatus)(nil), (*baremetal.HostFirmwareComponentsStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareComponentsStatus_To_baremetal_HostFirmwareComponentsStatus(a.(*HostFirmwareComponentsStatus), b.(*baremetal.HostFirmwareComponentsStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareComponentsStatus)(nil), (*HostFirmwareComponentsStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareComponentsStatus_To_v1alpha1_HostFirmwareComponentsStatus(a.(*baremetal.HostFirmwareComponentsStatus), b.(*HostFirmwareComponentsStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareSettings)(nil), (*baremetal.HostFirmwareSettings)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareSettings_To_baremetal_HostFirmwareSettings(a.(*HostFirmwareSettings), b.(*baremetal.HostFirmwareSettings), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareSettings)(nil), (*HostFirmwareSettings)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareSettings_To_v1alpha1_HostFirmwareSettings(a.(*baremetal.HostFirmwareSettings), b.(*HostFirmwareSettings), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareSettingsList)(nil), (*baremetal.HostFirmwareSettingsList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareSettingsList_To_baremetal_HostFirmwareSettingsList(a.(*HostFirmwareSettingsList), b.(*baremetal.HostFirmwareSettingsList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareSettingsList)(nil), (*HostFirmwareSettingsList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareSettingsList_To_v1alpha1_HostFirmwareSettingsList(a.(*baremetal.HostFirmwareSettingsList), b.(*HostFirmwareSettingsList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareSettingsSpec)(nil), (*baremetal.HostFirmwareSettingsSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareSettingsSpec_To_baremetal_HostFirmwareSettingsSpec(a.(*HostFirmwareSettingsSpec), b.(*baremetal.HostFirmwareSettingsSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareSettingsSpec)(nil), (*HostFirmwareSettingsSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareSettingsSpec_To_v1alpha1_HostFirmwareSettingsSpec(a.(*baremetal.HostFirmwareSettingsSpec), b.(*HostFirmwareSettingsSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostFirmwareSettingsStatus)(nil), (*baremetal.HostFirmwareSettingsStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostFirmwareSettingsStatus_To_baremetal_HostFirmwareSettingsStatus(a.(*HostFirmwareSettingsStatus), b.(*baremetal.HostFirmwareSettingsStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostFirmwareSettingsStatus)(nil), (*HostFirmwareSettingsStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostFirmwareSettingsStatus_To_v1alpha1_HostFirmwareSettingsStatus(a.(*baremetal.HostFirmwareSettingsStatus), b.(*HostFirmwareSettingsStatus), scope)
 	}); err != nil {
 		return err
 	}
@@ -396,6 +526,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*SchemaReference)(nil), (*baremetal.SchemaReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_SchemaReference_To_baremetal_SchemaReference(a.(*SchemaReference), b.(*baremetal.SchemaReference), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.SchemaReference)(nil), (*SchemaReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_SchemaReference_To_v1alpha1_SchemaReference(a.(*baremetal.SchemaReference), b.(*SchemaReference), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*SecretReference)(nil), (*baremetal.SecretReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_SecretReference_To_baremetal_SecretReference(a.(*SecretReference), b.(*baremetal.SecretReference), scope)
 	}); err != nil {
@@ -403,6 +543,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.SecretReference)(nil), (*SecretReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_SecretReference_To_v1alpha1_SecretReference(a.(*baremetal.SecretReference), b.(*SecretReference), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*SettingSchema)(nil), (*baremetal.SettingSchema)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_SettingSchema_To_baremetal_SettingSchema(a.(*SettingSchema), b.(*baremetal.SettingSchema), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.SettingSchema)(nil), (*SettingSchema)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_SettingSchema_To_v1alpha1_SettingSchema(a.(*baremetal.SettingSchema), b.(*SettingSchema), scope)
 	}); err != nil {
 		return err
 	}
@@ -673,6 +823,26 @@ func Convert_baremetal_Firmware_To_v1alpha1_Firmware(in *baremetal.Firmware, out
 	return autoConvert_baremetal_Firmware_To_v1alpha1_Firmware(in, out, s)
 }
 
+func autoConvert_v1alpha1_FirmwareComponentStatus_To_baremetal_FirmwareComponentStatus(in *FirmwareComponentStatus, out *baremetal.FirmwareComponentStatus, s conversion.Scope) error {
+	*out = *(*baremetal.FirmwareComponentStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_FirmwareComponentStatus_To_baremetal_FirmwareComponentStatus is an autogenerated conversion function.
+func Convert_v1alpha1_FirmwareComponentStatus_To_baremetal_FirmwareComponentStatus(in *FirmwareComponentStatus, out *baremetal.FirmwareComponentStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FirmwareComponentStatus_To_baremetal_FirmwareComponentStatus(in, out, s)
+}
+
+func autoConvert_baremetal_FirmwareComponentStatus_To_v1alpha1_FirmwareComponentStatus(in *baremetal.FirmwareComponentStatus, out *FirmwareComponentStatus, s conversion.Scope) error {
+	*out = *(*FirmwareComponentStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_FirmwareComponentStatus_To_v1alpha1_FirmwareComponentStatus is an autogenerated conversion function.
+func Convert_baremetal_FirmwareComponentStatus_To_v1alpha1_FirmwareComponentStatus(in *baremetal.FirmwareComponentStatus, out *FirmwareComponentStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_FirmwareComponentStatus_To_v1alpha1_FirmwareComponentStatus(in, out, s)
+}
+
 func autoConvert_v1alpha1_FirmwareConfig_To_baremetal_FirmwareConfig(in *FirmwareConfig, out *baremetal.FirmwareConfig, s conversion.Scope) error {
 	*out = *(*baremetal.FirmwareConfig)(unsafe.Pointer(in))
 	return nil
@@ -691,6 +861,94 @@ func autoConvert_baremetal_FirmwareConfig_To_v1alpha1_FirmwareConfig(in *baremet
 // Convert_baremetal_FirmwareConfig_To_v1alpha1_FirmwareConfig is an autogenerated conversion function.
 func Convert_baremetal_FirmwareConfig_To_v1alpha1_FirmwareConfig(in *baremetal.FirmwareConfig, out *FirmwareConfig, s conversion.Scope) error {
 	return autoConvert_baremetal_FirmwareConfig_To_v1alpha1_FirmwareConfig(in, out, s)
+}
+
+func autoConvert_v1alpha1_FirmwareSchema_To_baremetal_FirmwareSchema(in *FirmwareSchema, out *baremetal.FirmwareSchema, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_FirmwareSchemaSpec_To_baremetal_FirmwareSchemaSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_FirmwareSchema_To_baremetal_FirmwareSchema is an autogenerated conversion function.
+func Convert_v1alpha1_FirmwareSchema_To_baremetal_FirmwareSchema(in *FirmwareSchema, out *baremetal.FirmwareSchema, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FirmwareSchema_To_baremetal_FirmwareSchema(in, out, s)
+}
+
+func autoConvert_baremetal_FirmwareSchema_To_v1alpha1_FirmwareSchema(in *baremetal.FirmwareSchema, out *FirmwareSchema, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_FirmwareSchemaSpec_To_v1alpha1_FirmwareSchemaSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_FirmwareSchema_To_v1alpha1_FirmwareSchema is an autogenerated conversion function.
+func Convert_baremetal_FirmwareSchema_To_v1alpha1_FirmwareSchema(in *baremetal.FirmwareSchema, out *FirmwareSchema, s conversion.Scope) error {
+	return autoConvert_baremetal_FirmwareSchema_To_v1alpha1_FirmwareSchema(in, out, s)
+}
+
+func autoConvert_v1alpha1_FirmwareSchemaList_To_baremetal_FirmwareSchemaList(in *FirmwareSchemaList, out *baremetal.FirmwareSchemaList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.FirmwareSchema)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_FirmwareSchemaList_To_baremetal_FirmwareSchemaList is an autogenerated conversion function.
+func Convert_v1alpha1_FirmwareSchemaList_To_baremetal_FirmwareSchemaList(in *FirmwareSchemaList, out *baremetal.FirmwareSchemaList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FirmwareSchemaList_To_baremetal_FirmwareSchemaList(in, out, s)
+}
+
+func autoConvert_baremetal_FirmwareSchemaList_To_v1alpha1_FirmwareSchemaList(in *baremetal.FirmwareSchemaList, out *FirmwareSchemaList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]FirmwareSchema)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_FirmwareSchemaList_To_v1alpha1_FirmwareSchemaList is an autogenerated conversion function.
+func Convert_baremetal_FirmwareSchemaList_To_v1alpha1_FirmwareSchemaList(in *baremetal.FirmwareSchemaList, out *FirmwareSchemaList, s conversion.Scope) error {
+	return autoConvert_baremetal_FirmwareSchemaList_To_v1alpha1_FirmwareSchemaList(in, out, s)
+}
+
+func autoConvert_v1alpha1_FirmwareSchemaSpec_To_baremetal_FirmwareSchemaSpec(in *FirmwareSchemaSpec, out *baremetal.FirmwareSchemaSpec, s conversion.Scope) error {
+	*out = *(*baremetal.FirmwareSchemaSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_FirmwareSchemaSpec_To_baremetal_FirmwareSchemaSpec is an autogenerated conversion function.
+func Convert_v1alpha1_FirmwareSchemaSpec_To_baremetal_FirmwareSchemaSpec(in *FirmwareSchemaSpec, out *baremetal.FirmwareSchemaSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FirmwareSchemaSpec_To_baremetal_FirmwareSchemaSpec(in, out, s)
+}
+
+func autoConvert_baremetal_FirmwareSchemaSpec_To_v1alpha1_FirmwareSchemaSpec(in *baremetal.FirmwareSchemaSpec, out *FirmwareSchemaSpec, s conversion.Scope) error {
+	*out = *(*FirmwareSchemaSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_FirmwareSchemaSpec_To_v1alpha1_FirmwareSchemaSpec is an autogenerated conversion function.
+func Convert_baremetal_FirmwareSchemaSpec_To_v1alpha1_FirmwareSchemaSpec(in *baremetal.FirmwareSchemaSpec, out *FirmwareSchemaSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_FirmwareSchemaSpec_To_v1alpha1_FirmwareSchemaSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_FirmwareUpdate_To_baremetal_FirmwareUpdate(in *FirmwareUpdate, out *baremetal.FirmwareUpdate, s conversion.Scope) error {
+	*out = *(*baremetal.FirmwareUpdate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_FirmwareUpdate_To_baremetal_FirmwareUpdate is an autogenerated conversion function.
+func Convert_v1alpha1_FirmwareUpdate_To_baremetal_FirmwareUpdate(in *FirmwareUpdate, out *baremetal.FirmwareUpdate, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FirmwareUpdate_To_baremetal_FirmwareUpdate(in, out, s)
+}
+
+func autoConvert_baremetal_FirmwareUpdate_To_v1alpha1_FirmwareUpdate(in *baremetal.FirmwareUpdate, out *FirmwareUpdate, s conversion.Scope) error {
+	*out = *(*FirmwareUpdate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_FirmwareUpdate_To_v1alpha1_FirmwareUpdate is an autogenerated conversion function.
+func Convert_baremetal_FirmwareUpdate_To_v1alpha1_FirmwareUpdate(in *baremetal.FirmwareUpdate, out *FirmwareUpdate, s conversion.Scope) error {
+	return autoConvert_baremetal_FirmwareUpdate_To_v1alpha1_FirmwareUpdate(in, out, s)
 }
 
 func autoConvert_v1alpha1_HardwareData_To_baremetal_HardwareData(in *HardwareData, out *baremetal.HardwareData, s conversion.Scope) error {
@@ -819,6 +1077,194 @@ func autoConvert_baremetal_HardwareSystemVendor_To_v1alpha1_HardwareSystemVendor
 // Convert_baremetal_HardwareSystemVendor_To_v1alpha1_HardwareSystemVendor is an autogenerated conversion function.
 func Convert_baremetal_HardwareSystemVendor_To_v1alpha1_HardwareSystemVendor(in *baremetal.HardwareSystemVendor, out *HardwareSystemVendor, s conversion.Scope) error {
 	return autoConvert_baremetal_HardwareSystemVendor_To_v1alpha1_HardwareSystemVendor(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareComponents_To_baremetal_HostFirmwareComponents(in *HostFirmwareComponents, out *baremetal.HostFirmwareComponents, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_HostFirmwareComponentsSpec_To_baremetal_HostFirmwareComponentsSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_HostFirmwareComponentsStatus_To_baremetal_HostFirmwareComponentsStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareComponents_To_baremetal_HostFirmwareComponents is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareComponents_To_baremetal_HostFirmwareComponents(in *HostFirmwareComponents, out *baremetal.HostFirmwareComponents, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareComponents_To_baremetal_HostFirmwareComponents(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareComponents_To_v1alpha1_HostFirmwareComponents(in *baremetal.HostFirmwareComponents, out *HostFirmwareComponents, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_HostFirmwareComponentsSpec_To_v1alpha1_HostFirmwareComponentsSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_HostFirmwareComponentsStatus_To_v1alpha1_HostFirmwareComponentsStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareComponents_To_v1alpha1_HostFirmwareComponents is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareComponents_To_v1alpha1_HostFirmwareComponents(in *baremetal.HostFirmwareComponents, out *HostFirmwareComponents, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareComponents_To_v1alpha1_HostFirmwareComponents(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareComponentsList_To_baremetal_HostFirmwareComponentsList(in *HostFirmwareComponentsList, out *baremetal.HostFirmwareComponentsList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.HostFirmwareComponents)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareComponentsList_To_baremetal_HostFirmwareComponentsList is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareComponentsList_To_baremetal_HostFirmwareComponentsList(in *HostFirmwareComponentsList, out *baremetal.HostFirmwareComponentsList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareComponentsList_To_baremetal_HostFirmwareComponentsList(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareComponentsList_To_v1alpha1_HostFirmwareComponentsList(in *baremetal.HostFirmwareComponentsList, out *HostFirmwareComponentsList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]HostFirmwareComponents)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareComponentsList_To_v1alpha1_HostFirmwareComponentsList is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareComponentsList_To_v1alpha1_HostFirmwareComponentsList(in *baremetal.HostFirmwareComponentsList, out *HostFirmwareComponentsList, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareComponentsList_To_v1alpha1_HostFirmwareComponentsList(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareComponentsSpec_To_baremetal_HostFirmwareComponentsSpec(in *HostFirmwareComponentsSpec, out *baremetal.HostFirmwareComponentsSpec, s conversion.Scope) error {
+	*out = *(*baremetal.HostFirmwareComponentsSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareComponentsSpec_To_baremetal_HostFirmwareComponentsSpec is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareComponentsSpec_To_baremetal_HostFirmwareComponentsSpec(in *HostFirmwareComponentsSpec, out *baremetal.HostFirmwareComponentsSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareComponentsSpec_To_baremetal_HostFirmwareComponentsSpec(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareComponentsSpec_To_v1alpha1_HostFirmwareComponentsSpec(in *baremetal.HostFirmwareComponentsSpec, out *HostFirmwareComponentsSpec, s conversion.Scope) error {
+	*out = *(*HostFirmwareComponentsSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareComponentsSpec_To_v1alpha1_HostFirmwareComponentsSpec is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareComponentsSpec_To_v1alpha1_HostFirmwareComponentsSpec(in *baremetal.HostFirmwareComponentsSpec, out *HostFirmwareComponentsSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareComponentsSpec_To_v1alpha1_HostFirmwareComponentsSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareComponentsStatus_To_baremetal_HostFirmwareComponentsStatus(in *HostFirmwareComponentsStatus, out *baremetal.HostFirmwareComponentsStatus, s conversion.Scope) error {
+	*out = *(*baremetal.HostFirmwareComponentsStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareComponentsStatus_To_baremetal_HostFirmwareComponentsStatus is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareComponentsStatus_To_baremetal_HostFirmwareComponentsStatus(in *HostFirmwareComponentsStatus, out *baremetal.HostFirmwareComponentsStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareComponentsStatus_To_baremetal_HostFirmwareComponentsStatus(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareComponentsStatus_To_v1alpha1_HostFirmwareComponentsStatus(in *baremetal.HostFirmwareComponentsStatus, out *HostFirmwareComponentsStatus, s conversion.Scope) error {
+	*out = *(*HostFirmwareComponentsStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareComponentsStatus_To_v1alpha1_HostFirmwareComponentsStatus is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareComponentsStatus_To_v1alpha1_HostFirmwareComponentsStatus(in *baremetal.HostFirmwareComponentsStatus, out *HostFirmwareComponentsStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareComponentsStatus_To_v1alpha1_HostFirmwareComponentsStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareSettings_To_baremetal_HostFirmwareSettings(in *HostFirmwareSettings, out *baremetal.HostFirmwareSettings, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_HostFirmwareSettingsSpec_To_baremetal_HostFirmwareSettingsSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_HostFirmwareSettingsStatus_To_baremetal_HostFirmwareSettingsStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareSettings_To_baremetal_HostFirmwareSettings is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareSettings_To_baremetal_HostFirmwareSettings(in *HostFirmwareSettings, out *baremetal.HostFirmwareSettings, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareSettings_To_baremetal_HostFirmwareSettings(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareSettings_To_v1alpha1_HostFirmwareSettings(in *baremetal.HostFirmwareSettings, out *HostFirmwareSettings, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_HostFirmwareSettingsSpec_To_v1alpha1_HostFirmwareSettingsSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_HostFirmwareSettingsStatus_To_v1alpha1_HostFirmwareSettingsStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareSettings_To_v1alpha1_HostFirmwareSettings is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareSettings_To_v1alpha1_HostFirmwareSettings(in *baremetal.HostFirmwareSettings, out *HostFirmwareSettings, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareSettings_To_v1alpha1_HostFirmwareSettings(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareSettingsList_To_baremetal_HostFirmwareSettingsList(in *HostFirmwareSettingsList, out *baremetal.HostFirmwareSettingsList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.HostFirmwareSettings)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareSettingsList_To_baremetal_HostFirmwareSettingsList is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareSettingsList_To_baremetal_HostFirmwareSettingsList(in *HostFirmwareSettingsList, out *baremetal.HostFirmwareSettingsList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareSettingsList_To_baremetal_HostFirmwareSettingsList(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareSettingsList_To_v1alpha1_HostFirmwareSettingsList(in *baremetal.HostFirmwareSettingsList, out *HostFirmwareSettingsList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]HostFirmwareSettings)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareSettingsList_To_v1alpha1_HostFirmwareSettingsList is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareSettingsList_To_v1alpha1_HostFirmwareSettingsList(in *baremetal.HostFirmwareSettingsList, out *HostFirmwareSettingsList, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareSettingsList_To_v1alpha1_HostFirmwareSettingsList(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareSettingsSpec_To_baremetal_HostFirmwareSettingsSpec(in *HostFirmwareSettingsSpec, out *baremetal.HostFirmwareSettingsSpec, s conversion.Scope) error {
+	*out = *(*baremetal.HostFirmwareSettingsSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareSettingsSpec_To_baremetal_HostFirmwareSettingsSpec is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareSettingsSpec_To_baremetal_HostFirmwareSettingsSpec(in *HostFirmwareSettingsSpec, out *baremetal.HostFirmwareSettingsSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareSettingsSpec_To_baremetal_HostFirmwareSettingsSpec(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareSettingsSpec_To_v1alpha1_HostFirmwareSettingsSpec(in *baremetal.HostFirmwareSettingsSpec, out *HostFirmwareSettingsSpec, s conversion.Scope) error {
+	*out = *(*HostFirmwareSettingsSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareSettingsSpec_To_v1alpha1_HostFirmwareSettingsSpec is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareSettingsSpec_To_v1alpha1_HostFirmwareSettingsSpec(in *baremetal.HostFirmwareSettingsSpec, out *HostFirmwareSettingsSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareSettingsSpec_To_v1alpha1_HostFirmwareSettingsSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostFirmwareSettingsStatus_To_baremetal_HostFirmwareSettingsStatus(in *HostFirmwareSettingsStatus, out *baremetal.HostFirmwareSettingsStatus, s conversion.Scope) error {
+	*out = *(*baremetal.HostFirmwareSettingsStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostFirmwareSettingsStatus_To_baremetal_HostFirmwareSettingsStatus is an autogenerated conversion function.
+func Convert_v1alpha1_HostFirmwareSettingsStatus_To_baremetal_HostFirmwareSettingsStatus(in *HostFirmwareSettingsStatus, out *baremetal.HostFirmwareSettingsStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostFirmwareSettingsStatus_To_baremetal_HostFirmwareSettingsStatus(in, out, s)
+}
+
+func autoConvert_baremetal_HostFirmwareSettingsStatus_To_v1alpha1_HostFirmwareSettingsStatus(in *baremetal.HostFirmwareSettingsStatus, out *HostFirmwareSettingsStatus, s conversion.Scope) error {
+	*out = *(*HostFirmwareSettingsStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostFirmwareSettingsStatus_To_v1alpha1_HostFirmwareSettingsStatus is an autogenerated conversion function.
+func Convert_baremetal_HostFirmwareSettingsStatus_To_v1alpha1_HostFirmwareSettingsStatus(in *baremetal.HostFirmwareSettingsStatus, out *HostFirmwareSettingsStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_HostFirmwareSettingsStatus_To_v1alpha1_HostFirmwareSettingsStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_HostNetworkAttachmentRef_To_baremetal_HostNetworkAttachmentRef(in *HostNetworkAttachmentRef, out *baremetal.HostNetworkAttachmentRef, s conversion.Scope) error {
@@ -1225,6 +1671,26 @@ func Convert_baremetal_RootDeviceHints_To_v1alpha1_RootDeviceHints(in *baremetal
 	return autoConvert_baremetal_RootDeviceHints_To_v1alpha1_RootDeviceHints(in, out, s)
 }
 
+func autoConvert_v1alpha1_SchemaReference_To_baremetal_SchemaReference(in *SchemaReference, out *baremetal.SchemaReference, s conversion.Scope) error {
+	*out = *(*baremetal.SchemaReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_SchemaReference_To_baremetal_SchemaReference is an autogenerated conversion function.
+func Convert_v1alpha1_SchemaReference_To_baremetal_SchemaReference(in *SchemaReference, out *baremetal.SchemaReference, s conversion.Scope) error {
+	return autoConvert_v1alpha1_SchemaReference_To_baremetal_SchemaReference(in, out, s)
+}
+
+func autoConvert_baremetal_SchemaReference_To_v1alpha1_SchemaReference(in *baremetal.SchemaReference, out *SchemaReference, s conversion.Scope) error {
+	*out = *(*SchemaReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_SchemaReference_To_v1alpha1_SchemaReference is an autogenerated conversion function.
+func Convert_baremetal_SchemaReference_To_v1alpha1_SchemaReference(in *baremetal.SchemaReference, out *SchemaReference, s conversion.Scope) error {
+	return autoConvert_baremetal_SchemaReference_To_v1alpha1_SchemaReference(in, out, s)
+}
+
 func autoConvert_v1alpha1_SecretReference_To_baremetal_SecretReference(in *SecretReference, out *baremetal.SecretReference, s conversion.Scope) error {
 	*out = *(*baremetal.SecretReference)(unsafe.Pointer(in))
 	return nil
@@ -1243,6 +1709,26 @@ func autoConvert_baremetal_SecretReference_To_v1alpha1_SecretReference(in *barem
 // Convert_baremetal_SecretReference_To_v1alpha1_SecretReference is an autogenerated conversion function.
 func Convert_baremetal_SecretReference_To_v1alpha1_SecretReference(in *baremetal.SecretReference, out *SecretReference, s conversion.Scope) error {
 	return autoConvert_baremetal_SecretReference_To_v1alpha1_SecretReference(in, out, s)
+}
+
+func autoConvert_v1alpha1_SettingSchema_To_baremetal_SettingSchema(in *SettingSchema, out *baremetal.SettingSchema, s conversion.Scope) error {
+	*out = *(*baremetal.SettingSchema)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_SettingSchema_To_baremetal_SettingSchema is an autogenerated conversion function.
+func Convert_v1alpha1_SettingSchema_To_baremetal_SettingSchema(in *SettingSchema, out *baremetal.SettingSchema, s conversion.Scope) error {
+	return autoConvert_v1alpha1_SettingSchema_To_baremetal_SettingSchema(in, out, s)
+}
+
+func autoConvert_baremetal_SettingSchema_To_v1alpha1_SettingSchema(in *baremetal.SettingSchema, out *SettingSchema, s conversion.Scope) error {
+	*out = *(*SettingSchema)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_SettingSchema_To_v1alpha1_SettingSchema is an autogenerated conversion function.
+func Convert_baremetal_SettingSchema_To_v1alpha1_SettingSchema(in *baremetal.SettingSchema, out *SettingSchema, s conversion.Scope) error {
+	return autoConvert_baremetal_SettingSchema_To_v1alpha1_SettingSchema(in, out, s)
 }
 
 func autoConvert_v1alpha1_SoftwareRAIDVolume_To_baremetal_SoftwareRAIDVolume(in *SoftwareRAIDVolume, out *baremetal.SoftwareRAIDVolume, s conversion.Scope) error {

@@ -72,8 +72,33 @@ func (in Firmware) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FirmwareComponentStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareComponentStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in FirmwareConfig) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareConfig"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FirmwareSchema) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareSchema"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FirmwareSchemaList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareSchemaList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FirmwareSchemaSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareSchemaSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FirmwareUpdate) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareUpdate"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -104,6 +129,46 @@ func (in HardwareRAIDVolume) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HardwareSystemVendor) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareSystemVendor"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareComponents) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponents"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareComponentsList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponentsList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareComponentsSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponentsSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareComponentsStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponentsStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareSettings) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettings"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareSettingsList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettingsList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareSettingsSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettingsSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostFirmwareSettingsStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettingsStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -202,8 +267,18 @@ func (in RootDeviceHints) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SchemaReference) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SchemaReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in SecretReference) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SettingSchema) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SettingSchema"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -272,6 +272,26 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BIOS
       default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareComponentStatus
+  map:
+    fields:
+    - name: component
+      type:
+        scalar: string
+      default: ""
+    - name: currentVersion
+      type:
+        scalar: string
+    - name: initialVersion
+      type:
+        scalar: string
+      default: ""
+    - name: lastVersionFlashed
+      type:
+        scalar: string
+    - name: updatedAt
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareConfig
   map:
     fields:
@@ -284,6 +304,48 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: virtualizationEnabled
       type:
         scalar: boolean
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareSchema
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareSchemaSpec
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareSchemaSpec
+  map:
+    fields:
+    - name: hardwareModel
+      type:
+        scalar: string
+    - name: hardwareVendor
+      type:
+        scalar: string
+    - name: schema
+      type:
+        map:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SettingSchema
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareUpdate
+  map:
+    fields:
+    - name: component
+      type:
+        scalar: string
+      default: ""
+    - name: url
+      type:
+        scalar: string
+      default: ""
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareData
   map:
     fields:
@@ -380,6 +442,113 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: serialNumber
       type:
         scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponents
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponentsSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponentsStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponentsSpec
+  map:
+    fields:
+    - name: updates
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareUpdate
+          elementRelationship: atomic
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponentsStatus
+  map:
+    fields:
+    - name: components
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareComponentStatus
+          elementRelationship: atomic
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: lastUpdated
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: updates
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareUpdate
+          elementRelationship: atomic
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettings
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettingsSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettingsStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettingsSpec
+  map:
+    fields:
+    - name: settings
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.util.intstr.IntOrString
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareSettingsStatus
+  map:
+    fields:
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: lastUpdated
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: schema
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SchemaReference
+    - name: settings
+      type:
+        map:
+          elementType:
+            scalar: string
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostNetworkAttachmentRef
   map:
     fields:
@@ -601,6 +770,17 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: wwnWithExtension
       type:
         scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SchemaReference
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: namespace
+      type:
+        scalar: string
+      default: ""
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
   map:
     fields:
@@ -610,6 +790,36 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: namespace
       type:
         scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SettingSchema
+  map:
+    fields:
+    - name: allowable_values
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: attribute_type
+      type:
+        scalar: string
+    - name: lower_bound
+      type:
+        scalar: numeric
+    - name: max_length
+      type:
+        scalar: numeric
+    - name: min_length
+      type:
+        scalar: numeric
+    - name: read_only
+      type:
+        scalar: boolean
+    - name: unique
+      type:
+        scalar: boolean
+    - name: upper_bound
+      type:
+        scalar: numeric
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SoftwareRAIDVolume
   map:
     fields:
@@ -859,6 +1069,8 @@ var schemaYAML = typed.YAMLObject(`types:
       default: ""
     elementRelationship: atomic
 - name: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+  scalar: untyped
+- name: io.k8s.apimachinery.pkg.util.intstr.IntOrString
   scalar: untyped
 - name: __untyped_atomic_
   scalar: untyped

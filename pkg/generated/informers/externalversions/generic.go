@@ -55,8 +55,14 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 	// Group=baremetal.metal3.io, Version=v1alpha1
 	case v1alpha1.SchemeGroupVersion.WithResource("baremetalhosts"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().BareMetalHosts().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("firmwareschemas"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().FirmwareSchemas().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hardwaredata"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HardwareData().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwarecomponents"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareComponents().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwaresettings"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareSettings().Informer()}, nil
 
 	}
 

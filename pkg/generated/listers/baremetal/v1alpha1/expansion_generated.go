@@ -26,6 +26,14 @@ type BareMetalHostListerExpansion interface{}
 // BareMetalHostNamespaceLister.
 type BareMetalHostNamespaceListerExpansion interface{}
 
+// FirmwareSchemaListerExpansion allows custom methods to be added to
+// FirmwareSchemaLister.
+type FirmwareSchemaListerExpansion interface{}
+
+// FirmwareSchemaNamespaceListerExpansion allows custom methods to be added to
+// FirmwareSchemaNamespaceLister.
+type FirmwareSchemaNamespaceListerExpansion interface{}
+
 // HardwareDataListerExpansion allows custom methods to be added to
 // HardwareDataLister.
 type HardwareDataListerExpansion interface{}
@@ -33,3 +41,19 @@ type HardwareDataListerExpansion interface{}
 // HardwareDataNamespaceListerExpansion allows custom methods to be added to
 // HardwareDataNamespaceLister.
 type HardwareDataNamespaceListerExpansion interface{}
+
+// HostFirmwareComponentsListerExpansion allows custom methods to be added to
+// HostFirmwareComponentsLister.
+type HostFirmwareComponentsListerExpansion interface{}
+
+// HostFirmwareComponentsNamespaceListerExpansion allows custom methods to be added to
+// HostFirmwareComponentsNamespaceLister.
+type HostFirmwareComponentsNamespaceListerExpansion interface{}
+
+// HostFirmwareSettingsListerExpansion allows custom methods to be added to
+// HostFirmwareSettingsLister.
+type HostFirmwareSettingsListerExpansion interface{}
+
+// HostFirmwareSettingsNamespaceListerExpansion allows custom methods to be added to
+// HostFirmwareSettingsNamespaceLister.
+type HostFirmwareSettingsNamespaceListerExpansion interface{}

@@ -26,8 +26,14 @@ import (
 type Interface interface {
 	// BareMetalHosts returns a BareMetalHostInformer.
 	BareMetalHosts() TypedBareMetalHostInformer
+	// FirmwareSchemas returns a FirmwareSchemaInformer.
+	FirmwareSchemas() TypedFirmwareSchemaInformer
 	// HardwareData returns a HardwareDataInformer.
 	HardwareData() TypedHardwareDataInformer
+	// HostFirmwareComponents returns a HostFirmwareComponentsInformer.
+	HostFirmwareComponents() TypedHostFirmwareComponentsInformer
+	// HostFirmwareSettings returns a HostFirmwareSettingsInformer.
+	HostFirmwareSettings() TypedHostFirmwareSettingsInformer
 }
 
 type version struct {
@@ -46,7 +52,22 @@ func (v *version) BareMetalHosts() TypedBareMetalHostInformer {
 	return &bareMetalHostInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
+// FirmwareSchemas returns a TypedFirmwareSchemaInformer.
+func (v *version) FirmwareSchemas() TypedFirmwareSchemaInformer {
+	return &firmwareSchemaInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
 // HardwareData returns a TypedHardwareDataInformer.
 func (v *version) HardwareData() TypedHardwareDataInformer {
 	return &hardwareDataInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HostFirmwareComponents returns a TypedHostFirmwareComponentsInformer.
+func (v *version) HostFirmwareComponents() TypedHostFirmwareComponentsInformer {
+	return &hostFirmwareComponentsInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HostFirmwareSettings returns a TypedHostFirmwareSettingsInformer.
+func (v *version) HostFirmwareSettings() TypedHostFirmwareSettingsInformer {
+	return &hostFirmwareSettingsInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

@@ -29,7 +29,10 @@ import (
 type BaremetalV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	BareMetalHostsGetter
+	FirmwareSchemasGetter
 	HardwareDataGetter
+	HostFirmwareComponentsGetter
+	HostFirmwareSettingsGetter
 }
 
 // BaremetalV1alpha1Client is used to interact with features provided by the baremetal.metal3.io group.
@@ -41,8 +44,20 @@ func (c *BaremetalV1alpha1Client) BareMetalHosts(namespace string) BareMetalHost
 	return newBareMetalHosts(c, namespace)
 }
 
+func (c *BaremetalV1alpha1Client) FirmwareSchemas(namespace string) FirmwareSchemaInterface {
+	return newFirmwareSchemas(c, namespace)
+}
+
 func (c *BaremetalV1alpha1Client) HardwareData(namespace string) HardwareDataInterface {
 	return newHardwareData(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HostFirmwareComponents(namespace string) HostFirmwareComponentsInterface {
+	return newHostFirmwareComponents(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HostFirmwareSettings(namespace string) HostFirmwareSettingsInterface {
+	return newHostFirmwareSettings(c, namespace)
 }
 
 // NewForConfig creates a new BaremetalV1alpha1Client for the given config.

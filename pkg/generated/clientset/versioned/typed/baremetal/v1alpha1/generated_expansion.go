@@ -20,4 +20,10 @@ package v1alpha1
 
 type BareMetalHostExpansion interface{}
 
+type FirmwareSchemaExpansion interface{}
+
 type HardwareDataExpansion interface{}
+
+type HostFirmwareComponentsExpansion interface{}
+
+type HostFirmwareSettingsExpansion interface{}

@@ -32,8 +32,20 @@ func (c *FakeBaremetalV1alpha1) BareMetalHosts(namespace string) v1alpha1.BareMe
 	return newFakeBareMetalHosts(c, namespace)
 }
 
+func (c *FakeBaremetalV1alpha1) FirmwareSchemas(namespace string) v1alpha1.FirmwareSchemaInterface {
+	return newFakeFirmwareSchemas(c, namespace)
+}
+
 func (c *FakeBaremetalV1alpha1) HardwareData(namespace string) v1alpha1.HardwareDataInterface {
 	return newFakeHardwareData(c, namespace)
+}
+
+func (c *FakeBaremetalV1alpha1) HostFirmwareComponents(namespace string) v1alpha1.HostFirmwareComponentsInterface {
+	return newFakeHostFirmwareComponents(c, namespace)
+}
+
+func (c *FakeBaremetalV1alpha1) HostFirmwareSettings(namespace string) v1alpha1.HostFirmwareSettingsInterface {
+	return newFakeHostFirmwareSettings(c, namespace)
 }
 
 // RESTClient returns a RESTClient that is used to communicate

@@ -1,0 +1,91 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hostfirmwarecomponents
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+)
+
+func testHFC() *baremetal.HostFirmwareComponents {
+	return &baremetal.HostFirmwareComponents{
+		ObjectMeta: metav1.ObjectMeta{Name: "worker-0", Namespace: "ns", Generation: 2},
+		Spec: baremetal.HostFirmwareComponentsSpec{Updates: []baremetal.FirmwareUpdate{
+			{Component: "bios", URL: "https://fw.example.com/bios.bin"},
+			{Component: "nic:NIC.Slot.1-1", URL: "https://fw.example.com/nic.bin"},
+		}},
+		Status: baremetal.HostFirmwareComponentsStatus{
+			Conditions: []metav1.Condition{{Type: "Valid", Status: metav1.ConditionTrue}},
+		},
+	}
+}
+
+func TestPrepareForUpdate(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		mutate     func(*baremetal.HostFirmwareComponents)
+		generation int64
+	}{
+		{name: "nothing", mutate: func(*baremetal.HostFirmwareComponents) {}, generation: 2},
+		{name: "status sent along", mutate: func(h *baremetal.HostFirmwareComponents) { h.Status.Conditions = nil }, generation: 2},
+		{name: "an update", mutate: func(h *baremetal.HostFirmwareComponents) { h.Spec.Updates = h.Spec.Updates[:1] }, generation: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := testHFC()
+			h := old.DeepCopy()
+			tc.mutate(h)
+			Strategy.PrepareForUpdate(context.Background(), h, old)
+			if h.Generation != tc.generation {
+				t.Errorf("generation %d, want %d", h.Generation, tc.generation)
+			}
+			if len(h.Status.Conditions) != 1 {
+				t.Error("status sent with an update was kept")
+			}
+		})
+	}
+}
+
+func TestStatusStrategyKeepsSpec(t *testing.T) {
+	old := testHFC()
+	h := old.DeepCopy()
+	h.Spec.Updates = nil
+	h.Annotations = map[string]string{"sneaky": "annotation"}
+	StatusStrategy.PrepareForUpdate(context.Background(), h, old)
+	if len(h.Spec.Updates) != 2 || h.Annotations != nil {
+		t.Errorf("status write changed spec or annotations: %+v %v", h.Spec, h.Annotations)
+	}
+}
+
+func TestTable(t *testing.T) {
+	table, err := TableConvertor.ConvertToTable(context.Background(), testHFC(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{"worker-0", "<unknown>", "bios,nic:NIC.Slot.1-1", "True", ""}
+	if len(table.Rows[0].Cells) != len(want) {
+		t.Fatalf("cells %v", table.Rows[0].Cells)
+	}
+	for i, c := range table.Rows[0].Cells {
+		if c != want[i] {
+			t.Errorf("cell %s = %v, want %v", table.ColumnDefinitions[i].Name, c, want[i])
+		}
+	}
+}

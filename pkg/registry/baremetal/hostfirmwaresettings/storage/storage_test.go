@@ -1,0 +1,348 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package storage
+
+import (
+	"context"
+	"testing"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistrytest "k8s.io/apiserver/pkg/registry/generic/testing"
+	"k8s.io/apiserver/pkg/registry/rest"
+	etcd3testing "k8s.io/apiserver/pkg/storage/etcd3/testing"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+)
+
+type optionsGetter struct{ config *storagebackend.Config }
+
+func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
+	return generic.RESTOptions{
+		StorageConfig:           g.config.ForResource(resource),
+		Decorator:               generic.UndecoratedStorage,
+		DeleteCollectionWorkers: 1,
+		ResourcePrefix:          resource.Group + "/" + resource.Resource,
+	}, nil
+}
+
+// newStorage returns the HostFirmwareSettings storages and the FirmwareSchema storage they read
+// schemas from, wired as the server wires them, on one fresh embedded etcd.
+func newStorage(t *testing.T) (Storage, *schemastorage.REST) {
+	t.Helper()
+	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
+	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
+	schemas, err := schemastorage.NewREST(optionsGetter{config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(schemas.Store.DestroyFunc)
+	s, err := NewStorage(optionsGetter{config}, schemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Settings.Store.DestroyFunc)
+	return s, schemas
+}
+
+func validHFS(name string, settings baremetal.DesiredSettingsMap) *baremetal.HostFirmwareSettings {
+	return &baremetal.HostFirmwareSettings{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespaceDefault},
+		Spec:       baremetal.HostFirmwareSettingsSpec{Settings: settings},
+	}
+}
+
+func TestCreate(t *testing.T) {
+	s, _ := newStorage(t)
+	test := genericregistrytest.New(t, s.Settings.Store)
+	hfs := validHFS("foo", baremetal.DesiredSettingsMap{"ProcTurboMode": intstr.FromString("Enabled")})
+	hfs.ObjectMeta = metav1.ObjectMeta{}
+	bad := validHFS("", baremetal.DesiredSettingsMap{"AdminPassword": intstr.FromString("secret")})
+	bad.ObjectMeta = metav1.ObjectMeta{}
+	test.TestCreate(hfs, bad)
+}
+
+func TestUpdate(t *testing.T) {
+	s, _ := newStorage(t)
+	test := genericregistrytest.New(t, s.Settings.Store)
+	test.TestUpdate(validHFS("foo", nil),
+		func(obj runtime.Object) runtime.Object {
+			hfs := obj.(*baremetal.HostFirmwareSettings)
+			hfs.Spec.Settings = baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(8)}
+			return hfs
+		},
+		func(obj runtime.Object) runtime.Object {
+			hfs := obj.(*baremetal.HostFirmwareSettings)
+			hfs.Spec.Settings = baremetal.DesiredSettingsMap{"BIOSPassword": intstr.FromString("x")}
+			return hfs
+		},
+	)
+}
+
+func TestDelete(t *testing.T) {
+	s, _ := newStorage(t)
+	genericregistrytest.New(t, s.Settings.Store).ReturnDeletedObject().TestDelete(validHFS("foo", nil))
+}
+
+func TestGet(t *testing.T) {
+	s, _ := newStorage(t)
+	genericregistrytest.New(t, s.Settings.Store).TestGet(validHFS("foo", nil))
+}
+
+func TestList(t *testing.T) {
+	s, _ := newStorage(t)
+	genericregistrytest.New(t, s.Settings.Store).TestList(validHFS("foo", nil))
+}
+
+func TestWatch(t *testing.T) {
+	s, _ := newStorage(t)
+	genericregistrytest.New(t, s.Settings.Store).TestWatch(
+		validHFS("foo", nil),
+		[]labels.Set{},
+		[]labels.Set{{"a": "b"}},
+		[]fields.Set{{"metadata.name": "foo"}},
+		[]fields.Set{{"metadata.name": "bar"}},
+	)
+}
+
+func nsContext() context.Context {
+	return genericapirequest.WithNamespace(genericapirequest.NewContext(), metav1.NamespaceDefault)
+}
+
+// setStatus writes the status of name through the status subresource.
+func setStatus(t *testing.T, s Storage, name string, status baremetal.HostFirmwareSettingsStatus) (*baremetal.HostFirmwareSettings, error) {
+	t.Helper()
+	obj, err := s.Settings.Get(nsContext(), name, &metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hfs := obj.(*baremetal.HostFirmwareSettings).DeepCopy()
+	hfs.Status = status
+	out, _, err := s.Status.Update(nsContext(), name, rest.DefaultUpdatedObjectInfo(hfs), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return out.(*baremetal.HostFirmwareSettings), nil
+}
+
+// setSettings replaces the desired settings of name through the main resource.
+func setSettings(t *testing.T, s Storage, name string, settings baremetal.DesiredSettingsMap) (*baremetal.HostFirmwareSettings, error) {
+	t.Helper()
+	obj, err := s.Settings.Get(nsContext(), name, &metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hfs := obj.(*baremetal.HostFirmwareSettings).DeepCopy()
+	hfs.Spec.Settings = settings
+	out, _, err := s.Settings.Update(nsContext(), name, rest.DefaultUpdatedObjectInfo(hfs), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return out.(*baremetal.HostFirmwareSettings), nil
+}
+
+// TestSettingsJudgedBySchema follows an object through the real stores: accepted while no
+// schema is known, then, once the status names one, refused with a 422 naming the attribute
+// and the limit, and accepted again when the schema is gone.
+func TestSettingsJudgedBySchema(t *testing.T) {
+	s, schemas := newStorage(t)
+	ctx := nsContext()
+	upper := int64(128)
+	if _, err := schemas.Create(ctx, &baremetal.FirmwareSchema{
+		ObjectMeta: metav1.ObjectMeta{Name: "schema-1a2b3c4d", Namespace: metav1.NamespaceDefault},
+		Spec: baremetal.FirmwareSchemaSpec{Schema: map[string]baremetal.SettingSchema{
+			"ProcTurboMode": {AttributeType: baremetal.SettingTypeEnumeration, AllowableValues: []string{"Enabled", "Disabled"}},
+			"NumCores":      {AttributeType: baremetal.SettingTypeInteger, UpperBound: &upper},
+		}},
+	}, rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Created with a status naming the schema: status is dropped on create, so nothing judges.
+	created := validHFS("worker-0", baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(300)})
+	created.Status.Schema = &baremetal.SchemaReference{Namespace: metav1.NamespaceDefault, Name: "schema-1a2b3c4d"}
+	obj, err := s.Settings.Create(ctx, created, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create before any schema: %v", err)
+	}
+	if obj.(*baremetal.HostFirmwareSettings).Status.Schema != nil {
+		t.Fatal("create kept the status")
+	}
+
+	// The reconciler names the schema. The stored 300 is not held against the status write.
+	if _, err := setStatus(t, s, "worker-0", baremetal.HostFirmwareSettingsStatus{
+		Schema:   &baremetal.SchemaReference{Namespace: metav1.NamespaceDefault, Name: "schema-1a2b3c4d"},
+		Settings: baremetal.SettingsMap{"NumCores": "64", "ProcTurboMode": "Enabled"},
+	}); err != nil {
+		t.Fatalf("status naming the schema: %v", err)
+	}
+
+	cases := []struct {
+		name     string
+		settings baremetal.DesiredSettingsMap
+		// causes are the 422's causes; none means accepted.
+		causes []metav1.StatusCause
+	}{
+		{name: "unchanged value the schema forbids is kept", settings: baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(300)}},
+		{name: "value the schema forbids", settings: baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(300), "ProcTurboMode": intstr.FromString("Maybe")},
+			causes: []metav1.StatusCause{{Type: metav1.CauseTypeFieldValueNotSupported, Field: "spec.settings[ProcTurboMode]",
+				Message: `Unsupported value: "Maybe": supported values: "Enabled", "Disabled"`}}},
+		{name: "changed to another value beyond the bound", settings: baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(129)},
+			causes: []metav1.StatusCause{{Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.settings[NumCores]",
+				Message: "Invalid value: 129: must be at most 128"}}},
+		{name: "unknown attribute", settings: baremetal.DesiredSettingsMap{"IceCream": intstr.FromString("Vanilla")},
+			causes: []metav1.StatusCause{{Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.settings[IceCream]",
+				Message: `Invalid value: "Vanilla": no such attribute in FirmwareSchema default/schema-1a2b3c4d`}}},
+		{name: "values the schema allows", settings: baremetal.DesiredSettingsMap{"NumCores": intstr.FromString("128"), "ProcTurboMode": intstr.FromString("Disabled")}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := s.Settings.Get(ctx, "worker-0", &metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := setSettings(t, s, "worker-0", tc.settings)
+			if tc.causes == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if !apiequality.Semantic.DeepEqual(got.Spec.Settings, tc.settings) {
+					t.Errorf("stored %v", got.Spec.Settings)
+				}
+				return
+			}
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("got %v, want 422 Invalid", err)
+			}
+			status := err.(apierrors.APIStatus).Status()
+			if status.Details == nil || !apiequality.Semantic.DeepEqual(status.Details.Causes, tc.causes) {
+				t.Errorf("causes:\n got  %+v\n want %+v", status.Details, tc.causes)
+			}
+			after, err := s.Settings.Get(ctx, "worker-0", &metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.(*baremetal.HostFirmwareSettings).ResourceVersion != before.(*baremetal.HostFirmwareSettings).ResourceVersion {
+				t.Error("a refused write changed the object")
+			}
+		})
+	}
+
+	// The schema is deleted (garbage-collected with its owner, or replaced after a BIOS update):
+	// nothing to judge by, so settings are accepted until the status names one that exists.
+	if _, _, err := schemas.Delete(ctx, "schema-1a2b3c4d", rest.ValidateAllObjectFunc, &metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setSettings(t, s, "worker-0", baremetal.DesiredSettingsMap{"ProcTurboMode": intstr.FromString("Maybe")}); err != nil {
+		t.Errorf("with the named schema gone: %v", err)
+	}
+}
+
+// TestUpdateStatus checks the status subresource: it writes status and nothing else, and only
+// names a schema of the object's own namespace.
+func TestUpdateStatus(t *testing.T) {
+	s, _ := newStorage(t)
+	ctx := nsContext()
+	created, err := s.Settings.Create(ctx, validHFS("foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")}), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := created.(*baremetal.HostFirmwareSettings).DeepCopy()
+	update.Spec.Settings = baremetal.DesiredSettingsMap{"B": intstr.FromString("2")}
+	update.Labels = map[string]string{"sneaky": "label"}
+	now := metav1.Now()
+	update.Status = baremetal.HostFirmwareSettingsStatus{
+		Schema:      &baremetal.SchemaReference{Namespace: metav1.NamespaceDefault, Name: "schema-1"},
+		Settings:    baremetal.SettingsMap{"A": "0"},
+		LastUpdated: &now,
+		Conditions: []metav1.Condition{{Type: v1alpha1.FirmwareSettingsChangeDetected, Status: metav1.ConditionTrue,
+			Reason: v1alpha1.ReasonFirmwareSettingsSuccess, LastTransitionTime: now}},
+	}
+	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := s.Settings.Get(ctx, "foo", &metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := obj.(*baremetal.HostFirmwareSettings)
+	if !apiequality.Semantic.DeepEqual(got.Spec, created.(*baremetal.HostFirmwareSettings).Spec) || len(got.Labels) != 0 {
+		t.Errorf("status update changed spec or labels: %+v %v", got.Spec, got.Labels)
+	}
+	if got.Status.Schema == nil || got.Status.Schema.Name != "schema-1" || got.Status.Settings["A"] != "0" || len(got.Status.Conditions) != 1 {
+		t.Errorf("status not written: %+v", got.Status)
+	}
+	if got.Generation != 1 {
+		t.Errorf("generation %d after a status write, want 1", got.Generation)
+	}
+
+	// A schema in another namespace is refused.
+	_, err = setStatus(t, s, "foo", baremetal.HostFirmwareSettingsStatus{Schema: &baremetal.SchemaReference{Namespace: "other", Name: "schema-1"}})
+	if !apierrors.IsInvalid(err) {
+		t.Errorf("schema of another namespace: %v, want 422", err)
+	}
+
+	// A status update of an object that does not exist is a 404, never a create.
+	_, _, err = s.Status.Update(ctx, "missing", rest.DefaultUpdatedObjectInfo(validHFS("missing", nil)), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, true, &metav1.UpdateOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("status update of a missing object: %v, want NotFound", err)
+	}
+}
+
+func TestGenerationFollowsSpec(t *testing.T) {
+	s, _ := newStorage(t)
+	ctx := nsContext()
+	if _, err := s.Settings.Create(ctx, validHFS("foo", nil), rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := setSettings(t, s, "foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Generation != 2 {
+		t.Errorf("generation %d after a spec change, want 2", got.Generation)
+	}
+	got, err = setSettings(t, s, "foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Generation != 2 {
+		t.Errorf("generation %d after an unchanged spec, want 2", got.Generation)
+	}
+}
+
+func TestNames(t *testing.T) {
+	s, _ := newStorage(t)
+	if got := s.Settings.ShortNames(); len(got) != 1 || got[0] != "hfs" {
+		t.Errorf("short names %v", got)
+	}
+	if got := s.Settings.GetSingularName(); got != "hostfirmwaresettings" {
+		t.Errorf("singular name %q", got)
+	}
+}
