@@ -32,6 +32,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/test/framework"
@@ -106,15 +107,21 @@ func checkPasswordNeverLeaks(t *testing.T, password string) {
 		return h.Status.Provisioning.State == v1alpha1.StateProvisioned && h.Status.PoweredOn
 	})
 	for _, on := range []bool{false, true} {
-		p, err := hosts.GetPower(ctx, "host", metav1.GetOptions{})
+		// The reconciler writes the host's status too: a power view read before its write is
+		// stale (409), and is read again.
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			p, err := hosts.GetPower(ctx, "host", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			p.Spec.State = v1alpha1.PowerOff
+			if on {
+				p.Spec.State = v1alpha1.PowerOn
+			}
+			_, err = hosts.UpdatePower(ctx, "host", p, metav1.UpdateOptions{})
+			return err
+		})
 		if err != nil {
-			t.Fatal(err)
-		}
-		p.Spec.State = v1alpha1.PowerOff
-		if on {
-			p.Spec.State = v1alpha1.PowerOn
-		}
-		if _, err := hosts.UpdatePower(ctx, "host", p, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		waitRedfishHost(t, cs, "host", fmt.Sprintf("powered on=%v", on), time.Minute, func(h *v1alpha1.BareMetalHost) bool {
