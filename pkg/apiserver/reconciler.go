@@ -31,7 +31,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	controller "github.com/metal3-community/baremetal-apiserver/pkg/controller/baremetalhost"
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/hostfirmware"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
 	"github.com/metal3-community/baremetal-apiserver/pkg/leaderelection"
@@ -49,6 +51,9 @@ type ReconcilerConfig struct {
 	// without it events are logged.
 	KubeClient kubernetes.Interface
 	Options    controller.Options
+	// FirmwareReadInterval is how old a host's firmware reading may get (hostfirmware); zero is
+	// its default.
+	FirmwareReadInterval time.Duration
 	// Election, when set, makes only the elected replica reconcile.
 	Election *ElectionConfig
 }
@@ -129,6 +134,19 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 				})
 				if err == nil {
 					defer func() { _ = secretInformer.RemoveEventHandler(reg) }()
+				}
+			}
+			// Backends that read firmware report it in HostFirmwareSettings/Components.
+			if reader, ok := rc.Provisioner.(provisioner.FirmwareReader); ok {
+				hostFor := func(ctx context.Context, h *v1alpha1.BareMetalHost) (provisioner.Host, error) {
+					ph, _, err := controller.ProviderHost(ctx, h, secrets, rc.Options.AllowTestBMCSchemes)
+					return ph, err
+				}
+				fw, err := hostfirmware.New(client, baremetal.BareMetalHosts(), baremetal.HostFirmwareSettings(), reader, hostFor, rc.FirmwareReadInterval)
+				if err != nil {
+					klog.FromContext(ctx).Error(err, "Cannot start the firmware reader")
+				} else {
+					go fw.Run(ctx, 2)
 				}
 			}
 			factory.Start(ctx.Done())

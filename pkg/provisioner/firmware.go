@@ -16,6 +16,8 @@ limitations under the License.
 
 package provisioner
 
+import "context"
+
 // The firmware a backend reads from a host's BMC, in the shapes Metal3's firmware kinds hold
 // them (HostFirmwareSettings' settings, FirmwareSchema's schema, HostFirmwareComponents'
 // components), without depending on those API types.
@@ -63,4 +65,10 @@ type FirmwareComponent struct {
 	// Component is bios, bmc or nic:<adapter id>.
 	Component string
 	Version   string
+}
+
+// FirmwareReader is implemented by backends that read a host's BIOS and firmware versions.
+type FirmwareReader interface {
+	ReadBIOS(ctx context.Context, host Host) (BIOS, error)
+	FirmwareComponents(ctx context.Context, host Host) ([]FirmwareComponent, error)
 }

@@ -46,13 +46,15 @@ type ReconcilerOptions struct {
 	LeaderElect    bool
 	// LeaseDuration is how long a dead leader keeps the lead before a standby takes over.
 	LeaseDuration time.Duration
-	Controller    controller.Options
-	Ironic        IronicOptions
-	Redfish       RedfishOptions
+	// FirmwareReadInterval is how old a host's firmware reading may get.
+	FirmwareReadInterval time.Duration
+	Controller           controller.Options
+	Ironic               IronicOptions
+	Redfish              RedfishOptions
 }
 
 func newReconcilerOptions() ReconcilerOptions {
-	return ReconcilerOptions{Provisioner: "none", LeaderElect: true, LeaseDuration: 15 * time.Second, Controller: controller.DefaultOptions()}
+	return ReconcilerOptions{Provisioner: "none", LeaderElect: true, LeaseDuration: 15 * time.Second, FirmwareReadInterval: time.Hour, Controller: controller.DefaultOptions()}
 }
 
 func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
@@ -69,6 +71,8 @@ func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
 		"Hard limit on hosts inspecting, provisioning or deprovisioning at once; hosts beyond it wait with operationalStatus delayed.")
 	fs.IntVar(&o.Controller.MaxProvisioningRetries, "max-provisioning-retries", o.Controller.MaxProvisioningRetries,
 		"Failed provisioning attempts of the same image before a host stays available with an error (each failed attempt is deprovisioned, so cleaned, first); a new image or resetting status.provisioningFailCount starts again. 0 means no limit. Metal3's flag and default.")
+	fs.DurationVar(&o.FirmwareReadInterval, "firmware-read-interval", o.FirmwareReadInterval,
+		"How old a host's firmware reading (HostFirmwareSettings and HostFirmwareComponents status, read from the BMC by backends that can) may get before it is read again.")
 	fs.DurationVar(&o.Controller.PowerPollInterval, "power-poll-interval", o.Controller.PowerPollInterval,
 		"How often the power state of a host at rest is read from its BMC.")
 	fs.DurationVar(&o.Controller.BackoffBase, "error-backoff-base", o.Controller.BackoffBase,
@@ -145,7 +149,7 @@ func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (
 	if ro.Controller.CallBudget == 0 {
 		ro.Controller.CallBudget = defaultCallBudget[ro.Provisioner]
 	}
-	rc := &apiserver.ReconcilerConfig{Provisioner: prov, Options: ro.Controller}
+	rc := &apiserver.ReconcilerConfig{Provisioner: prov, Options: ro.Controller, FirmwareReadInterval: ro.FirmwareReadInterval}
 	if o.Standalone {
 		dir := ro.CredentialsDir
 		if dir == "" {

@@ -245,12 +245,20 @@ func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 // as errType, reading its BMC credentials. A failure of that step already in status asks the
 // backend to retry it rather than report it again (RestartOnFailure).
 func (r *hostReconcile) providerHost(ctx context.Context, errType v1alpha1.ErrorType) (provisioner.Host, string, error) {
-	h := r.host
-	access, err := bmc.ParseWithOptions(h.Spec.BMC.Address, bmc.Options{AllowTestSchemes: r.c.opts.AllowTestBMCSchemes})
+	ph, version, err := ProviderHost(ctx, r.host, r.c.secrets, r.c.opts.AllowTestBMCSchemes)
+	ph.RestartOnFailure = r.host.Status.ErrorType == errType
+	return ph, version, err
+}
+
+// ProviderHost is a backend's view of a host: its BMC, parsed, and its credentials, read from
+// their Secret (with the Secret's version). The one place that builds it, for every controller
+// that calls a backend.
+func ProviderHost(ctx context.Context, h *v1alpha1.BareMetalHost, secrets SecretSource, allowTestSchemes bool) (provisioner.Host, string, error) {
+	access, err := bmc.ParseWithOptions(h.Spec.BMC.Address, bmc.Options{AllowTestSchemes: allowTestSchemes})
 	if err != nil {
 		return provisioner.Host{}, "", err
 	}
-	creds, version, err := credentials(ctx, r.c.secrets, h.Namespace, h.Spec.BMC.CredentialsName)
+	creds, version, err := credentials(ctx, secrets, h.Namespace, h.Spec.BMC.CredentialsName)
 	if err != nil {
 		countCredentialsError(err)
 		return provisioner.Host{}, "", err
@@ -265,7 +273,6 @@ func (r *hostReconcile) providerHost(ctx context.Context, errType v1alpha1.Error
 		InspectionMode:                 h.Spec.InspectionMode,
 		AutomatedCleaningMode:          h.Spec.AutomatedCleaningMode,
 		DisablePowerOff:                h.Spec.DisablePowerOff,
-		RestartOnFailure:               h.Status.ErrorType == errType,
 	}, version, nil
 }
 

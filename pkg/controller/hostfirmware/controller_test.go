@@ -1,0 +1,128 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hostfirmware
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
+	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+// reader is a backend's firmware, counting reads.
+type reader struct {
+	bios  provisioner.BIOS
+	comps []provisioner.FirmwareComponent
+	reads int
+}
+
+func (r *reader) ReadBIOS(context.Context, provisioner.Host) (provisioner.BIOS, error) {
+	r.reads++
+	return r.bios, nil
+}
+
+func (r *reader) FirmwareComponents(context.Context, provisioner.Host) ([]provisioner.FirmwareComponent, error) {
+	return r.comps, nil
+}
+
+func TestFirmwareReadings(t *testing.T) {
+	ctx := context.Background()
+	const ns = "metal"
+	host := &v1alpha1.BareMetalHost{ObjectMeta: metav1.ObjectMeta{Name: "h", Namespace: ns, UID: "u1"}}
+	host.Status.Provisioning.State = v1alpha1.StateAvailable
+	host.Status.Provisioning.ID = "sys-1"
+	client := fake.NewSimpleClientset(host)
+	factory := informers.NewSharedInformerFactory(client, 0)
+	r := &reader{
+		bios: provisioner.BIOS{Settings: map[string]string{"BootDelaySeconds": "0"}, RegistryID: "Reg.v1",
+			Schema: map[string]provisioner.SettingSchema{"BootDelaySeconds": {AttributeType: "Integer", LowerBound: ptr.To[int64](0), UpperBound: ptr.To[int64](60)}}},
+		comps: []provisioner.FirmwareComponent{{Component: "bios", Version: "1.0"}, {Component: "bmc", Version: "2.0"}},
+	}
+	c, err := New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), factory.Baremetal().V1alpha1().HostFirmwareSettings(), r,
+		func(context.Context, *v1alpha1.BareMetalHost) (provisioner.Host, error) { return provisioner.Host{}, nil }, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktesting.NewFakePassiveClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+	c.clock = clk
+	_ = factory.Baremetal().V1alpha1().BareMetalHosts().Informer().GetIndexer().Add(host)
+
+	// First look: read, written to HFS (with its schema) and HFC, owned by the host.
+	if after, err := c.sync(ctx, ns+"/h"); err != nil || after != time.Hour {
+		t.Fatalf("sync = %v, %v", after, err)
+	}
+	api := client.BaremetalV1alpha1()
+	hfs, err := api.HostFirmwareSettings(ns).Get(ctx, "h", metav1.GetOptions{})
+	if err != nil || hfs.Status.Settings["BootDelaySeconds"] != "0" || hfs.Status.Schema == nil || len(hfs.OwnerReferences) != 1 {
+		t.Fatalf("HostFirmwareSettings %+v, %v", hfs, err)
+	}
+	fs, err := api.FirmwareSchemas(ns).Get(ctx, hfs.Status.Schema.Name, metav1.GetOptions{})
+	if err != nil || *fs.Spec.Schema["BootDelaySeconds"].UpperBound != 60 {
+		t.Fatalf("FirmwareSchema %+v, %v", fs, err)
+	}
+	hfc, err := api.HostFirmwareComponents(ns).Get(ctx, "h", metav1.GetOptions{})
+	if err != nil || len(hfc.Status.Components) != 2 || hfc.Status.Components[0].InitialVersion != "1.0" {
+		t.Fatalf("HostFirmwareComponents %+v, %v", hfc, err)
+	}
+
+	// Not due: no BMC read, but a desired setting is seen as a change at once.
+	hfs.Spec.Settings = v1alpha1.DesiredSettingsMap{"BootDelaySeconds": intstr.FromInt32(5)}
+	if _, err := api.HostFirmwareSettings(ns).Update(ctx, hfs, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	clk.SetTime(clk.Now().Add(time.Minute))
+	if after, err := c.sync(ctx, ns+"/h"); err != nil || after != 59*time.Minute || r.reads != 1 {
+		t.Fatalf("second sync = %v, %v with %d reads", after, err, r.reads)
+	}
+	hfs, _ = api.HostFirmwareSettings(ns).Get(ctx, "h", metav1.GetOptions{})
+	if !meta.IsStatusConditionTrue(hfs.Status.Conditions, v1alpha1.FirmwareSettingsChangeDetected) {
+		t.Errorf("ChangeDetected not set for a desired setting: %+v", hfs.Status.Conditions)
+	}
+
+	// Due again after the interval: a new version keeps the first one as the initial version.
+	r.comps[0].Version = "1.1"
+	clk.SetTime(clk.Now().Add(time.Hour))
+	if _, err := c.sync(ctx, ns+"/h"); err != nil || r.reads != 2 {
+		t.Fatalf("third sync: %v with %d reads", err, r.reads)
+	}
+	hfc, _ = api.HostFirmwareComponents(ns).Get(ctx, "h", metav1.GetOptions{})
+	if s := hfc.Status.Components[0]; s.InitialVersion != "1.0" || s.CurrentVersion != "1.1" {
+		t.Errorf("bios component %+v, want initial 1.0, current 1.1", s)
+	}
+
+	// The host gone: its HFS and HFC go too (no garbage collector in a standalone server).
+	_ = factory.Baremetal().V1alpha1().BareMetalHosts().Informer().GetIndexer().Delete(host)
+	if _, err := c.sync(ctx, ns+"/h"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.HostFirmwareSettings(ns).Get(ctx, "h", metav1.GetOptions{}); err == nil {
+		t.Error("HostFirmwareSettings kept after its host was deleted")
+	}
+	if _, err := api.HostFirmwareComponents(ns).Get(ctx, "h", metav1.GetOptions{}); err == nil {
+		t.Error("HostFirmwareComponents kept after its host was deleted")
+	}
+}
