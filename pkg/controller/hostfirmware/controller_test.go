@@ -63,7 +63,9 @@ func TestFirmwareReadings(t *testing.T) {
 		comps: []provisioner.FirmwareComponent{{Component: "bios", Version: "1.0"}, {Component: "bmc", Version: "2.0"}},
 	}
 	c, err := New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), factory.Baremetal().V1alpha1().HostFirmwareSettings(), r,
-		func(context.Context, *v1alpha1.BareMetalHost) (provisioner.Host, error) { return provisioner.Host{}, nil }, time.Hour)
+		func(context.Context, *v1alpha1.BareMetalHost) (provisioner.Host, error) {
+			return provisioner.Host{}, nil
+		}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
