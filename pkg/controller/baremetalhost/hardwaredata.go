@@ -43,9 +43,6 @@ import (
 // A paused host is not looked at, so its HardwareData stays as it is: a host moved by
 // clusterctl move is paused, copied with its HardwareData, and deleted, and the copy reads it.
 
-// hostKind is the kind a HardwareData's owner reference names.
-var hostKind = v1alpha1.SchemeGroupVersion.WithKind("BareMetalHost")
-
 // hardwareDataOf returns the host's HardwareData, or nil when there is none: from the cache
 // the first time in a pass, then as this pass last wrote it, so that a second write in the
 // same pass does not start from a copy its first made stale.
@@ -75,7 +72,7 @@ func ownedByHost(hd *v1alpha1.HardwareData, h *v1alpha1.BareMetalHost) bool {
 // Metal3 host it was copied from, whatever the group).
 func adoptable(hd *v1alpha1.HardwareData, h *v1alpha1.BareMetalHost) bool {
 	ref := metav1.GetControllerOfNoCopy(hd)
-	return ref == nil || (ref.Kind == hostKind.Kind && ref.Name == h.Name && ref.UID != h.UID)
+	return ref == nil || (ref.Kind == v1alpha1.BareMetalHostKind.Kind && ref.Name == h.Name && ref.UID != h.UID)
 }
 
 // ownAs makes hd the host's, as Metal3 creates it: the host as its only controller (other,
@@ -85,7 +82,7 @@ func ownAs(hd *v1alpha1.HardwareData, h *v1alpha1.BareMetalHost) bool {
 	refs := slices.DeleteFunc(hd.OwnerReferences, func(ref metav1.OwnerReference) bool {
 		return (ref.Controller != nil && *ref.Controller) || ref.UID == h.UID
 	})
-	hd.OwnerReferences = append(refs, *metav1.NewControllerRef(h, hostKind))
+	hd.OwnerReferences = append(refs, *metav1.NewControllerRef(h, v1alpha1.BareMetalHostKind))
 	if !slices.Contains(hd.Finalizers, v1alpha1.HardwareDataFinalizer) {
 		hd.Finalizers = append(hd.Finalizers, v1alpha1.HardwareDataFinalizer)
 	}

@@ -144,7 +144,7 @@ func (b *hostBuilder) withHardwareData(ownerUID types.UID, finalized bool) *host
 	if ownerUID != "" {
 		owner := b.h.DeepCopy()
 		owner.UID = ownerUID
-		b.hd.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(owner, hostKind)}
+		b.hd.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(owner, v1alpha1.BareMetalHostKind)}
 	}
 	if finalized {
 		b.hd.Finalizers = []string{v1alpha1.HardwareDataFinalizer}

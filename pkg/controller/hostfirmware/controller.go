@@ -62,7 +62,8 @@ type HostFunc func(ctx context.Context, h *v1alpha1.BareMetalHost) (provisioner.
 type Controller struct {
 	client   clientset.Interface
 	hosts    listers.BareMetalHostLister
-	synced   cache.InformerSynced
+	settings listers.HostFirmwareSettingsLister
+	synced   []cache.InformerSynced
 	reader   provisioner.FirmwareReader
 	hostFor  HostFunc
 	queue    workqueue.TypedRateLimitingInterface[string]
@@ -79,7 +80,8 @@ func New(client clientset.Interface, hostInformer informers.BareMetalHostInforme
 		interval = DefaultReadInterval
 	}
 	c := &Controller{
-		client: client, hosts: hostInformer.Lister(), synced: hostInformer.Informer().HasSynced,
+		client: client, hosts: hostInformer.Lister(), settings: settingsInformer.Lister(),
+		synced: []cache.InformerSynced{hostInformer.Informer().HasSynced, settingsInformer.Informer().HasSynced},
 		reader: reader, hostFor: hostFor, clock: clock.RealClock{}, interval: interval,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "hostfirmware"}),
@@ -103,7 +105,7 @@ func New(client clientset.Interface, hostInformer informers.BareMetalHostInforme
 // BMC must not hold every host back.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return
 	}
 	for i := 0; i < workers; i++ {
@@ -165,13 +167,16 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	api := c.client.BaremetalV1alpha1()
-	hfs, err := api.HostFirmwareSettings(ns).Get(ctx, name, metav1.GetOptions{})
+	// Whether a reading is due, from the cache: every status write of the host brings it here,
+	// and a read of the store each time would be wasted.
+	cached, err := c.settings.HostFirmwareSettings(ns).Get(name)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return 0, err
 	}
-	if err == nil && hfs.Status.LastUpdated != nil {
-		if due := hfs.Status.LastUpdated.Add(c.interval).Sub(c.clock.Now()); due > 0 {
+	if err == nil && cached.Status.LastUpdated != nil {
+		if due := cached.Status.LastUpdated.Add(c.interval).Sub(c.clock.Now()); due > 0 {
 			// Read recently: only the desired settings may have changed since.
+			hfs := cached.DeepCopy()
 			if updateConditions(hfs, metav1.NewTime(c.clock.Now())) {
 				if _, err := api.HostFirmwareSettings(ns).UpdateStatus(ctx, hfs, metav1.UpdateOptions{}); err != nil {
 					return 0, err
@@ -204,10 +209,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 
 // owner makes the host the controller of an object named after it, as Metal3 does.
 func owner(h *v1alpha1.BareMetalHost) []metav1.OwnerReference {
-	return []metav1.OwnerReference{{
-		APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: "BareMetalHost", Name: h.Name, UID: h.UID,
-		Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
-	}}
+	return []metav1.OwnerReference{*metav1.NewControllerRef(h, v1alpha1.BareMetalHostKind)}
 }
 
 // schemaName names a FirmwareSchema by its content, so hosts with the same registry share one.
@@ -331,21 +333,18 @@ func (c *Controller) writeComponents(ctx context.Context, h *v1alpha1.BareMetalH
 // when that host controlled them: a standalone server has no garbage collector to do it.
 func (c *Controller) forget(ctx context.Context, ns, name string) error {
 	api := c.client.BaremetalV1alpha1()
-	ours := func(refs []metav1.OwnerReference) bool {
-		for _, r := range refs {
-			if r.Kind == "BareMetalHost" && r.Name == name && r.Controller != nil && *r.Controller {
-				return true
-			}
-		}
-		return false
+	// The host is gone, so its UID is unknown: its kind and name say whose these were.
+	ours := func(obj metav1.Object) bool {
+		ref := metav1.GetControllerOfNoCopy(obj)
+		return ref != nil && ref.Kind == v1alpha1.BareMetalHostKind.Kind && ref.Name == name
 	}
-	if hfs, err := api.HostFirmwareSettings(ns).Get(ctx, name, metav1.GetOptions{}); err == nil && ours(hfs.OwnerReferences) {
+	if hfs, err := api.HostFirmwareSettings(ns).Get(ctx, name, metav1.GetOptions{}); err == nil && ours(hfs) {
 		err := api.HostFirmwareSettings(ns).Delete(ctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &hfs.UID}})
 		if err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 	}
-	if hfc, err := api.HostFirmwareComponents(ns).Get(ctx, name, metav1.GetOptions{}); err == nil && ours(hfc.OwnerReferences) {
+	if hfc, err := api.HostFirmwareComponents(ns).Get(ctx, name, metav1.GetOptions{}); err == nil && ours(hfc) {
 		err := api.HostFirmwareComponents(ns).Delete(ctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &hfc.UID}})
 		if err != nil && !apierrors.IsNotFound(err) {
 			return err

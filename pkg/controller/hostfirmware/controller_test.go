@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
@@ -71,7 +72,21 @@ func TestFirmwareReadings(t *testing.T) {
 	}
 	clk := clocktesting.NewFakePassiveClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	c.clock = clk
-	_ = factory.Baremetal().V1alpha1().BareMetalHosts().Informer().GetIndexer().Add(host)
+	stop := make(chan struct{})
+	defer close(stop)
+	factory.Start(stop)
+	factory.WaitForCacheSync(stop)
+	// cached waits until the informer holds the HostFirmwareSettings as last written.
+	cached := func(rv string) {
+		t.Helper()
+		err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+			got, err := c.settings.HostFirmwareSettings(ns).Get("h")
+			return err == nil && got.ResourceVersion == rv, nil
+		})
+		if err != nil {
+			t.Fatal("the informer never caught up")
+		}
+	}
 
 	// First look: read, written to HFS (with its schema) and HFC, owned by the host.
 	if after, err := c.sync(ctx, ns+"/h"); err != nil || after != time.Hour {
@@ -93,9 +108,11 @@ func TestFirmwareReadings(t *testing.T) {
 
 	// Not due: no BMC read, but a desired setting is seen as a change at once.
 	hfs.Spec.Settings = v1alpha1.DesiredSettingsMap{"BootDelaySeconds": intstr.FromInt32(5)}
-	if _, err := api.HostFirmwareSettings(ns).Update(ctx, hfs, metav1.UpdateOptions{}); err != nil {
+	updated, err := api.HostFirmwareSettings(ns).Update(ctx, hfs, metav1.UpdateOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	cached(updated.ResourceVersion)
 	clk.SetTime(clk.Now().Add(time.Minute))
 	if after, err := c.sync(ctx, ns+"/h"); err != nil || after != 59*time.Minute || r.reads != 1 {
 		t.Fatalf("second sync = %v, %v with %d reads", after, err, r.reads)
@@ -117,7 +134,15 @@ func TestFirmwareReadings(t *testing.T) {
 	}
 
 	// The host gone: its HFS and HFC go too (no garbage collector in a standalone server).
-	_ = factory.Baremetal().V1alpha1().BareMetalHosts().Informer().GetIndexer().Delete(host)
+	if err := client.BaremetalV1alpha1().BareMetalHosts(ns).Delete(ctx, "h", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		_, err := c.hosts.BareMetalHosts(ns).Get("h")
+		return err != nil, nil
+	}); err != nil {
+		t.Fatal("the informer never saw the host deleted")
+	}
 	if _, err := c.sync(ctx, ns+"/h"); err != nil {
 		t.Fatal(err)
 	}

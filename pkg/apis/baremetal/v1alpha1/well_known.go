@@ -45,6 +45,9 @@ const (
 	InspectAnnotationValueDisabled = "disabled"
 )
 
+// BareMetalHostKind is what an owner reference to a host names (HardwareData, firmware objects).
+var BareMetalHostKind = SchemeGroupVersion.WithKind("BareMetalHost")
+
 // Condition types of a BareMetalHost: Metal3's, with Metal3's meanings (tools such as Cluster
 // API Provider Metal3 and `kubectl wait --for=condition=Ready` read them), and this server's
 // PoweredOn and Rebooted.
