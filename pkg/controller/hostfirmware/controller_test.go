@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -76,12 +77,13 @@ func TestFirmwareReadings(t *testing.T) {
 	defer close(stop)
 	factory.Start(stop)
 	factory.WaitForCacheSync(stop)
-	// cached waits until the informer holds the HostFirmwareSettings as last written.
-	cached := func(rv string) {
+	// cached waits until the informer holds the desired settings last written (the fake API
+	// keeps no resourceVersions to compare).
+	cached := func(want v1alpha1.DesiredSettingsMap) {
 		t.Helper()
 		err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
 			got, err := c.settings.HostFirmwareSettings(ns).Get("h")
-			return err == nil && got.ResourceVersion == rv, nil
+			return err == nil && apiequality.Semantic.DeepEqual(got.Spec.Settings, want), nil
 		})
 		if err != nil {
 			t.Fatal("the informer never caught up")
@@ -108,11 +110,10 @@ func TestFirmwareReadings(t *testing.T) {
 
 	// Not due: no BMC read, but a desired setting is seen as a change at once.
 	hfs.Spec.Settings = v1alpha1.DesiredSettingsMap{"BootDelaySeconds": intstr.FromInt32(5)}
-	updated, err := api.HostFirmwareSettings(ns).Update(ctx, hfs, metav1.UpdateOptions{})
-	if err != nil {
+	if _, err := api.HostFirmwareSettings(ns).Update(ctx, hfs, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cached(updated.ResourceVersion)
+	cached(hfs.Spec.Settings)
 	clk.SetTime(clk.Now().Add(time.Minute))
 	if after, err := c.sync(ctx, ns+"/h"); err != nil || after != 59*time.Minute || r.reads != 1 {
 		t.Fatalf("second sync = %v, %v with %d reads", after, err, r.reads)
