@@ -16,7 +16,10 @@ limitations under the License.
 
 package provisioner
 
-import "context"
+import (
+	"context"
+	"sort"
+)
 
 // The firmware a backend reads from a host's BMC, in the shapes Metal3's firmware kinds hold
 // them (HostFirmwareSettings' settings, FirmwareSchema's schema, HostFirmwareComponents'
@@ -71,4 +74,33 @@ type FirmwareComponent struct {
 type FirmwareReader interface {
 	ReadBIOS(ctx context.Context, host Host) (BIOS, error)
 	FirmwareComponents(ctx context.Context, host Host) ([]FirmwareComponent, error)
+}
+
+// FirmwareChanges are the firmware changes preparing or servicing applies to one host.
+type FirmwareChanges struct {
+	// Settings are the wanted values of the BIOS attributes whose value on the BMC differs,
+	// each as a string (as HostFirmwareSettings holds them).
+	Settings map[string]string
+	// Updates are the firmware images to install, in the order given.
+	Updates []FirmwareUpdate
+}
+
+// FirmwareUpdate is one firmware image to install on one component.
+type FirmwareUpdate struct {
+	// Component is bios, bmc or nic:<adapter id>.
+	Component string
+	URL       string
+}
+
+// Empty says that nothing is to change.
+func (c FirmwareChanges) Empty() bool { return len(c.Settings) == 0 && len(c.Updates) == 0 }
+
+// SettingNames are the names of the settings to change, sorted (for messages and logs).
+func (c FirmwareChanges) SettingNames() []string {
+	names := make([]string, 0, len(c.Settings))
+	for k := range c.Settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -73,10 +73,14 @@ type Host struct {
 	RestartOnFailure bool
 }
 
-// PrepareData is what preparing (cleaning, RAID, BIOS) applies.
+// PrepareData is what preparing (cleaning, RAID, BIOS settings, firmware) applies.
 type PrepareData struct {
 	RAID            *v1alpha1.RAIDConfig
 	RootDeviceHints *v1alpha1.RootDeviceHints
+	// Firmware is what the host's HostFirmwareSettings and HostFirmwareComponents ask for
+	// and its BMC does not have yet (Metal3's Target/ActualFirmwareSettings and
+	// TargetFirmwareComponents); empty when nothing is to change.
+	Firmware FirmwareChanges
 }
 
 // ProvisionData is what provisioning writes or boots.
@@ -177,6 +181,11 @@ type Provisioner interface {
 	Deprovision(ctx context.Context, host Host) (Result, error)
 	// Adopt takes over a host provisioned by something else, without touching its disks.
 	Adopt(ctx context.Context, host Host) (Result, error)
+	// Service applies firmware changes to a provisioned host (Metal3's servicing), keeping
+	// its disks and image: Done once the BMC reports the changes in effect and the host is
+	// as it was before (the reconciler powers it on afterwards, as spec.online says). A
+	// backend that cannot service says so in a failed Result, never pretending it did.
+	Service(ctx context.Context, host Host, changes FirmwareChanges) (Result, error)
 
 	// PowerOn powers the host on; Done once the BMC reports it on.
 	PowerOn(ctx context.Context, host Host) (Result, error)

@@ -279,6 +279,12 @@ func (p *Provisioner) Prepare(ctx context.Context, host provisioner.Host, data p
 	}, data)
 }
 
+func (p *Provisioner) Service(ctx context.Context, host provisioner.Host, changes provisioner.FirmwareChanges) (provisioner.Result, error) {
+	return p.result(ctx, host, "Service", func(ctx context.Context) (provisioner.Result, error) {
+		return p.inner.Service(ctx, host, changes)
+	}, changes)
+}
+
 func (p *Provisioner) Provision(ctx context.Context, host provisioner.Host, data provisioner.ProvisionData) (provisioner.Result, error) {
 	return p.result(ctx, host, "Provision", func(ctx context.Context) (provisioner.Result, error) {
 		return p.inner.Provision(ctx, host, data)

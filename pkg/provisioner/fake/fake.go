@@ -246,6 +246,11 @@ func (p *Provisioner) Prepare(ctx context.Context, h provisioner.Host, _ provisi
 	return p.step(h, "Prepare", true, nil)
 }
 
+// Service records the call; the fake has no firmware to change.
+func (p *Provisioner) Service(ctx context.Context, h provisioner.Host, _ provisioner.FirmwareChanges) (provisioner.Result, error) {
+	return p.step(h, "Service", true, nil)
+}
+
 func (p *Provisioner) Provision(ctx context.Context, h provisioner.Host, d provisioner.ProvisionData) (provisioner.Result, error) {
 	return p.step(h, "Provision", true, func(r *Host) {
 		if d.Image != nil {

@@ -160,6 +160,12 @@ func (p *Provisioner) Prepare(_ context.Context, _ provisioner.Host, data provis
 	return provisioner.Done(), nil
 }
 
+// Service is not carried out yet by this backend.
+// TODO(issue 14): stage settings, SimpleUpdate, reset, verify.
+func (p *Provisioner) Service(context.Context, provisioner.Host, provisioner.FirmwareChanges) (provisioner.Result, error) {
+	return provisioner.Failed("the redfish provisioner cannot service hosts yet"), nil
+}
+
 // Detach forgets the host: its BMC session is logged out unless other hosts use it.
 func (p *Provisioner) Detach(ctx context.Context, host provisioner.Host) (provisioner.Result, error) {
 	p.forget(ctx, host)
