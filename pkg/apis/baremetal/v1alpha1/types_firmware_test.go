@@ -65,3 +65,35 @@ func TestDesiredSettingsFromJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestPendingFirmwareChanges(t *testing.T) {
+	four := intstr.FromInt32(4)
+	on := intstr.FromString("Enabled")
+	hfs := &HostFirmwareSettings{Spec: HostFirmwareSettingsSpec{Settings: DesiredSettingsMap{"BootDelay": four, "SecureBoot": on}}}
+	if got := hfs.PendingSettings(); got != nil {
+		t.Errorf("before a reading: %v, want none", got)
+	}
+	hfs.Status.Settings = SettingsMap{"BootDelay": "4", "SecureBoot": "Disabled"}
+	if got := hfs.PendingSettings(); !reflect.DeepEqual(got, map[string]string{"SecureBoot": "Enabled"}) {
+		t.Errorf("PendingSettings = %v", got)
+	}
+	var none *HostFirmwareSettings
+	if none.PendingSettings() != nil {
+		t.Error("nil settings have pending changes")
+	}
+
+	bios1 := FirmwareUpdate{Component: "bios", URL: "http://x/bios-1.bin"}
+	bios2 := FirmwareUpdate{Component: "bios", URL: "http://x/bios-2.bin"}
+	bmc := FirmwareUpdate{Component: "bmc", URL: "http://x/bmc.bin"}
+	hfc := &HostFirmwareComponents{
+		Spec:   HostFirmwareComponentsSpec{Updates: []FirmwareUpdate{bios2, bmc}},
+		Status: HostFirmwareComponentsStatus{Updates: []FirmwareUpdate{bios1, bmc}},
+	}
+	if got := hfc.PendingUpdates(); !reflect.DeepEqual(got, []FirmwareUpdate{bios2}) {
+		t.Errorf("PendingUpdates = %v", got)
+	}
+	hfc.Status.Updates = hfc.Spec.Updates
+	if got := hfc.PendingUpdates(); got != nil {
+		t.Errorf("after applying: %v", got)
+	}
+}
