@@ -117,7 +117,7 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 			opts := rc.Options
 			opts.Recorder = recorder
 			baremetal := factory.Baremetal().V1alpha1()
-			ctrl, err := controller.New(client, baremetal.BareMetalHosts(), baremetal.HardwareData(), rc.Provisioner, secrets, opts)
+			ctrl, err := controller.New(client, baremetal, rc.Provisioner, secrets, opts)
 			if err != nil {
 				klog.FromContext(ctx).Error(err, "Cannot start the reconciler")
 				return
@@ -142,7 +142,7 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 					ph, _, err := controller.ProviderHost(ctx, h, secrets, rc.Options.AllowTestBMCSchemes)
 					return ph, err
 				}
-				fw, err := hostfirmware.New(client, baremetal.BareMetalHosts(), baremetal.HostFirmwareSettings(), reader, hostFor, rc.FirmwareReadInterval)
+				fw, err := hostfirmware.New(client, baremetal, reader, hostFor, rc.FirmwareReadInterval)
 				if err != nil {
 					klog.FromContext(ctx).Error(err, "Cannot start the firmware reader")
 				} else {

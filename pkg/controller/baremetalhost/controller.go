@@ -102,13 +102,24 @@ type Controller struct {
 	// hardwareData is each host's inventory record (HardwareData of the host's name), read from
 	// the cache like the hosts: the reconciler looks at it in passes that would otherwise make no
 	// request (a host whose inspection is disabled follows it on every pass, as in Metal3).
-	hardwareData       listers.HardwareDataLister
-	hardwareDataSynced cache.InformerSynced
+	hardwareData listers.HardwareDataLister
+	// firmwareSettings and firmwareComponents are each host's HostFirmwareSettings and
+	// HostFirmwareComponents (the objects of the host's name): the firmware changes the host
+	// goes through while preparing or servicing.
+	firmwareSettings   listers.HostFirmwareSettingsLister
+	firmwareComponents listers.HostFirmwareComponentsLister
+	// firmware reads a host's firmware after a change, when the backend can (nil otherwise).
+	firmware provisioner.FirmwareReader
+	// related are the caches of the objects above, synced before the first pass.
+	related []cache.InformerSynced
 }
 
-// New returns a reconciler of the hosts seen by informer, writing through client; hardwareData
-// holds the hosts' HardwareData, which the reconciler writes after inspections and reads back.
-func New(client clientset.Interface, informer informers.BareMetalHostInformer, hardwareData informers.HardwareDataInformer, prov provisioner.Provisioner, secrets SecretSource, opts Options) (*Controller, error) {
+// New returns a reconciler of the hosts baremetal's informers see, writing through client. It
+// also follows each host's HardwareData (which it writes after inspections and reads back),
+// HostFirmwareSettings and HostFirmwareComponents.
+func New(client clientset.Interface, baremetal informers.Interface, prov provisioner.Provisioner, secrets SecretSource, opts Options) (*Controller, error) {
+	informer, hardwareData := baremetal.BareMetalHosts(), baremetal.HardwareData()
+	settings, components := baremetal.HostFirmwareSettings(), baremetal.HostFirmwareComponents()
 	if opts.Workers <= 0 || opts.MaxConcurrentProvisioning <= 0 {
 		return nil, fmt.Errorf("workers (%d) and max concurrent provisioning (%d) must be positive", opts.Workers, opts.MaxConcurrentProvisioning)
 	}
@@ -119,12 +130,15 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, h
 		synced: informer.Informer().HasSynced,
 		// The HardwareData of a host is the object of the host's name.
 		hardwareData:       hardwareData.Lister(),
-		hardwareDataSynced: hardwareData.Informer().HasSynced,
-		secrets:            secrets,
-		slots:              newSlots(opts.MaxConcurrentProvisioning),
-		expect:             newExpectations(),
-		opts:               opts,
-		clock:              clock.RealClock{},
+		firmwareSettings:   settings.Lister(),
+		firmwareComponents: components.Lister(),
+		related: []cache.InformerSynced{hardwareData.Informer().HasSynced,
+			settings.Informer().HasSynced, components.Informer().HasSynced},
+		secrets: secrets,
+		slots:   newSlots(opts.MaxConcurrentProvisioning),
+		expect:  newExpectations(),
+		opts:    opts,
+		clock:   clock.RealClock{},
 		// The queue's own rate limiter only guards against hot loops; error backoff is the
 		// host's errorCount-based delay (AddAfter), which survives restarts through status.
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
@@ -132,6 +146,7 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, h
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "baremetalhosts"}),
 	}
 	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.enqueue})
+	c.firmware, _ = prov.(provisioner.FirmwareReader)
 	var err error
 	if c.bySecret, err = indexBySecret(informer.Informer()); err != nil {
 		return nil, err
@@ -154,7 +169,36 @@ func New(client clientset.Interface, informer informers.BareMetalHostInformer, h
 	if err != nil {
 		return nil, err
 	}
+	// A change the host is to go through, or one that went away, is news for the host; a
+	// status reading that changes nothing pending is not.
+	firmwareHandler := cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueueObject,
+		UpdateFunc: func(oldObj, obj interface{}) {
+			if !equality.Semantic.DeepEqual(pendingFirmware(oldObj), pendingFirmware(obj)) {
+				c.enqueueObject(obj)
+			}
+		},
+		DeleteFunc: c.enqueueObject,
+	}
+	if _, err := settings.Informer().AddEventHandler(firmwareHandler); err != nil {
+		return nil, err
+	}
+	if _, err := components.Informer().AddEventHandler(firmwareHandler); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// pendingFirmware is what a HostFirmwareSettings or HostFirmwareComponents asks its host to go
+// through.
+func pendingFirmware(obj interface{}) interface{} {
+	switch o := obj.(type) {
+	case *v1alpha1.HostFirmwareSettings:
+		return o.PendingSettings()
+	case *v1alpha1.HostFirmwareComponents:
+		return o.PendingUpdates()
+	}
+	return nil
 }
 
 // enqueue reconciles a host now: a Secret it reads changed, a slot it waits for was freed, or
@@ -218,7 +262,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	defer c.queue.ShutDown()
 	logger := klog.FromContext(ctx).WithName("baremetalhost-reconciler")
 	ctx = klog.NewContext(ctx, logger)
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced, c.hardwareDataSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), append([]cache.InformerSynced{c.synced}, c.related...)...) {
 		return fmt.Errorf("BareMetalHost and HardwareData caches did not sync")
 	}
 	c.restoreSlots()

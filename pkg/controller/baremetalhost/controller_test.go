@@ -81,7 +81,7 @@ func newHarness(t *testing.T, opts Options, setup func(*fakeprov.Provisioner), o
 		opts = testOptions(opts.MaxConcurrentProvisioning)
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
-	ctrl, err := New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), factory.Baremetal().V1alpha1().HardwareData(), h.prov, DirSecrets{Dir: h.secrets}, opts)
+	ctrl, err := New(client, factory.Baremetal().V1alpha1(), h.prov, DirSecrets{Dir: h.secrets}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -440,9 +440,16 @@ func (r *hostReconcile) preparing(ctx context.Context) (stepResult, error) {
 	// the deploy (instance_info), which is where it matters, saving Ironic a node update
 	// per host (the lifecycle benchmark measured 1.27 with it, against 1.07).
 	profile, hints := hardwareProfile(h, ph.BMC)
-	res, err := r.c.prov.Prepare(ctx, ph, provisioner.PrepareData{RAID: h.Spec.RAID, RootDeviceHints: h.Spec.RootDeviceHints})
+	fw, err := r.firmwareWork()
+	if err != nil {
+		return noRequeue, err
+	}
+	res, err := r.c.prov.Prepare(ctx, ph, provisioner.PrepareData{RAID: h.Spec.RAID, RootDeviceHints: h.Spec.RootDeviceHints, Firmware: fw.changes})
 	if done, out := r.outcome(v1alpha1.PreparationError, res, err); !done {
 		return out, nil
+	}
+	if out, done, err := r.firmwareApplied(ctx, ph, fw, v1alpha1.PreparationError); !done || err != nil {
+		return out, err
 	}
 	h.Status.Provisioning.RAID = h.Spec.RAID.DeepCopy()
 	h.Status.Provisioning.RootDeviceHints = hints
@@ -483,7 +490,15 @@ func (r *hostReconcile) available(ctx context.Context) (stepResult, error) {
 		// inspection (inspecting).
 		h.Status.Hardware = nil
 		return r.enterLongState(v1alpha1.StateInspecting)
-	case needsProvisioning(h):
+	}
+	// Firmware changes come before provisioning, as in Metal3: the host is prepared again.
+	if fw, err := r.firmwareWork(); err != nil {
+		return noRequeue, err
+	} else if !fw.changes.Empty() {
+		r.logger.Info("Firmware changes requested; preparing the host again", "changes", fw.describe())
+		return r.setState(v1alpha1.StatePreparing, now_), nil
+	}
+	if needsProvisioning(h) {
 		if !apiequality.Semantic.DeepEqual(h.Spec.Image, h.Status.LastAttemptedImage) {
 			// A new image is a new start (Metal3's rule).
 			h.Status.ProvisioningFailCount = 0

@@ -166,11 +166,11 @@ func TestNewIndexesHostsBySecret(t *testing.T) {
 	// Indexed before the start, by two controllers.
 	factory := informers.NewSharedInformerFactory(client, 0)
 	inf := factory.Baremetal().V1alpha1().BareMetalHosts()
-	first, err := New(client, inf, factory.Baremetal().V1alpha1().HardwareData(), nil, DirSecrets{}, opts)
+	first, err := New(client, factory.Baremetal().V1alpha1(), nil, DirSecrets{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := New(client, inf, factory.Baremetal().V1alpha1().HardwareData(), nil, DirSecrets{}, opts)
+	second, err := New(client, factory.Baremetal().V1alpha1(), nil, DirSecrets{}, opts)
 	if err != nil {
 		t.Fatalf("second controller on the same informer: %v", err)
 	}
@@ -186,7 +186,7 @@ func TestNewIndexesHostsBySecret(t *testing.T) {
 	running := informers.NewSharedInformerFactory(client, 0)
 	runningInf := running.Baremetal().V1alpha1().BareMetalHosts()
 	defer start(running, runningInf.Informer())()
-	late, err := New(client, runningInf, running.Baremetal().V1alpha1().HardwareData(), nil, DirSecrets{}, opts)
+	late, err := New(client, running.Baremetal().V1alpha1(), nil, DirSecrets{}, opts)
 	if err != nil {
 		t.Fatalf("New on a running informer: %v", err)
 	}
@@ -198,7 +198,7 @@ func TestNewIndexesHostsBySecret(t *testing.T) {
 	stopped := informers.NewSharedInformerFactory(client, 0)
 	stoppedInf := stopped.Baremetal().V1alpha1().BareMetalHosts()
 	start(stopped, stoppedInf.Informer())()
-	if _, err := New(client, stoppedInf, stopped.Baremetal().V1alpha1().HardwareData(), nil, DirSecrets{}, opts); err == nil || !strings.Contains(err.Error(), "indexing hosts by Secret") {
+	if _, err := New(client, stopped.Baremetal().V1alpha1(), nil, DirSecrets{}, opts); err == nil || !strings.Contains(err.Error(), "indexing hosts by Secret") {
 		t.Errorf("New on a stopped informer: err = %v, want an indexing error", err)
 	}
 }

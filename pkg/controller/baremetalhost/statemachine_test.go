@@ -34,6 +34,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
@@ -66,6 +67,9 @@ type hostBuilder struct {
 	hd *v1alpha1.HardwareData
 	// hdInvalid makes the API refuse HardwareData writes as invalid (422).
 	hdInvalid bool
+	// hfs and hfc are the host's HostFirmwareSettings and HostFirmwareComponents as stored.
+	hfs *v1alpha1.HostFirmwareSettings
+	hfc *v1alpha1.HostFirmwareComponents
 }
 
 func aHost(state v1alpha1.ProvisioningState) *hostBuilder {
@@ -152,6 +156,27 @@ func (b *hostBuilder) withHardwareData(ownerUID types.UID, finalized bool) *host
 	return b
 }
 
+// wantsSettings stores the host's HostFirmwareSettings asking for want, the BIOS having
+// current at the last reading.
+func (b *hostBuilder) wantsSettings(current map[string]string, want v1alpha1.DesiredSettingsMap) *hostBuilder {
+	b.hfs = &v1alpha1.HostFirmwareSettings{
+		ObjectMeta: metav1.ObjectMeta{Name: smHost, Namespace: ns, ResourceVersion: "1"},
+		Spec:       v1alpha1.HostFirmwareSettingsSpec{Settings: want},
+		Status:     v1alpha1.HostFirmwareSettingsStatus{Settings: current},
+	}
+	return b
+}
+
+// wantsUpdates stores the host's HostFirmwareComponents asking for want, applied those.
+func (b *hostBuilder) wantsUpdates(applied []v1alpha1.FirmwareUpdate, want ...v1alpha1.FirmwareUpdate) *hostBuilder {
+	b.hfc = &v1alpha1.HostFirmwareComponents{
+		ObjectMeta: metav1.ObjectMeta{Name: smHost, Namespace: ns, ResourceVersion: "1"},
+		Spec:       v1alpha1.HostFirmwareComponentsSpec{Updates: want},
+		Status:     v1alpha1.HostFirmwareComponentsStatus{Updates: applied},
+	}
+	return b
+}
+
 // refusingHardwareData makes the API refuse the host's HardwareData as invalid.
 func (b *hostBuilder) refusingHardwareData() *hostBuilder {
 	b.hdInvalid = true
@@ -168,6 +193,10 @@ type smResult struct {
 	// pass's requests on HardwareData that change it ("create", "update", "delete").
 	hd       *v1alpha1.HardwareData
 	hdWrites []string
+	// hfs and hfc are the host's HostFirmwareSettings and HostFirmwareComponents after the
+	// pass (nil when there are none).
+	hfs *v1alpha1.HostFirmwareSettings
+	hfc *v1alpha1.HostFirmwareComponents
 }
 
 // reconcileOnce runs one reconciliation of the built host against a fake backend seeded by
@@ -222,6 +251,24 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 			t.Fatal(err)
 		}
 	}
+	hfsCache := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	hfcCache := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if b.hfs != nil {
+		if _, err := client.BaremetalV1alpha1().HostFirmwareSettings(ns).Create(context.Background(), b.hfs.DeepCopy(), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := hfsCache.Add(b.hfs.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.hfc != nil {
+		if _, err := client.BaremetalV1alpha1().HostFirmwareComponents(ns).Create(context.Background(), b.hfc.DeepCopy(), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := hfcCache.Add(b.hfc.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if b.hdInvalid {
 		client.PrependReactor("*", "hardwaredata", func(action k8stesting.Action) (bool, runtime.Object, error) {
 			if action.GetVerb() == "create" || action.GetVerb() == "update" {
@@ -243,9 +290,12 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	c := &Controller{
 		client: client, secrets: secrets, opts: opts,
 		slots: newSlots(opts.MaxConcurrentProvisioning), expect: newExpectations(),
-		clock:        clocktesting.NewFakePassiveClock(smNow),
-		queue:        workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
-		hardwareData: listers.NewHardwareDataLister(hdCache),
+		clock:              clocktesting.NewFakePassiveClock(smNow),
+		queue:              workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		hardwareData:       listers.NewHardwareDataLister(hdCache),
+		firmwareSettings:   listers.NewHostFirmwareSettingsLister(hfsCache),
+		firmwareComponents: listers.NewHostFirmwareComponentsLister(hfcCache),
+		firmware:           prov,
 	}
 	t.Cleanup(c.queue.ShutDown)
 	for i := 0; i < slotsTaken; i++ {
@@ -267,11 +317,20 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	if hd, err := client.BaremetalV1alpha1().HardwareData(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
 		got.hd = hd
 	}
+	if hfs, err := client.BaremetalV1alpha1().HostFirmwareSettings(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
+		got.hfs = hfs
+	}
+	if hfc, err := client.BaremetalV1alpha1().HostFirmwareComponents(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
+		got.hfc = hfc
+	}
 	return got
 }
 
 func TestStateMachine(t *testing.T) {
 	const img, img2 = "http://192.0.2.1/os.qcow2", "http://192.0.2.1/os-v2.qcow2"
+	secureBootOn := v1alpha1.DesiredSettingsMap{"SecureBoot": intstr.FromString("Enabled")}
+	biosUpdate := v1alpha1.FirmwareUpdate{Component: "bios", URL: "http://192.0.2.1/bios-2.0.bin"}
+	offline := func(h *v1alpha1.BareMetalHost) { h.Spec.Online = false }
 	limited := testOptions(0)
 	limited.MaxProvisioningRetries = 2
 	full := testOptions(1)
@@ -366,6 +425,53 @@ func TestStateMachine(t *testing.T) {
 			check: func(t *testing.T, got smResult) {
 				if hints := got.host.Status.Provisioning.RootDeviceHints; hints == nil || hints.DeviceName != "/dev/sda" {
 					t.Errorf("root device hints %+v, want /dev/sda", hints)
+				}
+			}},
+		{name: "available, BIOS settings wanted: preparing again, before provisioning",
+			host:  aHost(v1alpha1.StateAvailable).image(img).wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
+			state: v1alpha1.StatePreparing},
+		{name: "available, an update wanted: preparing again",
+			host:  aHost(v1alpha1.StateAvailable).wantsUpdates(nil, biosUpdate),
+			state: v1alpha1.StatePreparing},
+		{name: "available, settings and updates as wanted: stays", host: aHost(v1alpha1.StateAvailable).with(offline).
+			wantsSettings(map[string]string{"SecureBoot": "Enabled"}, secureBootOn).wantsUpdates([]v1alpha1.FirmwareUpdate{biosUpdate}, biosUpdate),
+			state: v1alpha1.StateAvailable, calls: "PowerState"},
+		{name: "available, BIOS never read: nothing known to change", host: aHost(v1alpha1.StateAvailable).with(offline).wantsSettings(nil, secureBootOn),
+			state: v1alpha1.StateAvailable, calls: "PowerState"},
+		{name: "preparing: settings and updates applied, read back, recorded",
+			host: aHost(v1alpha1.StatePreparing).wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn).wantsUpdates(nil, biosUpdate),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", BIOS: map[string]string{"SecureBoot": "Disabled"}})
+			},
+			state: v1alpha1.StateAvailable, calls: "Prepare", check: func(t *testing.T, got smResult) {
+				if got.hfs.Status.Settings["SecureBoot"] != "Enabled" || meta.IsStatusConditionTrue(got.hfs.Status.Conditions, v1alpha1.FirmwareSettingsChangeDetected) {
+					t.Errorf("HostFirmwareSettings status %+v", got.hfs.Status)
+				}
+				if !apiequality.Semantic.DeepEqual(got.hfc.Status.Updates, []v1alpha1.FirmwareUpdate{biosUpdate}) || len(got.hfc.Status.Components) != 1 ||
+					got.hfc.Status.Components[0].LastVersionFlashed != "bios@"+biosUpdate.URL || got.hfc.Status.Components[0].UpdatedAt == nil {
+					t.Errorf("HostFirmwareComponents status %+v", got.hfc.Status)
+				}
+			}},
+		{name: "preparing: a setting the backend says it applied but the BIOS does not show fails the step",
+			host: aHost(v1alpha1.StatePreparing).wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", BIOS: map[string]string{"SecureBoot": "Disabled"}})
+				p.IgnoredSettings = map[string]bool{"SecureBoot": true}
+			},
+			state: v1alpha1.StatePreparing, calls: "Prepare", check: func(t *testing.T, got smResult) {
+				if got.host.Status.ErrorType != v1alpha1.PreparationError || !strings.Contains(got.host.Status.ErrorMessage, `SecureBoot=Enabled (has "Disabled")`) {
+					t.Errorf("error %s %q", got.host.Status.ErrorType, got.host.Status.ErrorMessage)
+				}
+			}},
+		{name: "preparing: a failed update is an error, nothing recorded as applied",
+			host: aHost(v1alpha1.StatePreparing).wantsUpdates(nil, biosUpdate),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1"})
+				p.SetFailure(ns, smHost, "Prepare", "firmware update of bios failed")
+			},
+			state: v1alpha1.StatePreparing, calls: "Prepare", check: func(t *testing.T, got smResult) {
+				if got.host.Status.ErrorType != v1alpha1.PreparationError || got.hfc.Status.Updates != nil {
+					t.Errorf("error %s, status.updates %v", got.host.Status.ErrorType, got.hfc.Status.Updates)
 				}
 			}},
 		{name: "available with an image: provisioning", host: aHost(v1alpha1.StateAvailable).image(img), state: v1alpha1.StateProvisioning},

@@ -26,26 +26,18 @@ package hostfirmware
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"maps"
-	"sort"
 	"time"
 
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
-	"k8s.io/utils/ptr"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/firmwarestatus"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions/baremetal/v1alpha1"
 	listers "github.com/metal3-community/baremetal-apiserver/pkg/generated/listers/baremetal/v1alpha1"
@@ -63,25 +55,27 @@ type Controller struct {
 	client   clientset.Interface
 	hosts    listers.BareMetalHostLister
 	settings listers.HostFirmwareSettingsLister
-	synced   []cache.InformerSynced
-	reader   provisioner.FirmwareReader
-	hostFor  HostFunc
-	queue    workqueue.TypedRateLimitingInterface[string]
-	clock    clock.PassiveClock
-	interval time.Duration
+	// components is followed like settings, for its ChangeDetected.
+	components listers.HostFirmwareComponentsLister
+	synced     []cache.InformerSynced
+	reader     provisioner.FirmwareReader
+	hostFor    HostFunc
+	queue      workqueue.TypedRateLimitingInterface[string]
+	clock      clock.PassiveClock
+	interval   time.Duration
 }
 
 // New returns a controller of the hosts the informer sees, reading through reader. Changes to
-// HostFirmwareSettings (their desired settings) bring their host back too, so ChangeDetected
+// HostFirmwareSettings and HostFirmwareComponents (their desired settings and updates) bring their host back too, so ChangeDetected
 // follows the spec at once, without a BMC read.
-func New(client clientset.Interface, hostInformer informers.BareMetalHostInformer, settingsInformer informers.HostFirmwareSettingsInformer,
-	reader provisioner.FirmwareReader, hostFor HostFunc, interval time.Duration) (*Controller, error) {
+func New(client clientset.Interface, baremetal informers.Interface, reader provisioner.FirmwareReader, hostFor HostFunc, interval time.Duration) (*Controller, error) {
+	hostInformer, settingsInformer, componentsInformer := baremetal.BareMetalHosts(), baremetal.HostFirmwareSettings(), baremetal.HostFirmwareComponents()
 	if interval <= 0 {
 		interval = DefaultReadInterval
 	}
 	c := &Controller{
-		client: client, hosts: hostInformer.Lister(), settings: settingsInformer.Lister(),
-		synced: []cache.InformerSynced{hostInformer.Informer().HasSynced, settingsInformer.Informer().HasSynced},
+		client: client, hosts: hostInformer.Lister(), settings: settingsInformer.Lister(), components: componentsInformer.Lister(),
+		synced: []cache.InformerSynced{hostInformer.Informer().HasSynced, settingsInformer.Informer().HasSynced, componentsInformer.Informer().HasSynced},
 		reader: reader, hostFor: hostFor, clock: clock.RealClock{}, interval: interval,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "hostfirmware"}),
@@ -97,7 +91,10 @@ func New(client clientset.Interface, hostInformer informers.BareMetalHostInforme
 	if _, err := hostInformer.Informer().AddEventHandler(handler); err != nil {
 		return nil, err
 	}
-	_, err := settingsInformer.Informer().AddEventHandler(handler)
+	if _, err := settingsInformer.Informer().AddEventHandler(handler); err != nil {
+		return nil, err
+	}
+	_, err := componentsInformer.Informer().AddEventHandler(handler)
 	return c, err
 }
 
@@ -166,7 +163,6 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil || !atRest(h) {
 		return 0, err
 	}
-	api := c.client.BaremetalV1alpha1()
 	// Whether a reading is due, from the cache: every status write of the host brings it here,
 	// and a read of the store each time would be wasted.
 	cached, err := c.settings.HostFirmwareSettings(ns).Get(name)
@@ -175,158 +171,22 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	if err == nil && cached.Status.LastUpdated != nil {
 		if due := cached.Status.LastUpdated.Add(c.interval).Sub(c.clock.Now()); due > 0 {
-			// Read recently: only the desired settings may have changed since.
-			hfs := cached.DeepCopy()
-			if updateConditions(hfs, metav1.NewTime(c.clock.Now())) {
-				if _, err := api.HostFirmwareSettings(ns).UpdateStatus(ctx, hfs, metav1.UpdateOptions{}); err != nil {
-					return 0, err
-				}
-			}
-			return due, nil
+			// Read recently: only the desired settings and updates may have changed since.
+			return due, c.updateConditions(ctx, cached)
 		}
 	}
 	ph, err := c.hostFor(ctx, h)
 	if err != nil {
 		return c.interval, nil // the host reconciler reports credential problems
 	}
-	bios, biosErr := c.reader.ReadBIOS(ctx, ph)
-	comps, compErr := c.reader.FirmwareComponents(ctx, ph)
-	now := metav1.NewTime(c.clock.Now())
-	if biosErr == nil {
-		if err := c.writeSettings(ctx, h, bios, now); err != nil {
-			return 0, err
-		}
-	} else {
-		klog.FromContext(ctx).V(2).Info("BIOS not read", "host", key, "err", biosErr)
+	reading := firmwarestatus.Read(ctx, c.reader, ph)
+	if reading.BIOSErr != nil {
+		klog.FromContext(ctx).V(2).Info("BIOS not read", "host", key, "err", reading.BIOSErr)
 	}
-	if compErr == nil {
-		if err := c.writeComponents(ctx, h, comps, now); err != nil {
-			return 0, err
-		}
+	if err := (firmwarestatus.Writer{Client: c.client}).Write(ctx, h, reading, nil, metav1.NewTime(c.clock.Now())); err != nil {
+		return 0, err
 	}
 	return c.interval, nil
-}
-
-// owner makes the host the controller of an object named after it, as Metal3 does.
-func owner(h *v1alpha1.BareMetalHost) []metav1.OwnerReference {
-	return []metav1.OwnerReference{*metav1.NewControllerRef(h, v1alpha1.BareMetalHostKind)}
-}
-
-// schemaName names a FirmwareSchema by its content, so hosts with the same registry share one.
-func schemaName(registry string, schema map[string]v1alpha1.SettingSchema) string {
-	names := make([]string, 0, len(schema))
-	for k := range schema {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	h.Write([]byte(registry))
-	for _, k := range names {
-		b, _ := json.Marshal(schema[k])
-		h.Write([]byte(k))
-		h.Write(b)
-	}
-	return "schema-" + hex.EncodeToString(h.Sum(nil))[:8]
-}
-
-func settingSchemas(in map[string]provisioner.SettingSchema) map[string]v1alpha1.SettingSchema {
-	out := make(map[string]v1alpha1.SettingSchema, len(in))
-	for k, s := range in {
-		out[k] = v1alpha1.SettingSchema{
-			AttributeType: v1alpha1.SettingAttributeType(s.AttributeType), AllowableValues: s.AllowableValues,
-			LowerBound: s.LowerBound, UpperBound: s.UpperBound, MinLength: s.MinLength, MaxLength: s.MaxLength,
-			ReadOnly: ptr.To(s.ReadOnly), Unique: ptr.To(s.Unique),
-		}
-	}
-	return out
-}
-
-// writeSettings records the BIOS in the host's HostFirmwareSettings (created when missing) and
-// its registry in a FirmwareSchema.
-func (c *Controller) writeSettings(ctx context.Context, h *v1alpha1.BareMetalHost, bios provisioner.BIOS, now metav1.Time) error {
-	api := c.client.BaremetalV1alpha1()
-	var ref *v1alpha1.SchemaReference
-	if bios.Schema != nil {
-		schema := settingSchemas(bios.Schema)
-		fs := &v1alpha1.FirmwareSchema{
-			ObjectMeta: metav1.ObjectMeta{Name: schemaName(bios.RegistryID, schema), Namespace: h.Namespace},
-			Spec:       v1alpha1.FirmwareSchemaSpec{Schema: schema},
-		}
-		if h.Status.Hardware != nil {
-			fs.Spec.HardwareVendor = h.Status.Hardware.SystemVendor.Manufacturer
-			fs.Spec.HardwareModel = h.Status.Hardware.SystemVendor.ProductName
-		}
-		if _, err := api.FirmwareSchemas(h.Namespace).Create(ctx, fs, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("FirmwareSchema %s: %w", fs.Name, err)
-		}
-		ref = &v1alpha1.SchemaReference{Namespace: h.Namespace, Name: fs.Name}
-	}
-	hfs, err := api.HostFirmwareSettings(h.Namespace).Get(ctx, h.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		hfs, err = api.HostFirmwareSettings(h.Namespace).Create(ctx, &v1alpha1.HostFirmwareSettings{
-			ObjectMeta: metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, OwnerReferences: owner(h)},
-		}, metav1.CreateOptions{})
-	}
-	if err != nil {
-		return err
-	}
-	hfs.Status.Settings = maps.Clone(bios.Settings)
-	hfs.Status.Schema = ref
-	hfs.Status.LastUpdated = &now
-	updateConditions(hfs, now)
-	_, err = api.HostFirmwareSettings(h.Namespace).UpdateStatus(ctx, hfs, metav1.UpdateOptions{})
-	return err
-}
-
-// updateConditions sets Metal3's Valid (the API server refuses invalid desired settings, so a
-// stored spec is valid) and ChangeDetected (a desired setting differs from the BIOS's); it says
-// whether anything changed.
-func updateConditions(hfs *v1alpha1.HostFirmwareSettings, now metav1.Time) bool {
-	before := hfs.Status.DeepCopy()
-	changed := false
-	for k, v := range hfs.Spec.Settings {
-		if hfs.Status.Settings[k] != v.String() {
-			changed = true
-		}
-	}
-	setCondition(&hfs.Status.Conditions, hfs.Generation, now, v1alpha1.FirmwareSettingsValid, true, "Success", "")
-	if changed {
-		setCondition(&hfs.Status.Conditions, hfs.Generation, now, v1alpha1.FirmwareSettingsChangeDetected, true, "Success", "the desired settings differ from the BIOS's")
-	} else {
-		setCondition(&hfs.Status.Conditions, hfs.Generation, now, v1alpha1.FirmwareSettingsChangeDetected, false, "Success", "")
-	}
-	return !apiequality.Semantic.DeepEqual(before, &hfs.Status)
-}
-
-// writeComponents records the firmware versions in the host's HostFirmwareComponents (created
-// when missing); the first version seen of a component stays its initialVersion.
-func (c *Controller) writeComponents(ctx context.Context, h *v1alpha1.BareMetalHost, comps []provisioner.FirmwareComponent, now metav1.Time) error {
-	api := c.client.BaremetalV1alpha1()
-	hfc, err := api.HostFirmwareComponents(h.Namespace).Get(ctx, h.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		hfc, err = api.HostFirmwareComponents(h.Namespace).Create(ctx, &v1alpha1.HostFirmwareComponents{
-			ObjectMeta: metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, OwnerReferences: owner(h)},
-		}, metav1.CreateOptions{})
-	}
-	if err != nil {
-		return err
-	}
-	initial := map[string]string{}
-	for _, s := range hfc.Status.Components {
-		initial[s.Component] = s.InitialVersion
-	}
-	var out []v1alpha1.FirmwareComponentStatus
-	for _, comp := range comps {
-		first := initial[comp.Component]
-		if first == "" {
-			first = comp.Version
-		}
-		out = append(out, v1alpha1.FirmwareComponentStatus{Component: comp.Component, InitialVersion: first, CurrentVersion: comp.Version})
-	}
-	hfc.Status.Components = out
-	hfc.Status.LastUpdated = &now
-	_, err = api.HostFirmwareComponents(h.Namespace).UpdateStatus(ctx, hfc, metav1.UpdateOptions{})
-	return err
 }
 
 // forget deletes the HostFirmwareSettings and HostFirmwareComponents of a host that is gone,
@@ -353,11 +213,25 @@ func (c *Controller) forget(ctx context.Context, ns, name string) error {
 	return nil
 }
 
-func setCondition(conds *[]metav1.Condition, gen int64, now metav1.Time, typ string, ok bool, reason, msg string) {
-	status := metav1.ConditionFalse
-	if ok {
-		status = metav1.ConditionTrue
+// updateConditions follows the desired settings and updates in ChangeDetected without a BMC
+// read.
+func (c *Controller) updateConditions(ctx context.Context, cached *v1alpha1.HostFirmwareSettings) error {
+	api := c.client.BaremetalV1alpha1()
+	now := metav1.NewTime(c.clock.Now())
+	if hfs := cached.DeepCopy(); firmwarestatus.SettingsConditions(hfs, now) {
+		if _, err := api.HostFirmwareSettings(hfs.Namespace).UpdateStatus(ctx, hfs, metav1.UpdateOptions{}); err != nil {
+			return err
+		}
 	}
-	meta.SetStatusCondition(conds, metav1.Condition{Type: typ, Status: status, Reason: reason, Message: msg,
-		ObservedGeneration: gen, LastTransitionTime: now})
+	cachedComps, err := c.components.HostFirmwareComponents(cached.Namespace).Get(cached.Name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if hfc := cachedComps.DeepCopy(); firmwarestatus.ComponentsConditions(hfc, now) {
+		_, err = api.HostFirmwareComponents(hfc.Namespace).UpdateStatus(ctx, hfc, metav1.UpdateOptions{})
+	}
+	return err
 }

@@ -64,7 +64,7 @@ func TestFirmwareReadings(t *testing.T) {
 			Schema: map[string]provisioner.SettingSchema{"BootDelaySeconds": {AttributeType: "Integer", LowerBound: ptr.To[int64](0), UpperBound: ptr.To[int64](60)}}},
 		comps: []provisioner.FirmwareComponent{{Component: "bios", Version: "1.0"}, {Component: "bmc", Version: "2.0"}},
 	}
-	c, err := New(client, factory.Baremetal().V1alpha1().BareMetalHosts(), factory.Baremetal().V1alpha1().HostFirmwareSettings(), r,
+	c, err := New(client, factory.Baremetal().V1alpha1(), r,
 		func(context.Context, *v1alpha1.BareMetalHost) (provisioner.Host, error) {
 			return provisioner.Host{}, nil
 		}, time.Hour)

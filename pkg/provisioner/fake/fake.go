@@ -21,6 +21,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -28,7 +29,10 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
-var _ provisioner.Provisioner = &Provisioner{}
+var (
+	_ provisioner.Provisioner    = &Provisioner{}
+	_ provisioner.FirmwareReader = &Provisioner{}
+)
 
 // Host is the fake backend's record of one host.
 type Host struct {
@@ -37,6 +41,10 @@ type Host struct {
 	Address   string
 	PoweredOn bool
 	Image     string
+	// BIOS is the host's BIOS settings; firmware changes set them.
+	BIOS map[string]string
+	// Firmware is the version of each component; an update makes it "<component>@<url>".
+	Firmware map[string]string
 	// polls counts calls per step, to finish a step after StepPolls calls.
 	polls map[string]int
 }
@@ -50,6 +58,9 @@ type Provisioner struct {
 	PollInterval time.Duration
 	// Hardware is what inspection reports.
 	Hardware v1alpha1.HardwareDetails
+	// IgnoredSettings are BIOS settings the fake reports applied without changing them: a
+	// backend that pretends, for the reconciler's check of what it says.
+	IgnoredSettings map[string]bool
 
 	mu     sync.Mutex
 	hosts  map[string]*Host // by namespace/name
@@ -242,13 +253,62 @@ func (p *Provisioner) Inspect(ctx context.Context, h provisioner.Host, restart b
 	return hw, res, nil
 }
 
-func (p *Provisioner) Prepare(ctx context.Context, h provisioner.Host, _ provisioner.PrepareData) (provisioner.Result, error) {
-	return p.step(h, "Prepare", true, nil)
+func (p *Provisioner) Prepare(ctx context.Context, h provisioner.Host, d provisioner.PrepareData) (provisioner.Result, error) {
+	return p.step(h, "Prepare", true, func(r *Host) { p.applyFirmware(r, d.Firmware) })
 }
 
-// Service records the call; the fake has no firmware to change.
-func (p *Provisioner) Service(ctx context.Context, h provisioner.Host, _ provisioner.FirmwareChanges) (provisioner.Result, error) {
-	return p.step(h, "Service", true, nil)
+// Service applies the changes as Prepare does.
+func (p *Provisioner) Service(ctx context.Context, h provisioner.Host, changes provisioner.FirmwareChanges) (provisioner.Result, error) {
+	return p.step(h, "Service", true, func(r *Host) { p.applyFirmware(r, changes) })
+}
+
+func (p *Provisioner) applyFirmware(r *Host, changes provisioner.FirmwareChanges) {
+	for k, v := range changes.Settings {
+		if p.IgnoredSettings[k] {
+			continue
+		}
+		if r.BIOS == nil {
+			r.BIOS = map[string]string{}
+		}
+		r.BIOS[k] = v
+	}
+	for _, u := range changes.Updates {
+		if r.Firmware == nil {
+			r.Firmware = map[string]string{}
+		}
+		r.Firmware[u.Component] = u.Component + "@" + u.URL
+	}
+}
+
+// ReadBIOS reports the host's BIOS settings.
+func (p *Provisioner) ReadBIOS(_ context.Context, h provisioner.Host) (provisioner.BIOS, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, ok := p.hosts[key(h)]
+	if !ok {
+		return provisioner.BIOS{}, provisioner.ErrNeedsRegistration
+	}
+	settings := map[string]string{}
+	for k, v := range rec.BIOS {
+		settings[k] = v
+	}
+	return provisioner.BIOS{Settings: settings}, nil
+}
+
+// FirmwareComponents reports the host's firmware versions, sorted by component.
+func (p *Provisioner) FirmwareComponents(_ context.Context, h provisioner.Host) ([]provisioner.FirmwareComponent, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, ok := p.hosts[key(h)]
+	if !ok {
+		return nil, provisioner.ErrNeedsRegistration
+	}
+	var out []provisioner.FirmwareComponent
+	for c, v := range rec.Firmware {
+		out = append(out, provisioner.FirmwareComponent{Component: c, Version: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Component < out[j].Component })
+	return out, nil
 }
 
 func (p *Provisioner) Provision(ctx context.Context, h provisioner.Host, d provisioner.ProvisionData) (provisioner.Result, error) {

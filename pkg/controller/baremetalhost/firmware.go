@@ -1,0 +1,115 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package baremetalhost
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/firmwarestatus"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+)
+
+// Firmware changes, as Metal3 makes them: a host's HostFirmwareSettings and
+// HostFirmwareComponents (the objects of its name) say which BIOS settings and firmware
+// updates it should have; an available host goes through preparing to get them, a provisioned
+// one through servicing when its HostUpdatePolicy allows. Both are read from the caches.
+
+// firmwareWork is the firmware changes a host is to go through, and the desired updates that
+// status.updates records once they are carried out.
+type firmwareWork struct {
+	changes provisioner.FirmwareChanges
+	updates []v1alpha1.FirmwareUpdate
+}
+
+// firmwareWork reads what the host's HostFirmwareSettings and HostFirmwareComponents ask for
+// and the BMC did not show at the last reading.
+func (r *hostReconcile) firmwareWork() (firmwareWork, error) {
+	h := r.host
+	var w firmwareWork
+	hfs, err := r.c.firmwareSettings.HostFirmwareSettings(h.Namespace).Get(h.Name)
+	switch {
+	case err == nil:
+		w.changes.Settings = hfs.PendingSettings()
+	case !apierrors.IsNotFound(err):
+		return w, err
+	}
+	hfc, err := r.c.firmwareComponents.HostFirmwareComponents(h.Namespace).Get(h.Name)
+	switch {
+	case err == nil:
+		for _, u := range hfc.PendingUpdates() {
+			w.changes.Updates = append(w.changes.Updates, provisioner.FirmwareUpdate{Component: u.Component, URL: u.URL})
+		}
+		if len(w.changes.Updates) > 0 {
+			w.updates = hfc.Spec.Updates
+		}
+	case !apierrors.IsNotFound(err):
+		return w, err
+	}
+	return w, nil
+}
+
+// firmwareApplied finishes a change the backend reports carried out: the firmware is read
+// again, so that the status of HostFirmwareSettings and HostFirmwareComponents shows what the
+// host has now, and the updates are recorded as applied. A wanted setting the BIOS does not
+// show fails the step: a change is never taken as applied on the backend's word alone.
+func (r *hostReconcile) firmwareApplied(ctx context.Context, ph provisioner.Host, w firmwareWork, errType v1alpha1.ErrorType) (stepResult, bool, error) {
+	if w.changes.Empty() {
+		return noRequeue, true, nil
+	}
+	if r.c.firmware == nil {
+		return r.fail(errType, fmt.Sprintf("the %s provisioner cannot read the firmware back to confirm the change", r.c.prov.Name())), false, nil
+	}
+	reading := firmwarestatus.Read(ctx, r.c.firmware, ph)
+	if len(w.changes.Settings) > 0 {
+		if reading.BIOSErr != nil {
+			return noRequeue, false, fmt.Errorf("reading the BIOS back after changing it: %w", reading.BIOSErr)
+		}
+		var missing []string
+		for _, name := range w.changes.SettingNames() {
+			if got := reading.BIOS.Settings[name]; got != w.changes.Settings[name] {
+				missing = append(missing, fmt.Sprintf("%s=%s (has %q)", name, w.changes.Settings[name], got))
+			}
+		}
+		if len(missing) > 0 {
+			return r.fail(errType, "the BIOS does not show the settings applied: "+strings.Join(missing, ", ")), false, nil
+		}
+	}
+	if err := (firmwarestatus.Writer{Client: r.c.client}).Write(ctx, r.host, reading, w.updates, metav1.NewTime(r.c.clock.Now())); err != nil {
+		return noRequeue, false, err
+	}
+	r.event(corev1.EventTypeNormal, "FirmwareChanged", "applied "+w.describe())
+	return noRequeue, true, nil
+}
+
+// describe lists what a change does, for events and logs.
+func (w firmwareWork) describe() string {
+	var parts []string
+	if names := w.changes.SettingNames(); len(names) > 0 {
+		parts = append(parts, "BIOS settings "+strings.Join(names, ", "))
+	}
+	for _, u := range w.changes.Updates {
+		parts = append(parts, u.Component+" firmware from "+u.URL)
+	}
+	return strings.Join(parts, "; ")
+}
