@@ -72,6 +72,7 @@ func TestComputeConditions(t *testing.T) {
 		{state: v1alpha1.StateExternallyProvisioned, want: "Manageable=True/Manageable AvailableForProvisioning=False/NotAvailable Provisioned=True/Provisioned Ready=True/Provisioned Progressing=False/NotProgressing"},
 		{state: v1alpha1.StateProvisioned, op: v1alpha1.OperationalStatusError, errT: v1alpha1.PowerManagementError, want: "Manageable=False/PowerFailure AvailableForProvisioning=False/NotAvailable Provisioned=True/Provisioned Ready=False/Error Progressing=False/NotProgressing"},
 		{state: v1alpha1.StateProvisioned, op: v1alpha1.OperationalStatusDetached, want: "Manageable=True/Manageable AvailableForProvisioning=False/NotAvailable Provisioned=True/Provisioned Ready=False/Detached Progressing=False/Detached"},
+		{state: v1alpha1.StateProvisioned, op: v1alpha1.OperationalStatusServicing, want: "Manageable=True/Manageable AvailableForProvisioning=False/NotAvailable Provisioned=True/Provisioned Ready=False/Servicing Progressing=False/NotProgressing"},
 		{state: v1alpha1.StateDeprovisioning, want: progressing("Deprovisioning")},
 		{state: v1alpha1.StatePoweringOffBeforeDelete, want: progressing("PoweringOffBeforeDelete")},
 		{state: v1alpha1.StateDeleting, want: progressing("Deleting")},

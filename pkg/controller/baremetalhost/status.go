@@ -275,6 +275,8 @@ func computeConditions(h *v1alpha1.BareMetalHost, health provisioner.Health, now
 			// that failed is the same news.
 			set(v1alpha1.ConditionManageable, false, v1alpha1.ReasonPowerFailure, h.Status.ErrorMessage)
 		}
+	case v1alpha1.OperationalStatusServicing:
+		set(v1alpha1.ConditionReady, false, v1alpha1.ReasonServicing, "applying firmware changes")
 	case v1alpha1.OperationalStatusDetached:
 		set(v1alpha1.ConditionReady, false, v1alpha1.ReasonDetached, "")
 		set(v1alpha1.ConditionProgressing, false, v1alpha1.ReasonDetached, "")

@@ -93,6 +93,7 @@ const (
 	ReasonDeprovisioning          = "Deprovisioning"
 	ReasonPoweringOffBeforeDelete = "PoweringOffBeforeDelete"
 	ReasonDeleting                = "Deleting"
+	ReasonServicing               = "Servicing"
 	ReasonNotProgressing          = "NotProgressing"
 	ReasonHealthy                 = "Healthy"
 	ReasonUnknownHealth           = "Unknown"
