@@ -39,10 +39,18 @@ const (
 
 // table writes aligned columns with kubectl's spacing (cli-runtime's printers use the same
 // tabwriter settings).
-type table struct{ w *tabwriter.Writer }
+type table struct {
+	w      *tabwriter.Writer
+	indent string
+}
 
 func newTable(out io.Writer, header ...string) *table {
-	t := &table{w: tabwriter.NewWriter(out, 6, 4, 3, ' ', 0)}
+	return newIndentedTable(out, "", header...)
+}
+
+// newIndentedTable is a table nested under a heading, every line starting with indent.
+func newIndentedTable(out io.Writer, indent string, header ...string) *table {
+	t := &table{w: tabwriter.NewWriter(out, 6, 4, 3, ' ', 0), indent: indent}
 	t.row(header...)
 	return t
 }
@@ -53,7 +61,7 @@ func (t *table) row(cols ...string) {
 			cols[i] = none
 		}
 	}
-	fmt.Fprintln(t.w, strings.Join(cols, "\t"))
+	fmt.Fprintln(t.w, t.indent+strings.Join(cols, "\t"))
 }
 
 func (t *table) flush() { _ = t.w.Flush() }

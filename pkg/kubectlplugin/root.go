@@ -32,6 +32,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/component-base/version"
@@ -52,11 +53,14 @@ type Options struct {
 	allNamespaces bool
 	selector      string
 
-	// newClient and namespace are fields, not methods, so tests can use the fake clientset
-	// without a kubeconfig.
+	// newClient, newDynamic and namespace are fields, not methods, so tests can use the fake
+	// clientsets without a kubeconfig.
 	newClient func() (versioned.Interface, error)
-	namespace func() (string, error)
-	now       func() time.Time
+	// newDynamic is for the kinds the generated client does not have (Metal3's
+	// HostUpdatePolicy, which a server may not serve); only the commands that read them build it.
+	newDynamic func() (dynamic.Interface, error)
+	namespace  func() (string, error)
+	now        func() time.Time
 
 	client versioned.Interface
 	ns     string
@@ -65,7 +69,7 @@ type Options struct {
 // NewOptions returns options that read the kubeconfig the way kubectl does.
 func NewOptions(streams genericiooptions.IOStreams) *Options {
 	o := &Options{IOStreams: streams, kube: newKubeFlags(), now: time.Now}
-	o.newClient = func() (versioned.Interface, error) {
+	config := func() (*rest.Config, error) {
 		cfg, err := o.kube.ToRESTConfig()
 		if err != nil {
 			return nil, err
@@ -74,7 +78,21 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		cfg.UserAgent = fieldManager + "/" + version.Get().GitVersion
 		// API warnings (deprecations, admission warnings) go to stderr once each, as in kubectl.
 		cfg.WarningHandler = rest.NewWarningWriter(o.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
+		return cfg, nil
+	}
+	o.newClient = func() (versioned.Interface, error) {
+		cfg, err := config()
+		if err != nil {
+			return nil, err
+		}
 		return versioned.NewForConfig(cfg)
+	}
+	o.newDynamic = func() (dynamic.Interface, error) {
+		cfg, err := config()
+		if err != nil {
+			return nil, err
+		}
+		return dynamic.NewForConfig(cfg)
 	}
 	o.namespace = func() (string, error) {
 		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
