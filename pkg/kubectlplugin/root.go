@@ -15,9 +15,10 @@ limitations under the License.
 */
 
 // Package kubectlplugin is `kubectl baremetal`: hardware actions on BareMetalHosts (power,
-// reboot, inspect), waiting for a host to reach a state, and an at-a-glance list. It talks to
-// the API only through the generated typed client, so every action goes through the same
-// subresources, RBAC and admission as any other client.
+// reboot, inspect), waiting for a host to reach a state, an at-a-glance list, and a host's
+// firmware with the changes pending. It talks to the API through the generated typed client
+// (and the dynamic client only for kinds that client lacks), so every action goes through the
+// same subresources, RBAC and admission as any other client.
 package kubectlplugin
 
 import (
@@ -111,7 +112,8 @@ func newCommand(o *Options) *cobra.Command {
 		Use:   "kubectl-baremetal",
 		Short: "Power, reboot, inspect and watch bare-metal hosts (baremetal.metal3.io BareMetalHosts)",
 		Long: `Hardware actions on BareMetalHosts through their subresources (baremetalhosts/power,
-/reboot, /inspect), waiting for a host to reach a state, and a list of hosts at a glance.
+/reboot, /inspect), waiting for a host to reach a state, a list of hosts at a glance, and a
+host's firmware versions and BIOS settings with the changes pending.
 
 Flags follow kubectl: --kubeconfig, --context, -n/--namespace, -A/--all-namespaces and
 -l/--selector. Exit status is 1 when any host failed; each failure is reported on its own line.`,
@@ -129,7 +131,8 @@ Flags follow kubectl: --kubeconfig, --context, -n/--namespace, -A/--all-namespac
 	cmd.PersistentFlags().StringVarP(&o.selector, "selector", "l", "",
 		"Label selector (e.g. rack=r1) choosing the hosts instead of naming them.")
 
-	cmd.AddCommand(newPowerCommand(o), newRebootCommand(o), newInspectCommand(o), newWaitCommand(o), newListCommand(o))
+	cmd.AddCommand(newPowerCommand(o), newRebootCommand(o), newInspectCommand(o), newWaitCommand(o), newListCommand(o),
+		newFirmwareCommand(o))
 	return cmd
 }
 
