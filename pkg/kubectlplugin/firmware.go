@@ -474,8 +474,9 @@ func planServicing(c changesView, h *v1alpha1.BareMetalHost) changesView {
 	case p.unreadable:
 		return set(applyUnknown, fmt.Sprintf("not while the host is %s unless a HostUpdatePolicy allows servicing: %s", state, p.Message))
 	case !p.Found:
-		return set(applyBlocked, fmt.Sprintf("not while the host is %s: %s; servicing applies them on a reboot once a "+
-			"HostUpdatePolicy named %s sets %s to %s", state, p.Message, h.Name, fields(refused), updatePolicyOnReboot))
+		// p.Message (printed beside) says why there is none: missing, or the kind not served.
+		return set(applyBlocked, fmt.Sprintf("not while the host is %s without a HostUpdatePolicy: servicing applies them "+
+			"on a reboot once a HostUpdatePolicy named %s sets %s to %s", state, h.Name, fields(refused), updatePolicyOnReboot))
 	case len(refused) == 0:
 		return set(applyOnReboot, fmt.Sprintf("%s, through servicing (HostUpdatePolicy %s: %s %s): %s",
 			first, p.Name, fields(allowed), updatePolicyOnReboot, reboot))

@@ -195,7 +195,7 @@ func TestFirmware(t *testing.T) {
 		policies: map[string]map[string]interface{}{},
 		stdout: []string{
 			"Pending:            2 firmware updates\n",
-			"Applied:            not while the host is provisioned: no HostUpdatePolicy default/h0; servicing applies them on a reboot once a HostUpdatePolicy named h0 sets firmwareUpdates to onReboot\n",
+			"Applied:            not while the host is provisioned without a HostUpdatePolicy: servicing applies them on a reboot once a HostUpdatePolicy named h0 sets firmwareUpdates to onReboot\n",
 			"HostUpdatePolicy:   no HostUpdatePolicy default/h0\n",
 			"  Pending updates:\n    COMPONENT   CURRENT   URL\n",
 			"    bios        2.1.0     " + biosURL + "\n",
@@ -207,7 +207,8 @@ func TestFirmware(t *testing.T) {
 		objs: []runtime.Object{newTestHost("h0", provisioned), testSettings("h0", wantSettings), testComponents("h0", wantUpdates)},
 		stdout: []string{
 			"Pending:            2 BIOS settings, 2 firmware updates\n",
-			"Applied:            not while the host is provisioned: no HostUpdatePolicy: the server does not serve hostupdatepolicies; servicing applies them on a reboot once a HostUpdatePolicy named h0 sets firmwareSettings and firmwareUpdates to onReboot\n",
+			"Applied:            not while the host is provisioned without a HostUpdatePolicy: servicing applies them on a reboot once a HostUpdatePolicy named h0 sets firmwareSettings and firmwareUpdates to onReboot\n",
+			"HostUpdatePolicy:   no HostUpdatePolicy: the server does not serve hostupdatepolicies\n",
 		},
 	}, {
 		name: "pending updates, the policy allows them on reboot",
