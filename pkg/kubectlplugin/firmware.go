@@ -472,7 +472,8 @@ func planServicing(c changesView, h *v1alpha1.BareMetalHost) changesView {
 	}
 	switch {
 	case p.unreadable:
-		return set(applyUnknown, fmt.Sprintf("not while the host is %s unless a HostUpdatePolicy allows servicing: %s", state, p.Message))
+		return set(applyUnknown, fmt.Sprintf("not while the host is %s unless HostUpdatePolicy %s allows servicing, "+
+			"and it could not be read", state, p.Name))
 	case !p.Found:
 		// p.Message (printed beside) says why there is none: missing, or the kind not served.
 		return set(applyBlocked, fmt.Sprintf("not while the host is %s without a HostUpdatePolicy: servicing applies them "+

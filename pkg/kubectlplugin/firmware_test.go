@@ -18,14 +18,17 @@ package kubectlplugin
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
@@ -146,6 +149,7 @@ func TestFirmware(t *testing.T) {
 		name     string
 		objs     []runtime.Object
 		policies map[string]map[string]interface{} // nil: the server does not serve HostUpdatePolicy
+		setup    func(*harness)
 		args     []string
 		code     int
 		stdout   []string // each must appear
@@ -231,6 +235,19 @@ func TestFirmware(t *testing.T) {
 			"HostUpdatePolicy:   h0: firmwareSettings onReboot, firmwareUpdates <none>\n",
 		},
 	}, {
+		name:     "the policy may not be read",
+		objs:     []runtime.Object{newTestHost("h0", provisioned), testSettings("h0", wantSettings), testComponents("h0")},
+		policies: map[string]map[string]interface{}{},
+		setup: func(h *harness) {
+			h.dyn.PrependReactor("get", "hostupdatepolicies", func(k8stesting.Action) (bool, runtime.Object, error) {
+				return true, nil, apierrors.NewForbidden(hostUpdatePoliciesGVR.GroupResource(), "h0", errors.New("RBAC: access denied"))
+			})
+		},
+		stdout: []string{
+			"Applied:            not while the host is provisioned unless HostUpdatePolicy h0 allows servicing, and it could not be read\n",
+			"HostUpdatePolicy:   HostUpdatePolicy unknown: forbidden: you may not read hostupdatepolicies default/h0: RBAC: access denied\n",
+		},
+	}, {
 		name: "all matching",
 		objs: []runtime.Object{newTestHost("h0", provisioned), testSettings("h0"), testSchema(), testComponents("h0")},
 		stdout: []string{
@@ -263,6 +280,9 @@ func TestFirmware(t *testing.T) {
 			h := newHarness(t, tc.objs...)
 			if tc.policies != nil {
 				h.servePolicies(tc.policies)
+			}
+			if tc.setup != nil {
+				tc.setup(h)
 			}
 			code := h.run(append([]string{"firmware", "h0"}, tc.args...)...)
 			out := h.out.String()
@@ -419,7 +439,7 @@ func TestPlanChanges(t *testing.T) {
 		{"provisioning, policy allows", func(h *v1alpha1.BareMetalHost) { h.Status.Provisioning.State = v1alpha1.StateProvisioning },
 			policy("onReboot", "onReboot"), applyOnReboot, "once provisioned, on its next reboot"},
 		{"policy unreadable", provisioned, &updatePolicyView{Name: "h0", unreadable: true, Message: "HostUpdatePolicy unknown: forbidden"},
-			applyUnknown, "unless a HostUpdatePolicy allows servicing: HostUpdatePolicy unknown: forbidden"},
+			applyUnknown, "unless HostUpdatePolicy h0 allows servicing, and it could not be read"},
 		{"paused", func(h *v1alpha1.BareMetalHost) {
 			available(h)
 			h.Annotations = map[string]string{v1alpha1.PausedAnnotation: ""}
