@@ -30,7 +30,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -78,6 +81,7 @@ type harness struct {
 	t           *testing.T
 	o           *Options
 	cs          *fake.Clientset
+	dyn         *dynamicfake.FakeDynamicClient // HostUpdatePolicies, which the typed client lacks
 	out, errOut *syncBuffer
 }
 
@@ -85,10 +89,32 @@ func newHarness(t *testing.T, objs ...runtime.Object) *harness {
 	t.Helper()
 	// NewClientset: its field-managed tracker types hosts through the generated apply
 	// configurations' schema, as the server does.
-	cs := fake.NewClientset(objs...)
-	h := &harness{t: t, cs: cs, out: &syncBuffer{}, errOut: &syncBuffer{}}
+	// The fake guesses a kind's resource from its name, "hostfirmwaresettingses": the firmware
+	// kinds go in under their real resource names.
+	var typed []runtime.Object
+	firmware := map[runtime.Object]schema.GroupVersionResource{}
+	for _, obj := range objs {
+		switch obj.(type) {
+		case *v1alpha1.HostFirmwareSettings:
+			firmware[obj] = v1alpha1.SchemeGroupVersion.WithResource("hostfirmwaresettings")
+		case *v1alpha1.HostFirmwareComponents:
+			firmware[obj] = v1alpha1.SchemeGroupVersion.WithResource("hostfirmwarecomponents")
+		default:
+			typed = append(typed, obj)
+		}
+	}
+	cs := fake.NewClientset(typed...)
+	for obj, gvr := range firmware {
+		if err := cs.Tracker().Create(gvr, obj, testNS); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{hostUpdatePoliciesGVR: "HostUpdatePolicyList"})
+	h := &harness{t: t, cs: cs, dyn: dyn, out: &syncBuffer{}, errOut: &syncBuffer{}}
 	h.o = NewOptions(genericiooptions.IOStreams{In: strings.NewReader(""), Out: h.out, ErrOut: h.errOut})
 	h.o.newClient = func() (versioned.Interface, error) { return cs, nil }
+	h.o.newDynamic = func() (dynamic.Interface, error) { return dyn, nil }
 	h.o.namespace = func() (string, error) { return testNS, nil }
 	h.o.now = func() time.Time { return testNow }
 	h.installSubresources()

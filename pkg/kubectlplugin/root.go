@@ -15,9 +15,10 @@ limitations under the License.
 */
 
 // Package kubectlplugin is `kubectl baremetal`: hardware actions on BareMetalHosts (power,
-// reboot, inspect), waiting for a host to reach a state, and an at-a-glance list. It talks to
-// the API only through the generated typed client, so every action goes through the same
-// subresources, RBAC and admission as any other client.
+// reboot, inspect), waiting for a host to reach a state, an at-a-glance list, and a host's
+// firmware with the changes pending. It talks to the API through the generated typed client
+// (and the dynamic client only for kinds that client lacks), so every action goes through the
+// same subresources, RBAC and admission as any other client.
 package kubectlplugin
 
 import (
@@ -32,6 +33,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/component-base/version"
@@ -52,11 +54,14 @@ type Options struct {
 	allNamespaces bool
 	selector      string
 
-	// newClient and namespace are fields, not methods, so tests can use the fake clientset
-	// without a kubeconfig.
+	// newClient, newDynamic and namespace are fields, not methods, so tests can use the fake
+	// clientsets without a kubeconfig.
 	newClient func() (versioned.Interface, error)
-	namespace func() (string, error)
-	now       func() time.Time
+	// newDynamic is for the kinds the generated client does not have (Metal3's
+	// HostUpdatePolicy, which a server may not serve); only the commands that read them build it.
+	newDynamic func() (dynamic.Interface, error)
+	namespace  func() (string, error)
+	now        func() time.Time
 
 	client versioned.Interface
 	ns     string
@@ -65,7 +70,7 @@ type Options struct {
 // NewOptions returns options that read the kubeconfig the way kubectl does.
 func NewOptions(streams genericiooptions.IOStreams) *Options {
 	o := &Options{IOStreams: streams, kube: newKubeFlags(), now: time.Now}
-	o.newClient = func() (versioned.Interface, error) {
+	config := func() (*rest.Config, error) {
 		cfg, err := o.kube.ToRESTConfig()
 		if err != nil {
 			return nil, err
@@ -74,7 +79,21 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		cfg.UserAgent = fieldManager + "/" + version.Get().GitVersion
 		// API warnings (deprecations, admission warnings) go to stderr once each, as in kubectl.
 		cfg.WarningHandler = rest.NewWarningWriter(o.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
+		return cfg, nil
+	}
+	o.newClient = func() (versioned.Interface, error) {
+		cfg, err := config()
+		if err != nil {
+			return nil, err
+		}
 		return versioned.NewForConfig(cfg)
+	}
+	o.newDynamic = func() (dynamic.Interface, error) {
+		cfg, err := config()
+		if err != nil {
+			return nil, err
+		}
+		return dynamic.NewForConfig(cfg)
 	}
 	o.namespace = func() (string, error) {
 		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
@@ -93,7 +112,8 @@ func newCommand(o *Options) *cobra.Command {
 		Use:   "kubectl-baremetal",
 		Short: "Power, reboot, inspect and watch bare-metal hosts (baremetal.metal3.io BareMetalHosts)",
 		Long: `Hardware actions on BareMetalHosts through their subresources (baremetalhosts/power,
-/reboot, /inspect), waiting for a host to reach a state, and a list of hosts at a glance.
+/reboot, /inspect), waiting for a host to reach a state, a list of hosts at a glance, and a
+host's firmware versions and BIOS settings with the changes pending.
 
 Flags follow kubectl: --kubeconfig, --context, -n/--namespace, -A/--all-namespaces and
 -l/--selector. Exit status is 1 when any host failed; each failure is reported on its own line.`,
@@ -111,7 +131,8 @@ Flags follow kubectl: --kubeconfig, --context, -n/--namespace, -A/--all-namespac
 	cmd.PersistentFlags().StringVarP(&o.selector, "selector", "l", "",
 		"Label selector (e.g. rack=r1) choosing the hosts instead of naming them.")
 
-	cmd.AddCommand(newPowerCommand(o), newRebootCommand(o), newInspectCommand(o), newWaitCommand(o), newListCommand(o))
+	cmd.AddCommand(newPowerCommand(o), newRebootCommand(o), newInspectCommand(o), newWaitCommand(o), newListCommand(o),
+		newFirmwareCommand(o))
 	return cmd
 }
 
