@@ -34,6 +34,7 @@ import (
 	hdstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hardwaredata/storage"
 	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
 	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
+	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -124,6 +125,10 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating HostFirmwareComponents storage: %w", err)
 	}
+	updatePolicies, err := hupstorage.NewREST(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating HostUpdatePolicy storage: %w", err)
+	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
@@ -139,6 +144,8 @@ func (c completedConfig) New() (*Server, error) {
 		"hostfirmwaresettings/status":   &firmwareSettingsStatusREST{settings.Status},
 		"hostfirmwarecomponents":        &firmwareComponentsREST{components.Components},
 		"hostfirmwarecomponents/status": &firmwareComponentsStatusREST{components.Status},
+
+		"hostupdatepolicies": &hostUpdatePolicyREST{updatePolicies},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

@@ -68,6 +68,7 @@ func TestDelegated(t *testing.T) {
 	t.Run("priority and fairness", func(t *testing.T) { testPriorityAndFairness(t, c) })
 	t.Run("hardware action subresources and their RBAC", func(t *testing.T) { testActions(t, c) })
 	t.Run("firmware kinds: discovery, kubectl get hfs, 422 and RBAC", func(t *testing.T) { testFirmware(t, c) })
+	t.Run("Metal3's other kinds: discovery, kubectl get and explain, 422 and RBAC", func(t *testing.T) { testMetal3Kinds(t, c) })
 	t.Run("restart keeps objects and the APIService comes back", func(t *testing.T) { testRestart(t, c) })
 }
 

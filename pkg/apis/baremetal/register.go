@@ -61,6 +61,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostFirmwareSettingsList{},
 		&HostFirmwareComponents{},
 		&HostFirmwareComponentsList{},
+		&HostUpdatePolicy{},
+		&HostUpdatePolicyList{},
 	)
 	return nil
 }

@@ -84,6 +84,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.HostFirmwareSettingsStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HostNetworkAttachmentRef"):
 		return &baremetalv1alpha1.HostNetworkAttachmentRefApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostUpdatePolicy"):
+		return &baremetalv1alpha1.HostUpdatePolicyApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostUpdatePolicySpec"):
+		return &baremetalv1alpha1.HostUpdatePolicySpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Image"):
 		return &baremetalv1alpha1.ImageApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("LLDP"):

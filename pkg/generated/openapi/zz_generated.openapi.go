@@ -65,6 +65,10 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.HostFirmwareSettingsSpec{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsSpec(ref),
 		v1alpha1.HostFirmwareSettingsStatus{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsStatus(ref),
 		v1alpha1.HostNetworkAttachmentRef{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref),
+		v1alpha1.HostUpdatePolicy{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicy(ref),
+		v1alpha1.HostUpdatePolicyList{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicyList(ref),
+		v1alpha1.HostUpdatePolicySpec{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicySpec(ref),
+		v1alpha1.HostUpdatePolicyStatus{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicyStatus(ref),
 		v1alpha1.Image{}.OpenAPIModelName():                        schema_pkg_apis_baremetal_v1alpha1_Image(ref),
 		v1alpha1.InspectRequest{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_InspectRequest(ref),
 		v1alpha1.Inspection{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_Inspection(ref),
@@ -1782,6 +1786,146 @@ func schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref common.Refe
 						},
 					},
 				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostUpdatePolicy is Metal3's policy for changing a provisioned host: whether the firmware settings (HostFirmwareSettings) and firmware updates (HostFirmwareComponents) of a host that is provisioned may be applied when it reboots. Metal3 reads the HostUpdatePolicy named after the host, in the host's namespace; without one, changes wait for the host to be prepared.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec holds the policies.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostUpdatePolicySpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is empty, as in Metal3.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostUpdatePolicyStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostUpdatePolicySpec{}.OpenAPIModelName(), v1alpha1.HostUpdatePolicyStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicyList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostUpdatePolicyList is a list of HostUpdatePolicies.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of HostUpdatePolicies.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.HostUpdatePolicy{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostUpdatePolicy{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicySpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostUpdatePolicySpec holds the policies of one host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"firmwareSettings": {
+						SchemaProps: spec.SchemaProps{
+							Description: "FirmwareSettings is the policy for changing firmware settings: onReboot applies the host's HostFirmwareSettings to a provisioned host when it reboots; onPreparing (or no value) only while the host is prepared.\n\nPossible enum values:\n - `\"onPreparing\"` applies changes only while the host is being prepared (before provisioning, or when it is deprovisioned), which is what happens without a policy.\n - `\"onReboot\"` also applies changes to a provisioned host when it is next rebooted (Metal3's servicing).",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"onPreparing", "onReboot"},
+						},
+					},
+					"firmwareUpdates": {
+						SchemaProps: spec.SchemaProps{
+							Description: "FirmwareUpdates is the policy for updating firmware: onReboot flashes the host's HostFirmwareComponents updates onto a provisioned host when it reboots; onPreparing (or no value) only while the host is prepared.\n\nPossible enum values:\n - `\"onPreparing\"` applies changes only while the host is being prepared (before provisioning, or when it is deprovisioned), which is what happens without a policy.\n - `\"onReboot\"` also applies changes to a provisioned host when it is next rebooted (Metal3's servicing).",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"onPreparing", "onReboot"},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicyStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostUpdatePolicyStatus is the observed state of a HostUpdatePolicy: empty, as in Metal3.",
+				Type:        []string{"object"},
 			},
 		},
 	}

@@ -63,6 +63,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostFirmwareSettingsList{},
 		&HostFirmwareComponents{},
 		&HostFirmwareComponentsList{},
+		&HostUpdatePolicy{},
+		&HostUpdatePolicyList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

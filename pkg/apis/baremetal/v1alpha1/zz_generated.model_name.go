@@ -177,6 +177,26 @@ func (in HostNetworkAttachmentRef) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostUpdatePolicy) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostUpdatePolicy"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostUpdatePolicyList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostUpdatePolicyList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostUpdatePolicySpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostUpdatePolicySpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostUpdatePolicyStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostUpdatePolicyStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Image) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image"
 }

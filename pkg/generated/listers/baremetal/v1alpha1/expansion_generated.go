@@ -57,3 +57,11 @@ type HostFirmwareSettingsListerExpansion interface{}
 // HostFirmwareSettingsNamespaceListerExpansion allows custom methods to be added to
 // HostFirmwareSettingsNamespaceLister.
 type HostFirmwareSettingsNamespaceListerExpansion interface{}
+
+// HostUpdatePolicyListerExpansion allows custom methods to be added to
+// HostUpdatePolicyLister.
+type HostUpdatePolicyListerExpansion interface{}
+
+// HostUpdatePolicyNamespaceListerExpansion allows custom methods to be added to
+// HostUpdatePolicyNamespaceLister.
+type HostUpdatePolicyNamespaceListerExpansion interface{}

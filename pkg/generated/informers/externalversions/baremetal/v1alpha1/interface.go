@@ -34,6 +34,8 @@ type Interface interface {
 	HostFirmwareComponents() TypedHostFirmwareComponentsInformer
 	// HostFirmwareSettings returns a HostFirmwareSettingsInformer.
 	HostFirmwareSettings() TypedHostFirmwareSettingsInformer
+	// HostUpdatePolicies returns a HostUpdatePolicyInformer.
+	HostUpdatePolicies() TypedHostUpdatePolicyInformer
 }
 
 type version struct {
@@ -70,4 +72,9 @@ func (v *version) HostFirmwareComponents() TypedHostFirmwareComponentsInformer {
 // HostFirmwareSettings returns a TypedHostFirmwareSettingsInformer.
 func (v *version) HostFirmwareSettings() TypedHostFirmwareSettingsInformer {
 	return &hostFirmwareSettingsInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HostUpdatePolicies returns a TypedHostUpdatePolicyInformer.
+func (v *version) HostUpdatePolicies() TypedHostUpdatePolicyInformer {
+	return &hostUpdatePolicyInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

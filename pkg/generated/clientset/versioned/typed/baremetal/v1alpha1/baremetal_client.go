@@ -33,6 +33,7 @@ type BaremetalV1alpha1Interface interface {
 	HardwareDataGetter
 	HostFirmwareComponentsGetter
 	HostFirmwareSettingsGetter
+	HostUpdatePoliciesGetter
 }
 
 // BaremetalV1alpha1Client is used to interact with features provided by the baremetal.metal3.io group.
@@ -58,6 +59,10 @@ func (c *BaremetalV1alpha1Client) HostFirmwareComponents(namespace string) HostF
 
 func (c *BaremetalV1alpha1Client) HostFirmwareSettings(namespace string) HostFirmwareSettingsInterface {
 	return newHostFirmwareSettings(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HostUpdatePolicies(namespace string) HostUpdatePolicyInterface {
+	return newHostUpdatePolicies(c, namespace)
 }
 
 // NewForConfig creates a new BaremetalV1alpha1Client for the given config.

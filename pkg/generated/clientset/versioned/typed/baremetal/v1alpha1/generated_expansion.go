@@ -27,3 +27,5 @@ type HardwareDataExpansion interface{}
 type HostFirmwareComponentsExpansion interface{}
 
 type HostFirmwareSettingsExpansion interface{}
+
+type HostUpdatePolicyExpansion interface{}

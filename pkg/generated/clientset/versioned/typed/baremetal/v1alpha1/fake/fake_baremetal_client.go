@@ -48,6 +48,10 @@ func (c *FakeBaremetalV1alpha1) HostFirmwareSettings(namespace string) v1alpha1.
 	return newFakeHostFirmwareSettings(c, namespace)
 }
 
+func (c *FakeBaremetalV1alpha1) HostUpdatePolicies(namespace string) v1alpha1.HostUpdatePolicyInterface {
+	return newFakeHostUpdatePolicies(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeBaremetalV1alpha1) RESTClient() rest.Interface {

@@ -1,0 +1,111 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package integration
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	applyv1alpha1 "github.com/metal3-community/baremetal-apiserver/pkg/generated/applyconfiguration/baremetal/v1alpha1"
+	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
+)
+
+// TestMetal3Kinds drives Metal3's other kinds (served API only) through the real server with
+// the generated clientset, which talks protobuf: create, read, update, list by field selector,
+// server-side apply, status writes where Metal3 has a status subresource, and Metal3's rules
+// as 422s whose causes name the field.
+func TestMetal3Kinds(t *testing.T) {
+	srv := framework.StartStandalone(t, serverBin, t.TempDir())
+	cs := srv.Clientset(t)
+	ctx := ctxFor(t)
+
+	t.Run("HostUpdatePolicy", func(t *testing.T) { testHostUpdatePolicy(t, ctx, cs) })
+}
+
+func testHostUpdatePolicy(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
+	policies := cs.BaremetalV1alpha1().HostUpdatePolicies(ns)
+	hup, err := policies.Create(ctx, &v1alpha1.HostUpdatePolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "worker-0"},
+		Spec:       v1alpha1.HostUpdatePolicySpec{FirmwareSettings: v1alpha1.HostUpdatePolicyOnReboot},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hup.Generation != 1 || hup.Spec.FirmwareSettings != v1alpha1.HostUpdatePolicyOnReboot || hup.UID == "" {
+		t.Errorf("created %+v", hup)
+	}
+	hup.Spec.FirmwareUpdates = v1alpha1.HostUpdatePolicyOnReboot
+	if hup, err = policies.Update(ctx, hup, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if hup.Generation != 2 {
+		t.Errorf("generation after a policy changed: %d", hup.Generation)
+	}
+
+	// Metal3's CRD enum, as a 422 naming the field; nothing is stored.
+	bad := hup.DeepCopy()
+	bad.Spec.FirmwareUpdates = "OnReboot"
+	_, err = policies.Update(ctx, bad, metav1.UpdateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.firmwareUpdates": {Type: metav1.CauseTypeFieldValueNotSupported, Field: "spec.firmwareUpdates",
+			Message: `Unsupported value: "OnReboot": supported values: "onPreparing", "onReboot"`},
+	})
+	_, err = policies.Create(ctx, &v1alpha1.HostUpdatePolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "worker-9"},
+		Spec:       v1alpha1.HostUpdatePolicySpec{FirmwareSettings: "never"},
+	}, metav1.CreateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.firmwareSettings": {Type: metav1.CauseTypeFieldValueNotSupported, Field: "spec.firmwareSettings",
+			Message: `Unsupported value: "never": supported values: "onPreparing", "onReboot"`},
+	})
+
+	// Server-side apply: two managers, one field each.
+	apply := func(manager string, spec *applyv1alpha1.HostUpdatePolicySpecApplyConfiguration) {
+		t.Helper()
+		if _, err := policies.Apply(ctx, applyv1alpha1.HostUpdatePolicy("worker-1", ns).WithSpec(spec),
+			metav1.ApplyOptions{FieldManager: manager}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply("bios-team", applyv1alpha1.HostUpdatePolicySpec().WithFirmwareSettings(v1alpha1.HostUpdatePolicyOnReboot))
+	apply("fw-team", applyv1alpha1.HostUpdatePolicySpec().WithFirmwareUpdates(v1alpha1.HostUpdatePolicyOnPreparing))
+	got, err := policies.Get(ctx, "worker-1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Spec.FirmwareSettings != v1alpha1.HostUpdatePolicyOnReboot || got.Spec.FirmwareUpdates != v1alpha1.HostUpdatePolicyOnPreparing ||
+		len(got.ManagedFields) != 2 {
+		t.Errorf("applied by two managers: %+v, managed fields %d", got.Spec, len(got.ManagedFields))
+	}
+
+	list, err := policies.List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=worker-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].Name != "worker-1" {
+		t.Errorf("list by name: %+v", list.Items)
+	}
+	for _, name := range []string{"worker-0", "worker-1"} {
+		if err := policies.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
