@@ -108,6 +108,9 @@ type Controller struct {
 	// goes through while preparing or servicing.
 	firmwareSettings   listers.HostFirmwareSettingsLister
 	firmwareComponents listers.HostFirmwareComponentsLister
+	// updatePolicies are the hosts' HostUpdatePolicies (of the host's name): whether a
+	// provisioned host goes through firmware changes when it reboots (servicing).
+	updatePolicies listers.HostUpdatePolicyLister
 	// firmware reads a host's firmware after a change, when the backend can (nil otherwise).
 	firmware provisioner.FirmwareReader
 	// related are the caches of the objects above, synced before the first pass.
@@ -119,7 +122,7 @@ type Controller struct {
 // HostFirmwareSettings and HostFirmwareComponents.
 func New(client clientset.Interface, baremetal informers.Interface, prov provisioner.Provisioner, secrets SecretSource, opts Options) (*Controller, error) {
 	informer, hardwareData := baremetal.BareMetalHosts(), baremetal.HardwareData()
-	settings, components := baremetal.HostFirmwareSettings(), baremetal.HostFirmwareComponents()
+	settings, components, policies := baremetal.HostFirmwareSettings(), baremetal.HostFirmwareComponents(), baremetal.HostUpdatePolicies()
 	if opts.Workers <= 0 || opts.MaxConcurrentProvisioning <= 0 {
 		return nil, fmt.Errorf("workers (%d) and max concurrent provisioning (%d) must be positive", opts.Workers, opts.MaxConcurrentProvisioning)
 	}
@@ -132,8 +135,9 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		hardwareData:       hardwareData.Lister(),
 		firmwareSettings:   settings.Lister(),
 		firmwareComponents: components.Lister(),
+		updatePolicies:     policies.Lister(),
 		related: []cache.InformerSynced{hardwareData.Informer().HasSynced,
-			settings.Informer().HasSynced, components.Informer().HasSynced},
+			settings.Informer().HasSynced, components.Informer().HasSynced, policies.Informer().HasSynced},
 		secrets: secrets,
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
@@ -184,6 +188,13 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		return nil, err
 	}
 	if _, err := components.Informer().AddEventHandler(firmwareHandler); err != nil {
+		return nil, err
+	}
+	// A policy says what servicing may apply: news for its host (one withdrawn ends a
+	// servicing that cannot succeed).
+	if _, err := policies.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueueObject, UpdateFunc: func(_, obj interface{}) { c.enqueueObject(obj) }, DeleteFunc: c.enqueueObject,
+	}); err != nil {
 		return nil, err
 	}
 	return c, nil

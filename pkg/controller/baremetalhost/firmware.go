@@ -113,3 +113,78 @@ func (w firmwareWork) describe() string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// servicingWork is the part of the firmware work that the host's HostUpdatePolicy (the one of
+// its name) lets a provisioned host go through when it reboots: none without a policy.
+func (r *hostReconcile) servicingWork() (firmwareWork, error) {
+	h := r.host
+	hup, err := r.c.updatePolicies.HostUpdatePolicies(h.Namespace).Get(h.Name)
+	if apierrors.IsNotFound(err) {
+		return firmwareWork{}, nil
+	}
+	if err != nil {
+		return firmwareWork{}, err
+	}
+	w, err := r.firmwareWork()
+	if hup.Spec.FirmwareSettings != v1alpha1.HostUpdatePolicyOnReboot {
+		w.changes.Settings = nil
+	}
+	if hup.Spec.FirmwareUpdates != v1alpha1.HostUpdatePolicyOnReboot {
+		w.changes.Updates, w.updates = nil, nil
+	}
+	return w, err
+}
+
+// servicingUnderway says that servicing started and has not ended: it goes on whatever the
+// power state (Metal3's rule).
+func servicingUnderway(h *v1alpha1.BareMetalHost) bool {
+	return h.Status.OperationalStatus == v1alpha1.OperationalStatusServicing || h.Status.ErrorType == v1alpha1.ServicingError
+}
+
+// service is Metal3's servicing: a provisioned host powered off on its way back on (a reboot
+// through the reboot annotation) goes through the firmware changes its HostUpdatePolicy allows
+// before it is powered on, with its disks and image untouched. operationalStatus is servicing
+// meanwhile, and "servicing error" records a failure, retried with backoff until it succeeds or
+// the changes are withdrawn. done says the power management may go on in this pass.
+func (r *hostReconcile) service(ctx context.Context) (stepResult, bool, error) {
+	h := r.host
+	w, err := r.servicingWork()
+	if err != nil {
+		return noRequeue, false, err
+	}
+	if w.changes.Empty() {
+		if servicingUnderway(h) {
+			// Nothing (left) to apply: the changes were withdrawn, or applied by a pass
+			// whose end was not recorded.
+			r.clearError()
+			h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+		}
+		return noRequeue, true, nil
+	}
+	if !servicingUnderway(h) {
+		// Recorded before the backend is asked, so a restart or another replica sees it and
+		// goes on with it.
+		r.logger.Info("Servicing the host", "changes", w.describe())
+		r.event(corev1.EventTypeNormal, "Servicing", "applying "+w.describe())
+		h.Status.OperationalStatus = v1alpha1.OperationalStatusServicing
+		return now_, false, nil
+	}
+	ph, _, err := r.providerHost(ctx, v1alpha1.ServicingError)
+	if err != nil {
+		return r.fail(v1alpha1.ServicingError, err.Error()), false, nil
+	}
+	res, err := r.c.prov.Service(ctx, ph, w.changes)
+	done, out := r.outcome(v1alpha1.ServicingError, res, err)
+	if !done {
+		if h.Status.OperationalStatus == v1alpha1.OperationalStatusOK {
+			// Progress after a failure: still servicing.
+			h.Status.OperationalStatus = v1alpha1.OperationalStatusServicing
+		}
+		return out, false, nil
+	}
+	if out, done, err := r.firmwareApplied(ctx, ph, w, v1alpha1.ServicingError); !done || err != nil {
+		return out, false, err
+	}
+	h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+	return now_, false, nil
+}

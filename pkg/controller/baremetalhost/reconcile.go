@@ -719,6 +719,12 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	if req.once {
 		return r.rebootOnce(ctx, ph, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
 	}
+	provisioned := h.Status.Provisioning.State == v1alpha1.StateProvisioned || h.Status.Provisioning.State == v1alpha1.StateExternallyProvisioned
+	if provisioned && servicingUnderway(h) {
+		if out, done, err := r.service(ctx); !done || err != nil {
+			return out, err
+		}
+	}
 	state, err := r.c.prov.PowerState(ctx, ph)
 	if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
 		return out, nil
@@ -745,6 +751,12 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 		want, mode = false, req.holdMode
 		r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionFalse, "PoweredOffForReboot",
 			"kept off while these reboot annotations remain: "+strings.Join(req.hold, ", "))
+	}
+	if provisioned && want && len(req.hold) == 0 && state.Known && !state.PoweredOn {
+		// On its way back on: the moment Metal3 services a host.
+		if out, done, err := r.service(ctx); !done || err != nil {
+			return out, err
+		}
 	}
 	if state.Known && state.PoweredOn == want {
 		if want && meta.IsStatusConditionFalse(h.Status.Conditions, v1alpha1.ConditionRebooted) {

@@ -70,6 +70,8 @@ type hostBuilder struct {
 	// hfs and hfc are the host's HostFirmwareSettings and HostFirmwareComponents as stored.
 	hfs *v1alpha1.HostFirmwareSettings
 	hfc *v1alpha1.HostFirmwareComponents
+	// hup is the host's HostUpdatePolicy as stored.
+	hup *v1alpha1.HostUpdatePolicy
 }
 
 func aHost(state v1alpha1.ProvisioningState) *hostBuilder {
@@ -177,6 +179,16 @@ func (b *hostBuilder) wantsUpdates(applied []v1alpha1.FirmwareUpdate, want ...v1
 	return b
 }
 
+// servicedOnReboot stores the host's HostUpdatePolicy letting settings and updates through
+// when the host reboots.
+func (b *hostBuilder) servicedOnReboot() *hostBuilder {
+	b.hup = &v1alpha1.HostUpdatePolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: smHost, Namespace: ns, ResourceVersion: "1"},
+		Spec:       v1alpha1.HostUpdatePolicySpec{FirmwareSettings: v1alpha1.HostUpdatePolicyOnReboot, FirmwareUpdates: v1alpha1.HostUpdatePolicyOnReboot},
+	}
+	return b
+}
+
 // refusingHardwareData makes the API refuse the host's HardwareData as invalid.
 func (b *hostBuilder) refusingHardwareData() *hostBuilder {
 	b.hdInvalid = true
@@ -269,6 +281,12 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 			t.Fatal(err)
 		}
 	}
+	hupCache := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if b.hup != nil {
+		if err := hupCache.Add(b.hup.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if b.hdInvalid {
 		client.PrependReactor("*", "hardwaredata", func(action k8stesting.Action) (bool, runtime.Object, error) {
 			if action.GetVerb() == "create" || action.GetVerb() == "update" {
@@ -295,6 +313,7 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 		hardwareData:       listers.NewHardwareDataLister(hdCache),
 		firmwareSettings:   listers.NewHostFirmwareSettingsLister(hfsCache),
 		firmwareComponents: listers.NewHostFirmwareComponentsLister(hfcCache),
+		updatePolicies:     listers.NewHostUpdatePolicyLister(hupCache),
 		firmware:           prov,
 	}
 	t.Cleanup(c.queue.ShutDown)
@@ -331,6 +350,8 @@ func TestStateMachine(t *testing.T) {
 	secureBootOn := v1alpha1.DesiredSettingsMap{"SecureBoot": intstr.FromString("Enabled")}
 	biosUpdate := v1alpha1.FirmwareUpdate{Component: "bios", URL: "http://192.0.2.1/bios-2.0.bin"}
 	offline := func(h *v1alpha1.BareMetalHost) { h.Spec.Online = false }
+	poweredOff := func(h *v1alpha1.BareMetalHost) { h.Status.PoweredOn = false }
+	servicing := func(h *v1alpha1.BareMetalHost) { h.Status.OperationalStatus = v1alpha1.OperationalStatusServicing }
 	limited := testOptions(0)
 	limited.MaxProvisioningRetries = 2
 	full := testOptions(1)
@@ -520,6 +541,54 @@ func TestStateMachine(t *testing.T) {
 				}
 			}},
 		{name: "provisioned at rest: adopted and polled, nothing else", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState"},
+		{name: "provisioned, off on its way back on, policy onReboot, a setting wanted: servicing starts, nothing else",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).servicedOnReboot().
+				wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState", check: func(t *testing.T, got smResult) {
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusServicing || meta.IsStatusConditionTrue(got.host.Status.Conditions, v1alpha1.ConditionReady) {
+					t.Errorf("operationalStatus %s, Ready %v", got.host.Status.OperationalStatus, meta.FindStatusCondition(got.host.Status.Conditions, v1alpha1.ConditionReady))
+				}
+			}},
+		{name: "servicing: the changes applied, read back, recorded; the image untouched",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).with(servicing).servicedOnReboot().
+				wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn).wantsUpdates(nil, biosUpdate),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", Image: img, BIOS: map[string]string{"SecureBoot": "Disabled"}})
+			},
+			state: v1alpha1.StateProvisioned, calls: "Adopt Service", check: func(t *testing.T, got smResult) {
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusOK || got.host.Status.Provisioning.Image.URL != img {
+					t.Errorf("operationalStatus %s, image %q", got.host.Status.OperationalStatus, got.host.Status.Provisioning.Image.URL)
+				}
+				if got.hfs.Status.Settings["SecureBoot"] != "Enabled" || len(got.hfc.Status.Updates) != 1 {
+					t.Errorf("firmware status %+v %+v", got.hfs.Status, got.hfc.Status)
+				}
+			}},
+		{name: "servicing failed: servicing error, the host kept off",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).with(servicing).servicedOnReboot().wantsUpdates(nil, biosUpdate),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", Image: img})
+				p.SetFailure(ns, smHost, "Service", "firmware update of bios failed: 404")
+			},
+			state: v1alpha1.StateProvisioned, calls: "Adopt Service", check: func(t *testing.T, got smResult) {
+				if got.host.Status.ErrorType != v1alpha1.ServicingError || got.host.Status.PoweredOn {
+					t.Errorf("error %s, poweredOn %v", got.host.Status.ErrorType, got.host.Status.PoweredOn)
+				}
+			}},
+		{name: "servicing error, the changes withdrawn: servicing ends, the host powered on",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.OperationalStatus, h.Status.ErrorType, h.Status.ErrorCount = v1alpha1.OperationalStatusError, v1alpha1.ServicingError, 1
+			}).servicedOnReboot(),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerOn", check: func(t *testing.T, got smResult) {
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusOK || got.host.Status.ErrorType != "" {
+					t.Errorf("operationalStatus %s, error %s", got.host.Status.OperationalStatus, got.host.Status.ErrorType)
+				}
+			}},
+		{name: "provisioned, off, a setting wanted without a policy: powered on, not serviced",
+			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerOn"},
+		{name: "provisioned and on, policy onReboot, a setting wanted: waits for a reboot",
+			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).servicedOnReboot().wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
 			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState"},
 		{name: "provisioned, image changed: deprovisioning", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).image(img2),
 			state: v1alpha1.StateDeprovisioning},
