@@ -145,8 +145,10 @@ func servicingUnderway(h *v1alpha1.BareMetalHost) bool {
 // through the reboot annotation) goes through the firmware changes its HostUpdatePolicy allows
 // before it is powered on, with its disks and image untouched. operationalStatus is servicing
 // meanwhile, and "servicing error" records a failure, retried with backoff until it succeeds or
-// the changes are withdrawn. done says the power management may go on in this pass.
-func (r *hostReconcile) service(ctx context.Context) (stepResult, bool, error) {
+// the changes are withdrawn. A reboot asked through the subresource (rebootRequested) services
+// the host too, and is consumed once servicing is done: its resets were the reboot. done says
+// the power management may go on in this pass.
+func (r *hostReconcile) service(ctx context.Context, rebootRequested bool) (stepResult, bool, error) {
 	h := r.host
 	w, err := r.servicingWork()
 	if err != nil {
@@ -186,5 +188,10 @@ func (r *hostReconcile) service(ctx context.Context) (stepResult, bool, error) {
 		return out, false, err
 	}
 	h.Status.OperationalStatus = v1alpha1.OperationalStatusOK
+	if rebootRequested {
+		if err := r.removeAnnotation(ctx, v1alpha1.RebootSubresourceAnnotation); err != nil {
+			return noRequeue, false, err
+		}
+	}
 	return now_, false, nil
 }

@@ -716,14 +716,16 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 		return r.fail(v1alpha1.PowerManagementError, err.Error()), nil
 	}
 	req := readRebootRequests(h)
-	if req.once {
-		return r.rebootOnce(ctx, ph, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
-	}
 	provisioned := h.Status.Provisioning.State == v1alpha1.StateProvisioned || h.Status.Provisioning.State == v1alpha1.StateExternallyProvisioned
-	if provisioned && servicingUnderway(h) {
-		if out, done, err := r.service(ctx); !done || err != nil {
+	if provisioned && (servicingUnderway(h) || req.once) {
+		// A reboot through baremetalhosts/reboot is a reboot too: servicing applies what the
+		// policy lets through with the reset(s) it needs, and that is the reboot asked for.
+		if out, done, err := r.service(ctx, req.once); !done || err != nil {
 			return out, err
 		}
+	}
+	if req.once {
+		return r.rebootOnce(ctx, ph, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
 	}
 	state, err := r.c.prov.PowerState(ctx, ph)
 	if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
@@ -754,7 +756,7 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	}
 	if provisioned && want && len(req.hold) == 0 && state.Known && !state.PoweredOn {
 		// On its way back on: the moment Metal3 services a host.
-		if out, done, err := r.service(ctx); !done || err != nil {
+		if out, done, err := r.service(ctx, false); !done || err != nil {
 			return out, err
 		}
 	}

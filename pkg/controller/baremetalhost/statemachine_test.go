@@ -584,6 +584,25 @@ func TestStateMachine(t *testing.T) {
 					t.Errorf("operationalStatus %s, error %s", got.host.Status.OperationalStatus, got.host.Status.ErrorType)
 				}
 			}},
+		{name: "reboot subresource on a host with servicing work: servicing starts instead of a reset",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).servicedOnReboot().annotate(v1alpha1.RebootSubresourceAnnotation, "").
+				wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
+			state: v1alpha1.StateProvisioned, calls: "Adopt", check: func(t *testing.T, got smResult) {
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusServicing {
+					t.Errorf("operationalStatus %s", got.host.Status.OperationalStatus)
+				}
+			}},
+		{name: "reboot subresource, servicing underway: serviced, and that was the reboot (no reset of its own)",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(servicing).servicedOnReboot().annotate(v1alpha1.RebootSubresourceAnnotation, "").
+				wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", Image: img, PoweredOn: true, BIOS: map[string]string{"SecureBoot": "Disabled"}})
+			},
+			state: v1alpha1.StateProvisioned, calls: "Adopt Service", check: func(t *testing.T, got smResult) {
+				if _, ok := got.host.Annotations[v1alpha1.RebootSubresourceAnnotation]; ok || got.host.Status.OperationalStatus != v1alpha1.OperationalStatusOK {
+					t.Errorf("annotations %v, operationalStatus %s", got.host.Annotations, got.host.Status.OperationalStatus)
+				}
+			}},
 		{name: "provisioned, off, a setting wanted without a policy: powered on, not serviced",
 			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
 			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerOn"},
