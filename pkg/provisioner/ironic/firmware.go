@@ -85,8 +85,8 @@ func hasBIOS(node *nodes.Node) bool {
 }
 
 // biosFromIronic maps Ironic's BIOS settings to provisioner.BIOS. Ironic stores every value
-// as a string, a Boolean as Python spells it ("True"); those are written "true"/"false" as
-// the Redfish backend and Metal3's HostFirmwareSettings have them. The schema holds the
+// as text; Booleans are written "true"/"false" as the Redfish backend and Metal3's
+// HostFirmwareSettings have them (see biosValue). The schema holds the
 // settings the registry describes, nil when it describes none (no registry, or an API
 // version without ?detail).
 func biosFromIronic(list []nodes.BIOSSetting) provisioner.BIOS {
@@ -114,15 +114,20 @@ func biosFromIronic(list []nodes.BIOSSetting) provisioner.BIOS {
 	return out
 }
 
-// biosValue is a setting's value as a string, Booleans in lower case.
+// biosValue is a setting's value as a string, Booleans as "true" and "false". Ironic's
+// database holds what the bios interface read as text: a Boolean read from the BMC comes
+// back "1" or "0" on sqlite, "True" or "False" elsewhere. "1" and "0" are Booleans only when
+// the registry says so.
 func biosValue(s nodes.BIOSSetting) string {
-	if s.AttributeType == "Boolean" || s.AttributeType == "" {
-		switch s.Value {
-		case "True":
-			return "true"
-		case "False":
-			return "false"
-		}
+	switch {
+	case s.AttributeType == "Boolean" && (s.Value == "1" || s.Value == "True"):
+		return "true"
+	case s.AttributeType == "Boolean" && (s.Value == "0" || s.Value == "False"):
+		return "false"
+	case s.AttributeType == "" && s.Value == "True":
+		return "true"
+	case s.AttributeType == "" && s.Value == "False":
+		return "false"
 	}
 	return s.Value
 }

@@ -120,7 +120,7 @@ func biosStep(current []nodes.BIOSSetting, want map[string]string) (*nodes.Clean
 			problems = append(problems, fmt.Sprintf("BIOS setting %s is read-only", name))
 			continue
 		}
-		value, err := typedBIOSValue(cur.AttributeType, v)
+		value, err := typedBIOSValue(cur, known, v)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("BIOS setting %s: %v", name, err))
 			continue
@@ -145,9 +145,14 @@ func sameBIOSValue(cur nodes.BIOSSetting, want string) bool {
 	return have == want
 }
 
-// typedBIOSValue is the JSON value of a setting of the registry's attribute type.
-func typedBIOSValue(attributeType, v string) (any, error) {
-	switch attributeType {
+// typedBIOSValue is the JSON value of a wanted setting: of the registry's attribute type
+// when Ironic has the registry. Without it (no registry, an API before 1.74, or Debian 12's
+// sushy, which lacks its standard registries and so reads none), an integer replacing an
+// integer is sent as a number, as Metal3 sends a HostFirmwareSettings value written as a
+// number: BMCs refuse a string for an Integer attribute. Everything else is sent as the
+// string it is.
+func typedBIOSValue(cur nodes.BIOSSetting, known bool, v string) (any, error) {
+	switch cur.AttributeType {
 	case "Integer":
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
@@ -160,8 +165,24 @@ func typedBIOSValue(attributeType, v string) (any, error) {
 			return nil, fmt.Errorf("%q is not a Boolean", v)
 		}
 		return b, nil
+	case "":
+		if n, ok := canonicalInt(v); ok && known {
+			if _, curIsInt := canonicalInt(cur.Value); curIsInt {
+				return n, nil
+			}
+		}
 	}
 	return v, nil
+}
+
+// canonicalInt parses a decimal integer written without sign noise or leading zeros ("7",
+// "-3"; not "07", "+7", " 7"), which is what an integer attribute's value looks like.
+func canonicalInt(v string) (int64, bool) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || strconv.FormatInt(n, 10) != v {
+		return 0, false
+	}
+	return n, true
 }
 
 // updatesStepFor is the step that installs updates on a node; checksums holds each URL's

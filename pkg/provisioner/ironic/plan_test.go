@@ -315,9 +315,13 @@ func TestBIOSStep(t *testing.T) {
 		!strings.Contains(msg, "SerialNumber is read-only") {
 		t.Errorf("bad values: %q", msg)
 	}
-	// No registry (API < 1.74, or fake-hardware): strings, and Python's booleans compare.
-	step, _ = biosStep([]nodes.BIOSSetting{{Name: "QuietBoot", Value: "True"}}, map[string]string{"QuietBoot": "true", "BootDelaySeconds": "5"})
-	if got, _ := json.Marshal(step.Args); string(got) != `{"settings":[{"name":"BootDelaySeconds","value":"5"}]}` {
+	// No registry (API < 1.74, Debian's sushy, fake-hardware): Python's booleans compare, an
+	// integer replacing an integer is a number, anything else a string.
+	step, _ = biosStep([]nodes.BIOSSetting{{Name: "QuietBoot", Value: "True"}, {Name: "BootDelaySeconds", Value: "0"},
+		{Name: "AssetTag", Value: "A-1"}, {Name: "Padded", Value: "0"}},
+		map[string]string{"QuietBoot": "true", "BootDelaySeconds": "5", "AssetTag": "12", "Padded": "007", "Unknown": "3"})
+	if got, _ := json.Marshal(step.Args); string(got) != `{"settings":[{"name":"AssetTag","value":"12"},{"name":"BootDelaySeconds","value":5},`+
+		`{"name":"Padded","value":"007"},{"name":"Unknown","value":"3"}]}` {
 		t.Errorf("without a registry: %s", got)
 	}
 }
@@ -386,8 +390,13 @@ func TestFirmwareReadings(t *testing.T) {
 	if bios.RegistryID != "" || bios.Pending != nil {
 		t.Errorf("Ironic names no registry and stages nothing: %+v", bios)
 	}
-	if b := biosFromIronic([]nodes.BIOSSetting{{Name: "A", Value: "1"}}); b.Schema != nil {
-		t.Errorf("a schema without registry detail: %+v", b.Schema)
+	if b := biosFromIronic([]nodes.BIOSSetting{{Name: "A", Value: "1"}, {Name: "B", Value: "False"}}); b.Schema != nil ||
+		b.Settings["A"] != "1" || b.Settings["B"] != "false" {
+		t.Errorf("without registry detail: %+v", b)
+	}
+	// sqlite's spelling of a Boolean read from the BMC.
+	if b := biosFromIronic([]nodes.BIOSSetting{{Name: "Q", Value: "1", AttributeType: "Boolean"}, {Name: "R", Value: "0", AttributeType: "Boolean"}}); b.Settings["Q"] != "true" || b.Settings["R"] != "false" {
+		t.Errorf("Booleans: %+v", b.Settings)
 	}
 	comps := componentsFromIronic([]nodes.FirmwareComponent{
 		{Component: "nic:NIC.2", CurrentVersion: "2"}, {Component: "bmc", CurrentVersion: "5.10"},
