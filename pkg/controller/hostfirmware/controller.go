@@ -203,6 +203,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		if err := c.writeComponents(ctx, h, comps, now); err != nil {
 			return 0, err
 		}
+	} else {
+		// E.g. an Ironic without the firmware interface (API 1.86), which the error names.
+		klog.FromContext(ctx).V(2).Info("Firmware versions not read", "host", key, "err", compErr)
 	}
 	return c.interval, nil
 }
