@@ -31,6 +31,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
@@ -109,6 +110,15 @@ func (fi *firmwareIronic) serve(w http.ResponseWriter, r *http.Request) bool {
 				target[keys[len(keys)-1]] = op.Value
 			}
 		}
+	}
+	if r.Method == http.MethodPut && len(parts) == 4 && parts[3] == "raid" && fi.node != nil {
+		var target map[string]any
+		_ = json.Unmarshal(body, &target)
+		fi.node["target_raid_config"] = target
+		fi.requests = append(fi.requests, "PUT states/raid")
+		fi.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return true
 	}
 	if r.Method == http.MethodPut && len(parts) == 4 && parts[3] == "provision" {
 		var req map[string]any
@@ -228,7 +238,7 @@ func TestPrepareCleanFailedRetriesFirmware(t *testing.T) {
 	fi, p := newFirmwareIronic(t, "1.82", node("clean failed", "bios_interface", "redfish", "management_interface", "redfish",
 		"last_error", "Firmware update failed for node x: checksum mismatch", "maintenance", false,
 		"provision_updated_at", "2026-11-29T10:05:00+00:00",
-		"extra", map[string]any{updatesMarkerKey: markerValue(updatesMarker{Updates: markedUpdates(updates), Since: "2026-11-29T10:00:00Z"})}))
+		"extra", map[string]any{requestMarkerKey: markerValue(requestMarker{Updates: markedUpdates(updates), Since: "2026-11-29T10:00:00Z"})}))
 	ctx, host := context.Background(), testHost(t)
 	data := provisioner.PrepareData{Firmware: provisioner.FirmwareChanges{Updates: updates}}
 	res, err := p.Prepare(ctx, host, data)
@@ -401,5 +411,32 @@ func TestImageSHA1(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	if _, err := imageSHA1(ctx, url); err == nil {
 		t.Error("imageSHA1 with an ended context succeeded")
+	}
+}
+
+// TestPrepareRAIDNotTakenForDoneWhenTheCleanNeverStarted: the target RAID configuration is
+// written before the clean is requested; when Ironic refuses to start the clean (409, the
+// node locked for a moment), the next call must request it again rather than take the
+// target for an applied configuration and make the node available.
+func TestPrepareRAIDNotTakenForDoneWhenTheCleanNeverStarted(t *testing.T) {
+	fi, p := newFirmwareIronic(t, "1.82", node("manageable", "raid_interface", "redfish", "automated_clean", false,
+		"provision_updated_at", "2026-11-29T10:00:00+00:00"))
+	fi.refuse["PUT states/provision clean"] = http.StatusConflict
+	ctx, host := context.Background(), testHost(t)
+	host.AutomatedCleaningMode = "disabled"
+	size := int32(100)
+	data := provisioner.PrepareData{RAID: &v1alpha1.RAIDConfig{HardwareRAIDVolumes: []v1alpha1.HardwareRAIDVolume{{Level: "1", SizeGibibytes: &size}}}}
+	if res, err := p.Prepare(ctx, host, data); err != nil || res.Done || !equal(fi.took(), "PATCH ", "PUT states/raid", "PUT states/provision clean") {
+		t.Fatalf("Prepare = %+v, %v", res, err)
+	}
+	delete(fi.refuse, "PUT states/provision clean")
+	fi.p.nodes.forget(fi.node["uuid"].(string))
+	if res, err := p.Prepare(ctx, host, data); err != nil || res.Done || !equal(fi.took(), "PUT states/raid", "PUT states/provision clean") {
+		t.Fatalf("Prepare after the refused clean = %+v, %v; want the clean requested again", res, err)
+	}
+	// The clean ran: the node changed state and is manageable again.
+	fi.set("provision_updated_at", "2026-11-29T10:02:00+00:00")
+	if res, err := p.Prepare(ctx, host, data); err != nil || res.Done || !equal(fi.took(), "PUT states/provision provide") {
+		t.Fatalf("Prepare after the clean = %+v, %v; want provide", res, err)
 	}
 }

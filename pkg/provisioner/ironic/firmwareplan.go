@@ -46,7 +46,7 @@ import (
 // Whether BIOS settings still need applying is read from the node's BIOS settings, which
 // Ironic reads again from the BMC after the step. Whether images still need installing
 // cannot be read from an Ironic without the firmware interface, so it is recorded in the
-// node (updatesMarker).
+// node (requestMarker).
 
 // updateStep is the step a node installs firmware images with.
 type updateStep int
@@ -202,22 +202,26 @@ func updatesStepFor(kind updateStep, updates []provisioner.FirmwareUpdate, check
 	return nodes.CleanStep{Interface: nodes.InterfaceManagement, Step: "update_firmware", Args: map[string]any{"firmware_images": items}}
 }
 
-// updatesMarkerKey is the key of the node's extra field recording the firmware updates
-// requested of it (an Ironic extra key: no "/" or "~", which JSON patch paths escape).
-const updatesMarkerKey = "baremetal_apiserver_firmware_updates"
+// requestMarkerKey is the key of the node's extra field recording the steps requested of it
+// (an Ironic extra key: no "/" or "~", which JSON patch paths escape).
+const requestMarkerKey = "baremetal_apiserver_request"
 
-// updatesMarker records, in the node, the firmware updates a clean (or service) was asked to
-// install and the node's provision_updated_at when it was asked, before it started. A node
-// found at rest again (manageable, available, active) with another provision_updated_at went
-// through the steps: failures end in clean failed or service failed, whose recovery drops
-// an unconfirmed marker. Applied confirms it once seen, so that a later, unrelated failure
-// (automated cleaning) does not drop it.
+// requestMarker records, in the node, what a clean (or service) was asked to do that the node
+// cannot show afterwards - the firmware updates to install, and whether the RAID
+// configuration was to be applied - with the node's provision_updated_at when it was asked,
+// before it started. A node found at rest again (manageable, available, active) with another
+// provision_updated_at went through the steps: failures end in clean failed or service failed,
+// whose recovery drops an unconfirmed marker. Applied confirms it once seen, so that a later,
+// unrelated failure (automated cleaning) does not drop it.
 //
-// Ironic before API 1.86 keeps no record of firmware versions, and Ironic's own records of a
-// clean's steps are wiped when it ends: without the marker a restarted server could not tell
-// installed updates from updates never started, and would install them again or never.
-type updatesMarker struct {
-	Updates []markedUpdate `json:"updates"`
+// Ironic before API 1.86 keeps no record of firmware versions, Ironic's own records of a
+// clean's steps are wiped when it ends, and the target RAID configuration is written before
+// the clean starts: without the marker a restarted server (or a call after Ironic refused to
+// start the clean, say a 409) could not tell work done from work never started, and would
+// redo it or, worse, report it done.
+type requestMarker struct {
+	Updates []markedUpdate `json:"updates,omitempty"`
+	RAID    bool           `json:"raid,omitempty"`
 	Since   string         `json:"since"`
 	Applied bool           `json:"applied,omitempty"`
 }
@@ -228,6 +232,9 @@ type markedUpdate struct {
 }
 
 func markedUpdates(updates []provisioner.FirmwareUpdate) []markedUpdate {
+	if len(updates) == 0 {
+		return nil
+	}
 	out := make([]markedUpdate, 0, len(updates))
 	for _, u := range updates {
 		out = append(out, markedUpdate{Component: u.Component, URL: u.URL})
@@ -236,8 +243,8 @@ func markedUpdates(updates []provisioner.FirmwareUpdate) []markedUpdate {
 }
 
 // markerOf reads the node's marker; nil when there is none (or it is not one).
-func markerOf(node *nodes.Node) *updatesMarker {
-	raw, ok := node.Extra[updatesMarkerKey]
+func markerOf(node *nodes.Node) *requestMarker {
+	raw, ok := node.Extra[requestMarkerKey]
 	if !ok || raw == nil {
 		return nil
 	}
@@ -245,7 +252,7 @@ func markerOf(node *nodes.Node) *updatesMarker {
 	if err != nil {
 		return nil
 	}
-	var m updatesMarker
+	var m requestMarker
 	if json.Unmarshal(data, &m) != nil {
 		return nil
 	}
@@ -257,29 +264,35 @@ func provisionStamp(node *nodes.Node) string {
 	return node.ProvisionUpdatedAt.UTC().Format(time.RFC3339Nano)
 }
 
-// newMarker is the marker written before starting steps that install updates.
-func newMarker(node *nodes.Node, updates []provisioner.FirmwareUpdate) updatesMarker {
-	return updatesMarker{Updates: markedUpdates(updates), Since: provisionStamp(node)}
+// newMarker is the marker written before starting steps.
+func newMarker(node *nodes.Node, updates []provisioner.FirmwareUpdate, raid bool) requestMarker {
+	return requestMarker{Updates: markedUpdates(updates), RAID: raid, Since: provisionStamp(node)}
+}
+
+// ran says, for a node at rest, that the steps the marker records have run.
+func (m *requestMarker) ran(node *nodes.Node) bool {
+	return m.Applied || m.Since != provisionStamp(node)
 }
 
 // updatesInstalled says, for a node at rest, whether updates were installed by steps
 // requested earlier; confirm says that the marker does not record it yet.
 func updatesInstalled(node *nodes.Node, updates []provisioner.FirmwareUpdate) (installed, confirm bool) {
 	m := markerOf(node)
-	if m == nil || !reflect.DeepEqual(m.Updates, markedUpdates(updates)) {
+	if m == nil || len(m.Updates) == 0 || !reflect.DeepEqual(m.Updates, markedUpdates(updates)) || !m.ran(node) {
 		return false, false
 	}
-	if m.Applied {
-		return true, false
-	}
-	if m.Since != provisionStamp(node) {
-		return true, true
-	}
-	return false, false
+	return true, !m.Applied
+}
+
+// raidRequested says, for a node at rest, that a clean applying the target RAID configuration
+// was requested and never started: the target is set, but not applied.
+func raidRequested(node *nodes.Node) bool {
+	m := markerOf(node)
+	return m != nil && m.RAID && !m.ran(node)
 }
 
 // markerValue is the marker as the node's extra holds it.
-func markerValue(m updatesMarker) map[string]any {
+func markerValue(m requestMarker) map[string]any {
 	data, _ := json.Marshal(m)
 	var out map[string]any
 	_ = json.Unmarshal(data, &out)

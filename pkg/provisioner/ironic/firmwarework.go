@@ -59,7 +59,7 @@ func (p *Provisioner) pendingFirmware(ctx context.Context, c *apiClient, node *n
 			m := markerOf(node)
 			m.Applied = true
 			b := &patch{}
-			b.key("extra", updatesMarkerKey, markerValue(*m), node.Extra)
+			b.key("extra", requestMarkerKey, markerValue(*m), node.Extra)
 			updated, res, ok, err := p.updateNode(ctx, c, node, b, "")
 			if !ok {
 				return node, w, res, false, err
@@ -103,24 +103,25 @@ func (p *Provisioner) firmwareSteps(ctx context.Context, w firmwareWork) ([]node
 	return steps, "", nil
 }
 
-// markUpdates records in the node the updates about to be requested (see updatesMarker).
-func (p *Provisioner) markUpdates(ctx context.Context, c *apiClient, node *nodes.Node, w firmwareWork) (*nodes.Node, provisioner.Result, bool, error) {
-	if len(w.updates) == 0 {
+// markRequest records in the node the updates and RAID about to be requested (see
+// requestMarker); nothing when neither is.
+func (p *Provisioner) markRequest(ctx context.Context, c *apiClient, node *nodes.Node, w firmwareWork, raid bool) (*nodes.Node, provisioner.Result, bool, error) {
+	if len(w.updates) == 0 && !raid {
 		return node, provisioner.Result{}, true, nil
 	}
 	b := &patch{}
-	b.key("extra", updatesMarkerKey, markerValue(newMarker(node, w.updates)), node.Extra)
+	b.key("extra", requestMarkerKey, markerValue(newMarker(node, w.updates, raid)), node.Extra)
 	return p.updateNode(ctx, c, node, b, "")
 }
 
-// dropUnconfirmedMarker removes a marker of updates whose steps failed, so that the retry
-// installs them again. A confirmed marker stays: its updates were installed.
+// dropUnconfirmedMarker removes a marker of steps that failed, so that the retry applies them
+// again. A confirmed marker stays: its updates were installed.
 func (p *Provisioner) dropUnconfirmedMarker(ctx context.Context, c *apiClient, node *nodes.Node) (*nodes.Node, provisioner.Result, bool, error) {
 	if m := markerOf(node); m == nil || m.Applied {
 		return node, provisioner.Result{}, true, nil
 	}
 	b := &patch{}
-	b.key("extra", updatesMarkerKey, nil, node.Extra)
+	b.key("extra", requestMarkerKey, nil, node.Extra)
 	return p.updateNode(ctx, c, node, b, "")
 }
 

@@ -349,10 +349,10 @@ func TestUpdatesMarker(t *testing.T) {
 		t.Error("installed without a marker")
 	}
 	// As Ironic returns it: JSON.
-	data, _ := json.Marshal(markerValue(newMarker(n, updates)))
+	data, _ := json.Marshal(markerValue(newMarker(n, updates, false)))
 	var stored map[string]any
 	_ = json.Unmarshal(data, &stored)
-	n.Extra[updatesMarkerKey] = stored
+	n.Extra[requestMarkerKey] = stored
 	if installed, _ := updatesInstalled(n, updates); installed {
 		t.Error("installed while the node never changed state since the request (the clean never started)")
 	}
@@ -365,7 +365,7 @@ func TestUpdatesMarker(t *testing.T) {
 	}
 	m := markerOf(n)
 	m.Applied = true
-	n.Extra[updatesMarkerKey] = markerValue(*m)
+	n.Extra[requestMarkerKey] = markerValue(*m)
 	n.ProvisionUpdatedAt = t0.Add(time.Hour)
 	if installed, confirm := updatesInstalled(n, updates); !installed || confirm {
 		t.Errorf("confirmed: installed %v confirm %v", installed, confirm)

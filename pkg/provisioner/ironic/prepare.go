@@ -39,9 +39,10 @@ import (
 // Whether each still needs applying is read from the node: Ironic keeps the target RAID
 // configuration after a successful manual clean, so a node whose target equals the wanted
 // one is prepared; the BIOS settings are Ironic's, read again from the BMC after the step;
-// firmware updates are recorded in the node before the clean starts (updatesMarker). A
-// failed clean clears the target and the unconfirmed record, so that the retry applies
-// them again. A node whose interfaces cannot apply a change fails at once, naming them.
+// firmware updates, and that the RAID target was requested, are recorded in the node before
+// the clean starts (requestMarker), so that a clean never started is not taken for one
+// done. A failed clean clears the target and the unconfirmed record, so that the retry
+// applies them again. A node whose interfaces cannot apply a change fails at once, naming them.
 func (p *Provisioner) Prepare(ctx context.Context, host provisioner.Host, data provisioner.PrepareData) (provisioner.Result, error) {
 	res, err := p.prepare(ctx, host, data)
 	return p.finish(host, res, err)
@@ -88,7 +89,9 @@ func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data p
 		if !ok {
 			return res, err
 		}
-		raid := plan.needed(node)
+		// The target RAID configuration is written before the clean starts: one that equals
+		// ours was applied only if the clean requested with it ran.
+		raid := len(plan.steps) > 0 && (plan.needed(node) || raidRequested(node))
 		if raid || fw.needed() {
 			var steps []nodes.CleanStep
 			if raid {
@@ -103,7 +106,7 @@ func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data p
 			}
 			steps = append(steps, fwSteps...)
 			// The records first, the clean last: a clean is never started without them.
-			node, res, ok, err := p.markUpdates(ctx, c, node, fw)
+			node, res, ok, err := p.markRequest(ctx, c, node, fw, raid)
 			if !ok {
 				return res, err
 			}

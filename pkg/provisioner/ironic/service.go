@@ -107,7 +107,7 @@ func (p *Provisioner) startServicing(ctx context.Context, c *apiClient, host pro
 	case msg != "":
 		return provisioner.Failed(msg), nil
 	}
-	node, res, ok, err = p.markUpdates(ctx, c, node, fw)
+	node, res, ok, err = p.markRequest(ctx, c, node, fw, false)
 	if !ok {
 		return res, err
 	}
