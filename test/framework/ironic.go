@@ -51,6 +51,16 @@ type IronicOptions struct {
 	AutomatedClean bool
 	// Debug turns on Ironic's debug logging.
 	Debug bool
+	// SushyStandardRegistries runs Ironic with a sushy that has its standard_registries
+	// directory. Debian 12's python3-sushy (4.3.3-1) ships without it, and sushy fails
+	// with FileNotFoundError wherever it combines registries: Ironic then reads no BIOS
+	// attribute registry (GET /v1/nodes/{node}/bios?detail=true has no types, Booleans
+	// read "1"/"0") and cannot poll a Redfish firmware update's task, so update_firmware
+	// never ends (clean wait until [conductor]clean_callback_timeout). With this set, the
+	// process imports a copy of the package made of links to Debian's files plus an empty
+	// standard_registries directory (no files of the system are changed); sushy then reads
+	// the BMC's own registries as upstream sushy does.
+	SushyStandardRegistries bool
 }
 
 // Ironic is a single-process OpenStack Ironic (API and conductor in one `ironic`
@@ -69,11 +79,13 @@ type Ironic struct {
 	// fake-hardware.
 	StartDuration time.Duration
 
-	t      testing.TB
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	done   chan struct{}
-	output *SyncBuffer
+	t testing.TB
+	// pythonPath is put first on the process's PYTHONPATH (see SushyStandardRegistries).
+	pythonPath string
+	mu         sync.Mutex
+	cmd        *exec.Cmd
+	done       chan struct{}
+	output     *SyncBuffer
 }
 
 // Ironic install and schema state, shared by every Ironic of a test binary.
@@ -134,6 +146,11 @@ func StartIronicWithOptions(t testing.TB, opts IronicOptions) *Ironic {
 	}
 	if err := i.writeFiles(opts, schema); err != nil {
 		t.Fatal(err)
+	}
+	if opts.SushyStandardRegistries {
+		if err := i.overlaySushy(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() {
 		if err := i.Stop(); err != nil {
@@ -262,6 +279,13 @@ func (i *Ironic) start() error {
 	begin := time.Now()
 	cmd := exec.Command("ironic", "--config-file", i.ConfigFile)
 	cmd.Dir = i.Dir
+	if i.pythonPath != "" {
+		path := i.pythonPath
+		if prev := os.Getenv("PYTHONPATH"); prev != "" {
+			path += string(os.PathListSeparator) + prev
+		}
+		cmd.Env = append(os.Environ(), "PYTHONPATH="+path)
+	}
 	cmd.Stdout, cmd.Stderr = i.output, i.output
 	// Its own process group, so that Stop reaches any helper it forks (ipmitool, ...);
 	// and killed with the test binary should that die without cleanup.
@@ -401,4 +425,44 @@ func ironicTail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// overlaySushy makes a sushy package under i.Dir/python whose entries link to the installed
+// package's, plus the empty standard_registries directory Debian's package lacks, and puts it
+// first on Ironic's PYTHONPATH (see IronicOptions.SushyStandardRegistries).
+func (i *Ironic) overlaySushy() error {
+	// The interpreter Ironic runs on (its script's #!), not whichever python3 is first on
+	// PATH.
+	python := "python3"
+	if bin, err := exec.LookPath("ironic"); err == nil {
+		if data, err := os.ReadFile(bin); err == nil {
+			first, _, _ := strings.Cut(string(data), "\n")
+			if interp, ok := strings.CutPrefix(first, "#!"); ok && strings.TrimSpace(interp) != "" {
+				python = strings.Fields(interp)[0]
+			}
+		}
+	}
+	out, err := exec.Command(python, "-c", "import os, sushy; print(os.path.dirname(sushy.__file__))").Output()
+	if err != nil {
+		return fmt.Errorf("locating sushy with %s: %w", python, err)
+	}
+	src := strings.TrimSpace(string(out))
+	dst := filepath.Join(i.Dir, "python", "sushy")
+	if err := os.MkdirAll(filepath.Join(dst, "standard_registries"), 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == "standard_registries" || e.Name() == "__pycache__" {
+			continue
+		}
+		if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+			return err
+		}
+	}
+	i.pythonPath = filepath.Dir(dst)
+	return nil
 }

@@ -183,6 +183,10 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if reading.BIOSErr != nil {
 		klog.FromContext(ctx).V(2).Info("BIOS not read", "host", key, "err", reading.BIOSErr)
 	}
+	if reading.ComponentsErr != nil {
+		// E.g. an Ironic without the firmware interface (API 1.86), which the error names.
+		klog.FromContext(ctx).V(2).Info("Firmware versions not read", "host", key, "err", reading.ComponentsErr)
+	}
 	if err := (firmwarestatus.Writer{Client: c.client}).Write(ctx, h, reading, nil, metav1.NewTime(c.clock.Now())); err != nil {
 		return 0, err
 	}

@@ -158,7 +158,8 @@ func (p *Provisioner) client(ctx context.Context) (*apiClient, error) {
 	p.api.Store(c)
 	klog.FromContext(ctx).Info("Negotiated the Ironic API version", "endpoint", p.base.Endpoint,
 		"serverMin", minV, "serverMax", maxV, "version", f.String(),
-		"inventory", f.hasInventory(), "firmwareInterface", f.hasFirmwareInterface(),
+		"biosDetail", f.hasBIOSDetail(), "inventory", f.hasInventory(), "firmwareInterface", f.hasFirmwareInterface(),
+		"serviceSteps", f.hasServiceSteps(),
 		"disablePowerOff", f.hasDisablePowerOff())
 	return c, nil
 }

@@ -28,8 +28,10 @@ limitations under the License.
 //
 // The API microversion is negotiated with Ironic on first use: the highest version this
 // package knows of that the server offers, at least baseline (1.69, Wallaby). Features of
-// newer versions (node inventory 1.81, firmware interface 1.86, disable_power_off 1.95) are
-// used only when negotiated.
+// newer versions (the BIOS registry's rules 1.74, node inventory 1.81, firmware interface
+// 1.86, service steps 1.87, disable_power_off 1.95) are used only when negotiated; what
+// needs one the server lacks fails with a message naming the version (firmware.go,
+// service.go).
 //
 // BMC passwords travel only in request bodies to Ironic. They are never logged, errors
 // carry what Ironic said rather than gophercloud's whole answer, and every error and Result

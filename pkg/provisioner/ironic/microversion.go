@@ -34,23 +34,51 @@ const (
 	// baselineMinor (1.69, Wallaby) gives JSON config drives (1.56), automated_clean
 	// (1.47), reset_interfaces (1.45) and deploy steps in provisioning requests (1.69).
 	baselineMinor = 69
+	// biosDetailMinor adds the attribute registry's rules to GET /v1/nodes/{node}/bios
+	// (?detail=true: attribute_type, allowable_values, bounds, lengths, read_only, ...).
+	biosDetailMinor = 74
 	// inventoryMinor adds GET /v1/nodes/{node}/inventory.
 	inventoryMinor = 81
-	// firmwareInterfaceMinor adds the node's firmware_interface field.
+	// firmwareInterfaceMinor adds the node's firmware_interface field, its firmware
+	// components (GET /v1/nodes/{node}/firmware) and the firmware interface's update step.
 	firmwareInterfaceMinor = 86
+	// serviceStepsMinor adds servicing: the "service" provision state target with
+	// service_steps, run on an active node (Ironic 2024.1).
+	serviceStepsMinor = 87
 	// disablePowerOffMinor adds the node's disable_power_off field.
 	disablePowerOffMinor = 95
 )
 
-var knownMinors = []int{disablePowerOffMinor, firmwareInterfaceMinor, inventoryMinor, baselineMinor}
+var knownMinors = []int{disablePowerOffMinor, serviceStepsMinor, firmwareInterfaceMinor, inventoryMinor, biosDetailMinor, baselineMinor}
 
 // features is a negotiated microversion and what it allows.
-type features struct{ minor int }
+type features struct {
+	minor int
+	// max is the newest minor version the server offers, for messages naming what a
+	// missing feature needs ("this Ironic offers up to 1.82").
+	max int
+}
 
 func (f features) String() string             { return "1." + strconv.Itoa(f.minor) }
+func (f features) hasBIOSDetail() bool        { return f.minor >= biosDetailMinor }
 func (f features) hasInventory() bool         { return f.minor >= inventoryMinor }
 func (f features) hasFirmwareInterface() bool { return f.minor >= firmwareInterfaceMinor }
+func (f features) hasServiceSteps() bool      { return f.minor >= serviceStepsMinor }
 func (f features) hasDisablePowerOff() bool   { return f.minor >= disablePowerOffMinor }
+
+// offers is the newest API version the server offers, "1.NN".
+func (f features) offers() string {
+	if f.max < f.minor {
+		return "1." + strconv.Itoa(f.minor)
+	}
+	return "1." + strconv.Itoa(f.max)
+}
+
+// needs is the message of a feature this Ironic is too old for: what needs which API
+// version, and what the server offers.
+func (f features) needs(what string, minor int, why string) string {
+	return fmt.Sprintf("%s needs Ironic API 1.%d (%s); this Ironic offers up to %s", what, minor, why, f.offers())
+}
 
 // parseMicroversion parses "1.82".
 func parseMicroversion(s string) (major, minor int, err error) {
@@ -85,7 +113,7 @@ func chooseMicroversion(minVersion, maxVersion string) (features, error) {
 	}
 	for _, m := range knownMinors {
 		if m <= maxMinor && m >= minMinor {
-			return features{minor: m}, nil
+			return features{minor: m, max: maxMinor}, nil
 		}
 	}
 	return features{}, fmt.Errorf("Ironic API 1.%d or newer is required, the server offers up to %s", baselineMinor, maxVersion)

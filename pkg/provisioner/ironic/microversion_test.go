@@ -35,14 +35,18 @@ func TestChooseMicroversion(t *testing.T) {
 	}{
 		{min: "1.1", max: "1.82", want: "1.81"}, // Debian 12's Ironic 21.4: inventory, not firmware
 		{min: "1.1", max: "1.81", want: "1.81"},
-		{min: "1.1", max: "1.80", want: "1.69"},
+		{min: "1.1", max: "1.80", want: "1.74"},
+		{min: "1.1", max: "1.74", want: "1.74"},
+		{min: "1.1", max: "1.73", want: "1.69"},
 		{min: "1.1", max: "1.69", want: "1.69"},
 		{min: "1.1", max: "1.86", want: "1.86"},
-		{min: "1.1", max: "1.94", want: "1.86"},
+		{min: "1.1", max: "1.87", want: "1.87"},
+		{min: "1.1", max: "1.94", want: "1.87"},
 		{min: "1.1", max: "1.95", want: "1.95"},
 		{min: "1.1", max: "1.110", want: "1.95"},
 		{min: "", max: "1.82", want: "1.81"},
-		{min: "1.85", max: "1.90", want: "1.86"},
+		{min: "1.85", max: "1.90", want: "1.87"},
+		{min: "1.85", max: "1.86", want: "1.86"},
 		{min: "1.1", max: "1.68", wantErr: "1.69 or newer is required"},
 		{min: "1.90", max: "1.94", wantErr: "required"},
 		{min: "1.1", max: "2.3", wantErr: "speaks 1.x"},
@@ -58,9 +62,12 @@ func TestChooseMicroversion(t *testing.T) {
 			t.Errorf("chooseMicroversion(%q, %q) = %v, %v; want %s", tc.min, tc.max, f, err, tc.want)
 		}
 	}
-	f := features{minor: 82}
-	if !f.hasInventory() || f.hasFirmwareInterface() || f.hasDisablePowerOff() {
+	f, _ := chooseMicroversion("1.1", "1.82")
+	if !f.hasBIOSDetail() || !f.hasInventory() || f.hasFirmwareInterface() || f.hasServiceSteps() || f.hasDisablePowerOff() {
 		t.Errorf("features of 1.82 wrong: %+v", f)
+	}
+	if got := f.needs("servicing", serviceStepsMinor, "service steps"); got != "servicing needs Ironic API 1.87 (service steps); this Ironic offers up to 1.82" {
+		t.Errorf("needs() = %q", got)
 	}
 }
 
@@ -150,7 +157,7 @@ func TestNegotiation(t *testing.T) {
 	}
 
 	// Ironic is replaced by an older one: 406, then the next call negotiates again.
-	ironic.setMax("1.75")
+	ironic.setMax("1.73")
 	if _, err := p.PowerState(ctx, testHost(t)); err == nil || !strings.Contains(err.Error(), "406") {
 		t.Errorf("PowerState against a downgraded Ironic: %v, want the 406", err)
 	}

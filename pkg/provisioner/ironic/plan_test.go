@@ -21,6 +21,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 	"k8s.io/utils/ptr"
@@ -234,5 +235,176 @@ func TestFaultString(t *testing.T) {
 		if got := faultString([]byte(body)); got != want {
 			t.Errorf("faultString(%s) = %q, want %q", body, got, want)
 		}
+	}
+}
+
+func TestFirmwareSupport(t *testing.T) {
+	old, _ := chooseMicroversion("1.1", "1.82")
+	newer, _ := chooseMicroversion("1.1", "1.87")
+	both := provisioner.FirmwareChanges{Settings: map[string]string{"ProcTurboMode": "Disabled"},
+		Updates: []provisioner.FirmwareUpdate{{Component: "bios", URL: "http://fw/bios.bin"}}}
+	redfish := &nodes.Node{UUID: "n1", Driver: "redfish", BIOSInterface: "redfish", ManagementInterface: "redfish"}
+	ipmi := &nodes.Node{UUID: "n2", Driver: "ipmi", BIOSInterface: "no-bios", ManagementInterface: "ipmitool"}
+	fake := &nodes.Node{UUID: "n3", Driver: "fake-hardware", BIOSInterface: "fake", ManagementInterface: "fake", FirmwareInterface: "fake"}
+	for _, tc := range []struct {
+		name    string
+		node    *nodes.Node
+		f       features
+		changes provisioner.FirmwareChanges
+		want    []string // substrings; none: supported
+	}{
+		{name: "redfish on 21.4", node: redfish, f: old, changes: both},
+		{name: "nothing to do on ipmi", node: ipmi, f: old},
+		{name: "ipmi", node: ipmi, f: old, changes: both, want: []string{
+			`BIOS settings (ProcTurboMode) cannot be applied: Ironic node n2 (driver ipmi) has bios interface "no-bios"`,
+			`firmware updates cannot be applied: Ironic node n2 (driver ipmi) has management interface "ipmitool", which has no update_firmware step`,
+			"a firmware interface needs Ironic API 1.86 (firmware interface); this Ironic offers up to 1.82"}},
+		{name: "fake BIOS applies, fake management does not update", node: fake, f: old, changes: both, want: []string{
+			`Ironic node n3 (driver fake-hardware) has management interface "fake"`}},
+		{name: "fake with a firmware interface (API 1.86)", node: fake, f: newer, changes: both},
+	} {
+		msg := firmwareSupport(tc.node, tc.f, tc.changes)
+		if len(tc.want) == 0 && msg != "" {
+			t.Errorf("%s: %q, want supported", tc.name, msg)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q\nwant it to contain %q", tc.name, msg, w)
+			}
+		}
+	}
+	if k := updateStepFor(redfish, old); k != managementUpdateFirmware {
+		t.Errorf("redfish on 1.82 updates with %v, want the management interface's update_firmware", k)
+	}
+	withFW := *redfish
+	withFW.FirmwareInterface = "redfish"
+	if k := updateStepFor(&withFW, newer); k != firmwareInterfaceUpdate {
+		t.Errorf("redfish on 1.87 updates with %v, want the firmware interface", k)
+	}
+	withFW.FirmwareInterface = "no-firmware"
+	if k := updateStepFor(&withFW, newer); k != managementUpdateFirmware {
+		t.Errorf("no-firmware on 1.87 updates with %v, want the management interface", k)
+	}
+}
+
+func TestBIOSStep(t *testing.T) {
+	registry := []nodes.BIOSSetting{
+		{Name: "BootDelaySeconds", Value: "0", AttributeType: "Integer"},
+		{Name: "QuietBoot", Value: "True", AttributeType: "Boolean"},
+		{Name: "ProcTurboMode", Value: "Enabled", AttributeType: "Enumeration"},
+		{Name: "PxeDev1Interface", Value: "NIC1", AttributeType: "String"},
+		{Name: "SerialNumber", Value: "S1", AttributeType: "String", ReadOnly: ptr.To(true)},
+	}
+	step, msg := biosStep(registry, map[string]string{"BootDelaySeconds": "30", "QuietBoot": "false", "ProcTurboMode": "Enabled",
+		"PxeDev1Interface": "NIC2", "Unknown": "x"})
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	got, _ := json.Marshal(step)
+	// Sorted by name; ProcTurboMode is in effect already; typed by the registry; an attribute
+	// the registry does not know is sent as it is, for the BMC to judge.
+	want := `{"interface":"bios","step":"apply_configuration","args":{"settings":[{"name":"BootDelaySeconds","value":30},` +
+		`{"name":"PxeDev1Interface","value":"NIC2"},{"name":"QuietBoot","value":false},{"name":"Unknown","value":"x"}]}}`
+	if string(got) != want {
+		t.Errorf("step = %s\nwant %s", got, want)
+	}
+	if step, msg := biosStep(registry, map[string]string{"QuietBoot": "true", "ProcTurboMode": "Enabled"}); step != nil || msg != "" {
+		t.Errorf("settings in effect: %+v %q, want no step", step, msg)
+	}
+	if _, msg := biosStep(registry, map[string]string{"BootDelaySeconds": "soon", "SerialNumber": "S2"}); !strings.Contains(msg, `BootDelaySeconds: "soon" is not an Integer`) ||
+		!strings.Contains(msg, "SerialNumber is read-only") {
+		t.Errorf("bad values: %q", msg)
+	}
+	// No registry (API < 1.74, Debian's sushy, fake-hardware): Python's booleans compare, an
+	// integer replacing an integer is a number, anything else a string.
+	step, _ = biosStep([]nodes.BIOSSetting{{Name: "QuietBoot", Value: "True"}, {Name: "BootDelaySeconds", Value: "0"},
+		{Name: "AssetTag", Value: "A-1"}, {Name: "Padded", Value: "0"}},
+		map[string]string{"QuietBoot": "true", "BootDelaySeconds": "5", "AssetTag": "12", "Padded": "007", "Unknown": "3"})
+	if got, _ := json.Marshal(step.Args); string(got) != `{"settings":[{"name":"AssetTag","value":"12"},{"name":"BootDelaySeconds","value":5},`+
+		`{"name":"Padded","value":"007"},{"name":"Unknown","value":"3"}]}` {
+		t.Errorf("without a registry: %s", got)
+	}
+}
+
+func TestUpdatesStep(t *testing.T) {
+	updates := []provisioner.FirmwareUpdate{{Component: "bmc", URL: "http://fw/bmc.bin"}, {Component: "bios", URL: "http://fw/bios.bin"}}
+	sums := map[string]string{"http://fw/bmc.bin": "aa", "http://fw/bios.bin": "bb"}
+	got, _ := json.Marshal(updatesStepFor(managementUpdateFirmware, updates, sums))
+	want := `{"interface":"management","step":"update_firmware","args":{"firmware_images":[{"checksum":"aa","url":"http://fw/bmc.bin"},{"checksum":"bb","url":"http://fw/bios.bin"}]}}`
+	if string(got) != want {
+		t.Errorf("management step = %s\nwant %s", got, want)
+	}
+	got, _ = json.Marshal(updatesStepFor(firmwareInterfaceUpdate, updates, nil))
+	want = `{"interface":"firmware","step":"update","args":{"settings":[{"component":"bmc","url":"http://fw/bmc.bin"},{"component":"bios","url":"http://fw/bios.bin"}]}}`
+	if string(got) != want {
+		t.Errorf("firmware step = %s\nwant %s", got, want)
+	}
+}
+
+func TestUpdatesMarker(t *testing.T) {
+	updates := []provisioner.FirmwareUpdate{{Component: "bios", URL: "http://fw/bios.bin"}}
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 123456000, time.UTC)
+	n := &nodes.Node{ProvisionUpdatedAt: t0, Extra: map[string]any{}}
+	if installed, _ := updatesInstalled(n, updates); installed {
+		t.Error("installed without a marker")
+	}
+	// As Ironic returns it: JSON.
+	data, _ := json.Marshal(markerValue(newMarker(n, updates, false)))
+	var stored map[string]any
+	_ = json.Unmarshal(data, &stored)
+	n.Extra[requestMarkerKey] = stored
+	if installed, _ := updatesInstalled(n, updates); installed {
+		t.Error("installed while the node never changed state since the request (the clean never started)")
+	}
+	n.ProvisionUpdatedAt = t0.Add(time.Millisecond)
+	if installed, confirm := updatesInstalled(n, updates); !installed || !confirm {
+		t.Errorf("after the clean: installed %v confirm %v, want both", installed, confirm)
+	}
+	if installed, _ := updatesInstalled(n, []provisioner.FirmwareUpdate{{Component: "bios", URL: "http://fw/bios-2.bin"}}); installed {
+		t.Error("another image counted as installed")
+	}
+	m := markerOf(n)
+	m.Applied = true
+	n.Extra[requestMarkerKey] = markerValue(*m)
+	n.ProvisionUpdatedAt = t0.Add(time.Hour)
+	if installed, confirm := updatesInstalled(n, updates); !installed || confirm {
+		t.Errorf("confirmed: installed %v confirm %v", installed, confirm)
+	}
+}
+
+func TestFirmwareReadings(t *testing.T) {
+	bios := biosFromIronic([]nodes.BIOSSetting{
+		{Name: "QuietBoot", Value: "True", AttributeType: "Boolean", ReadOnly: ptr.To(false), ResetRequired: ptr.To(true)},
+		{Name: "BootDelaySeconds", Value: "0", AttributeType: "Integer", LowerBound: ptr.To(0), UpperBound: ptr.To(60)},
+		{Name: "WorkloadProfile", Value: "Balanced", AttributeType: "Enumeration", AllowableValues: []string{"Balanced", "Performance"}},
+	})
+	if !reflect.DeepEqual(bios.Settings, map[string]string{"QuietBoot": "true", "BootDelaySeconds": "0", "WorkloadProfile": "Balanced"}) {
+		t.Errorf("settings = %v", bios.Settings)
+	}
+	if s := bios.Schema["BootDelaySeconds"]; s.AttributeType != "Integer" || *s.LowerBound != 0 || *s.UpperBound != 60 {
+		t.Errorf("schema = %+v", s)
+	}
+	if s := bios.Schema["QuietBoot"]; !s.ResetRequired || s.ReadOnly {
+		t.Errorf("schema = %+v", s)
+	}
+	if bios.RegistryID != "" || bios.Pending != nil {
+		t.Errorf("Ironic names no registry and stages nothing: %+v", bios)
+	}
+	if b := biosFromIronic([]nodes.BIOSSetting{{Name: "A", Value: "1"}, {Name: "B", Value: "False"}}); b.Schema != nil ||
+		b.Settings["A"] != "1" || b.Settings["B"] != "false" {
+		t.Errorf("without registry detail: %+v", b)
+	}
+	// sqlite's spelling of a Boolean read from the BMC.
+	if b := biosFromIronic([]nodes.BIOSSetting{{Name: "Q", Value: "1", AttributeType: "Boolean"}, {Name: "R", Value: "0", AttributeType: "Boolean"}}); b.Settings["Q"] != "true" || b.Settings["R"] != "false" {
+		t.Errorf("Booleans: %+v", b.Settings)
+	}
+	comps := componentsFromIronic([]nodes.FirmwareComponent{
+		{Component: "nic:NIC.2", CurrentVersion: "2"}, {Component: "bmc", CurrentVersion: "5.10"},
+		{Component: "cpld", CurrentVersion: "1"}, {Component: "nic:NIC.1", CurrentVersion: "1"}, {Component: "bios", CurrentVersion: "2.3"},
+	})
+	want := []provisioner.FirmwareComponent{{Component: "bios", Version: "2.3"}, {Component: "bmc", Version: "5.10"},
+		{Component: "nic:NIC.1", Version: "1"}, {Component: "nic:NIC.2", Version: "2"}}
+	if !reflect.DeepEqual(comps, want) {
+		t.Errorf("components = %+v\nwant %+v", comps, want)
 	}
 }

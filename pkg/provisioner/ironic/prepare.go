@@ -31,13 +31,18 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
-// Prepare applies RAID (by manual cleaning, in manageable) and then makes the node
-// available, which runs automated cleaning unless the host disabled it. It is Done when
-// the node is available with the requested RAID configuration.
+// Prepare applies RAID, BIOS settings and firmware updates (by one manual clean, in
+// manageable, in Metal3's order) and then makes the node available, which runs automated
+// cleaning unless the host disabled it. It is Done when the node is available with the
+// requested RAID configuration, BIOS settings and firmware.
 //
-// Whether RAID still needs applying is read from the node: Ironic keeps the target RAID
+// Whether each still needs applying is read from the node: Ironic keeps the target RAID
 // configuration after a successful manual clean, so a node whose target equals the wanted
-// one is prepared. A failed clean clears the target, so that the retry applies it again.
+// one is prepared; the BIOS settings are Ironic's, read again from the BMC after the step;
+// firmware updates, and that the RAID target was requested, are recorded in the node before
+// the clean starts (requestMarker), so that a clean never started is not taken for one
+// done. A failed clean clears the target and the unconfirmed record, so that the retry
+// applies them again. A node whose interfaces cannot apply a change fails at once, naming them.
 func (p *Provisioner) Prepare(ctx context.Context, host provisioner.Host, data provisioner.PrepareData) (provisioner.Result, error) {
 	res, err := p.prepare(ctx, host, data)
 	return p.finish(host, res, err)
@@ -52,12 +57,20 @@ func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data p
 	if msg != "" {
 		return provisioner.Failed(msg), nil
 	}
+	if msg := firmwareSupport(node, c.features, data.Firmware); msg != "" {
+		return provisioner.Failed(msg), nil
+	}
 	switch nodes.ProvisionState(node.ProvisionState) {
 	case nodes.Enroll, nodes.Verifying:
 		return p.toManageable(ctx, c, host, node)
 	case nodes.Available:
-		if plan.needed(node) {
-			// RAID changed since the node was made available: back to manageable.
+		node, fw, res, ok, err := p.pendingFirmware(ctx, c, node, data.Firmware, true)
+		if !ok {
+			return res, err
+		}
+		if plan.needed(node) || fw.needed() {
+			// RAID or firmware changed since the node was made available: back to
+			// manageable.
 			return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetManage})
 		}
 		return provisioner.Done(), nil
@@ -72,12 +85,38 @@ func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data p
 		if !ok {
 			return res, err
 		}
-		if plan.needed(node) {
-			if res, ok, err := p.setTargetRAID(ctx, c, node, plan.target); !ok {
+		node, fw, res, ok, err := p.pendingFirmware(ctx, c, node, data.Firmware, true)
+		if !ok {
+			return res, err
+		}
+		// The target RAID configuration is written before the clean starts: one that equals
+		// ours was applied only if the clean requested with it ran.
+		raid := len(plan.steps) > 0 && (plan.needed(node) || raidRequested(node))
+		if raid || fw.needed() {
+			var steps []nodes.CleanStep
+			if raid {
+				steps = append(steps, plan.steps...)
+			}
+			fwSteps, msg, err := p.firmwareSteps(ctx, fw)
+			switch {
+			case err != nil:
+				return provisioner.Result{}, err
+			case msg != "":
+				return provisioner.Failed(msg), nil
+			}
+			steps = append(steps, fwSteps...)
+			// The records first, the clean last: a clean is never started without them.
+			node, res, ok, err := p.markRequest(ctx, c, node, fw, raid)
+			if !ok {
 				return res, err
 			}
-			logger(ctx, host).Info("Starting manual cleaning to apply RAID", "node", node.UUID, "steps", len(plan.steps))
-			return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetClean, CleanSteps: plan.steps})
+			if raid {
+				if res, ok, err := p.setTargetRAID(ctx, c, node, plan.target); !ok {
+					return res, err
+				}
+			}
+			logger(ctx, host).Info("Starting manual cleaning", "node", node.UUID, "raid", raid, "firmware", fw.names(), "steps", stepNames(steps))
+			return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetClean, CleanSteps: steps})
 		}
 		return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetProvide})
 	case nodes.Cleaning:
@@ -95,8 +134,8 @@ func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data p
 }
 
 // recoverCleanFail moves a node out of clean failed for a retry: Ironic sets maintenance
-// when cleaning fails, which must be cleared first, and the target RAID is dropped so that
-// the retry applies it again.
+// when cleaning fails, which must be cleared first, and the target RAID and the record of
+// requested firmware updates are dropped so that the retry applies them again.
 func (p *Provisioner) recoverCleanFail(ctx context.Context, c *apiClient, node *nodes.Node) (provisioner.Result, error) {
 	if node.Maintenance {
 		return p.setMaintenance(ctx, c, node, false, "")
@@ -106,7 +145,20 @@ func (p *Provisioner) recoverCleanFail(ctx context.Context, c *apiClient, node *
 			return res, err
 		}
 	}
+	node, res, ok, err := p.dropUnconfirmedMarker(ctx, c, node)
+	if !ok {
+		return res, err
+	}
 	return p.changeState(ctx, c, node, nodes.ProvisionStateOpts{Target: nodes.TargetManage})
+}
+
+// stepNames names steps for logs ("bios.apply_configuration"), without their arguments.
+func stepNames(steps []nodes.CleanStep) []string {
+	out := make([]string, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, string(s.Interface)+"."+s.Step)
+	}
+	return out
 }
 
 // setTargetRAID sets the node's target RAID configuration; an empty map clears it.

@@ -358,9 +358,3 @@ func (p *Provisioner) adopt(ctx context.Context, host provisioner.Host) (provisi
 		return provisioner.Result{}, fmt.Errorf("cannot adopt Ironic node %s in provision state %q", node.UUID, node.ProvisionState)
 	}
 }
-
-// Service is not carried out yet by this backend.
-// TODO(issue 14): service steps need Ironic API 1.87; say so when Ironic is older.
-func (p *Provisioner) Service(context.Context, provisioner.Host, provisioner.FirmwareChanges) (provisioner.Result, error) {
-	return provisioner.Failed("the ironic provisioner cannot service hosts yet"), nil
-}
