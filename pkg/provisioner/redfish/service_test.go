@@ -246,17 +246,22 @@ func TestFailedUpdateStagesNothing(t *testing.T) {
 	cases := []struct {
 		name, url string
 		want      []string
+		// tasks the BMC ran: the failed one, none for an update it refused.
+		tasks int
 	}{
-		{"image server answers 404", im.URL + "/missing", []string{"firmware update of bios from " + im.URL + "/missing failed: ", "404 Not Found"}},
-		{"image server unreachable", unreachable, []string{"firmware update of bios from " + unreachable + " failed: ", "cannot be reached"}},
-		{"scheme the BMC does not fetch", "file:///srv/bios.bin", []string{"firmware update of bios from file:///srv/bios.bin failed: the BMC refused it: HTTP 400", "file"}},
+		{"image server answers 404", im.URL + "/missing", []string{"firmware update of bios from " + im.URL + "/missing failed: ", "404 Not Found"}, 1},
+		{"image server unreachable", unreachable, []string{"firmware update of bios from " + unreachable + " failed: ", "cannot be reached"}, 1},
+		{"scheme the BMC does not fetch", "file:///srv/bios.bin", []string{"firmware update of bios from file:///srv/bios.bin failed: the BMC refused it: HTTP 400", "file"}, 0},
+
+		{"image URL with credentials", strings.Replace(im.URL, "http://", "http://fw:Upd4te-s3cret@", 1) + "/missing",
+			[]string{"firmware update of bios from http://fw:", "404 Not Found"}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startSim(t, fwSimConfig())
 			sys := s.System("1")
 			p := newBackend(t, fwConfig())
-			ctx, _ := logCtx(t)
+			ctx, logs := logCtx(t)
 			h := registered(t, ctx, p, simHost(t, s.BMCAddress("1"), "fw"))
 			before := sys.State()
 			changes := provisioner.FirmwareChanges{
@@ -272,6 +277,8 @@ func TestFailedUpdateStagesNothing(t *testing.T) {
 					t.Errorf("failure %q does not say %q", err, w)
 				}
 			}
+			noSecret(t, "the failure", err.Error(), "Upd4te-s3cret")
+			noSecret(t, "the logs", logs(), "Upd4te-s3cret")
 			st := sys.State()
 			if len(st.PendingBIOS) != 0 || !equalJSON(st.BIOS, before.BIOS) {
 				t.Errorf("BIOS settings changed: pending %v", st.PendingBIOS)
@@ -279,8 +286,8 @@ func TestFailedUpdateStagesNothing(t *testing.T) {
 			if !equalJSON(st.Firmware, before.Firmware) {
 				t.Errorf("firmware changed: %+v", st.Firmware)
 			}
-			if st.Counters.Resets != before.Counters.Resets || im.count("/bmc.bin") != 0 {
-				t.Errorf("went on after the failure: %d resets, %d downloads of the next image", st.Counters.Resets, im.count("/bmc.bin"))
+			if n := taskCount(t, s); st.Counters.Resets != before.Counters.Resets || n != tc.tasks {
+				t.Errorf("went on after the failure: %d resets, %d tasks", st.Counters.Resets-before.Counters.Resets, n)
 			}
 		})
 	}
@@ -338,7 +345,7 @@ func TestFirmwareChangesCheckedFirst(t *testing.T) {
 					t.Errorf("failure %q does not say %q", res.ErrorMessage, w)
 				}
 			}
-			if im.count("/bios.bin") != 0 || len(s.System("1").PendingBIOSAttributes()) != 0 || s.System("1").Counters().Resets != 0 {
+			if taskCount(t, s) != 0 || len(s.System("1").PendingBIOSAttributes()) != 0 || s.System("1").Counters().Resets != 0 {
 				t.Error("something changed on the host")
 			}
 		})
@@ -403,8 +410,9 @@ func TestUpdateWaitsForTheBMC(t *testing.T) {
 		if err != nil || res.RequeueAfter == 0 {
 			t.Fatalf("Service = %+v, %v; want it waiting", res, err)
 		}
-		if n := im.count("/mine.bin"); n != 0 {
-			t.Fatal("a second update was started while the BMC ran one")
+		// A task starts with the POST: counting them tells whether one was sent.
+		if n := taskCount(t, s); n != 1 {
+			t.Fatalf("%d tasks on the BMC: a second update was started while it ran one", n)
 		}
 		release()
 		mustDrive(t, ctx, "the update after the other one", func(ctx context.Context) (provisioner.Result, error) { return p.Service(ctx, h, changes) })
@@ -422,9 +430,13 @@ func TestUpdateWaitsForTheBMC(t *testing.T) {
 		changes := provisioner.FirmwareChanges{Updates: []provisioner.FirmwareUpdate{{Component: "bios", URL: im.URL + "/slow"}}}
 		before := fwVersion(s.System("1"), "BIOS-1").Version
 		downloads := im.count("/slow")
+		tasks := taskCount(t, s)
 		res, err := p.Service(ctx, h, changes)
 		if err != nil || res.RequeueAfter == 0 {
 			t.Fatalf("Service = %+v, %v; want it following the BMC's update", res, err)
+		}
+		if n := taskCount(t, s); n != tasks {
+			t.Fatalf("%d tasks on the BMC, %d before: the update was sent again", n, tasks)
 		}
 		release()
 		mustDrive(t, ctx, "following the update", func(ctx context.Context) (provisioner.Result, error) { return p.Service(ctx, h, changes) })
@@ -435,4 +447,23 @@ func TestUpdateWaitsForTheBMC(t *testing.T) {
 			t.Errorf("BIOS still at %s", v)
 		}
 	})
+}
+
+// taskCount counts the tasks the simulator's task service lists.
+func taskCount(t *testing.T, s *sim.Simulator) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+"/redfish/v1/TaskService/Tasks", nil)
+	req.SetBasicAuth("admin", "password")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var coll struct {
+		Members []any
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&coll); err != nil {
+		t.Fatal(err)
+	}
+	return len(coll.Members)
 }
