@@ -467,3 +467,43 @@ func taskCount(t *testing.T, s *sim.Simulator) int {
 	}
 	return len(coll.Members)
 }
+
+// TestFirmwareTimeouts: an update task that never ends, and an update whose image the reset
+// does not activate, fail once their bounds pass; neither is reported Done.
+func TestFirmwareTimeouts(t *testing.T) {
+	im := startImages(t)
+	cases := []struct {
+		name   string
+		faults sim.Faults
+		image  string
+		want   string
+	}{
+		{name: "update task never ends", image: "/slow", want: "did not finish within 400ms"},
+		{name: "image not activated by the reset", faults: sim.Faults{FailFirmwareActivation: true}, image: "/bios.bin",
+			want: "did not take effect within 400ms of the reset: firmware update of bios from "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			release := im.hold()
+			t.Cleanup(release)
+			cfg := fwSimConfig()
+			cfg.Systems = []sim.SystemConfig{{ID: "1", Faults: tc.faults}}
+			s := startSim(t, cfg)
+			bc := fwConfig()
+			bc.UpdateTimeout, bc.ApplyTimeout = 400*time.Millisecond, 400*time.Millisecond
+			p := newBackend(t, bc)
+			ctx, _ := logCtx(t)
+			h := registered(t, ctx, p, simHost(t, s.BMCAddress("1"), "fw"))
+			before := fwVersion(s.System("1"), "BIOS-1").Version
+			changes := provisioner.FirmwareChanges{Updates: []provisioner.FirmwareUpdate{{Component: "bios", URL: im.URL + tc.image}}}
+			_, err := drive(ctx, 10*time.Second, func(ctx context.Context) (provisioner.Result, error) { return p.Service(ctx, h, changes) })
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "firmware update of bios") {
+				t.Fatalf("Service: %v; want a failure saying %q", err, tc.want)
+			}
+			if v := fwVersion(s.System("1"), "BIOS-1").Version; v != before {
+				t.Errorf("BIOS version %s -> %s", before, v)
+			}
+			t.Log(err)
+		})
+	}
+}

@@ -51,6 +51,11 @@ type Faults struct {
 	// do that to a setting another one overrides (a dependency), or that the
 	// firmware version does not honour.
 	IgnoreBIOSAttributes []string `json:"ignoreBiosAttributes,omitempty"`
+	// FailFirmwareActivation makes staged firmware images vanish at the
+	// reset that should activate them: the update task completed, the
+	// version stays. Real BMCs do that when the flash fails its checks at
+	// boot (a bad signature, a downgrade the firmware refuses).
+	FailFirmwareActivation bool `json:"failFirmwareActivation,omitempty"`
 }
 
 // OutageMode says how an unreachable BMC fails.

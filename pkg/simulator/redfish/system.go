@@ -110,12 +110,14 @@ type Counters struct {
 	BIOSApplied int64 `json:"biosApplied"`
 	BIOSIgnored int64 `json:"biosIgnored"`
 	// FirmwareStaged counts update tasks that downloaded their image and
-	// staged it, FirmwareFailed those that ended in an exception, and
+	// staged it, FirmwareFailed those that ended in an exception,
 	// FirmwareApplied the staged images that took effect (one per
-	// component, at the reset that activated it).
+	// component, at the reset that activated it) and FirmwareDropped those
+	// the FailFirmwareActivation fault dropped instead.
 	FirmwareStaged  int64 `json:"firmwareStaged"`
 	FirmwareFailed  int64 `json:"firmwareFailed"`
 	FirmwareApplied int64 `json:"firmwareApplied"`
+	FirmwareDropped int64 `json:"firmwareDropped"`
 	ManagerResets   int64 `json:"managerResets"`
 }
 

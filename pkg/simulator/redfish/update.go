@@ -296,12 +296,18 @@ func (u *update) finish(at time.Time) {
 }
 
 // activateFirmware makes staged images take effect: every one at a boot of
-// the system, only the BMC's own at a reset of the BMC. The caller holds
+// the system, only the BMC's own at a reset of the BMC; with the
+// FailFirmwareActivation fault they are dropped instead. The caller holds
 // the lock.
 func (s *System) activateFirmware(bmcOnly bool) {
 	for i := range s.firmware {
 		f := &s.firmware[i]
 		if f.Staged == "" || (bmcOnly && f.ID != "BMC-"+s.id) {
+			continue
+		}
+		if s.faults.FailFirmwareActivation {
+			f.Staged = ""
+			s.counters.FirmwareDropped++
 			continue
 		}
 		f.Version, f.Staged = f.Staged, ""

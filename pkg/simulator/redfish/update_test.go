@@ -342,3 +342,25 @@ func TestIgnoredBIOSAttribute(t *testing.T) {
 		t.Fatalf("counters: %+v", cn)
 	}
 }
+
+// TestFailedFirmwareActivation: with the FailFirmwareActivation fault the update task
+// completes, and the reset that should activate the image drops it: the version stays.
+func TestFailedFirmwareActivation(t *testing.T) {
+	im := imageServer(t)
+	sim := start(t, Config{Systems: []SystemConfig{{ID: "1", Faults: Faults{FailFirmwareActivation: true}}}}, nil)
+	s := sim.System("1")
+	before := firmwareByID(s, "BIOS-1").Version
+	task := finishedTask(t, sim, simpleUpdate(t, sim, `{"ImageURI":"`+im.URL+`/bios.bin","Targets":["/redfish/v1/Systems/1"]}`))
+	if task["TaskState"] != "Completed" || firmwareByID(s, "BIOS-1").Staged == "" {
+		t.Fatalf("task %v, firmware %+v: want the image staged", task, firmwareByID(s, "BIOS-1"))
+	}
+	if err := s.SetPowerState(PowerOn); err != nil {
+		t.Fatal(err)
+	}
+	if f := firmwareByID(s, "BIOS-1"); f.Version != before || f.Staged != "" {
+		t.Fatalf("after the reset: %+v, want %s and nothing staged", f, before)
+	}
+	if cn := s.Counters(); cn.FirmwareDropped != 1 || cn.FirmwareApplied != 0 {
+		t.Fatalf("counters: %+v", cn)
+	}
+}
