@@ -134,7 +134,7 @@ func TestSettingsBodyFromRealBMCCaptures(t *testing.T) {
 			if err != nil || len(systems) == 0 {
 				t.Fatalf("no system in the capture: %v", err)
 			}
-			client.gets = 0
+			client.gets.Store(0)
 			b, err := readBIOSResource(client, systems[0], true)
 			if err != nil {
 				t.Fatal(err)
@@ -227,7 +227,7 @@ func TestUpdateTargetFromRealBMCCaptures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			client.gets = 0
+			client.gets.Store(0)
 			scope, err := readUpdateScope(client, us, sys)
 			if err != nil {
 				t.Fatal(err)
