@@ -397,7 +397,16 @@ func (s *fwStep) stage() (*provisioner.Result, error) {
 		payload["@Redfish.SettingsApplyTime"] = map[string]string{"ApplyTime": string(schemas.OnResetSettingsApplyTime)}
 	}
 	s.logger.Info("Staging BIOS settings", "settings", slices.Sorted(maps.Keys(attrs)), "at", b.SettingsURI)
-	resp, err := s.c.Patch(b.SettingsURI, payload)
+	// If-Match with the settings object's ETag, which strict BMCs require; gofish drops it
+	// and tries once more when the BMC answers 412 to it (some refuse it there).
+	headers := map[string]string{}
+	if resp, err := s.c.Get(b.SettingsURI); err == nil {
+		if etag := resp.Header.Get("ETag"); etag != "" {
+			headers["If-Match"] = etag
+		}
+		resp.Body.Close()
+	}
+	resp, _, err := schemas.PatchWithTask(s.c, b.SettingsURI, payload, headers)
 	if err != nil {
 		if refused(err) {
 			msg := fmt.Sprintf("staging BIOS settings %s failed: the BMC refused them: %s",
@@ -409,7 +418,9 @@ func (s *fwStep) stage() (*provisioner.Result, error) {
 		}
 		return nil, err
 	}
-	resp.Body.Close()
+	if resp != nil {
+		resp.Body.Close()
+	}
 	s.save()
 	return nil, nil
 }

@@ -35,9 +35,10 @@ import (
 )
 
 // fwSimConfig is a simulator whose power changes and update tasks take a little time, so
-// that every phase of applying firmware is seen in progress at least once.
+// that every phase of applying firmware is seen in progress at least once, and that checks
+// the If-Match of writes as strict BMCs do.
 func fwSimConfig() sim.Config {
-	return sim.Config{Count: 2, PowerDelay: 30 * time.Millisecond, TaskDuration: 60 * time.Millisecond}
+	return sim.Config{Count: 2, PowerDelay: 30 * time.Millisecond, TaskDuration: 60 * time.Millisecond, StrictETags: true}
 }
 
 // fwConfig bounds the waits of applying firmware for tests.
