@@ -166,8 +166,9 @@ func TestApplyFirmwareChanges(t *testing.T) {
 			resets := sys.Counters().Resets
 
 			calls := mustDrive(t, ctx, "applying firmware changes", step)
-			if calls < 3 {
-				t.Errorf("done after %d calls: the reset was not followed", calls)
+			if calls < 2 {
+				// One call sends the reset; only a later one can see it done.
+				t.Errorf("done after %d call: the reset was not followed", calls)
 			}
 			st := sys.State()
 			for k, v := range tc.changes.Settings {
