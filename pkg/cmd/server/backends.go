@@ -110,6 +110,10 @@ func (o *RedfishOptions) AddFlags(fs *pflag.FlagSet) {
 		"Redfish backend: how long a soft power off or reboot (ACPI) may take before it is forced.")
 	fs.DurationVar(&o.BootTimeout, "redfish-boot-timeout", o.BootTimeout,
 		"Redfish backend: how long a host may take to boot a live ISO from virtual media before provisioning fails.")
+	fs.DurationVar(&o.UpdateTimeout, "redfish-update-timeout", o.UpdateTimeout,
+		"Redfish backend: how long a firmware update task (download, checks, staging) may run on the BMC, or wait for another update it runs, before it fails.")
+	fs.DurationVar(&o.ApplyTimeout, "redfish-apply-timeout", o.ApplyTimeout,
+		"Redfish backend: how long after the reset that applies firmware changes the BMC may take to report them in effect before they fail.")
 	fs.IntVar(&o.MaxRequestsPerBMC, "redfish-max-requests-per-bmc", o.MaxRequestsPerBMC,
 		"Redfish backend: requests in flight to one BMC at once (one session is shared by every host behind a BMC).")
 }

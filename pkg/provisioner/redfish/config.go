@@ -46,6 +46,15 @@ type Config struct {
 	// BootTimeout is how long a host may take to boot from virtual media, counted from the
 	// reset, before provisioning is reported as failed: 5m when zero.
 	BootTimeout time.Duration
+	// UpdateTimeout is how long one firmware update may run on the BMC (its task downloading,
+	// checking and staging the image), or wait for another update the BMC is busy with,
+	// before it is reported as failed: 30m when zero.
+	UpdateTimeout time.Duration
+	// ApplyTimeout is how long the BMC may take, after the reset that applies firmware
+	// changes, to report them in effect (BIOS settings no longer pending, the updated
+	// components at new versions) before they are reported as failed: 10m when zero.
+	// Servers flash staged images and apply settings while they boot, which takes minutes.
+	ApplyTimeout time.Duration
 	// MaxRequestsPerBMC bounds the requests in flight to one BMC session: 4 when zero.
 	// BMCs are small computers; many serve requests one at a time anyway.
 	MaxRequestsPerBMC int
@@ -76,6 +85,8 @@ const (
 	defaultPowerTimeout         = 2 * time.Minute
 	defaultSoftTimeout          = 3 * time.Minute
 	defaultBootTimeout          = 5 * time.Minute
+	defaultUpdateTimeout        = 30 * time.Minute
+	defaultApplyTimeout         = 10 * time.Minute
 	defaultMaxRequestsPerBMC    = 4
 	defaultReadRetries          = 3
 	defaultSessionRetryInterval = 5 * time.Minute
@@ -98,6 +109,8 @@ func (c Config) withDefaults() Config {
 	def(&c.PowerTimeout, defaultPowerTimeout)
 	def(&c.SoftTimeout, defaultSoftTimeout)
 	def(&c.BootTimeout, defaultBootTimeout)
+	def(&c.UpdateTimeout, defaultUpdateTimeout)
+	def(&c.ApplyTimeout, defaultApplyTimeout)
 	def(&c.SessionRetryInterval, defaultSessionRetryInterval)
 	def(&c.IdleSessionTimeout, defaultIdleSessionTimeout)
 	if c.MaxRequestsPerBMC <= 0 {
@@ -115,7 +128,8 @@ func (c Config) withDefaults() Config {
 // Validate reports settings that cannot work.
 func (c Config) Validate() error {
 	if c.RequestTimeout < 0 || c.PollInterval < 0 || c.PowerRetryInterval < 0 || c.PowerTimeout < 0 ||
-		c.SoftTimeout < 0 || c.BootTimeout < 0 || c.SessionRetryInterval < 0 || c.IdleSessionTimeout < 0 {
+		c.SoftTimeout < 0 || c.BootTimeout < 0 || c.UpdateTimeout < 0 || c.ApplyTimeout < 0 ||
+		c.SessionRetryInterval < 0 || c.IdleSessionTimeout < 0 {
 		return fmt.Errorf("redfish: durations must not be negative")
 	}
 	if c.MaxRequestsPerBMC < 0 {

@@ -21,8 +21,9 @@ limitations under the License.
 // What it can do without an agent ramdisk on the host: register (reach the BMC and check the
 // credentials), power on, off and reboot with confirmation that the BMC reached the state,
 // out-of-band inspection (what the BMC knows of CPUs, memory, NICs, drives and firmware),
-// and provisioning of live-ISO images, which are booted from virtual media rather than
-// written to disk. Disk images, cleaning, RAID and custom deploy steps need Ironic's agent:
+// reading and applying BIOS settings and firmware updates while preparing and servicing
+// (service.go), and provisioning of live-ISO images, which are booted from virtual media
+// rather than written to disk. Disk images, cleaning, RAID and custom deploy steps need Ironic's agent:
 // those hosts belong to --provisioner=ironic.
 //
 // Every method does one short step and returns; transitions that take time (power, a boot

@@ -49,27 +49,56 @@ func (p *Provisioner) ReadBIOS(ctx context.Context, host provisioner.Host) (prov
 
 // readBIOS is ReadBIOS on a system already read, for any client (a BMC, or a mockup in tests).
 func readBIOS(c schemas.Client, sys *schemas.ComputerSystem) (provisioner.BIOS, error) {
+	b, err := readBIOSResource(c, sys, true)
+	return b.BIOS, err
+}
+
+// biosResource is a system's BIOS as read for staging settings: what ReadBIOS reports, and
+// what a PATCH of settings needs.
+type biosResource struct {
+	provisioner.BIOS
+	// Attributes are the values in effect as the BMC serves them (numbers, booleans, strings).
+	Attributes map[string]any
+	// SettingsURI is where staged values are written: @Redfish.Settings' SettingsObject,
+	// else the BIOS resource itself.
+	SettingsURI string
+	// ApplyTimes are @Redfish.Settings' SupportedApplyTimes; none when the BMC says nothing.
+	ApplyTimes []string
+}
+
+// readBIOSResource reads the BIOS, with the registry's rules when withSchema.
+func readBIOSResource(c schemas.Client, sys *schemas.ComputerSystem, withSchema bool) (biosResource, error) {
 	bios, err := sys.Bios()
 	if err != nil {
-		return provisioner.BIOS{}, fmt.Errorf("reading the BIOS resource of %s: %w", sys.ODataID, err)
+		return biosResource{}, fmt.Errorf("reading the BIOS resource of %s: %w", sys.ODataID, err)
 	}
 	if bios == nil {
-		return provisioner.BIOS{}, refusedf("the BMC offers no BIOS resource for %s", sys.ODataID)
+		return biosResource{}, refusedf("the BMC offers no BIOS resource for %s", sys.ODataID)
 	}
-	out := provisioner.BIOS{Settings: attributeStrings(bios.Attributes), RegistryID: bios.AttributeRegistry}
+	out := biosResource{
+		BIOS:        provisioner.BIOS{Settings: attributeStrings(bios.Attributes), RegistryID: bios.AttributeRegistry},
+		Attributes:  bios.Attributes,
+		SettingsURI: bios.ODataID,
+	}
 	// Staged values: the settings object of @Redfish.Settings. A BMC without one stages
 	// nothing; one that lists every attribute there stages only those that differ.
-	if pending, err := pendingAttributes(c, bios); err == nil {
-		for k, v := range attributeStrings(pending) {
-			if cur, ok := out.Settings[k]; !ok || cur != v {
-				if out.Pending == nil {
-					out.Pending = map[string]string{}
+	if settings, err := settingsObject(c, bios); err == nil {
+		out.ApplyTimes = settings.SupportedApplyTimes
+		if uri := settings.SettingsObject.ODataID; uri != "" && uri != bios.ODataID {
+			out.SettingsURI = uri
+			if staged, err := schemas.GetObject[schemas.Bios](c, uri); err == nil {
+				for k, v := range attributeStrings(staged.Attributes) {
+					if cur, ok := out.Settings[k]; !ok || cur != v {
+						if out.Pending == nil {
+							out.Pending = map[string]string{}
+						}
+						out.Pending[k] = v
+					}
 				}
-				out.Pending[k] = v
 			}
 		}
 	}
-	if out.RegistryID != "" {
+	if withSchema && out.RegistryID != "" {
 		out.Schema = attributeRegistry(c, out.RegistryID)
 	}
 	return out, nil
@@ -79,33 +108,31 @@ func readBIOS(c schemas.Client, sys *schemas.ComputerSystem) (provisioner.BIOS, 
 // that answers without end must not fill memory.
 const maxResourceBytes = 4 << 20
 
-// pendingAttributes reads the BIOS's settings object (@Redfish.Settings' SettingsObject), where
-// staged values wait for the next reset; none without one.
-func pendingAttributes(c schemas.Client, bios *schemas.Bios) (map[string]any, error) {
-	resp, err := c.Get(bios.ODataID)
+// redfishSettings is the @Redfish.Settings annotation of a resource with settings.
+type redfishSettings struct {
+	SettingsObject struct {
+		ODataID string `json:"@odata.id"`
+	}
+	SupportedApplyTimes []string
+}
+
+// settingsObject reads the BIOS's @Redfish.Settings, which gofish keeps to itself.
+func settingsObject(c schemas.Client, bios *schemas.Bios) (redfishSettings, error) {
+	var raw struct {
+		Settings redfishSettings `json:"@Redfish.Settings"`
+	}
+	err := getJSON(c, bios.ODataID, &raw)
+	return raw.Settings, err
+}
+
+// getJSON reads a resource by hand, bounded by maxResourceBytes.
+func getJSON(c schemas.Client, uri string, v any) error {
+	resp, err := c.Get(uri)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
-	var raw struct {
-		Settings struct {
-			SettingsObject struct {
-				ODataID string `json:"@odata.id"`
-			}
-		} `json:"@Redfish.Settings"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResourceBytes)).Decode(&raw); err != nil {
-		return nil, err
-	}
-	uri := raw.Settings.SettingsObject.ODataID
-	if uri == "" || uri == bios.ODataID {
-		return nil, nil
-	}
-	staged, err := schemas.GetObject[schemas.Bios](c, uri)
-	if err != nil {
-		return nil, err
-	}
-	return staged.Attributes, nil
+	return json.NewDecoder(io.LimitReader(resp.Body, maxResourceBytes)).Decode(v)
 }
 
 // attributeStrings renders attribute values as Metal3 stores them: strings as they are,

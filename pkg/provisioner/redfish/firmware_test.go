@@ -123,7 +123,7 @@ func TestFirmwareFromRealBMCCaptures(t *testing.T) {
 				t.Fatalf("no system in the capture: %v", err)
 			}
 			sys := systems[0]
-			client.gets = 0
+			client.gets.Store(0)
 			bios, err := readBIOS(client, sys)
 			switch {
 			case tc.settings && err != nil:
@@ -149,7 +149,7 @@ func TestFirmwareFromRealBMCCaptures(t *testing.T) {
 					t.Errorf("%s: bounds %d > %d", name, *rule.LowerBound, *rule.UpperBound)
 				}
 			}
-			client.gets = 0
+			client.gets.Store(0)
 			comps := firmwareComponents(sys)
 			found := map[string]string{}
 			for _, c := range comps {

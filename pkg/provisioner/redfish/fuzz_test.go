@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stmcginnis/gofish/schemas"
@@ -66,7 +67,8 @@ type treeClient struct {
 	tree        map[string][]byte
 	override    string
 	replacement []byte
-	gets        int
+	// gets counts reads; gofish reads collection members concurrently.
+	gets atomic.Int64
 }
 
 func (c *treeClient) GetSettings() schemas.ClientSettings { return schemas.ClientSettings{} }
@@ -76,7 +78,7 @@ func (c *treeClient) Get(url string) (*http.Response, error) { return c.GetWithH
 func (c *treeClient) GetWithHeaders(url string, _ map[string]string) (*http.Response, error) {
 	// A collection whose next page is itself would be followed for ever: the backend bounds
 	// every call by its timeout; here the BMC gives up after a few hundred reads.
-	if c.gets++; c.gets > 300 {
+	if c.gets.Add(1) > 300 {
 		return nil, fmt.Errorf("more than 300 reads for one inspection")
 	}
 	uri := strings.TrimSuffix(url, "/")
@@ -125,7 +127,8 @@ func FuzzInspect(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint16, body []byte) {
 		override := uris[int(which)%len(uris)]
-		client.override, client.replacement, client.gets = override, body, 0
+		client.override, client.replacement = override, body
+		client.gets.Store(0)
 		sys, err := schemas.GetComputerSystem(client, system)
 		if err != nil {
 			return

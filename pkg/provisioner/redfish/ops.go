@@ -40,6 +40,7 @@ const (
 	opReboot      opKind = "reboot"
 	opProvision   opKind = "provision"
 	opDeprovision opKind = "deprovision"
+	opFirmware    opKind = "firmware"
 )
 
 // operation is one host's operation in progress.
@@ -62,6 +63,8 @@ type operation struct {
 	image    string
 	inserted time.Time
 	ejected  time.Time
+	// fw is the firmware changes being applied (opFirmware).
+	fw firmwareOp
 }
 
 // operations are the operations in progress, by host.

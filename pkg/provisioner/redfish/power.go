@@ -143,65 +143,89 @@ func (p *Provisioner) Reboot(ctx context.Context, host provisioner.Host, mode pr
 
 func (p *Provisioner) rebootStep(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem, mode provisioner.RebootMode) (provisioner.Result, error) {
 	now := p.now()
-	state := sys.PowerState
 	op, ok := p.ops.get(host, opReboot, now)
 	if !ok {
-		op = operation{kind: opReboot, started: now, sent: now, resetBefore: sys.LastResetTime, command: schemas.ForceRestartResetType}
-		switch {
-		case state == schemas.OffPowerState || state == schemas.PoweringOffPowerState:
-			op.command = schemas.OnResetType
-		case mode == provisioner.RebootModeSoft && supports(sys, schemas.GracefulRestartResetType):
-			op.command = schemas.GracefulRestartResetType
-		}
-		if err := p.armLiveISO(ctx, host, sys); err != nil {
-			return provisioner.Result{}, err
-		}
-		if err := reset(ctx, sys, op.command); err != nil {
+		op = operation{kind: opReboot, started: now}
+		if err := p.startReset(ctx, host, sys, &op, mode, now); err != nil {
 			return provisioner.Result{}, err
 		}
 		p.ops.put(host, op, now)
 		return provisioner.InProgress(p.cfg.PollInterval), nil
 	}
+	done, failed, err := p.followReset(ctx, sys, &op, op.started, mode, now)
+	switch {
+	case err != nil:
+		return provisioner.Result{}, err
+	case failed != "":
+		p.ops.clear(host)
+		return provisioner.Failed(failed), nil
+	case done:
+		p.ops.clear(host)
+		return provisioner.Done(), nil
+	}
+	p.ops.put(host, op, now)
+	return provisioner.InProgress(p.cfg.PollInterval), nil
+}
 
+// startReset restarts the host (soft: GracefulRestart when offered; hard: ForceRestart), or
+// powers it on when it is off, recording in op what followReset needs to see it happen. A
+// host running a live ISO is armed to boot it again.
+func (p *Provisioner) startReset(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem, op *operation, mode provisioner.RebootMode, now time.Time) error {
+	op.sent, op.resetBefore, op.sawDown, op.forced = now, sys.LastResetTime, false, false
+	op.command = schemas.ForceRestartResetType
+	switch state := sys.PowerState; {
+	case state == schemas.OffPowerState || state == schemas.PoweringOffPowerState:
+		op.command = schemas.OnResetType
+	case mode == provisioner.RebootModeSoft && supports(sys, schemas.GracefulRestartResetType):
+		op.command = schemas.GracefulRestartResetType
+	}
+	if err := p.armLiveISO(ctx, host, sys); err != nil {
+		return err
+	}
+	return reset(ctx, sys, op.command)
+}
+
+// followReset follows a reset sent by startReset, which began at started: done once the host
+// is On again after the reset was seen (the power left On, or LastResetTime moved); failed
+// says why it gave up. A graceful restart is forced after SoftTimeout, a host that stays off
+// is powered on again.
+func (p *Provisioner) followReset(ctx context.Context, sys *schemas.ComputerSystem, op *operation, started time.Time, mode provisioner.RebootMode, now time.Time) (done bool, failed string, err error) {
 	logger := klog.FromContext(ctx)
+	state := sys.PowerState
 	if state != schemas.OnPowerState {
 		op.sawDown = true
 	}
 	resetSeen := op.sawDown || (op.resetBefore != "" && sys.LastResetTime != "" && sys.LastResetTime != op.resetBefore)
-	elapsed, sinceSent := now.Sub(op.started), now.Sub(op.sent)
+	elapsed, sinceSent := now.Sub(started), now.Sub(op.sent)
 	deadline := p.cfg.PowerTimeout
 	if op.command == schemas.GracefulRestartResetType || op.forced {
 		deadline += p.cfg.SoftTimeout
 	}
 	switch {
 	case state == schemas.OnPowerState && (resetSeen || op.command == schemas.OnResetType):
-		p.ops.clear(host)
-		return provisioner.Done(), nil
+		return true, "", nil
 	case state == schemas.OnPowerState && op.command == schemas.ForceRestartResetType && sinceSent >= p.cfg.PowerRetryInterval:
 		// A forced reset the BMC accepted but that left no trace to see (faster than the
 		// polls, and no LastResetTime or one within the same second): take the BMC's word.
-		p.ops.clear(host)
-		return provisioner.Done(), nil
+		return true, "", nil
 	case op.command == schemas.GracefulRestartResetType && (elapsed >= p.cfg.SoftTimeout || mode == provisioner.RebootModeHard):
 		logger.Info("Graceful restart did not happen; forcing it", "after", elapsed.Round(time.Millisecond), "timeout", p.cfg.SoftTimeout)
 		if err := reset(ctx, sys, schemas.ForceRestartResetType); err != nil {
-			return provisioner.Result{}, err
+			return false, "", err
 		}
 		op.command, op.sent, op.forced = schemas.ForceRestartResetType, now, true
 	case elapsed >= deadline:
-		p.ops.clear(host)
-		return provisioner.Failed(fmt.Sprintf("the host did not come back on within %s of the reboot; the BMC reports power state %q",
-			deadline, state)), nil
+		return false, fmt.Sprintf("the host did not come back on within %s of the reboot; the BMC reports power state %q",
+			deadline, state), nil
 	case state == schemas.OffPowerState && sinceSent >= p.cfg.PowerRetryInterval:
 		// Down and staying down: a restart that ended off, or a dropped power-on.
 		logger.Info("Host stayed off after the reset; powering it on", "sentAgo", sinceSent.Round(time.Millisecond))
 		if err := reset(ctx, sys, schemas.OnResetType); err != nil && !refused(err) {
-			return provisioner.Result{}, err
+			return false, "", err
 		}
 		op.command, op.sent = schemas.OnResetType, now
 	}
-	p.ops.put(host, op, now)
-	return provisioner.InProgress(p.cfg.PollInterval), nil
+	return false, "", nil
 }
 
 // supports reports whether the system offers a reset type; a BMC that lists none is taken

@@ -150,20 +150,22 @@ func (p *Provisioner) Adopt(context.Context, provisioner.Host) (provisioner.Resu
 	return provisioner.Done(), nil
 }
 
-// Prepare is done at once: cleaning disks needs an agent running on the host, which this
-// backend does not have (it never boots a ramdisk of its own). RAID is refused rather than
-// silently skipped, since status would otherwise claim it was applied.
-func (p *Provisioner) Prepare(_ context.Context, _ provisioner.Host, data provisioner.PrepareData) (provisioner.Result, error) {
+// Prepare applies the firmware changes asked for (BIOS settings, firmware updates; see
+// service.go), and is otherwise done at once: cleaning disks needs an agent running on the
+// host, which this backend does not have (it never boots a ramdisk of its own). RAID is
+// refused rather than silently skipped, since status would otherwise claim it was applied.
+func (p *Provisioner) Prepare(ctx context.Context, host provisioner.Host, data provisioner.PrepareData) (provisioner.Result, error) {
 	if data.RAID != nil && (len(data.RAID.HardwareRAIDVolumes) > 0 || len(data.RAID.SoftwareRAIDVolumes) > 0) {
 		return provisioner.Failed("the redfish provisioner cannot configure RAID; remove spec.raid or use --provisioner=ironic"), nil
 	}
-	return provisioner.Done(), nil
+	return p.applyFirmware(ctx, host, data.Firmware)
 }
 
-// Service is not carried out yet by this backend.
-// TODO(issue 14): stage settings, SimpleUpdate, reset, verify.
-func (p *Provisioner) Service(context.Context, provisioner.Host, provisioner.FirmwareChanges) (provisioner.Result, error) {
-	return provisioner.Failed("the redfish provisioner cannot service hosts yet"), nil
+// Service applies firmware changes to a provisioned host (see service.go): updates staged,
+// settings staged, one reset, and Done once the BMC reports everything in effect. The host
+// is left on after that reset; the reconciler brings it to its spec.online afterwards.
+func (p *Provisioner) Service(ctx context.Context, host provisioner.Host, changes provisioner.FirmwareChanges) (provisioner.Result, error) {
+	return p.applyFirmware(ctx, host, changes)
 }
 
 // Detach forgets the host: its BMC session is logged out unless other hosts use it.

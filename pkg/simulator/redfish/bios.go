@@ -62,7 +62,8 @@ func defaultBIOS() map[string]any {
 }
 
 // applyPendingBIOS is what firmware does at boot: defaults first if a reset
-// to defaults is pending, then the staged settings.
+// to defaults is pending, then the staged settings, less those the
+// IgnoreBIOSAttributes fault makes it drop.
 func (s *System) applyPendingBIOS() {
 	if !s.biosResetPending && len(s.pendingBIOS) == 0 {
 		return
@@ -70,6 +71,12 @@ func (s *System) applyPendingBIOS() {
 	if s.biosResetPending {
 		s.bios = defaultBIOS()
 		s.biosResetPending = false
+	}
+	for _, name := range s.faults.IgnoreBIOSAttributes {
+		if _, ok := s.pendingBIOS[name]; ok {
+			delete(s.pendingBIOS, name)
+			s.counters.BIOSIgnored++
+		}
 	}
 	maps.Copy(s.bios, s.pendingBIOS)
 	clear(s.pendingBIOS)

@@ -48,8 +48,17 @@ type Config struct {
 	// restart takes twice as long. Zero switches power at once.
 	PowerDelay time.Duration `json:"powerDelay,omitempty"`
 	// TaskDuration is how long asynchronous actions other than power (virtual
-	// media with AsyncActions, firmware updates) run before they complete.
+	// media with AsyncActions, firmware updates) run before they complete. A
+	// firmware update also waits for its image download, whichever is longer.
 	TaskDuration time.Duration `json:"taskDuration,omitempty"`
+	// UpdateDownloadTimeout bounds the download of a firmware image (an HTTP
+	// GET of SimpleUpdate's ImageURI, made by the simulator's process like a
+	// BMC makes it); default 2 minutes. A download that takes longer ends the
+	// update task with an exception.
+	UpdateDownloadTimeout time.Duration `json:"updateDownloadTimeout,omitempty"`
+	// UpdateMaxImageSize bounds a firmware image in bytes; default 1 GiB. The
+	// image is read and discarded, never kept.
+	UpdateMaxImageSize int64 `json:"updateMaxImageSize,omitempty"`
 	// AsyncActions makes ComputerSystem.Reset, InsertMedia and EjectMedia
 	// answer 202 with a task monitor instead of 204, as some BMCs do.
 	AsyncActions bool `json:"asyncActions,omitempty"`
@@ -91,6 +100,9 @@ const (
 	defaultUsername       = "admin"
 	defaultPassword       = "password"
 	defaultSessionTimeout = 30 * time.Minute
+
+	defaultUpdateDownloadTimeout = 2 * time.Minute
+	defaultUpdateMaxImageSize    = 1 << 30
 )
 
 // idPattern keeps ids usable as a single URL path segment without escaping.
@@ -112,9 +124,10 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	type plain Config
 	aux := struct {
 		*plain
-		PowerDelay     jsonDuration `json:"powerDelay"`
-		TaskDuration   jsonDuration `json:"taskDuration"`
-		SessionTimeout jsonDuration `json:"sessionTimeout"`
+		PowerDelay            jsonDuration `json:"powerDelay"`
+		TaskDuration          jsonDuration `json:"taskDuration"`
+		SessionTimeout        jsonDuration `json:"sessionTimeout"`
+		UpdateDownloadTimeout jsonDuration `json:"updateDownloadTimeout"`
 	}{plain: (*plain)(c)}
 	if err := strictUnmarshal(b, &aux); err != nil {
 		return err
@@ -122,6 +135,7 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	c.PowerDelay = time.Duration(aux.PowerDelay)
 	c.TaskDuration = time.Duration(aux.TaskDuration)
 	c.SessionTimeout = time.Duration(aux.SessionTimeout)
+	c.UpdateDownloadTimeout = time.Duration(aux.UpdateDownloadTimeout)
 	return nil
 }
 
@@ -214,6 +228,12 @@ func (c Config) resolve() (resolved, error) {
 	}
 	if r.SessionTimeout <= 0 {
 		r.SessionTimeout = defaultSessionTimeout
+	}
+	if r.UpdateDownloadTimeout <= 0 {
+		r.UpdateDownloadTimeout = defaultUpdateDownloadTimeout
+	}
+	if r.UpdateMaxImageSize <= 0 {
+		r.UpdateMaxImageSize = defaultUpdateMaxImageSize
 	}
 	if r.SessionLimitStatus == 0 {
 		r.SessionLimitStatus = 503

@@ -46,7 +46,7 @@ limitations under the License.
 //	/Managers/{id}/VirtualMedia/...            the same devices as under Systems/{id}
 //	/Chassis[/{id}]
 //	/UpdateService[/FirmwareInventory[/{fid}]|/SoftwareInventory]
-//	/UpdateService/Actions/UpdateService.SimpleUpdate   always asynchronous
+//	/UpdateService/Actions/UpdateService.SimpleUpdate   always asynchronous (see below)
 //	/TaskService[/Tasks[/{tid}]]
 //	/Registries[/{rid}[/{rid}.json]]           the BIOS attribute registry file and registry
 //	/TaskService/TaskMonitors/{tid}            202 while running, then 200 with the Task
@@ -57,6 +57,19 @@ limitations under the License.
 // well, because sushy polls the task's @odata.id as if it were the monitor.
 // Retry-After is an HTTP date, and only for tasks with a second or more to
 // go: sushy 4.x cannot sleep on a numeric Retry-After.
+//
+// A firmware update behaves like a real BMC's: SimpleUpdate refuses at once
+// (400) what can never work (no ImageURI, a scheme other than http or https,
+// a target that is not updateable), then its task downloads the image, an
+// HTTP GET from the simulator's own process bounded by UpdateDownloadTimeout
+// and UpdateMaxImageSize, and stages it. The new version (the old one with
+// its last number bumped) takes effect at the next boot of the system, like
+// staged BIOS settings; the BMC's own firmware also at Manager.Reset. An
+// image that cannot be had (unreachable server, a non-2xx answer, an empty
+// or oversized image, a timeout) ends the task with TaskState Exception,
+// TaskStatus Critical and an Update.1.0.TransferFailed message saying why,
+// and stages nothing. The task runs for at least TaskDuration. Task
+// payloads show the request body without passwords.
 //
 // Outside /redfish the admin endpoint (no Redfish auth, optional bearer token)
 // changes a system at run time:
@@ -71,8 +84,10 @@ limitations under the License.
 // that need per-BMC session accounting on a shared port give each system its
 // own credentials.
 //
-// Time-dependent behaviour (power transitions, tasks, BIOS settings applied on
-// boot) is evaluated lazily from timestamps whenever a request or a Go API call
-// looks at a system, so the simulator runs no timers and leaves no goroutines
-// behind once Close returns.
+// Time-dependent behaviour (power transitions, tasks, BIOS settings and
+// firmware applied on boot) is evaluated lazily from timestamps whenever a
+// request or a Go API call looks at a system, so the simulator runs no timers.
+// The one goroutine it starts besides serving is a firmware image download,
+// which Close cancels and waits for: nothing is left behind once Close
+// returns.
 package redfish

@@ -24,10 +24,16 @@ import (
 
 // baseRegistry is the Base message registry version the simulator claims.
 // Clients match message ids on the suffix, so the version matters little.
-const baseRegistry = "Base.1.8."
+// updateRegistry is DMTF's Update registry, for the messages of update tasks.
+const (
+	baseRegistry   = "Base.1.8."
+	updateRegistry = "Update.1.0."
+)
 
 // message is one Redfish message (DSP0266 "Message" object).
 type message struct {
+	// registry prefixes id; empty means baseRegistry.
+	registry   string
 	id         string
 	text       string
 	args       []string
@@ -36,10 +42,17 @@ type message struct {
 	related    []string
 }
 
+func (m message) messageID() string {
+	if m.registry == "" {
+		return baseRegistry + m.id
+	}
+	return m.registry + m.id
+}
+
 func (m message) object() obj {
 	o := obj{
 		"@odata.type":     "#Message.v1_1_1.Message",
-		"MessageId":       baseRegistry + m.id,
+		"MessageId":       m.messageID(),
 		"Message":         m.text,
 		"MessageArgs":     nonNil(m.args),
 		"Severity":        m.severity,
@@ -67,7 +80,7 @@ func errorBody(msgs ...message) obj {
 		infos = append(infos, m.object())
 	}
 	return obj{"error": obj{
-		"code":                  baseRegistry + msgs[0].id,
+		"code":                  msgs[0].messageID(),
 		"message":               msgs[0].text,
 		"@Message.ExtendedInfo": infos,
 	}}
@@ -181,6 +194,31 @@ func msgActionParameterValueFormatError(value, param, action string) message {
 	m := msg("ActionParameterValueFormatError", "Warning", "Correct the value for the parameter in the request body and resubmit the request if the operation failed.",
 		"The value '%s' for the parameter %s in the action %s is of a different format than the parameter can accept.", value, param, action)
 	m.related = []string{"#/" + param}
+	return m
+}
+
+func msgActionParameterNotSupported(param, action string) message {
+	m := msg("ActionParameterNotSupported", "Warning", "Remove the parameter supplied and resubmit the request if the operation failed.",
+		"The parameter %s for the action %s is not supported on the target resource.", param, action)
+	m.related = []string{"#/" + param}
+	return m
+}
+
+// msgTransferFailed is the Update registry's TransferFailed, with why appended: clients
+// show a task's message text, and "failed" alone does not say what to fix.
+func msgTransferFailed(image, target, why string) message {
+	m := msg("TransferFailed", "Critical", "Check that the image is reachable from the BMC and retry the update.",
+		"Transfer of image '%s' to '%s' failed: %s", image, target, why)
+	m.registry = updateRegistry
+	return m
+}
+
+// msgAwaitToActivate is the Update registry's AwaitToActivate: the image is staged and
+// takes effect on the action named (a reset of the system or of the BMC).
+func msgAwaitToActivate(image, target, action string) message {
+	m := msg("AwaitToActivate", "OK", "Perform the requested action to advance the update operation.",
+		"Awaiting for an action to proceed with activating image '%s' on '%s'. Perform %s to activate it.", image, target, action)
+	m.registry = updateRegistry
 	return m
 }
 

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -44,6 +45,17 @@ type Faults struct {
 	DropPowerOnWindow time.Duration `json:"dropPowerOnWindow,omitempty"`
 	// Outage makes the BMC unreachable.
 	Outage OutageMode `json:"outage,omitempty"`
+	// IgnoreBIOSAttributes names BIOS attributes whose staged values the
+	// firmware drops at boot without applying them: the PATCH is accepted and
+	// the settings object clears, but the value in effect stays. Real BIOSes
+	// do that to a setting another one overrides (a dependency), or that the
+	// firmware version does not honour.
+	IgnoreBIOSAttributes []string `json:"ignoreBiosAttributes,omitempty"`
+	// FailFirmwareActivation makes staged firmware images vanish at the
+	// reset that should activate them: the update task completed, the
+	// version stays. Real BMCs do that when the flash fails its checks at
+	// boot (a bad signature, a downgrade the firmware refuses).
+	FailFirmwareActivation bool `json:"failFirmwareActivation,omitempty"`
 }
 
 // OutageMode says how an unreachable BMC fails.
@@ -57,6 +69,12 @@ const (
 	// OutageReset resets the TCP connection without answering.
 	OutageReset OutageMode = "Reset"
 )
+
+// clone copies f, so that callers never share its slices with the system.
+func (f Faults) clone() Faults {
+	f.IgnoreBIOSAttributes = slices.Clone(f.IgnoreBIOSAttributes)
+	return f
+}
 
 func (f Faults) validate() error {
 	if f.ErrorRate < 0 || f.ErrorRate > 1 {

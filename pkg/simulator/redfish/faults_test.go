@@ -22,6 +22,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -208,18 +209,18 @@ func TestAdminEndpoint(t *testing.T) {
 		t.Fatalf("PUT faults: %d %s", status, b)
 	}
 	want := Faults{Latency: 25 * time.Millisecond, ErrorRate: 0.5, Outage: OutageUnavailable}
-	if got := sim.System("2").Faults(); got != want {
+	if got := sim.System("2").Faults(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("faults = %+v", got)
 	}
 	if status, b = do("PATCH", "/simulator/systems/2/faults", `{"outage":""}`); status != 200 {
 		t.Fatalf("PATCH: %d %s", status, b)
 	}
 	want.Outage = OutageNone
-	if got := sim.System("2").Faults(); got != want {
+	if got := sim.System("2").Faults(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("faults after PATCH = %+v", got)
 	}
 	var echoed Faults
-	if err := json.Unmarshal(b, &echoed); err != nil || echoed != want {
+	if err := json.Unmarshal(b, &echoed); err != nil || !reflect.DeepEqual(echoed, want) {
 		t.Fatalf("echoed %s: %v", b, err)
 	}
 	if status, _ = do("PUT", "/simulator/systems/2/faults", `{"errorRate":2}`); status != 400 {
@@ -228,7 +229,7 @@ func TestAdminEndpoint(t *testing.T) {
 	if status, _ = do("PUT", "/simulator/systems/2/faults", `{"latncy":"1s"}`); status != 400 {
 		t.Fatalf("misspelt field accepted: %d", status)
 	}
-	if status, _ = do("DELETE", "/simulator/systems/2/faults", ""); status != 200 || sim.System("2").Faults() != (Faults{}) {
+	if status, _ = do("DELETE", "/simulator/systems/2/faults", ""); status != 200 || !reflect.DeepEqual(sim.System("2").Faults(), Faults{}) {
 		t.Fatal("DELETE did not clear")
 	}
 

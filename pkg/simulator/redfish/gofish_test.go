@@ -565,16 +565,24 @@ func TestGofishTaskMonitors(t *testing.T) {
 	us, _ := c.Service.UpdateService()
 	before := sim.System("1").Firmware()[0].Version
 	tm, err = us.SimpleUpdate(&schemas.UpdateServiceSimpleUpdateParameters{
-		ImageURI: "http://fw.example/bios.bin",
+		ImageURI: imageServer(t).URL + "/bios.bin",
 		Targets:  []string{firmwarePath + "/BIOS-1"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	task := wait(tm)
+	// Staged: in effect only once the system resets.
+	if fw := sim.System("1").Firmware()[0]; fw.Version != before || fw.Staged != bumpVersion(before) {
+		t.Fatalf("BIOS after the update task: %+v, want %s staged over %s", fw, bumpVersion(before), before)
+	}
+	if _, err := sys.Reset(schemas.ForceRestartResetType); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the restart", func() bool { return sim.System("1").Firmware()[0].Staged == "" })
 	after := sim.System("1").Firmware()[0].Version
-	if after == before || after != bumpVersion(before) {
-		t.Fatalf("BIOS version %s -> %s", before, after)
+	if after != bumpVersion(before) {
+		t.Fatalf("BIOS version %s -> %s after the reset", before, after)
 	}
 	sys, _ = schemas.GetComputerSystem(c, "/redfish/v1/Systems/1")
 	if sys.BiosVersion != after {
@@ -586,7 +594,7 @@ func TestGofishTaskMonitors(t *testing.T) {
 	}
 	ts, _ := c.Service.Tasks()
 	tasks, err := ts.Tasks()
-	if err != nil || len(tasks) != 3 {
+	if err != nil || len(tasks) != 4 { // power on, insert, update, restart
 		t.Fatalf("tasks = %d, %v", len(tasks), err)
 	}
 }

@@ -81,6 +81,7 @@ func (s *System) postManagerReset(c *call) {
 	now := s.lock()
 	s.bmcResetAt = now
 	s.counters.ManagerResets++
+	s.activateFirmware(true)
 	s.mu.Unlock()
 	c.noContent()
 }

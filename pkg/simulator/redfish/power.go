@@ -98,11 +98,13 @@ func (s *System) restartLocked(now time.Time) time.Time {
 	return done
 }
 
-// bootLocked is the host coming up: firmware applies pending BIOS settings
-// and honours (then clears, if one-time) the boot override.
+// bootLocked is the host coming up: staged firmware images take effect,
+// firmware applies pending BIOS settings and honours (then clears, if
+// one-time) the boot override.
 func (s *System) bootLocked(at time.Time) {
 	s.power = PowerOn
 	s.lastReset = at
+	s.activateFirmware(false)
 	s.applyPendingBIOS()
 
 	rec := BootRecord{Time: at, Source: "Hdd", Mode: biosBootMode(s.bios)}

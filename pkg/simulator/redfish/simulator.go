@@ -43,6 +43,16 @@ type Simulator struct {
 	certPEM  []byte
 	now      func() time.Time
 
+	// images fetches firmware images. Image downloads are the one kind of
+	// goroutine the simulator runs besides serving: they run under dlCtx,
+	// which Close cancels before it waits for them.
+	images   *http.Client
+	dlCtx    context.Context
+	dlCancel context.CancelFunc
+	dlMu     sync.Mutex
+	dlClosed bool
+	dlWG     sync.WaitGroup
+
 	mu        sync.Mutex
 	started   bool
 	closed    bool
@@ -69,7 +79,9 @@ func New(cfg Config) (*Simulator, error) {
 		tasks:    newTaskStore(),
 		uuid:     newRNG(rc.Seed, "service-root").uuid(),
 		now:      time.Now,
+		images:   imageClient(),
 	}
+	sim.dlCtx, sim.dlCancel = context.WithCancel(context.Background())
 	if sim.log == nil {
 		sim.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -139,6 +151,40 @@ func (sim *Simulator) Start(ctx context.Context) error {
 	return nil
 }
 
+// imageClient is how the BMC fetches firmware images: straight to the image
+// server (BMCs know no proxies), bounded per request by the caller's context.
+func imageClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	return &http.Client{Transport: tr}
+}
+
+// goDownload runs fn in a goroutine that Close waits for; false once the
+// simulator is closing, when nothing may start any more.
+func (sim *Simulator) goDownload(fn func(ctx context.Context)) bool {
+	sim.dlMu.Lock()
+	defer sim.dlMu.Unlock()
+	if sim.dlClosed {
+		return false
+	}
+	sim.dlWG.Add(1)
+	go func() {
+		defer sim.dlWG.Done()
+		fn(sim.dlCtx)
+	}()
+	return true
+}
+
+// stopDownloads cancels the image downloads in flight and waits for them.
+func (sim *Simulator) stopDownloads() {
+	sim.dlMu.Lock()
+	sim.dlClosed = true
+	sim.dlMu.Unlock()
+	sim.dlCancel()
+	sim.dlWG.Wait()
+	sim.images.CloseIdleConnections()
+}
+
 // urlHost is the address clients should use: a wildcard listener is
 // reached through loopback.
 func urlHost(a *net.TCPAddr) string {
@@ -168,6 +214,7 @@ func (sim *Simulator) Close() error {
 		sim.closeDone = make(chan struct{})
 	}
 	sim.mu.Unlock()
+	sim.stopDownloads()
 	if !started {
 		return nil
 	}

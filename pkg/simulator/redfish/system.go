@@ -78,6 +78,10 @@ type Firmware struct {
 	Name       string `json:"name"`
 	Version    string `json:"version"`
 	Updateable bool   `json:"updateable"`
+	// Staged is the version of an image an update downloaded, waiting for
+	// the next reset of the system (or, for the BMC, of the BMC) to take
+	// effect; empty when none is.
+	Staged string `json:"staged,omitempty"`
 }
 
 // Counters count what happened to a system since the simulator started.
@@ -101,8 +105,19 @@ type Counters struct {
 	BootPatches     int64 `json:"bootPatches"`
 	MediaInserts    int64 `json:"mediaInserts"`
 	MediaEjects     int64 `json:"mediaEjects"`
-	BIOSApplied     int64 `json:"biosApplied"`
-	FirmwareUpdates int64 `json:"firmwareUpdates"`
+	// BIOSApplied counts boots that applied staged BIOS settings;
+	// BIOSIgnored the staged values the IgnoreBIOSAttributes fault dropped.
+	BIOSApplied int64 `json:"biosApplied"`
+	BIOSIgnored int64 `json:"biosIgnored"`
+	// FirmwareStaged counts update tasks that downloaded their image and
+	// staged it, FirmwareFailed those that ended in an exception,
+	// FirmwareApplied the staged images that took effect (one per
+	// component, at the reset that activated it) and FirmwareDropped those
+	// the FailFirmwareActivation fault dropped instead.
+	FirmwareStaged  int64 `json:"firmwareStaged"`
+	FirmwareFailed  int64 `json:"firmwareFailed"`
+	FirmwareApplied int64 `json:"firmwareApplied"`
+	FirmwareDropped int64 `json:"firmwareDropped"`
 	ManagerResets   int64 `json:"managerResets"`
 }
 
@@ -184,7 +199,7 @@ func newSystem(sim *Simulator, sc SystemConfig, seed int64, now time.Time) *Syst
 		bios:         defaultBIOS(),
 		pendingBIOS:  map[string]any{},
 		firmware:     initialFirmware(sc.ID, inv),
-		faults:       sc.Faults,
+		faults:       sc.Faults.clone(),
 		rng:          newRNG(seed^0x7fb5d329728ea185, sc.ID),
 		indicatorLED: "Off",
 		// Power restored to a rack typically leaves servers off.
@@ -359,7 +374,7 @@ func (s *System) ActiveSessions() int {
 func (s *System) Faults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.faults
+	return s.faults.clone()
 }
 
 // SetFaults replaces the system's faults.
@@ -368,7 +383,7 @@ func (s *System) SetFaults(f Faults) error {
 		return err
 	}
 	s.mu.Lock()
-	s.faults = f
+	s.faults = f.clone()
 	s.mu.Unlock()
 	return nil
 }
@@ -388,7 +403,7 @@ func (s *System) State() State {
 		Boots:          append([]BootRecord(nil), s.boots...),
 		ActiveSessions: active,
 		Counters:       s.counters,
-		Faults:         s.faults,
+		Faults:         s.faults.clone(),
 	}
 	for _, m := range s.media {
 		st.VirtualMedia = append(st.VirtualMedia, m.public())

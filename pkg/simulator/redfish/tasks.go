@@ -17,8 +17,12 @@ limitations under the License.
 package redfish
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,19 +36,45 @@ const (
 )
 
 // task is an asynchronous action. Its timing is fixed when it starts; its
-// state and effect are applied by the owning system's event queue, so they
-// are guarded by that system's lock.
+// state and effect are applied by the owning system's event queue (or, for a
+// firmware update, by its download finishing), so they are guarded by that
+// system's lock.
 type task struct {
 	id     string
 	sys    *System
 	name   string
 	method string
 	target string
-	start  time.Time
-	doneAt time.Time
+	// jsonBody is the request body as the task's Payload shows it, without
+	// passwords; empty when there was none.
+	jsonBody string
+	start    time.Time
+	doneAt   time.Time
 
-	state string
-	end   time.Time
+	state    string // Running, Completed or Exception
+	status   string // OK, or Critical for a task that failed
+	messages []message
+	end      time.Time
+}
+
+const (
+	taskRunning   = "Running"
+	taskCompleted = "Completed"
+	taskException = "Exception"
+)
+
+// finished reports a task in a final state; the caller holds t.sys's lock.
+func (t *task) finished() bool { return t.state == taskCompleted || t.state == taskException }
+
+// complete ends the task successfully with msgs (Success when none).
+func (t *task) complete(at time.Time, msgs ...message) {
+	t.state, t.status, t.end, t.messages = taskCompleted, "OK", at, msgs
+}
+
+// fail ends the task with an exception: TaskState Exception, TaskStatus
+// Critical, msgs saying why.
+func (t *task) fail(at time.Time, msgs ...message) {
+	t.state, t.status, t.end, t.messages = taskException, "Critical", at, msgs
 }
 
 type taskStore struct {
@@ -56,28 +86,61 @@ type taskStore struct {
 
 func newTaskStore() *taskStore { return &taskStore{byID: map[string]*task{}} }
 
-// start registers a task that completes at doneAt, running effect then.
-// The caller holds sys's lock.
-func (ts *taskStore) start(sys *System, name string, c *call, now, doneAt time.Time, effect func(time.Time)) *task {
+// add registers a running task expected to be done at doneAt; whoever
+// created it ends it with complete or fail. The caller holds sys's lock.
+func (ts *taskStore) add(sys *System, name string, c *call, now, doneAt time.Time) *task {
 	ts.mu.Lock()
+	defer ts.mu.Unlock()
 	ts.next++
 	t := &task{
-		id: strconv.Itoa(ts.next), sys: sys, name: name,
-		method: c.r.Method, target: c.path, start: now, doneAt: doneAt, state: "Running",
+		id: strconv.Itoa(ts.next), sys: sys, name: name, method: c.r.Method, target: c.path,
+		jsonBody: payloadBody(c.body), start: now, doneAt: doneAt, state: taskRunning, status: "OK",
 	}
 	ts.byID[t.id] = t
 	ts.order = append(ts.order, t)
 	ts.pruneLocked(now)
-	ts.mu.Unlock()
+	return t
+}
 
+// start registers a task that completes at doneAt, running effect then.
+// The caller holds sys's lock.
+func (ts *taskStore) start(sys *System, name string, c *call, now, doneAt time.Time, effect func(time.Time)) *task {
+	t := ts.add(sys, name, c, now, doneAt)
 	sys.schedule(doneAt, false, func(at time.Time) {
 		if effect != nil {
 			effect(at)
 		}
-		t.state, t.end = "Completed", at
+		t.complete(at)
 	})
 	sys.advance(now)
 	return t
+}
+
+// payloadBody is a request body for a task's Payload.JsonBody, compacted and
+// without the passwords some actions take (SimpleUpdate's and InsertMedia's
+// Password, or one in an image URL): a task is readable by every client of
+// the system.
+func payloadBody(b []byte) string {
+	var m map[string]any
+	if len(bytes.TrimSpace(b)) == 0 || json.Unmarshal(b, &m) != nil {
+		return ""
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, "Password") {
+			delete(m, k)
+			continue
+		}
+		if str, ok := v.(string); ok {
+			if u, err := url.Parse(str); err == nil && u.User != nil {
+				m[k] = u.Redacted()
+			}
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return ""
+	}
+	return string(out)
 }
 
 // pruneLocked forgets the oldest finished tasks beyond maxTasks.
@@ -102,22 +165,34 @@ func (ts *taskStore) all() []*task {
 
 // object renders the task; the caller holds t.sys's lock.
 func (t *task) object(now time.Time) obj {
+	payload := obj{"HttpOperation": t.method, "TargetUri": t.target, "HttpHeaders": []string{}}
+	if t.jsonBody != "" {
+		payload["JsonBody"] = t.jsonBody
+	}
 	o := obj{
 		"@odata.id":   tasksPath + "/" + t.id,
 		"@odata.type": "#Task.v1_6_0.Task",
 		"Id":          t.id,
 		"Name":        t.name,
 		"TaskState":   t.state,
-		"TaskStatus":  "OK",
+		"TaskStatus":  t.status,
 		"StartTime":   redfishTime(t.start),
 		"TaskMonitor": taskMonitorsPath + "/" + t.id,
-		"Payload":     obj{"HttpOperation": t.method, "TargetUri": t.target, "HttpHeaders": []string{}},
+		"Payload":     payload,
 		"Messages":    []obj{},
 	}
-	if t.state == "Completed" {
+	if t.finished() {
 		o["EndTime"] = redfishTime(t.end)
 		o["PercentComplete"] = 100
-		o["Messages"] = []obj{msgSuccess().object()}
+		msgs := t.messages
+		if len(msgs) == 0 && t.state == taskCompleted {
+			msgs = []message{msgSuccess()}
+		}
+		objs := make([]obj, 0, len(msgs))
+		for _, m := range msgs {
+			objs = append(objs, m.object())
+		}
+		o["Messages"] = objs
 	} else {
 		total := t.doneAt.Sub(t.start)
 		pct := 0
@@ -134,7 +209,7 @@ func (t *task) object(now time.Time) obj {
 func (c *call) accepted(t *task) {
 	now := t.sys.lock()
 	o := t.object(now)
-	running := t.state != "Completed"
+	running := !t.finished()
 	t.sys.mu.Unlock()
 	h := c.w.Header()
 	h.Set("Location", taskMonitorsPath+"/"+t.id)
@@ -206,7 +281,7 @@ func (sim *Simulator) getTasks(c *call) {
 func (sim *Simulator) getTask(c *call, t *task) {
 	now := t.sys.lock()
 	o := t.object(now)
-	running := t.state != "Completed"
+	running := !t.finished()
 	t.sys.mu.Unlock()
 	if !running {
 		c.resource(o)
@@ -221,7 +296,7 @@ func (sim *Simulator) getTask(c *call, t *task) {
 func (sim *Simulator) getTaskMonitor(c *call, t *task) {
 	now := t.sys.lock()
 	o := t.object(now)
-	running := t.state != "Completed"
+	running := !t.finished()
 	t.sys.mu.Unlock()
 	if !running {
 		c.writeJSON(http.StatusOK, o)

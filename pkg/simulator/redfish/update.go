@@ -17,7 +17,13 @@ limitations under the License.
 package redfish
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,8 +55,9 @@ func initialFirmware(id string, inv Inventory) []Firmware {
 	return append(fw, Firmware{ID: "CPLD-" + id, Name: "System CPLD", Version: "1.0.6", Updateable: false})
 }
 
-// bumpVersion increments the last number in v: what a firmware update
-// installs, so that tests can see the version change.
+// bumpVersion increments the last number in v: the version of the image an
+// update stages (the simulator does not read images), so that tests can see
+// the version change once it takes effect.
 func bumpVersion(v string) string {
 	end := strings.LastIndexFunc(v, unicode.IsDigit)
 	if end < 0 {
@@ -153,21 +160,35 @@ func (s *System) firmwareObject(i int) obj {
 	}
 }
 
-// postSimpleUpdate installs an image on one system's components. Targets are
-// firmware inventory, system or manager URIs; without targets, the BIOS of
-// the only system the caller can see. The update always runs as a task.
+// postSimpleUpdate updates one system's components the way BMCs do: the
+// request is checked at once (400 for what can never work), then a task
+// downloads the image from ImageURI and stages it; the new version takes
+// effect at the next boot of the system (for the BMC's own firmware, also
+// at a reset of the BMC), not when the task completes. A download that
+// fails ends the task with TaskState Exception, TaskStatus Critical and a
+// message saying why, and stages nothing.
+//
+// Targets are firmware inventory, system or manager URIs; without targets,
+// the BIOS of the only system the caller can see.
 func (sim *Simulator) postSimpleUpdate(c *call) {
 	const action = "UpdateService.SimpleUpdate"
 	var body struct {
 		ImageURI         *string
 		Targets          []string
 		TransferProtocol *string
+		Username         *string
+		Password         *string
 	}
 	if !c.decode(&body) {
 		return
 	}
 	if body.ImageURI == nil || *body.ImageURI == "" {
 		c.fail(http.StatusBadRequest, msgActionParameterMissing(action, "ImageURI"))
+		return
+	}
+	image, bad := imageURL(*body.ImageURI, body.TransferProtocol, action)
+	if bad != nil {
+		c.fail(http.StatusBadRequest, *bad)
 		return
 	}
 	var sys *System
@@ -192,7 +213,9 @@ func (sim *Simulator) postSimpleUpdate(c *call) {
 			return
 		}
 		sys = s
-		ids = append(ids, fid)
+		if !slices.Contains(ids, fid) {
+			ids = append(ids, fid)
+		}
 	}
 
 	now := sys.lock()
@@ -204,15 +227,193 @@ func (sim *Simulator) postSimpleUpdate(c *call) {
 			return
 		}
 	}
-	t := sim.tasks.start(sys, "Firmware update", c, now, now.Add(sim.cfg.TaskDuration), func(time.Time) {
-		for _, fid := range ids {
-			i := slices.IndexFunc(sys.firmware, func(f Firmware) bool { return f.ID == fid })
-			sys.firmware[i].Version = bumpVersion(sys.firmware[i].Version)
-		}
-		sys.counters.FirmwareUpdates++
+	u := &update{sys: sys, ids: ids, image: image.Redacted()}
+	u.task = sim.tasks.add(sys, "Firmware update", c, now, now.Add(sim.cfg.TaskDuration))
+	sys.schedule(u.task.doneAt, false, func(at time.Time) {
+		u.timeUp = true
+		u.finish(at)
 	})
+	user, pass := deref(body.Username), deref(body.Password)
+	started := sim.goDownload(func(ctx context.Context) {
+		err := sim.download(ctx, image, user, pass)
+		now := sys.lock()
+		defer sys.mu.Unlock()
+		u.downloaded, u.err = true, err
+		u.finish(now)
+	})
+	if !started {
+		u.downloaded, u.err = true, errors.New("the BMC is shutting down")
+	}
+	sys.advance(now)
 	sys.mu.Unlock()
-	c.accepted(t)
+	c.accepted(u.task)
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// update is one SimpleUpdate in progress; guarded by sys's lock.
+type update struct {
+	sys   *System
+	task  *task
+	ids   []string
+	image string // ImageURI without its password, for messages
+	// timeUp: TaskDuration has passed; downloaded: the download ended, with
+	// err when it failed. The task ends once both are true.
+	timeUp, downloaded bool
+	err                error
+}
+
+// finish ends the task once the download is over and TaskDuration has
+// passed: the image is staged on every target, or nothing is.
+func (u *update) finish(at time.Time) {
+	t, s := u.task, u.sys
+	if t.finished() || !u.timeUp || !u.downloaded {
+		return
+	}
+	if u.err != nil {
+		s.counters.FirmwareFailed++
+		t.fail(at, msgTransferFailed(u.image, strings.Join(u.ids, ", "), u.err.Error()))
+		return
+	}
+	var msgs []message
+	for _, fid := range u.ids {
+		i := slices.IndexFunc(s.firmware, func(f Firmware) bool { return f.ID == fid })
+		f := &s.firmware[i]
+		f.Staged = bumpVersion(f.Version)
+		activate := "ComputerSystem.Reset on " + s.path
+		if fid == "BMC-"+s.id {
+			activate += " or Manager.Reset on " + s.managerPath()
+		}
+		msgs = append(msgs, msgAwaitToActivate(u.image, fid, activate))
+	}
+	s.counters.FirmwareStaged++
+	t.complete(at, msgs...)
+}
+
+// activateFirmware makes staged images take effect: every one at a boot of
+// the system, only the BMC's own at a reset of the BMC; with the
+// FailFirmwareActivation fault they are dropped instead. The caller holds
+// the lock.
+func (s *System) activateFirmware(bmcOnly bool) {
+	for i := range s.firmware {
+		f := &s.firmware[i]
+		if f.Staged == "" || (bmcOnly && f.ID != "BMC-"+s.id) {
+			continue
+		}
+		if s.faults.FailFirmwareActivation {
+			f.Staged = ""
+			s.counters.FirmwareDropped++
+			continue
+		}
+		f.Version, f.Staged = f.Staged, ""
+		s.counters.FirmwareApplied++
+	}
+}
+
+// imageURL checks SimpleUpdate's ImageURI the way BMCs do before accepting
+// the action: an absolute http or https URL. A URI without a scheme takes
+// TransferProtocol's, else HTTP (as the specification says). Other schemes
+// (file, ftp, nfs, tftp, ...) are refused at once with 400, as the update
+// service advertises only HTTP and HTTPS, instead of failing later in a task.
+func imageURL(raw string, proto *string, action string) (*url.URL, *message) {
+	if proto != nil && !slices.Contains(imageProtocols, strings.ToUpper(*proto)) {
+		m := msgActionParameterValueNotInList(*proto, "TransferProtocol", action)
+		return nil, &m
+	}
+	formatError := func() (*url.URL, *message) {
+		shown := raw
+		if u, err := url.Parse(raw); err == nil {
+			shown = u.Redacted()
+		}
+		m := msgActionParameterValueFormatError(shown, "ImageURI", action)
+		return nil, &m
+	}
+	if !hasScheme.MatchString(raw) {
+		scheme := "http"
+		if proto != nil {
+			scheme = strings.ToLower(*proto)
+		}
+		raw = scheme + "://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return formatError()
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		m := msgActionParameterNotSupported("ImageURI", action)
+		m.text += fmt.Sprintf(" The scheme %q is not a transfer protocol of this update service, which fetches images over HTTP and HTTPS only.", u.Scheme)
+		return nil, &m
+	}
+	if u.Host == "" {
+		return formatError()
+	}
+	u.Scheme = scheme
+	return u, nil
+}
+
+// hasScheme matches a URI that starts with a scheme and an authority.
+var hasScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// imageProtocols are the TransferProtocol values the update service takes.
+var imageProtocols = []string{"HTTP", "HTTPS"}
+
+// download fetches the image as a BMC does and throws it away: only whether it
+// could be had matters. It is bounded in time (UpdateDownloadTimeout) and size
+// (UpdateMaxImageSize). Errors never show the URL's password.
+func (sim *Simulator) download(ctx context.Context, image *url.URL, user, pass string) error {
+	timeout := sim.cfg.UpdateDownloadTimeout
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, image.String(), nil)
+	if err != nil {
+		return fmt.Errorf("invalid image URI: %w", unwrapURLError(err))
+	}
+	if user != "" || pass != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := sim.images.Do(req)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("the image server did not answer within %s", timeout)
+		}
+		if ctx.Err() != nil {
+			return errors.New("the BMC is shutting down")
+		}
+		return fmt.Errorf("the image server cannot be reached: %w", unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("the image server answered %s", resp.Status)
+	}
+	limit := sim.cfg.UpdateMaxImageSize
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, limit+1))
+	switch {
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("the download did not finish within %s (%d bytes read)", timeout, n)
+	case err != nil:
+		return fmt.Errorf("the download broke off after %d bytes: %w", n, unwrapURLError(err))
+	case n > limit:
+		return fmt.Errorf("the image is larger than %d bytes", limit)
+	case n == 0:
+		return errors.New("the image is empty")
+	}
+	return nil
+}
+
+// unwrapURLError drops the *url.Error around a transport error: it repeats
+// the URL, which may carry a password.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // resolveUpdateTarget maps a target URI to a system and a firmware id.
