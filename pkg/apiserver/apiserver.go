@@ -30,6 +30,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 	hoststorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost/storage"
+	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
 	hdstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hardwaredata/storage"
 	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
@@ -129,6 +130,10 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating HostUpdatePolicy storage: %w", err)
 	}
+	dataImages, err := distorage.NewStorage(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating DataImage storage: %w", err)
+	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
@@ -146,6 +151,8 @@ func (c completedConfig) New() (*Server, error) {
 		"hostfirmwarecomponents/status": &firmwareComponentsStatusREST{components.Status},
 
 		"hostupdatepolicies": &hostUpdatePolicyREST{updatePolicies},
+		"dataimages":         &dataImageREST{dataImages.Images},
+		"dataimages/status":  &dataImageStatusREST{dataImages.Status},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

@@ -61,6 +61,20 @@ spec:
 		invalidPatch: `{"spec":{"firmwareSettings":"always"}}`,
 		want:         `spec.firmwareSettings: Unsupported value: "always": supported values: "onPreparing", "onReboot"`,
 	},
+	{
+		resource: "dataimages", kind: "DataImage", singular: "dataimage", status: true,
+		manifest: `apiVersion: baremetal.metal3.io/v1alpha1
+kind: DataImage
+metadata:
+  name: k-table
+spec:
+  url: http://images.example.com/config.iso
+`,
+		header: "NAME AGE", wideHeader: "NAME AGE URL ATTACHED ERRORS",
+		explain: "dataimage.spec.url", explainWord: "BareMetalHost",
+		invalidPatch: `{"spec":{"url":"file:///config.iso"}}`,
+		want:         `spec.url: Invalid value: "file:///config.iso": scheme "file" is not supported`,
+	},
 }
 
 // testMetal3Kinds checks Metal3's other kinds behind kube-apiserver: the aggregated discovery

@@ -63,6 +63,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostFirmwareComponentsList{},
 		&HostUpdatePolicy{},
 		&HostUpdatePolicyList{},
+		&DataImage{},
+		&DataImageList{},
 	)
 	return nil
 }

@@ -32,6 +32,8 @@ import (
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
 	// Group=baremetal.metal3.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("AttachedImageReference"):
+		return &baremetalv1alpha1.AttachedImageReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("BareMetalHost"):
 		return &baremetalv1alpha1.BareMetalHostApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("BareMetalHostSpec"):
@@ -48,6 +50,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.CredentialsStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CustomDeploy"):
 		return &baremetalv1alpha1.CustomDeployApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImage"):
+		return &baremetalv1alpha1.DataImageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImageError"):
+		return &baremetalv1alpha1.DataImageErrorApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImageSpec"):
+		return &baremetalv1alpha1.DataImageSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImageStatus"):
+		return &baremetalv1alpha1.DataImageStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Firmware"):
 		return &baremetalv1alpha1.FirmwareApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareComponentStatus"):

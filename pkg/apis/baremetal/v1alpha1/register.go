@@ -65,6 +65,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostFirmwareComponentsList{},
 		&HostUpdatePolicy{},
 		&HostUpdatePolicyList{},
+		&DataImage{},
+		&DataImageList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -36,6 +36,16 @@ var metal3Manifests = map[string]string{
 		"spec": {"firmwareSettings": "onReboot", "firmwareUpdates": "onPreparing"},
 		"status": {}
 	}`,
+	"DataImage": `{
+		"apiVersion": "baremetal.metal3.io/v1alpha1", "kind": "DataImage",
+		"metadata": {"name": "worker-0", "namespace": "metal3", "finalizers": ["dataimage.metal3.io"]},
+		"spec": {"url": "http://images.example.com/config.iso"},
+		"status": {
+			"lastReconciled": "2026-11-29T10:00:00Z",
+			"attachedImage": {"url": "http://images.example.com/config.iso"},
+			"error": {"count": 2, "message": "virtual media busy"}
+		}
+	}`,
 }
 
 // TestMetal3ManifestsRoundTrip decodes each manifest strictly (an unknown or misspelt field is

@@ -39,6 +39,13 @@ func Parser() *typed.Parser {
 var parserOnce sync.Once
 var parser *typed.Parser
 var schemaYAML = typed.YAMLObject(`types:
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.AttachedImageReference
+  map:
+    fields:
+    - name: url
+      type:
+        scalar: string
+      default: ""
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BIOS
   map:
     fields:
@@ -265,6 +272,59 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
       default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImage
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageError
+  map:
+    fields:
+    - name: count
+      type:
+        scalar: numeric
+      default: 0
+    - name: message
+      type:
+        scalar: string
+      default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageSpec
+  map:
+    fields:
+    - name: url
+      type:
+        scalar: string
+      default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageStatus
+  map:
+    fields:
+    - name: attachedImage
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.AttachedImageReference
+      default: {}
+    - name: error
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageError
+      default: {}
+    - name: lastReconciled
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Firmware
   map:
     fields:

@@ -55,6 +55,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 	// Group=baremetal.metal3.io, Version=v1alpha1
 	case v1alpha1.SchemeGroupVersion.WithResource("baremetalhosts"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().BareMetalHosts().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("dataimages"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().DataImages().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("firmwareschemas"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().FirmwareSchemas().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hardwaredata"):

@@ -26,6 +26,14 @@ type BareMetalHostListerExpansion interface{}
 // BareMetalHostNamespaceLister.
 type BareMetalHostNamespaceListerExpansion interface{}
 
+// DataImageListerExpansion allows custom methods to be added to
+// DataImageLister.
+type DataImageListerExpansion interface{}
+
+// DataImageNamespaceListerExpansion allows custom methods to be added to
+// DataImageNamespaceLister.
+type DataImageNamespaceListerExpansion interface{}
+
 // FirmwareSchemaListerExpansion allows custom methods to be added to
 // FirmwareSchemaLister.
 type FirmwareSchemaListerExpansion interface{}

@@ -26,6 +26,8 @@ import (
 type Interface interface {
 	// BareMetalHosts returns a BareMetalHostInformer.
 	BareMetalHosts() TypedBareMetalHostInformer
+	// DataImages returns a DataImageInformer.
+	DataImages() TypedDataImageInformer
 	// FirmwareSchemas returns a FirmwareSchemaInformer.
 	FirmwareSchemas() TypedFirmwareSchemaInformer
 	// HardwareData returns a HardwareDataInformer.
@@ -52,6 +54,11 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 // BareMetalHosts returns a TypedBareMetalHostInformer.
 func (v *version) BareMetalHosts() TypedBareMetalHostInformer {
 	return &bareMetalHostInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// DataImages returns a TypedDataImageInformer.
+func (v *version) DataImages() TypedDataImageInformer {
+	return &dataImageInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // FirmwareSchemas returns a TypedFirmwareSchemaInformer.

@@ -29,6 +29,7 @@ import (
 type BaremetalV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	BareMetalHostsGetter
+	DataImagesGetter
 	FirmwareSchemasGetter
 	HardwareDataGetter
 	HostFirmwareComponentsGetter
@@ -43,6 +44,10 @@ type BaremetalV1alpha1Client struct {
 
 func (c *BaremetalV1alpha1Client) BareMetalHosts(namespace string) BareMetalHostInterface {
 	return newBareMetalHosts(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) DataImages(namespace string) DataImageInterface {
+	return newDataImages(c, namespace)
 }
 
 func (c *BaremetalV1alpha1Client) FirmwareSchemas(namespace string) FirmwareSchemaInterface {

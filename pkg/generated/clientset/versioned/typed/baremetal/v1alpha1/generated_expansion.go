@@ -20,6 +20,8 @@ package v1alpha1
 
 type BareMetalHostExpansion interface{}
 
+type DataImageExpansion interface{}
+
 type FirmwareSchemaExpansion interface{}
 
 type HardwareDataExpansion interface{}

@@ -32,6 +32,10 @@ func (c *FakeBaremetalV1alpha1) BareMetalHosts(namespace string) v1alpha1.BareMe
 	return newFakeBareMetalHosts(c, namespace)
 }
 
+func (c *FakeBaremetalV1alpha1) DataImages(namespace string) v1alpha1.DataImageInterface {
+	return newFakeDataImages(c, namespace)
+}
+
 func (c *FakeBaremetalV1alpha1) FirmwareSchemas(namespace string) v1alpha1.FirmwareSchemaInterface {
 	return newFakeFirmwareSchemas(c, namespace)
 }
