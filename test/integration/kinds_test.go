@@ -40,6 +40,7 @@ func TestMetal3Kinds(t *testing.T) {
 
 	t.Run("HostUpdatePolicy", func(t *testing.T) { testHostUpdatePolicy(t, ctx, cs) })
 	t.Run("DataImage", func(t *testing.T) { testDataImage(t, ctx, cs) })
+	t.Run("BMCEventSubscription", func(t *testing.T) { testBMCEventSubscription(t, ctx, cs) })
 }
 
 func testHostUpdatePolicy(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
@@ -206,6 +207,70 @@ func testDataImage(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
 		t.Errorf("after its finalizer is removed: %v, want NotFound", err)
 	}
 	if err := images.Delete(ctx, "worker-1", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testBMCEventSubscription(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
+	subscriptions := cs.BaremetalV1alpha1().BMCEventSubscriptions(ns)
+	s, err := subscriptions.Create(ctx, &v1alpha1.BMCEventSubscription{
+		ObjectMeta: metav1.ObjectMeta{Name: "worker-0-events"},
+		Spec: v1alpha1.BMCEventSubscriptionSpec{
+			HostName:       "worker-0",
+			Destination:    "https://events.example.com/bmc",
+			Context:        "rack 4",
+			HTTPHeadersRef: &v1alpha1.SecretReference{Name: "event-headers", Namespace: ns},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Metal3's webhook on create: both required fields, the trailing slash, the namespace.
+	_, err = subscriptions.Create(ctx, &v1alpha1.BMCEventSubscription{
+		ObjectMeta: metav1.ObjectMeta{Name: "bad"},
+		Spec: v1alpha1.BMCEventSubscriptionSpec{
+			Destination:    "https://events.example.com",
+			HTTPHeadersRef: &v1alpha1.SecretReference{Name: "event-headers", Namespace: "kube-system"},
+		},
+	}, metav1.CreateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.hostName": {Type: metav1.CauseTypeFieldValueRequired, Field: "spec.hostName",
+			Message: "Required value: the name of the BareMetalHost whose BMC sends the events"},
+		"spec.destination": {Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.destination",
+			Message: `Invalid value: "https://events.example.com": must have a path: a destination of a host only must end with a slash`},
+		"spec.httpHeadersRef.namespace": {Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.httpHeadersRef.namespace",
+			Message: `Invalid value: "kube-system": must be the BMCEventSubscription's own namespace, "default"`},
+	})
+
+	// Immutable, as Metal3's webhook has it; metadata still changes.
+	changed := s.DeepCopy()
+	changed.Spec.Destination = "https://elsewhere.example.com/"
+	_, err = subscriptions.Update(ctx, changed, metav1.UpdateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.destination": {Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.destination",
+			Message: `Invalid value: "https://elsewhere.example.com/": field is immutable: a subscription cannot be updated, delete it and create another`},
+	})
+	_, err = subscriptions.Apply(ctx, applyv1alpha1.BMCEventSubscription("worker-0-events", ns).
+		WithSpec(applyv1alpha1.BMCEventSubscriptionSpec().WithContext("rack 5")),
+		metav1.ApplyOptions{FieldManager: "user", Force: true})
+	if !apierrors.IsInvalid(err) {
+		t.Errorf("changing the context by apply: %v, want 422", err)
+	}
+	s.Labels = map[string]string{"team": "sre"}
+	if s, err = subscriptions.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("a label: %v", err)
+	}
+
+	// The reconciler's status write.
+	s.Status = v1alpha1.BMCEventSubscriptionStatus{SubscriptionID: "3"}
+	if s, err = subscriptions.UpdateStatus(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Status.SubscriptionID != "3" || s.Generation != 1 || s.Spec.HTTPHeadersRef == nil {
+		t.Errorf("after a status write: %+v", s)
+	}
+	if err := subscriptions.Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -65,6 +65,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostUpdatePolicyList{},
 		&DataImage{},
 		&DataImageList{},
+		&BMCEventSubscription{},
+		&BMCEventSubscriptionList{},
 	)
 	return nil
 }

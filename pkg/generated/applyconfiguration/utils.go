@@ -44,6 +44,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.BIOSApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("BMCDetails"):
 		return &baremetalv1alpha1.BMCDetailsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BMCEventSubscription"):
+		return &baremetalv1alpha1.BMCEventSubscriptionApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BMCEventSubscriptionSpec"):
+		return &baremetalv1alpha1.BMCEventSubscriptionSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BMCEventSubscriptionStatus"):
+		return &baremetalv1alpha1.BMCEventSubscriptionStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CPU"):
 		return &baremetalv1alpha1.CPUApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CredentialsStatus"):

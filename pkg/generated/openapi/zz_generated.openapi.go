@@ -37,6 +37,10 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.AttachedImageReference{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_AttachedImageReference(ref),
 		v1alpha1.BIOS{}.OpenAPIModelName():                         schema_pkg_apis_baremetal_v1alpha1_BIOS(ref),
 		v1alpha1.BMCDetails{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref),
+		v1alpha1.BMCEventSubscription{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscription(ref),
+		v1alpha1.BMCEventSubscriptionList{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionList(ref),
+		v1alpha1.BMCEventSubscriptionSpec{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionSpec(ref),
+		v1alpha1.BMCEventSubscriptionStatus{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionStatus(ref),
 		v1alpha1.BareMetalHost{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_BareMetalHost(ref),
 		v1alpha1.BareMetalHostList{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHostList(ref),
 		v1alpha1.BareMetalHostSpec{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHostSpec(ref),
@@ -248,6 +252,175 @@ func schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref common.ReferenceCallback)
 					},
 				},
 				Required: []string{"address", "credentialsName"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscription(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscription is Metal3's subscription of a webhook to the events (Redfish alerts) of a host's BMC: the BMC posts its events to spec.destination. It cannot be changed once created; delete it and create another.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the subscription; it is immutable.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BMCEventSubscriptionSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the subscription as the BMC has it, written by the reconciler.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BMCEventSubscriptionStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.BMCEventSubscriptionSpec{}.OpenAPIModelName(), v1alpha1.BMCEventSubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscriptionList is a list of BMCEventSubscriptions.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of BMCEventSubscriptions.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.BMCEventSubscription{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.BMCEventSubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscriptionSpec is the subscription: whose BMC, where its events go.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"hostName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HostName is the name of the BareMetalHost, in the subscription's namespace, whose BMC sends the events.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"destination": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Destination is the webhook URL the BMC sends events to: http or https, with a host and a path (a trailing slash for the root, as Metal3 asks).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"context": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Context is arbitrary text the BMC sends along with each event.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"httpHeadersRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HTTPHeadersRef names a Secret, in the subscription's namespace, whose keys and values are HTTP headers the BMC sends to the destination with each event.",
+							Ref:         ref(v1alpha1.SecretReference{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SecretReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscriptionStatus is the subscription as the BMC has it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"subscriptionID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SubscriptionID is the BMC's ID of the subscription.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"error": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Error is the most recent error, empty when the subscription is in place.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
 			},
 		},
 	}

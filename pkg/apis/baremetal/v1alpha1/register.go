@@ -67,6 +67,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostUpdatePolicyList{},
 		&DataImage{},
 		&DataImageList{},
+		&BMCEventSubscription{},
+		&BMCEventSubscriptionList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

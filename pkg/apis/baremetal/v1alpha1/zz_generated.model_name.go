@@ -37,6 +37,26 @@ func (in BMCDetails) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscription) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscription"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscriptionList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscriptionSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscriptionStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BareMetalHost) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHost"
 }

@@ -72,6 +72,51 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: disableCertificateVerification
       type:
         scalar: boolean
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscription
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionSpec
+  map:
+    fields:
+    - name: context
+      type:
+        scalar: string
+    - name: destination
+      type:
+        scalar: string
+    - name: hostName
+      type:
+        scalar: string
+    - name: httpHeadersRef
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionStatus
+  map:
+    fields:
+    - name: error
+      type:
+        scalar: string
+    - name: subscriptionID
+      type:
+        scalar: string
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHost
   map:
     fields:

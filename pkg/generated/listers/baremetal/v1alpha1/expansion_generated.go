@@ -18,6 +18,14 @@ limitations under the License.
 
 package v1alpha1
 
+// BMCEventSubscriptionListerExpansion allows custom methods to be added to
+// BMCEventSubscriptionLister.
+type BMCEventSubscriptionListerExpansion interface{}
+
+// BMCEventSubscriptionNamespaceListerExpansion allows custom methods to be added to
+// BMCEventSubscriptionNamespaceLister.
+type BMCEventSubscriptionNamespaceListerExpansion interface{}
+
 // BareMetalHostListerExpansion allows custom methods to be added to
 // BareMetalHostLister.
 type BareMetalHostListerExpansion interface{}

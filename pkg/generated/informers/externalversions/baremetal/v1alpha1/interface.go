@@ -24,6 +24,8 @@ import (
 
 // Interface provides access to all the informers in this group version.
 type Interface interface {
+	// BMCEventSubscriptions returns a BMCEventSubscriptionInformer.
+	BMCEventSubscriptions() TypedBMCEventSubscriptionInformer
 	// BareMetalHosts returns a BareMetalHostInformer.
 	BareMetalHosts() TypedBareMetalHostInformer
 	// DataImages returns a DataImageInformer.
@@ -49,6 +51,11 @@ type version struct {
 // New returns a new Interface.
 func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakListOptions internalinterfaces.TweakListOptionsFunc) Interface {
 	return &version{factory: f, namespace: namespace, tweakListOptions: tweakListOptions}
+}
+
+// BMCEventSubscriptions returns a TypedBMCEventSubscriptionInformer.
+func (v *version) BMCEventSubscriptions() TypedBMCEventSubscriptionInformer {
+	return &bMCEventSubscriptionInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // BareMetalHosts returns a TypedBareMetalHostInformer.

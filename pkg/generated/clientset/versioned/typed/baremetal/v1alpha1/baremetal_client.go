@@ -28,6 +28,7 @@ import (
 
 type BaremetalV1alpha1Interface interface {
 	RESTClient() rest.Interface
+	BMCEventSubscriptionsGetter
 	BareMetalHostsGetter
 	DataImagesGetter
 	FirmwareSchemasGetter
@@ -40,6 +41,10 @@ type BaremetalV1alpha1Interface interface {
 // BaremetalV1alpha1Client is used to interact with features provided by the baremetal.metal3.io group.
 type BaremetalV1alpha1Client struct {
 	restClient rest.Interface
+}
+
+func (c *BaremetalV1alpha1Client) BMCEventSubscriptions(namespace string) BMCEventSubscriptionInterface {
+	return newBMCEventSubscriptions(c, namespace)
 }
 
 func (c *BaremetalV1alpha1Client) BareMetalHosts(namespace string) BareMetalHostInterface {

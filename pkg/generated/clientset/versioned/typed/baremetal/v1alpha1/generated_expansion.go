@@ -18,6 +18,8 @@ limitations under the License.
 
 package v1alpha1
 
+type BMCEventSubscriptionExpansion interface{}
+
 type BareMetalHostExpansion interface{}
 
 type DataImageExpansion interface{}
