@@ -30,6 +30,8 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 	hoststorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost/storage"
+	besstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/bmceventsubscription/storage"
+	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
 	hdstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hardwaredata/storage"
 	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
@@ -129,6 +131,14 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating HostUpdatePolicy storage: %w", err)
 	}
+	dataImages, err := distorage.NewStorage(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating DataImage storage: %w", err)
+	}
+	subscriptions, err := besstorage.NewStorage(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating BMCEventSubscription storage: %w", err)
+	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
@@ -145,7 +155,11 @@ func (c completedConfig) New() (*Server, error) {
 		"hostfirmwarecomponents":        &firmwareComponentsREST{components.Components},
 		"hostfirmwarecomponents/status": &firmwareComponentsStatusREST{components.Status},
 
-		"hostupdatepolicies": &hostUpdatePolicyREST{updatePolicies},
+		"hostupdatepolicies":           &hostUpdatePolicyREST{updatePolicies},
+		"dataimages":                   &dataImageREST{dataImages.Images},
+		"dataimages/status":            &dataImageStatusREST{dataImages.Status},
+		"bmceventsubscriptions":        &subscriptionREST{subscriptions.Subscriptions},
+		"bmceventsubscriptions/status": &subscriptionStatusREST{subscriptions.Status},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

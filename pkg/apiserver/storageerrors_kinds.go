@@ -23,11 +23,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	besstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/bmceventsubscription/storage"
+	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
 	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
 )
 
 // The storage error wrappers (storageerrors.go) of Metal3's kinds served without behaviour of
-// their own yet: HostUpdatePolicy.
+// their own yet: HostUpdatePolicy, DataImage, BMCEventSubscription.
 
 type hostUpdatePolicyREST struct{ *hupstorage.REST }
 
@@ -41,6 +43,48 @@ func (r *hostUpdatePolicyREST) Update(ctx context.Context, name string, objInfo 
 	return out, created, storageError(err)
 }
 
+type dataImageREST struct{ *distorage.REST }
+
+func (r *dataImageREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	return out, storageError(err)
+}
+
+func (r *dataImageREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type dataImageStatusREST struct{ *distorage.StatusREST }
+
+func (r *dataImageStatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type subscriptionREST struct{ *besstorage.REST }
+
+func (r *subscriptionREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	return out, storageError(err)
+}
+
+func (r *subscriptionREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type subscriptionStatusREST struct{ *besstorage.StatusREST }
+
+func (r *subscriptionStatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
 var (
 	_ rest.StandardStorage = &hostUpdatePolicyREST{}
+	_ rest.StandardStorage = &dataImageREST{}
+	_ rest.Patcher         = &dataImageStatusREST{}
+	_ rest.StandardStorage = &subscriptionREST{}
+	_ rest.Patcher         = &subscriptionStatusREST{}
 )

@@ -24,6 +24,8 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+	besstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/bmceventsubscription/storage"
+	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
 	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
 )
 
@@ -39,6 +41,11 @@ func TestKindWrappersKeepInterfaces(t *testing.T) {
 	}{
 		// Metal3 declares no short name and no status subresource for HostUpdatePolicy.
 		{path: "hostupdatepolicies", storage: &hostUpdatePolicyREST{&hupstorage.REST{Store: store}}},
+		{path: "dataimages", storage: &dataImageREST{&distorage.REST{Store: store}},
+			status: &dataImageStatusREST{&distorage.StatusREST{}}},
+		// Metal3's short names: bes, bmcevent.
+		{path: "bmceventsubscriptions", storage: &subscriptionREST{&besstorage.REST{Store: store}}, shortNames: true,
+			status: &subscriptionStatusREST{&besstorage.StatusREST{}}},
 	}
 	for _, tc := range cases {
 		st := tc.storage

@@ -61,6 +61,41 @@ spec:
 		invalidPatch: `{"spec":{"firmwareSettings":"always"}}`,
 		want:         `spec.firmwareSettings: Unsupported value: "always": supported values: "onPreparing", "onReboot"`,
 	},
+	{
+		resource: "dataimages", kind: "DataImage", singular: "dataimage", status: true,
+		manifest: `apiVersion: baremetal.metal3.io/v1alpha1
+kind: DataImage
+metadata:
+  name: k-table
+spec:
+  url: http://images.example.com/config.iso
+`,
+		header: "NAME AGE", wideHeader: "NAME AGE URL ATTACHED ERRORS",
+		explain: "dataimage.spec.url", explainWord: "BareMetalHost",
+		invalidPatch: `{"spec":{"url":"file:///config.iso"}}`,
+		want:         `spec.url: Invalid value: "file:///config.iso": scheme "file" is not supported`,
+	},
+	{
+		resource: "bmceventsubscriptions", kind: "BMCEventSubscription", singular: "bmceventsubscription",
+		shortNames: []string{"bes", "bmcevent"}, status: true,
+		manifest: `apiVersion: baremetal.metal3.io/v1alpha1
+kind: BMCEventSubscription
+metadata:
+  name: k-table
+spec:
+  hostName: worker-0
+  destination: https://events.example.com/bmc
+  context: rack 4
+  httpHeadersRef:
+    name: event-headers
+    namespace: ` + testNamespace + `
+`,
+		header: "NAME ERROR AGE", wideHeader: "NAME ERROR AGE HOST DESTINATION SUBSCRIPTIONID",
+		explain: "bmceventsubscription.spec.destination", explainWord: "webhook URL",
+		// Metal3's webhook refuses any change of a subscription.
+		invalidPatch: `{"spec":{"destination":"https://elsewhere.example.com/"}}`,
+		want:         `spec.destination: Invalid value: "https://elsewhere.example.com/": field is immutable`,
+	},
 }
 
 // testMetal3Kinds checks Metal3's other kinds behind kube-apiserver: the aggregated discovery

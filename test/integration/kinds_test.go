@@ -20,6 +20,7 @@ import (
 	"context"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -38,6 +39,8 @@ func TestMetal3Kinds(t *testing.T) {
 	ctx := ctxFor(t)
 
 	t.Run("HostUpdatePolicy", func(t *testing.T) { testHostUpdatePolicy(t, ctx, cs) })
+	t.Run("DataImage", func(t *testing.T) { testDataImage(t, ctx, cs) })
+	t.Run("BMCEventSubscription", func(t *testing.T) { testBMCEventSubscription(t, ctx, cs) })
 }
 
 func testHostUpdatePolicy(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
@@ -107,5 +110,167 @@ func testHostUpdatePolicy(t *testing.T, ctx context.Context, cs *clientset.Clien
 		if err := policies.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func testDataImage(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
+	images := cs.BaremetalV1alpha1().DataImages(ns)
+	// A status sent on create is dropped: status is observed, never requested.
+	img, err := images.Create(ctx, &v1alpha1.DataImage{
+		ObjectMeta: metav1.ObjectMeta{Name: "worker-0", Finalizers: []string{v1alpha1.DataImageFinalizer}},
+		Spec:       v1alpha1.DataImageSpec{URL: "http://images.example.com/config.iso"},
+		Status:     v1alpha1.DataImageStatus{AttachedImage: v1alpha1.AttachedImageReference{URL: "http://images.example.com/config.iso"}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Generation != 1 || img.Status.AttachedImage.URL != "" {
+		t.Errorf("created %+v", img)
+	}
+
+	// The reconciler's write: status only, whatever else the object it sends says.
+	now := metav1.Now()
+	img.Status = v1alpha1.DataImageStatus{LastReconciled: &now,
+		AttachedImage: v1alpha1.AttachedImageReference{URL: img.Spec.URL},
+		Error:         v1alpha1.DataImageError{Count: 1, Message: "virtual media was busy"}}
+	img.Spec.URL = "http://elsewhere.example.com/other.iso"
+	if img, err = images.UpdateStatus(ctx, img, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if img.Spec.URL != "http://images.example.com/config.iso" || img.Status.AttachedImage.URL != img.Spec.URL ||
+		img.Status.Error.Count != 1 || img.Status.LastReconciled == nil {
+		t.Errorf("after a status write: %+v", img)
+	}
+	// A user's write: the spec only, and a new generation.
+	img.Spec.URL = "https://images.example.com/config-2.iso"
+	img.Status = v1alpha1.DataImageStatus{}
+	if img, err = images.Update(ctx, img, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if img.Generation != 2 || img.Status.Error.Count != 1 {
+		t.Errorf("after a spec write: generation %d, status %+v", img.Generation, img.Status)
+	}
+
+	// Metal3's webhook rule on the URL, on create and on update, as 422s naming spec.url.
+	bad := img.DeepCopy()
+	bad.Spec.URL = "nfs://images.example.com/config.iso"
+	_, err = images.Update(ctx, bad, metav1.UpdateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.url": {Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.url",
+			Message: `Invalid value: "nfs://images.example.com/config.iso": scheme "nfs" is not supported; supported schemes: http, https, ftp, gopher, oci`},
+	})
+	_, err = images.Create(ctx, &v1alpha1.DataImage{ObjectMeta: metav1.ObjectMeta{Name: "worker-9"}}, metav1.CreateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.url": {Type: metav1.CauseTypeFieldValueRequired, Field: "spec.url", Message: "Required value"},
+	})
+	bad = img.DeepCopy()
+	bad.Status.Error.Count = -1
+	_, err = images.UpdateStatus(ctx, bad, metav1.UpdateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"status.error.count": {Type: metav1.CauseTypeFieldValueInvalid, Field: "status.error.count",
+			Message: "Invalid value: -1: must be greater than or equal to 0"},
+	})
+
+	// Server-side apply of the spec, and of the status through its subresource.
+	applied, err := images.Apply(ctx, applyv1alpha1.DataImage("worker-1", ns).
+		WithSpec(applyv1alpha1.DataImageSpec().WithURL("oci://registry.example.com/config:1")),
+		metav1.ApplyOptions{FieldManager: "user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied.Spec.URL != "oci://registry.example.com/config:1" {
+		t.Errorf("applied %+v", applied.Spec)
+	}
+	applied, err = images.ApplyStatus(ctx, applyv1alpha1.DataImage("worker-1", ns).
+		WithStatus(applyv1alpha1.DataImageStatus().WithAttachedImage(applyv1alpha1.AttachedImageReference().WithURL("oci://registry.example.com/config:1"))),
+		metav1.ApplyOptions{FieldManager: "reconciler"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied.Status.AttachedImage.URL != "oci://registry.example.com/config:1" || applied.Spec.URL != "oci://registry.example.com/config:1" {
+		t.Errorf("status applied: %+v", applied)
+	}
+
+	// The finalizer holds the image until whoever attached it lets go, as in Metal3.
+	if err := images.Delete(ctx, "worker-0", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := images.Get(ctx, "worker-0", metav1.GetOptions{})
+	if err != nil || held.DeletionTimestamp == nil {
+		t.Fatalf("deleted with a finalizer: %v %+v", err, held)
+	}
+	held.Finalizers = nil
+	if _, err := images.Update(ctx, held, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := images.Get(ctx, "worker-0", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("after its finalizer is removed: %v, want NotFound", err)
+	}
+	if err := images.Delete(ctx, "worker-1", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testBMCEventSubscription(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
+	subscriptions := cs.BaremetalV1alpha1().BMCEventSubscriptions(ns)
+	s, err := subscriptions.Create(ctx, &v1alpha1.BMCEventSubscription{
+		ObjectMeta: metav1.ObjectMeta{Name: "worker-0-events"},
+		Spec: v1alpha1.BMCEventSubscriptionSpec{
+			HostName:       "worker-0",
+			Destination:    "https://events.example.com/bmc",
+			Context:        "rack 4",
+			HTTPHeadersRef: &v1alpha1.SecretReference{Name: "event-headers", Namespace: ns},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Metal3's webhook on create: both required fields, the trailing slash, the namespace.
+	_, err = subscriptions.Create(ctx, &v1alpha1.BMCEventSubscription{
+		ObjectMeta: metav1.ObjectMeta{Name: "bad"},
+		Spec: v1alpha1.BMCEventSubscriptionSpec{
+			Destination:    "https://events.example.com",
+			HTTPHeadersRef: &v1alpha1.SecretReference{Name: "event-headers", Namespace: "kube-system"},
+		},
+	}, metav1.CreateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.hostName": {Type: metav1.CauseTypeFieldValueRequired, Field: "spec.hostName",
+			Message: "Required value: the name of the BareMetalHost whose BMC sends the events"},
+		"spec.destination": {Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.destination",
+			Message: `Invalid value: "https://events.example.com": must have a path: a destination of a host only must end with a slash`},
+		"spec.httpHeadersRef.namespace": {Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.httpHeadersRef.namespace",
+			Message: `Invalid value: "kube-system": must be the BMCEventSubscription's own namespace, "default"`},
+	})
+
+	// Immutable, as Metal3's webhook has it; metadata still changes.
+	changed := s.DeepCopy()
+	changed.Spec.Destination = "https://elsewhere.example.com/"
+	_, err = subscriptions.Update(ctx, changed, metav1.UpdateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.destination": {Type: metav1.CauseTypeFieldValueInvalid, Field: "spec.destination",
+			Message: `Invalid value: "https://elsewhere.example.com/": field is immutable: a subscription cannot be updated, delete it and create another`},
+	})
+	_, err = subscriptions.Apply(ctx, applyv1alpha1.BMCEventSubscription("worker-0-events", ns).
+		WithSpec(applyv1alpha1.BMCEventSubscriptionSpec().WithContext("rack 5")),
+		metav1.ApplyOptions{FieldManager: "user", Force: true})
+	if !apierrors.IsInvalid(err) {
+		t.Errorf("changing the context by apply: %v, want 422", err)
+	}
+	s.Labels = map[string]string{"team": "sre"}
+	if s, err = subscriptions.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("a label: %v", err)
+	}
+
+	// The reconciler's status write.
+	s.Status = v1alpha1.BMCEventSubscriptionStatus{SubscriptionID: "3"}
+	if s, err = subscriptions.UpdateStatus(ctx, s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Status.SubscriptionID != "3" || s.Generation != 1 || s.Spec.HTTPHeadersRef == nil {
+		t.Errorf("after a status write: %+v", s)
+	}
+	if err := subscriptions.Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -63,6 +63,10 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostFirmwareComponentsList{},
 		&HostUpdatePolicy{},
 		&HostUpdatePolicyList{},
+		&DataImage{},
+		&DataImageList{},
+		&BMCEventSubscription{},
+		&BMCEventSubscriptionList{},
 	)
 	return nil
 }

@@ -32,6 +32,8 @@ import (
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
 	// Group=baremetal.metal3.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("AttachedImageReference"):
+		return &baremetalv1alpha1.AttachedImageReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("BareMetalHost"):
 		return &baremetalv1alpha1.BareMetalHostApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("BareMetalHostSpec"):
@@ -42,12 +44,26 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.BIOSApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("BMCDetails"):
 		return &baremetalv1alpha1.BMCDetailsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BMCEventSubscription"):
+		return &baremetalv1alpha1.BMCEventSubscriptionApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BMCEventSubscriptionSpec"):
+		return &baremetalv1alpha1.BMCEventSubscriptionSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BMCEventSubscriptionStatus"):
+		return &baremetalv1alpha1.BMCEventSubscriptionStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CPU"):
 		return &baremetalv1alpha1.CPUApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CredentialsStatus"):
 		return &baremetalv1alpha1.CredentialsStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CustomDeploy"):
 		return &baremetalv1alpha1.CustomDeployApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImage"):
+		return &baremetalv1alpha1.DataImageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImageError"):
+		return &baremetalv1alpha1.DataImageErrorApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImageSpec"):
+		return &baremetalv1alpha1.DataImageSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DataImageStatus"):
+		return &baremetalv1alpha1.DataImageStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Firmware"):
 		return &baremetalv1alpha1.FirmwareApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareComponentStatus"):

@@ -34,8 +34,13 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
+		v1alpha1.AttachedImageReference{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_AttachedImageReference(ref),
 		v1alpha1.BIOS{}.OpenAPIModelName():                         schema_pkg_apis_baremetal_v1alpha1_BIOS(ref),
 		v1alpha1.BMCDetails{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref),
+		v1alpha1.BMCEventSubscription{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscription(ref),
+		v1alpha1.BMCEventSubscriptionList{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionList(ref),
+		v1alpha1.BMCEventSubscriptionSpec{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionSpec(ref),
+		v1alpha1.BMCEventSubscriptionStatus{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionStatus(ref),
 		v1alpha1.BareMetalHost{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_BareMetalHost(ref),
 		v1alpha1.BareMetalHostList{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHostList(ref),
 		v1alpha1.BareMetalHostSpec{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_BareMetalHostSpec(ref),
@@ -43,6 +48,11 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.CPU{}.OpenAPIModelName():                          schema_pkg_apis_baremetal_v1alpha1_CPU(ref),
 		v1alpha1.CredentialsStatus{}.OpenAPIModelName():            schema_pkg_apis_baremetal_v1alpha1_CredentialsStatus(ref),
 		v1alpha1.CustomDeploy{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_CustomDeploy(ref),
+		v1alpha1.DataImage{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_DataImage(ref),
+		v1alpha1.DataImageError{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_DataImageError(ref),
+		v1alpha1.DataImageList{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_DataImageList(ref),
+		v1alpha1.DataImageSpec{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_DataImageSpec(ref),
+		v1alpha1.DataImageStatus{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_DataImageStatus(ref),
 		v1alpha1.Firmware{}.OpenAPIModelName():                     schema_pkg_apis_baremetal_v1alpha1_Firmware(ref),
 		v1alpha1.FirmwareComponentStatus{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_FirmwareComponentStatus(ref),
 		v1alpha1.FirmwareConfig{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_FirmwareConfig(ref),
@@ -154,6 +164,28 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_AttachedImageReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "AttachedImageReference is the image attached to the host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"url": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URL of the attached image.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"url"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_BIOS(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -220,6 +252,175 @@ func schema_pkg_apis_baremetal_v1alpha1_BMCDetails(ref common.ReferenceCallback)
 					},
 				},
 				Required: []string{"address", "credentialsName"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscription(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscription is Metal3's subscription of a webhook to the events (Redfish alerts) of a host's BMC: the BMC posts its events to spec.destination. It cannot be changed once created; delete it and create another.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the subscription; it is immutable.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BMCEventSubscriptionSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the subscription as the BMC has it, written by the reconciler.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BMCEventSubscriptionStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.BMCEventSubscriptionSpec{}.OpenAPIModelName(), v1alpha1.BMCEventSubscriptionStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscriptionList is a list of BMCEventSubscriptions.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of BMCEventSubscriptions.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.BMCEventSubscription{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.BMCEventSubscription{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscriptionSpec is the subscription: whose BMC, where its events go.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"hostName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HostName is the name of the BareMetalHost, in the subscription's namespace, whose BMC sends the events.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"destination": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Destination is the webhook URL the BMC sends events to: http or https, with a host and a path (a trailing slash for the root, as Metal3 asks).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"context": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Context is arbitrary text the BMC sends along with each event.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"httpHeadersRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HTTPHeadersRef names a Secret, in the subscription's namespace, whose keys and values are HTTP headers the BMC sends to the destination with each event.",
+							Ref:         ref(v1alpha1.SecretReference{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SecretReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_BMCEventSubscriptionStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BMCEventSubscriptionStatus is the subscription as the BMC has it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"subscriptionID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SubscriptionID is the BMC's ID of the subscription.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"error": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Error is the most recent error, empty when the subscription is in place.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
 			},
 		},
 	}
@@ -765,6 +966,193 @@ func schema_pkg_apis_baremetal_v1alpha1_CustomDeploy(ref common.ReferenceCallbac
 				Required: []string{"method"},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_DataImage(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DataImage is Metal3's image to attach to a host as virtual media (e.g. a configuration ISO), next to what it provisions. Metal3 reads the DataImage named after the host, in the host's namespace, and attaches spec.url; status says what is attached.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec holds the image to attach.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DataImageSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status holds what is attached, written by the reconciler.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DataImageStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DataImageSpec{}.OpenAPIModelName(), v1alpha1.DataImageStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_DataImageError(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DataImageError counts the failed attempts to attach or detach the image, with the last message.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"count": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Count of consecutive failed attempts.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message of the last failure.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"count", "message"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_DataImageList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DataImageList is a list of DataImages.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of DataImages.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.DataImage{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DataImage{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_DataImageSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DataImageSpec holds the image to attach to the host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"url": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URL is the address of the image to attach to the BareMetalHost: http, https, ftp, gopher or oci.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"url"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_DataImageStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DataImageStatus holds what is attached to the host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"lastReconciled": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastReconciled is when the image was last reconciled.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"attachedImage": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AttachedImage is the image attached to the host.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.AttachedImageReference{}.OpenAPIModelName()),
+						},
+					},
+					"error": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Error counts the failed attempts to attach or detach, with the last message.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DataImageError{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AttachedImageReference{}.OpenAPIModelName(), v1alpha1.DataImageError{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 

@@ -65,6 +65,10 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostFirmwareComponentsList{},
 		&HostUpdatePolicy{},
 		&HostUpdatePolicyList{},
+		&DataImage{},
+		&DataImageList{},
+		&BMCEventSubscription{},
+		&BMCEventSubscriptionList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

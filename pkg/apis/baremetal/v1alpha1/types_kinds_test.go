@@ -36,6 +36,27 @@ var metal3Manifests = map[string]string{
 		"spec": {"firmwareSettings": "onReboot", "firmwareUpdates": "onPreparing"},
 		"status": {}
 	}`,
+	"DataImage": `{
+		"apiVersion": "baremetal.metal3.io/v1alpha1", "kind": "DataImage",
+		"metadata": {"name": "worker-0", "namespace": "metal3", "finalizers": ["dataimage.metal3.io"]},
+		"spec": {"url": "http://images.example.com/config.iso"},
+		"status": {
+			"lastReconciled": "2026-11-29T10:00:00Z",
+			"attachedImage": {"url": "http://images.example.com/config.iso"},
+			"error": {"count": 2, "message": "virtual media busy"}
+		}
+	}`,
+	"BMCEventSubscription": `{
+		"apiVersion": "baremetal.metal3.io/v1alpha1", "kind": "BMCEventSubscription",
+		"metadata": {"name": "worker-0-events", "namespace": "metal3", "finalizers": ["bmceventsubscription.metal3.io"]},
+		"spec": {
+			"hostName": "worker-0",
+			"destination": "https://events.example.com/bmc",
+			"context": "rack 4",
+			"httpHeadersRef": {"name": "event-headers", "namespace": "metal3"}
+		},
+		"status": {"subscriptionID": "3", "error": "BMC unreachable"}
+	}`,
 }
 
 // TestMetal3ManifestsRoundTrip decodes each manifest strictly (an unknown or misspelt field is

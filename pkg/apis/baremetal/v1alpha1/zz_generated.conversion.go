@@ -36,6 +36,16 @@ func init() {
 // RegisterConversions adds conversion functions to the given scheme.
 // Public to allow building arbitrary schemes.
 func RegisterConversions(s *runtime.Scheme) error {
+	if err := s.AddGeneratedConversionFunc((*AttachedImageReference)(nil), (*baremetal.AttachedImageReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_AttachedImageReference_To_baremetal_AttachedImageReference(a.(*AttachedImageReference), b.(*baremetal.AttachedImageReference), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.AttachedImageReference)(nil), (*AttachedImageReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_AttachedImageReference_To_v1alpha1_AttachedImageReference(a.(*baremetal.AttachedImageReference), b.(*AttachedImageReference), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*BIOS)(nil), (*baremetal.BIOS)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_BIOS_To_baremetal_BIOS(a.(*BIOS), b.(*baremetal.BIOS), scope)
 	}); err != nil {
@@ -53,6 +63,46 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.BMCDetails)(nil), (*BMCDetails)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_BMCDetails_To_v1alpha1_BMCDetails(a.(*baremetal.BMCDetails), b.(*BMCDetails), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*BMCEventSubscription)(nil), (*baremetal.BMCEventSubscription)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_BMCEventSubscription_To_baremetal_BMCEventSubscription(a.(*BMCEventSubscription), b.(*baremetal.BMCEventSubscription), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.BMCEventSubscription)(nil), (*BMCEventSubscription)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_BMCEventSubscription_To_v1alpha1_BMCEventSubscription(a.(*baremetal.BMCEventSubscription), b.(*BMCEventSubscription), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*BMCEventSubscriptionList)(nil), (*baremetal.BMCEventSubscriptionList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_BMCEventSubscriptionList_To_baremetal_BMCEventSubscriptionList(a.(*BMCEventSubscriptionList), b.(*baremetal.BMCEventSubscriptionList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.BMCEventSubscriptionList)(nil), (*BMCEventSubscriptionList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_BMCEventSubscriptionList_To_v1alpha1_BMCEventSubscriptionList(a.(*baremetal.BMCEventSubscriptionList), b.(*BMCEventSubscriptionList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*BMCEventSubscriptionSpec)(nil), (*baremetal.BMCEventSubscriptionSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_BMCEventSubscriptionSpec_To_baremetal_BMCEventSubscriptionSpec(a.(*BMCEventSubscriptionSpec), b.(*baremetal.BMCEventSubscriptionSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.BMCEventSubscriptionSpec)(nil), (*BMCEventSubscriptionSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_BMCEventSubscriptionSpec_To_v1alpha1_BMCEventSubscriptionSpec(a.(*baremetal.BMCEventSubscriptionSpec), b.(*BMCEventSubscriptionSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*BMCEventSubscriptionStatus)(nil), (*baremetal.BMCEventSubscriptionStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_BMCEventSubscriptionStatus_To_baremetal_BMCEventSubscriptionStatus(a.(*BMCEventSubscriptionStatus), b.(*baremetal.BMCEventSubscriptionStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.BMCEventSubscriptionStatus)(nil), (*BMCEventSubscriptionStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_BMCEventSubscriptionStatus_To_v1alpha1_BMCEventSubscriptionStatus(a.(*baremetal.BMCEventSubscriptionStatus), b.(*BMCEventSubscriptionStatus), scope)
 	}); err != nil {
 		return err
 	}
@@ -123,6 +173,56 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.CustomDeploy)(nil), (*CustomDeploy)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_CustomDeploy_To_v1alpha1_CustomDeploy(a.(*baremetal.CustomDeploy), b.(*CustomDeploy), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DataImage)(nil), (*baremetal.DataImage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DataImage_To_baremetal_DataImage(a.(*DataImage), b.(*baremetal.DataImage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.DataImage)(nil), (*DataImage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_DataImage_To_v1alpha1_DataImage(a.(*baremetal.DataImage), b.(*DataImage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DataImageError)(nil), (*baremetal.DataImageError)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DataImageError_To_baremetal_DataImageError(a.(*DataImageError), b.(*baremetal.DataImageError), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.DataImageError)(nil), (*DataImageError)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_DataImageError_To_v1alpha1_DataImageError(a.(*baremetal.DataImageError), b.(*DataImageError), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DataImageList)(nil), (*baremetal.DataImageList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DataImageList_To_baremetal_DataImageList(a.(*DataImageList), b.(*baremetal.DataImageList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.DataImageList)(nil), (*DataImageList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_DataImageList_To_v1alpha1_DataImageList(a.(*baremetal.DataImageList), b.(*DataImageList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DataImageSpec)(nil), (*baremetal.DataImageSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DataImageSpec_To_baremetal_DataImageSpec(a.(*DataImageSpec), b.(*baremetal.DataImageSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.DataImageSpec)(nil), (*DataImageSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_DataImageSpec_To_v1alpha1_DataImageSpec(a.(*baremetal.DataImageSpec), b.(*DataImageSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DataImageStatus)(nil), (*baremetal.DataImageStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DataImageStatus_To_baremetal_DataImageStatus(a.(*DataImageStatus), b.(*baremetal.DataImageStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.DataImageStatus)(nil), (*DataImageStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_DataImageStatus_To_v1alpha1_DataImageStatus(a.(*baremetal.DataImageStatus), b.(*DataImageStatus), scope)
 	}); err != nil {
 		return err
 	}
@@ -649,6 +749,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	return nil
 }
 
+func autoConvert_v1alpha1_AttachedImageReference_To_baremetal_AttachedImageReference(in *AttachedImageReference, out *baremetal.AttachedImageReference, s conversion.Scope) error {
+	*out = *(*baremetal.AttachedImageReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_AttachedImageReference_To_baremetal_AttachedImageReference is an autogenerated conversion function.
+func Convert_v1alpha1_AttachedImageReference_To_baremetal_AttachedImageReference(in *AttachedImageReference, out *baremetal.AttachedImageReference, s conversion.Scope) error {
+	return autoConvert_v1alpha1_AttachedImageReference_To_baremetal_AttachedImageReference(in, out, s)
+}
+
+func autoConvert_baremetal_AttachedImageReference_To_v1alpha1_AttachedImageReference(in *baremetal.AttachedImageReference, out *AttachedImageReference, s conversion.Scope) error {
+	*out = *(*AttachedImageReference)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_AttachedImageReference_To_v1alpha1_AttachedImageReference is an autogenerated conversion function.
+func Convert_baremetal_AttachedImageReference_To_v1alpha1_AttachedImageReference(in *baremetal.AttachedImageReference, out *AttachedImageReference, s conversion.Scope) error {
+	return autoConvert_baremetal_AttachedImageReference_To_v1alpha1_AttachedImageReference(in, out, s)
+}
+
 func autoConvert_v1alpha1_BIOS_To_baremetal_BIOS(in *BIOS, out *baremetal.BIOS, s conversion.Scope) error {
 	*out = *(*baremetal.BIOS)(unsafe.Pointer(in))
 	return nil
@@ -687,6 +807,100 @@ func autoConvert_baremetal_BMCDetails_To_v1alpha1_BMCDetails(in *baremetal.BMCDe
 // Convert_baremetal_BMCDetails_To_v1alpha1_BMCDetails is an autogenerated conversion function.
 func Convert_baremetal_BMCDetails_To_v1alpha1_BMCDetails(in *baremetal.BMCDetails, out *BMCDetails, s conversion.Scope) error {
 	return autoConvert_baremetal_BMCDetails_To_v1alpha1_BMCDetails(in, out, s)
+}
+
+func autoConvert_v1alpha1_BMCEventSubscription_To_baremetal_BMCEventSubscription(in *BMCEventSubscription, out *baremetal.BMCEventSubscription, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_BMCEventSubscriptionSpec_To_baremetal_BMCEventSubscriptionSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_BMCEventSubscriptionStatus_To_baremetal_BMCEventSubscriptionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_BMCEventSubscription_To_baremetal_BMCEventSubscription is an autogenerated conversion function.
+func Convert_v1alpha1_BMCEventSubscription_To_baremetal_BMCEventSubscription(in *BMCEventSubscription, out *baremetal.BMCEventSubscription, s conversion.Scope) error {
+	return autoConvert_v1alpha1_BMCEventSubscription_To_baremetal_BMCEventSubscription(in, out, s)
+}
+
+func autoConvert_baremetal_BMCEventSubscription_To_v1alpha1_BMCEventSubscription(in *baremetal.BMCEventSubscription, out *BMCEventSubscription, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_BMCEventSubscriptionSpec_To_v1alpha1_BMCEventSubscriptionSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_BMCEventSubscriptionStatus_To_v1alpha1_BMCEventSubscriptionStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_BMCEventSubscription_To_v1alpha1_BMCEventSubscription is an autogenerated conversion function.
+func Convert_baremetal_BMCEventSubscription_To_v1alpha1_BMCEventSubscription(in *baremetal.BMCEventSubscription, out *BMCEventSubscription, s conversion.Scope) error {
+	return autoConvert_baremetal_BMCEventSubscription_To_v1alpha1_BMCEventSubscription(in, out, s)
+}
+
+func autoConvert_v1alpha1_BMCEventSubscriptionList_To_baremetal_BMCEventSubscriptionList(in *BMCEventSubscriptionList, out *baremetal.BMCEventSubscriptionList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.BMCEventSubscription)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_BMCEventSubscriptionList_To_baremetal_BMCEventSubscriptionList is an autogenerated conversion function.
+func Convert_v1alpha1_BMCEventSubscriptionList_To_baremetal_BMCEventSubscriptionList(in *BMCEventSubscriptionList, out *baremetal.BMCEventSubscriptionList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_BMCEventSubscriptionList_To_baremetal_BMCEventSubscriptionList(in, out, s)
+}
+
+func autoConvert_baremetal_BMCEventSubscriptionList_To_v1alpha1_BMCEventSubscriptionList(in *baremetal.BMCEventSubscriptionList, out *BMCEventSubscriptionList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]BMCEventSubscription)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_BMCEventSubscriptionList_To_v1alpha1_BMCEventSubscriptionList is an autogenerated conversion function.
+func Convert_baremetal_BMCEventSubscriptionList_To_v1alpha1_BMCEventSubscriptionList(in *baremetal.BMCEventSubscriptionList, out *BMCEventSubscriptionList, s conversion.Scope) error {
+	return autoConvert_baremetal_BMCEventSubscriptionList_To_v1alpha1_BMCEventSubscriptionList(in, out, s)
+}
+
+func autoConvert_v1alpha1_BMCEventSubscriptionSpec_To_baremetal_BMCEventSubscriptionSpec(in *BMCEventSubscriptionSpec, out *baremetal.BMCEventSubscriptionSpec, s conversion.Scope) error {
+	*out = *(*baremetal.BMCEventSubscriptionSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_BMCEventSubscriptionSpec_To_baremetal_BMCEventSubscriptionSpec is an autogenerated conversion function.
+func Convert_v1alpha1_BMCEventSubscriptionSpec_To_baremetal_BMCEventSubscriptionSpec(in *BMCEventSubscriptionSpec, out *baremetal.BMCEventSubscriptionSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_BMCEventSubscriptionSpec_To_baremetal_BMCEventSubscriptionSpec(in, out, s)
+}
+
+func autoConvert_baremetal_BMCEventSubscriptionSpec_To_v1alpha1_BMCEventSubscriptionSpec(in *baremetal.BMCEventSubscriptionSpec, out *BMCEventSubscriptionSpec, s conversion.Scope) error {
+	*out = *(*BMCEventSubscriptionSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_BMCEventSubscriptionSpec_To_v1alpha1_BMCEventSubscriptionSpec is an autogenerated conversion function.
+func Convert_baremetal_BMCEventSubscriptionSpec_To_v1alpha1_BMCEventSubscriptionSpec(in *baremetal.BMCEventSubscriptionSpec, out *BMCEventSubscriptionSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_BMCEventSubscriptionSpec_To_v1alpha1_BMCEventSubscriptionSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_BMCEventSubscriptionStatus_To_baremetal_BMCEventSubscriptionStatus(in *BMCEventSubscriptionStatus, out *baremetal.BMCEventSubscriptionStatus, s conversion.Scope) error {
+	*out = *(*baremetal.BMCEventSubscriptionStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_BMCEventSubscriptionStatus_To_baremetal_BMCEventSubscriptionStatus is an autogenerated conversion function.
+func Convert_v1alpha1_BMCEventSubscriptionStatus_To_baremetal_BMCEventSubscriptionStatus(in *BMCEventSubscriptionStatus, out *baremetal.BMCEventSubscriptionStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_BMCEventSubscriptionStatus_To_baremetal_BMCEventSubscriptionStatus(in, out, s)
+}
+
+func autoConvert_baremetal_BMCEventSubscriptionStatus_To_v1alpha1_BMCEventSubscriptionStatus(in *baremetal.BMCEventSubscriptionStatus, out *BMCEventSubscriptionStatus, s conversion.Scope) error {
+	*out = *(*BMCEventSubscriptionStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_BMCEventSubscriptionStatus_To_v1alpha1_BMCEventSubscriptionStatus is an autogenerated conversion function.
+func Convert_baremetal_BMCEventSubscriptionStatus_To_v1alpha1_BMCEventSubscriptionStatus(in *baremetal.BMCEventSubscriptionStatus, out *BMCEventSubscriptionStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_BMCEventSubscriptionStatus_To_v1alpha1_BMCEventSubscriptionStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_BareMetalHost_To_baremetal_BareMetalHost(in *BareMetalHost, out *baremetal.BareMetalHost, s conversion.Scope) error {
@@ -841,6 +1055,120 @@ func autoConvert_baremetal_CustomDeploy_To_v1alpha1_CustomDeploy(in *baremetal.C
 // Convert_baremetal_CustomDeploy_To_v1alpha1_CustomDeploy is an autogenerated conversion function.
 func Convert_baremetal_CustomDeploy_To_v1alpha1_CustomDeploy(in *baremetal.CustomDeploy, out *CustomDeploy, s conversion.Scope) error {
 	return autoConvert_baremetal_CustomDeploy_To_v1alpha1_CustomDeploy(in, out, s)
+}
+
+func autoConvert_v1alpha1_DataImage_To_baremetal_DataImage(in *DataImage, out *baremetal.DataImage, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_DataImageSpec_To_baremetal_DataImageSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_DataImageStatus_To_baremetal_DataImageStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_DataImage_To_baremetal_DataImage is an autogenerated conversion function.
+func Convert_v1alpha1_DataImage_To_baremetal_DataImage(in *DataImage, out *baremetal.DataImage, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DataImage_To_baremetal_DataImage(in, out, s)
+}
+
+func autoConvert_baremetal_DataImage_To_v1alpha1_DataImage(in *baremetal.DataImage, out *DataImage, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_DataImageSpec_To_v1alpha1_DataImageSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_DataImageStatus_To_v1alpha1_DataImageStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_DataImage_To_v1alpha1_DataImage is an autogenerated conversion function.
+func Convert_baremetal_DataImage_To_v1alpha1_DataImage(in *baremetal.DataImage, out *DataImage, s conversion.Scope) error {
+	return autoConvert_baremetal_DataImage_To_v1alpha1_DataImage(in, out, s)
+}
+
+func autoConvert_v1alpha1_DataImageError_To_baremetal_DataImageError(in *DataImageError, out *baremetal.DataImageError, s conversion.Scope) error {
+	*out = *(*baremetal.DataImageError)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DataImageError_To_baremetal_DataImageError is an autogenerated conversion function.
+func Convert_v1alpha1_DataImageError_To_baremetal_DataImageError(in *DataImageError, out *baremetal.DataImageError, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DataImageError_To_baremetal_DataImageError(in, out, s)
+}
+
+func autoConvert_baremetal_DataImageError_To_v1alpha1_DataImageError(in *baremetal.DataImageError, out *DataImageError, s conversion.Scope) error {
+	*out = *(*DataImageError)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_DataImageError_To_v1alpha1_DataImageError is an autogenerated conversion function.
+func Convert_baremetal_DataImageError_To_v1alpha1_DataImageError(in *baremetal.DataImageError, out *DataImageError, s conversion.Scope) error {
+	return autoConvert_baremetal_DataImageError_To_v1alpha1_DataImageError(in, out, s)
+}
+
+func autoConvert_v1alpha1_DataImageList_To_baremetal_DataImageList(in *DataImageList, out *baremetal.DataImageList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.DataImage)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_DataImageList_To_baremetal_DataImageList is an autogenerated conversion function.
+func Convert_v1alpha1_DataImageList_To_baremetal_DataImageList(in *DataImageList, out *baremetal.DataImageList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DataImageList_To_baremetal_DataImageList(in, out, s)
+}
+
+func autoConvert_baremetal_DataImageList_To_v1alpha1_DataImageList(in *baremetal.DataImageList, out *DataImageList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]DataImage)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_DataImageList_To_v1alpha1_DataImageList is an autogenerated conversion function.
+func Convert_baremetal_DataImageList_To_v1alpha1_DataImageList(in *baremetal.DataImageList, out *DataImageList, s conversion.Scope) error {
+	return autoConvert_baremetal_DataImageList_To_v1alpha1_DataImageList(in, out, s)
+}
+
+func autoConvert_v1alpha1_DataImageSpec_To_baremetal_DataImageSpec(in *DataImageSpec, out *baremetal.DataImageSpec, s conversion.Scope) error {
+	*out = *(*baremetal.DataImageSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DataImageSpec_To_baremetal_DataImageSpec is an autogenerated conversion function.
+func Convert_v1alpha1_DataImageSpec_To_baremetal_DataImageSpec(in *DataImageSpec, out *baremetal.DataImageSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DataImageSpec_To_baremetal_DataImageSpec(in, out, s)
+}
+
+func autoConvert_baremetal_DataImageSpec_To_v1alpha1_DataImageSpec(in *baremetal.DataImageSpec, out *DataImageSpec, s conversion.Scope) error {
+	*out = *(*DataImageSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_DataImageSpec_To_v1alpha1_DataImageSpec is an autogenerated conversion function.
+func Convert_baremetal_DataImageSpec_To_v1alpha1_DataImageSpec(in *baremetal.DataImageSpec, out *DataImageSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_DataImageSpec_To_v1alpha1_DataImageSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_DataImageStatus_To_baremetal_DataImageStatus(in *DataImageStatus, out *baremetal.DataImageStatus, s conversion.Scope) error {
+	*out = *(*baremetal.DataImageStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DataImageStatus_To_baremetal_DataImageStatus is an autogenerated conversion function.
+func Convert_v1alpha1_DataImageStatus_To_baremetal_DataImageStatus(in *DataImageStatus, out *baremetal.DataImageStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DataImageStatus_To_baremetal_DataImageStatus(in, out, s)
+}
+
+func autoConvert_baremetal_DataImageStatus_To_v1alpha1_DataImageStatus(in *baremetal.DataImageStatus, out *DataImageStatus, s conversion.Scope) error {
+	*out = *(*DataImageStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_DataImageStatus_To_v1alpha1_DataImageStatus is an autogenerated conversion function.
+func Convert_baremetal_DataImageStatus_To_v1alpha1_DataImageStatus(in *baremetal.DataImageStatus, out *DataImageStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_DataImageStatus_To_v1alpha1_DataImageStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_Firmware_To_baremetal_Firmware(in *Firmware, out *baremetal.Firmware, s conversion.Scope) error {

@@ -22,6 +22,11 @@ limitations under the License.
 package v1alpha1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in AttachedImageReference) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.AttachedImageReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BIOS) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BIOS"
 }
@@ -29,6 +34,26 @@ func (in BIOS) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BMCDetails) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCDetails"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscription) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscription"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscriptionList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscriptionSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BMCEventSubscriptionStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -64,6 +89,31 @@ func (in CredentialsStatus) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CustomDeploy) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CustomDeploy"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DataImage) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DataImageError) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageError"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DataImageList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DataImageSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DataImageStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -39,6 +39,13 @@ func Parser() *typed.Parser {
 var parserOnce sync.Once
 var parser *typed.Parser
 var schemaYAML = typed.YAMLObject(`types:
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.AttachedImageReference
+  map:
+    fields:
+    - name: url
+      type:
+        scalar: string
+      default: ""
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BIOS
   map:
     fields:
@@ -65,6 +72,51 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: disableCertificateVerification
       type:
         scalar: boolean
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscription
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionSpec
+  map:
+    fields:
+    - name: context
+      type:
+        scalar: string
+    - name: destination
+      type:
+        scalar: string
+    - name: hostName
+      type:
+        scalar: string
+    - name: httpHeadersRef
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BMCEventSubscriptionStatus
+  map:
+    fields:
+    - name: error
+      type:
+        scalar: string
+    - name: subscriptionID
+      type:
+        scalar: string
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.BareMetalHost
   map:
     fields:
@@ -265,6 +317,59 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
       default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImage
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageError
+  map:
+    fields:
+    - name: count
+      type:
+        scalar: numeric
+      default: 0
+    - name: message
+      type:
+        scalar: string
+      default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageSpec
+  map:
+    fields:
+    - name: url
+      type:
+        scalar: string
+      default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageStatus
+  map:
+    fields:
+    - name: attachedImage
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.AttachedImageReference
+      default: {}
+    - name: error
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.DataImageError
+      default: {}
+    - name: lastReconciled
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Firmware
   map:
     fields:

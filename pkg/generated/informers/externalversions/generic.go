@@ -53,8 +53,12 @@ func (f *genericInformer) Lister() cache.GenericLister {
 func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource) (GenericInformer, error) {
 	switch resource {
 	// Group=baremetal.metal3.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithResource("bmceventsubscriptions"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().BMCEventSubscriptions().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("baremetalhosts"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().BareMetalHosts().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("dataimages"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().DataImages().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("firmwareschemas"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().FirmwareSchemas().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hardwaredata"):

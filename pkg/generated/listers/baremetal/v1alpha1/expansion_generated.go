@@ -18,6 +18,14 @@ limitations under the License.
 
 package v1alpha1
 
+// BMCEventSubscriptionListerExpansion allows custom methods to be added to
+// BMCEventSubscriptionLister.
+type BMCEventSubscriptionListerExpansion interface{}
+
+// BMCEventSubscriptionNamespaceListerExpansion allows custom methods to be added to
+// BMCEventSubscriptionNamespaceLister.
+type BMCEventSubscriptionNamespaceListerExpansion interface{}
+
 // BareMetalHostListerExpansion allows custom methods to be added to
 // BareMetalHostLister.
 type BareMetalHostListerExpansion interface{}
@@ -25,6 +33,14 @@ type BareMetalHostListerExpansion interface{}
 // BareMetalHostNamespaceListerExpansion allows custom methods to be added to
 // BareMetalHostNamespaceLister.
 type BareMetalHostNamespaceListerExpansion interface{}
+
+// DataImageListerExpansion allows custom methods to be added to
+// DataImageLister.
+type DataImageListerExpansion interface{}
+
+// DataImageNamespaceListerExpansion allows custom methods to be added to
+// DataImageNamespaceLister.
+type DataImageNamespaceListerExpansion interface{}
 
 // FirmwareSchemaListerExpansion allows custom methods to be added to
 // FirmwareSchemaLister.

@@ -24,8 +24,12 @@ import (
 
 // Interface provides access to all the informers in this group version.
 type Interface interface {
+	// BMCEventSubscriptions returns a BMCEventSubscriptionInformer.
+	BMCEventSubscriptions() TypedBMCEventSubscriptionInformer
 	// BareMetalHosts returns a BareMetalHostInformer.
 	BareMetalHosts() TypedBareMetalHostInformer
+	// DataImages returns a DataImageInformer.
+	DataImages() TypedDataImageInformer
 	// FirmwareSchemas returns a FirmwareSchemaInformer.
 	FirmwareSchemas() TypedFirmwareSchemaInformer
 	// HardwareData returns a HardwareDataInformer.
@@ -49,9 +53,19 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 	return &version{factory: f, namespace: namespace, tweakListOptions: tweakListOptions}
 }
 
+// BMCEventSubscriptions returns a TypedBMCEventSubscriptionInformer.
+func (v *version) BMCEventSubscriptions() TypedBMCEventSubscriptionInformer {
+	return &bMCEventSubscriptionInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
 // BareMetalHosts returns a TypedBareMetalHostInformer.
 func (v *version) BareMetalHosts() TypedBareMetalHostInformer {
 	return &bareMetalHostInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// DataImages returns a TypedDataImageInformer.
+func (v *version) DataImages() TypedDataImageInformer {
+	return &dataImageInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // FirmwareSchemas returns a TypedFirmwareSchemaInformer.

@@ -28,7 +28,9 @@ import (
 
 type BaremetalV1alpha1Interface interface {
 	RESTClient() rest.Interface
+	BMCEventSubscriptionsGetter
 	BareMetalHostsGetter
+	DataImagesGetter
 	FirmwareSchemasGetter
 	HardwareDataGetter
 	HostFirmwareComponentsGetter
@@ -41,8 +43,16 @@ type BaremetalV1alpha1Client struct {
 	restClient rest.Interface
 }
 
+func (c *BaremetalV1alpha1Client) BMCEventSubscriptions(namespace string) BMCEventSubscriptionInterface {
+	return newBMCEventSubscriptions(c, namespace)
+}
+
 func (c *BaremetalV1alpha1Client) BareMetalHosts(namespace string) BareMetalHostInterface {
 	return newBareMetalHosts(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) DataImages(namespace string) DataImageInterface {
+	return newDataImages(c, namespace)
 }
 
 func (c *BaremetalV1alpha1Client) FirmwareSchemas(namespace string) FirmwareSchemaInterface {

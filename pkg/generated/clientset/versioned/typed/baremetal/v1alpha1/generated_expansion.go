@@ -18,7 +18,11 @@ limitations under the License.
 
 package v1alpha1
 
+type BMCEventSubscriptionExpansion interface{}
+
 type BareMetalHostExpansion interface{}
+
+type DataImageExpansion interface{}
 
 type FirmwareSchemaExpansion interface{}
 

@@ -28,8 +28,16 @@ type FakeBaremetalV1alpha1 struct {
 	*testing.Fake
 }
 
+func (c *FakeBaremetalV1alpha1) BMCEventSubscriptions(namespace string) v1alpha1.BMCEventSubscriptionInterface {
+	return newFakeBMCEventSubscriptions(c, namespace)
+}
+
 func (c *FakeBaremetalV1alpha1) BareMetalHosts(namespace string) v1alpha1.BareMetalHostInterface {
 	return newFakeBareMetalHosts(c, namespace)
+}
+
+func (c *FakeBaremetalV1alpha1) DataImages(namespace string) v1alpha1.DataImageInterface {
+	return newFakeDataImages(c, namespace)
 }
 
 func (c *FakeBaremetalV1alpha1) FirmwareSchemas(namespace string) v1alpha1.FirmwareSchemaInterface {
