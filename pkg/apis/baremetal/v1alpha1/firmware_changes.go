@@ -21,10 +21,12 @@ package v1alpha1
 // preparing or servicing), the firmware reader (ChangeDetected) and the kubectl plugin.
 
 // PendingSettings are the desired settings the BIOS did not have at the last reading, by name,
-// each as the string the BIOS reports. None before the first reading: nothing is known to
-// differ then (Metal3 waits for the status too).
+// each as the string the BIOS reports. None before the first reading (no settings and no
+// status.lastUpdated): nothing is known to differ then (Metal3 waits for the status too). A
+// reading that found no settings at all (a BIOS that reports none until it is given some, as
+// Ironic's fake hardware) has every desired setting pending.
 func (s *HostFirmwareSettings) PendingSettings() map[string]string {
-	if s == nil || s.Status.Settings == nil {
+	if s == nil || (s.Status.Settings == nil && s.Status.LastUpdated == nil) {
 		return nil
 	}
 	var out map[string]string

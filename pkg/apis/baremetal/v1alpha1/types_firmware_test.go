@@ -20,6 +20,7 @@ import (
 	"reflect"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -76,6 +77,10 @@ func TestPendingFirmwareChanges(t *testing.T) {
 	hfs.Status.Settings = SettingsMap{"BootDelay": "4", "SecureBoot": "Disabled"}
 	if got := hfs.PendingSettings(); !reflect.DeepEqual(got, map[string]string{"SecureBoot": "Enabled"}) {
 		t.Errorf("PendingSettings = %v", got)
+	}
+	read := &HostFirmwareSettings{Spec: hfs.Spec, Status: HostFirmwareSettingsStatus{LastUpdated: &metav1.Time{}}}
+	if got := read.PendingSettings(); len(got) != 2 {
+		t.Errorf("after a reading that found no settings: %v, want both", got)
 	}
 	var none *HostFirmwareSettings
 	if none.PendingSettings() != nil {
