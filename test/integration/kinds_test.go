@@ -44,6 +44,7 @@ func TestMetal3Kinds(t *testing.T) {
 	t.Run("DataImage", func(t *testing.T) { testDataImage(t, ctx, cs) })
 	t.Run("BMCEventSubscription", func(t *testing.T) { testBMCEventSubscription(t, ctx, cs) })
 	t.Run("PreprovisioningImage", func(t *testing.T) { testPreprovisioningImage(t, ctx, cs) })
+	t.Run("values of the wrong type are 4xx", func(t *testing.T) { testKindsBadBodies(t, ctx, cs) })
 }
 
 func testHostUpdatePolicy(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
@@ -347,5 +348,46 @@ func testPreprovisioningImage(t *testing.T, ctx context.Context, cs *clientset.C
 	}
 	if err := images.Delete(ctx, "worker-0", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testKindsBadBodies sends values JSON can carry but the types cannot hold: each is the
+// client's mistake, answered 400 or 422 and never stored, never a 5xx.
+func testKindsBadBodies(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
+	kinds := map[string]string{"hostupdatepolicies": "HostUpdatePolicy", "dataimages": "DataImage",
+		"bmceventsubscriptions": "BMCEventSubscription", "preprovisioningimages": "PreprovisioningImage"}
+	for _, tc := range []struct{ resource, spec, status string }{
+		{resource: "hostupdatepolicies", spec: `{"firmwareSettings":true}`},
+		{resource: "hostupdatepolicies", spec: `{"firmwareUpdates":["onReboot"]}`},
+		{resource: "hostupdatepolicies", spec: `"onReboot"`},
+		{resource: "dataimages", spec: `{"url":{"href":"http://x/"}}`},
+		{resource: "dataimages", spec: `{"url":"http://images.example.com/a.iso"}`, status: `{"error":{"count":"two"}}`},
+		{resource: "dataimages", spec: `{"url":"http://images.example.com/a.iso"}`, status: `{"error":{"count":3000000000}}`},
+		{resource: "bmceventsubscriptions", spec: `{"hostName":"w","destination":"https://e.example.com/","httpHeadersRef":"headers"}`},
+		{resource: "bmceventsubscriptions", spec: `{"hostName":["w"],"destination":"https://e.example.com/"}`},
+		{resource: "preprovisioningimages", spec: `{"acceptFormats":"iso"}`},
+		{resource: "preprovisioningimages", spec: `{"acceptFormats":[1]}`},
+		{resource: "preprovisioningimages", spec: `{}`, status: `{"conditions":{"type":"Ready"}}`},
+	} {
+		status := ""
+		if tc.status != "" {
+			status = `,"status":` + tc.status
+		}
+		body := `{"apiVersion":"baremetal.metal3.io/v1alpha1","kind":"` + kinds[tc.resource] + `","metadata":{"name":"bad-body"},"spec":` + tc.spec + status + `}`
+		result := cs.BaremetalV1alpha1().RESTClient().Post().Namespace(ns).Resource(tc.resource).
+			SetHeader("Content-Type", jsonType).SetHeader("Accept", jsonType).Body([]byte(body)).Do(ctx)
+		var code int
+		result.StatusCode(&code)
+		raw, err := result.Raw()
+		if err == nil {
+			t.Errorf("%s %s: accepted: %s", tc.resource, body, raw)
+			if err := cs.BaremetalV1alpha1().RESTClient().Delete().Namespace(ns).Resource(tc.resource).Name("bad-body").Do(ctx).Error(); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if code < 400 || code >= 500 {
+			t.Errorf("%s %s: %d %v", tc.resource, body, code, err)
+		}
 	}
 }
