@@ -37,6 +37,7 @@ import (
 	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
 	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
 	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
+	ppistorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/preprovisioningimage/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -139,6 +140,10 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating BMCEventSubscription storage: %w", err)
 	}
+	preprovisioningImages, err := ppistorage.NewStorage(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating PreprovisioningImage storage: %w", err)
+	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
@@ -160,6 +165,8 @@ func (c completedConfig) New() (*Server, error) {
 		"dataimages/status":            &dataImageStatusREST{dataImages.Status},
 		"bmceventsubscriptions":        &subscriptionREST{subscriptions.Subscriptions},
 		"bmceventsubscriptions/status": &subscriptionStatusREST{subscriptions.Status},
+		"preprovisioningimages":        &preprovisioningImageREST{preprovisioningImages.Images},
+		"preprovisioningimages/status": &preprovisioningImageStatusREST{preprovisioningImages.Status},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

@@ -26,10 +26,11 @@ import (
 	besstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/bmceventsubscription/storage"
 	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
 	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
+	ppistorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/preprovisioningimage/storage"
 )
 
 // The storage error wrappers (storageerrors.go) of Metal3's kinds served without behaviour of
-// their own yet: HostUpdatePolicy, DataImage, BMCEventSubscription.
+// their own yet: HostUpdatePolicy, DataImage, BMCEventSubscription, PreprovisioningImage.
 
 type hostUpdatePolicyREST struct{ *hupstorage.REST }
 
@@ -81,10 +82,31 @@ func (r *subscriptionStatusREST) Update(ctx context.Context, name string, objInf
 	return out, created, storageError(err)
 }
 
+type preprovisioningImageREST struct{ *ppistorage.REST }
+
+func (r *preprovisioningImageREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	return out, storageError(err)
+}
+
+func (r *preprovisioningImageREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type preprovisioningImageStatusREST struct{ *ppistorage.StatusREST }
+
+func (r *preprovisioningImageStatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
 var (
 	_ rest.StandardStorage = &hostUpdatePolicyREST{}
 	_ rest.StandardStorage = &dataImageREST{}
 	_ rest.Patcher         = &dataImageStatusREST{}
 	_ rest.StandardStorage = &subscriptionREST{}
 	_ rest.Patcher         = &subscriptionStatusREST{}
+	_ rest.StandardStorage = &preprovisioningImageREST{}
+	_ rest.Patcher         = &preprovisioningImageStatusREST{}
 )

@@ -27,6 +27,7 @@ import (
 	besstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/bmceventsubscription/storage"
 	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
 	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
+	ppistorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/preprovisioningimage/storage"
 )
 
 // The wrappers of Metal3's other kinds keep the interfaces the API installer reads verbs and
@@ -46,6 +47,9 @@ func TestKindWrappersKeepInterfaces(t *testing.T) {
 		// Metal3's short names: bes, bmcevent.
 		{path: "bmceventsubscriptions", storage: &subscriptionREST{&besstorage.REST{Store: store}}, shortNames: true,
 			status: &subscriptionStatusREST{&besstorage.StatusREST{}}},
+		// Metal3's short name: ppimg.
+		{path: "preprovisioningimages", storage: &preprovisioningImageREST{&ppistorage.REST{Store: store}}, shortNames: true,
+			status: &preprovisioningImageStatusREST{&ppistorage.StatusREST{}}},
 	}
 	for _, tc := range cases {
 		st := tc.storage

@@ -96,6 +96,24 @@ spec:
 		invalidPatch: `{"spec":{"destination":"https://elsewhere.example.com/"}}`,
 		want:         `spec.destination: Invalid value: "https://elsewhere.example.com/": field is immutable`,
 	},
+	{
+		resource: "preprovisioningimages", kind: "PreprovisioningImage", singular: "preprovisioningimage",
+		shortNames: []string{"ppimg"}, status: true,
+		manifest: `apiVersion: baremetal.metal3.io/v1alpha1
+kind: PreprovisioningImage
+metadata:
+  name: k-table
+spec:
+  architecture: x86_64
+  acceptFormats: [iso, initrd]
+  networkDataName: worker-0-network-data
+`,
+		// Metal3's printer columns, which have no Age.
+		header: "NAME READY REASON", wideHeader: "NAME READY REASON ACCEPT FORMAT URL AGE",
+		explain: "preprovisioningimage.spec.acceptFormats", explainWord: "image formats",
+		invalidPatch: `{"spec":{"acceptFormats":["iso","pxe"]}}`,
+		want:         `spec.acceptFormats[1]: Unsupported value: "pxe": supported values: "iso", "initrd"`,
+	},
 }
 
 // testMetal3Kinds checks Metal3's other kinds behind kube-apiserver: the aggregated discovery

@@ -21,7 +21,9 @@ import (
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1apply "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	applyv1alpha1 "github.com/metal3-community/baremetal-apiserver/pkg/generated/applyconfiguration/baremetal/v1alpha1"
@@ -41,6 +43,8 @@ func TestMetal3Kinds(t *testing.T) {
 	t.Run("HostUpdatePolicy", func(t *testing.T) { testHostUpdatePolicy(t, ctx, cs) })
 	t.Run("DataImage", func(t *testing.T) { testDataImage(t, ctx, cs) })
 	t.Run("BMCEventSubscription", func(t *testing.T) { testBMCEventSubscription(t, ctx, cs) })
+	t.Run("PreprovisioningImage", func(t *testing.T) { testPreprovisioningImage(t, ctx, cs) })
+	t.Run("values of the wrong type are 4xx", func(t *testing.T) { testKindsBadBodies(t, ctx, cs) })
 }
 
 func testHostUpdatePolicy(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
@@ -272,5 +276,118 @@ func testBMCEventSubscription(t *testing.T, ctx context.Context, cs *clientset.C
 	}
 	if err := subscriptions.Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func testPreprovisioningImage(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
+	images := cs.BaremetalV1alpha1().PreprovisioningImages(ns)
+	img, err := images.Create(ctx, &v1alpha1.PreprovisioningImage{
+		ObjectMeta: metav1.ObjectMeta{Name: "worker-0"},
+		Spec: v1alpha1.PreprovisioningImageSpec{Architecture: "x86_64", NetworkDataName: "worker-0-network-data",
+			AcceptFormats: []v1alpha1.ImageFormat{v1alpha1.ImageFormatISO, v1alpha1.ImageFormatInitRD}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The image builder's status write, with Metal3's conditions.
+	now := metav1.Now()
+	img.Status = v1alpha1.PreprovisioningImageStatus{
+		ImageURL: "http://images.example.com/worker-0.initramfs", KernelURL: "http://images.example.com/vmlinuz",
+		ExtraKernelParams: "console=ttyS0", Format: v1alpha1.ImageFormatInitRD, Architecture: "x86_64",
+		NetworkData: v1alpha1.SecretStatus{Name: "worker-0-network-data", Version: "1234"},
+		Conditions: []metav1.Condition{
+			{Type: string(v1alpha1.ConditionImageReady), Status: metav1.ConditionTrue, Reason: "ImageSuccess", Message: "Generated image", LastTransitionTime: now},
+			{Type: string(v1alpha1.ConditionImageError), Status: metav1.ConditionFalse, Reason: "ImageSuccess", LastTransitionTime: now},
+		},
+	}
+	if img, err = images.UpdateStatus(ctx, img, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if img.Status.KernelURL != "http://images.example.com/vmlinuz" || len(img.Status.Conditions) != 2 || img.Status.NetworkData.Version != "1234" {
+		t.Errorf("after a status write: %+v", img.Status)
+	}
+
+	// Metal3's CRD enum, in spec and status, as 422s naming the field.
+	bad := img.DeepCopy()
+	bad.Spec.AcceptFormats = []v1alpha1.ImageFormat{"pxe"}
+	_, err = images.Update(ctx, bad, metav1.UpdateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"spec.acceptFormats[0]": {Type: metav1.CauseTypeFieldValueNotSupported, Field: "spec.acceptFormats[0]",
+			Message: `Unsupported value: "pxe": supported values: "iso", "initrd"`},
+	})
+	bad = img.DeepCopy()
+	bad.Status.Format = "qcow2"
+	_, err = images.UpdateStatus(ctx, bad, metav1.UpdateOptions{})
+	wantCauses(t, err, map[string]metav1.StatusCause{
+		"status.format": {Type: metav1.CauseTypeFieldValueNotSupported, Field: "status.format",
+			Message: `Unsupported value: "qcow2": supported values: "iso", "initrd"`},
+	})
+
+	// A new spec (Metal3 changes the network data): a new generation, the status kept.
+	img.Spec.NetworkDataName = "worker-0-network-data-2"
+	if img, err = images.Update(ctx, img, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if img.Generation != 2 || img.Status.ImageURL == "" {
+		t.Errorf("after a spec write: generation %d, status %+v", img.Generation, img.Status)
+	}
+
+	// Server-side apply of conditions merges them by type, as for built-in kinds.
+	applied, err := images.ApplyStatus(ctx, applyv1alpha1.PreprovisioningImage("worker-0", ns).
+		WithStatus(applyv1alpha1.PreprovisioningImageStatus().WithConditions(
+			metav1apply.Condition().WithType(string(v1alpha1.ConditionImageReady)).WithStatus(metav1.ConditionFalse).
+				WithReason("NetworkDataChanged").WithMessage("rebuilding").WithLastTransitionTime(now))),
+		metav1.ApplyOptions{FieldManager: "image-builder", Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := meta.FindStatusCondition(applied.Status.Conditions, string(v1alpha1.ConditionImageReady)); c == nil || c.Status != metav1.ConditionFalse ||
+		len(applied.Status.Conditions) != 2 {
+		t.Errorf("conditions after apply: %+v", applied.Status.Conditions)
+	}
+	if err := images.Delete(ctx, "worker-0", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testKindsBadBodies sends values JSON can carry but the types cannot hold: each is the
+// client's mistake, answered 400 or 422 and never stored, never a 5xx.
+func testKindsBadBodies(t *testing.T, ctx context.Context, cs *clientset.Clientset) {
+	kinds := map[string]string{"hostupdatepolicies": "HostUpdatePolicy", "dataimages": "DataImage",
+		"bmceventsubscriptions": "BMCEventSubscription", "preprovisioningimages": "PreprovisioningImage"}
+	for _, tc := range []struct{ resource, spec, status string }{
+		{resource: "hostupdatepolicies", spec: `{"firmwareSettings":true}`},
+		{resource: "hostupdatepolicies", spec: `{"firmwareUpdates":["onReboot"]}`},
+		{resource: "hostupdatepolicies", spec: `"onReboot"`},
+		{resource: "dataimages", spec: `{"url":{"href":"http://x/"}}`},
+		{resource: "dataimages", spec: `{"url":"http://images.example.com/a.iso"}`, status: `{"error":{"count":"two"}}`},
+		{resource: "dataimages", spec: `{"url":"http://images.example.com/a.iso"}`, status: `{"error":{"count":3000000000}}`},
+		{resource: "bmceventsubscriptions", spec: `{"hostName":"w","destination":"https://e.example.com/","httpHeadersRef":"headers"}`},
+		{resource: "bmceventsubscriptions", spec: `{"hostName":["w"],"destination":"https://e.example.com/"}`},
+		{resource: "preprovisioningimages", spec: `{"acceptFormats":"iso"}`},
+		{resource: "preprovisioningimages", spec: `{"acceptFormats":[1]}`},
+		{resource: "preprovisioningimages", spec: `{}`, status: `{"conditions":{"type":"Ready"}}`},
+	} {
+		status := ""
+		if tc.status != "" {
+			status = `,"status":` + tc.status
+		}
+		body := `{"apiVersion":"baremetal.metal3.io/v1alpha1","kind":"` + kinds[tc.resource] + `","metadata":{"name":"bad-body"},"spec":` + tc.spec + status + `}`
+		result := cs.BaremetalV1alpha1().RESTClient().Post().Namespace(ns).Resource(tc.resource).
+			SetHeader("Content-Type", jsonType).SetHeader("Accept", jsonType).Body([]byte(body)).Do(ctx)
+		var code int
+		result.StatusCode(&code)
+		raw, err := result.Raw()
+		if err == nil {
+			t.Errorf("%s %s: accepted: %s", tc.resource, body, raw)
+			if err := cs.BaremetalV1alpha1().RESTClient().Delete().Namespace(ns).Resource(tc.resource).Name("bad-body").Do(ctx).Error(); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if code < 400 || code >= 500 {
+			t.Errorf("%s %s: %d %v", tc.resource, body, code, err)
+		}
 	}
 }

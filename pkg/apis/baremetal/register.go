@@ -67,6 +67,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&DataImageList{},
 		&BMCEventSubscription{},
 		&BMCEventSubscriptionList{},
+		&PreprovisioningImage{},
+		&PreprovisioningImageList{},
 	)
 	return nil
 }

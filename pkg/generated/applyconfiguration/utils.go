@@ -118,6 +118,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.OperationHistoryApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OperationMetric"):
 		return &baremetalv1alpha1.OperationMetricApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PreprovisioningImage"):
+		return &baremetalv1alpha1.PreprovisioningImageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PreprovisioningImageSpec"):
+		return &baremetalv1alpha1.PreprovisioningImageSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PreprovisioningImageStatus"):
+		return &baremetalv1alpha1.PreprovisioningImageStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ProvisionStatus"):
 		return &baremetalv1alpha1.ProvisionStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RAIDConfig"):
@@ -128,6 +134,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.SchemaReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SecretReference"):
 		return &baremetalv1alpha1.SecretReferenceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SecretStatus"):
+		return &baremetalv1alpha1.SecretStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SettingSchema"):
 		return &baremetalv1alpha1.SettingSchemaApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SoftwareRAIDVolume"):

@@ -92,6 +92,10 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.Power{}.OpenAPIModelName():                        schema_pkg_apis_baremetal_v1alpha1_Power(ref),
 		v1alpha1.PowerSpec{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref),
 		v1alpha1.PowerStatus{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref),
+		v1alpha1.PreprovisioningImage{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImage(ref),
+		v1alpha1.PreprovisioningImageList{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImageList(ref),
+		v1alpha1.PreprovisioningImageSpec{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImageSpec(ref),
+		v1alpha1.PreprovisioningImageStatus{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImageStatus(ref),
 		v1alpha1.ProvisionStatus{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref),
 		v1alpha1.RAIDConfig{}.OpenAPIModelName():                   schema_pkg_apis_baremetal_v1alpha1_RAIDConfig(ref),
 		v1alpha1.RebootRequest{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_RebootRequest(ref),
@@ -99,6 +103,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.RootDeviceHints{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_RootDeviceHints(ref),
 		v1alpha1.SchemaReference{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_SchemaReference(ref),
 		v1alpha1.SecretReference{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref),
+		v1alpha1.SecretStatus{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_SecretStatus(ref),
 		v1alpha1.SettingSchema{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_SettingSchema(ref),
 		v1alpha1.SoftwareRAIDVolume{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_SoftwareRAIDVolume(ref),
 		v1alpha1.Storage{}.OpenAPIModelName():                      schema_pkg_apis_baremetal_v1alpha1_Storage(ref),
@@ -2917,6 +2922,234 @@ func schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref common.ReferenceCallback
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImage(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PreprovisioningImage is Metal3's request for the image a host boots before it is provisioned (the agent that inspects, cleans and deploys it), and the image built for it. Metal3 creates one per host, named after it, and an image builder fills the status.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the image wanted.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.PreprovisioningImageSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the image built, written by the image builder.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.PreprovisioningImageStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.PreprovisioningImageSpec{}.OpenAPIModelName(), v1alpha1.PreprovisioningImageStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImageList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PreprovisioningImageList is a list of PreprovisioningImages.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of PreprovisioningImages.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.PreprovisioningImage{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.PreprovisioningImage{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImageSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PreprovisioningImageSpec is the image wanted.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"networkDataName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NetworkDataName is the name of a Secret, in the image's namespace, holding network data to build into the image.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"architecture": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Architecture is the processor architecture to build the image for, e.g. x86_64.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"acceptFormats": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "AcceptFormats are the image formats that will do: iso, initrd.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+										Enum:   []interface{}{"initrd", "iso"},
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImageStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PreprovisioningImageStatus is the image built.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"imageUrl": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ImageURL is the URL the built image can be downloaded from.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"kernelUrl": {
+						SchemaProps: spec.SchemaProps{
+							Description: "KernelURL is the URL the kernel of an initrd image can be downloaded from.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"extraKernelParams": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ExtraKernelParams are more kernel parameters to boot an initrd image with over the network.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"format": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Format is the format of the image at imageUrl: iso or initrd.\n\nPossible enum values:\n - `\"initrd\"` is an initramfs, booted over the network with a kernel.\n - `\"iso\"` is a bootable ISO, attached as virtual media.",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"initrd", "iso"},
+						},
+					},
+					"networkData": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NetworkData is the version of the network data Secret the image was built with.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.SecretStatus{}.OpenAPIModelName()),
+						},
+					},
+					"architecture": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Architecture is the processor architecture the image is built for.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "type",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions describe the built image: Ready (it can be downloaded) and Error (it could not be built).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SecretStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -3234,6 +3467,33 @@ func schema_pkg_apis_baremetal_v1alpha1_SecretReference(ref common.ReferenceCall
 					"namespace": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Namespace of the Secret; it must be the host's own.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_SecretStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SecretStatus is the version of a Secret an image was built with.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the Secret.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"version": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Version of the Secret (its resourceVersion).",
 							Type:        []string{"string"},
 							Format:      "",
 						},

@@ -69,6 +69,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&DataImageList{},
 		&BMCEventSubscription{},
 		&BMCEventSubscriptionList{},
+		&PreprovisioningImage{},
+		&PreprovisioningImageList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -346,7 +346,8 @@ const (
 	ChecksumAuto ChecksumType = "auto"
 )
 
-// ImageFormat is the disk format of an image.
+// The disk formats of an Image (a host's spec.image.format). A PreprovisioningImage's formats
+// are another thing, of type ImageFormat.
 const (
 	ImageFormatRaw     = "raw"
 	ImageFormatQCOW2   = "qcow2"

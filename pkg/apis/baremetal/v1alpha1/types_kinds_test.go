@@ -57,6 +57,23 @@ var metal3Manifests = map[string]string{
 		},
 		"status": {"subscriptionID": "3", "error": "BMC unreachable"}
 	}`,
+	"PreprovisioningImage": `{
+		"apiVersion": "baremetal.metal3.io/v1alpha1", "kind": "PreprovisioningImage",
+		"metadata": {"name": "worker-0", "namespace": "metal3", "finalizers": ["preprovisioningimage.metal3.io"]},
+		"spec": {"networkDataName": "worker-0-network-data", "architecture": "x86_64", "acceptFormats": ["iso", "initrd"]},
+		"status": {
+			"imageUrl": "http://images.example.com/worker-0.initramfs",
+			"kernelUrl": "http://images.example.com/vmlinuz",
+			"extraKernelParams": "console=ttyS0",
+			"format": "initrd",
+			"networkData": {"name": "worker-0-network-data", "version": "1234"},
+			"architecture": "x86_64",
+			"conditions": [
+				{"type": "Ready", "status": "True", "reason": "ImageSuccess", "message": "Generated image", "lastTransitionTime": "2026-11-29T10:00:00Z", "observedGeneration": 1},
+				{"type": "Error", "status": "False", "reason": "ImageSuccess", "message": "", "lastTransitionTime": "2026-11-29T10:00:00Z"}
+			]
+		}
+	}`,
 }
 
 // TestMetal3ManifestsRoundTrip decodes each manifest strictly (an unknown or misspelt field is

@@ -616,6 +616,46 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*PreprovisioningImage)(nil), (*baremetal.PreprovisioningImage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PreprovisioningImage_To_baremetal_PreprovisioningImage(a.(*PreprovisioningImage), b.(*baremetal.PreprovisioningImage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.PreprovisioningImage)(nil), (*PreprovisioningImage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_PreprovisioningImage_To_v1alpha1_PreprovisioningImage(a.(*baremetal.PreprovisioningImage), b.(*PreprovisioningImage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PreprovisioningImageList)(nil), (*baremetal.PreprovisioningImageList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PreprovisioningImageList_To_baremetal_PreprovisioningImageList(a.(*PreprovisioningImageList), b.(*baremetal.PreprovisioningImageList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.PreprovisioningImageList)(nil), (*PreprovisioningImageList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_PreprovisioningImageList_To_v1alpha1_PreprovisioningImageList(a.(*baremetal.PreprovisioningImageList), b.(*PreprovisioningImageList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PreprovisioningImageSpec)(nil), (*baremetal.PreprovisioningImageSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PreprovisioningImageSpec_To_baremetal_PreprovisioningImageSpec(a.(*PreprovisioningImageSpec), b.(*baremetal.PreprovisioningImageSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.PreprovisioningImageSpec)(nil), (*PreprovisioningImageSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_PreprovisioningImageSpec_To_v1alpha1_PreprovisioningImageSpec(a.(*baremetal.PreprovisioningImageSpec), b.(*PreprovisioningImageSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PreprovisioningImageStatus)(nil), (*baremetal.PreprovisioningImageStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PreprovisioningImageStatus_To_baremetal_PreprovisioningImageStatus(a.(*PreprovisioningImageStatus), b.(*baremetal.PreprovisioningImageStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.PreprovisioningImageStatus)(nil), (*PreprovisioningImageStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_PreprovisioningImageStatus_To_v1alpha1_PreprovisioningImageStatus(a.(*baremetal.PreprovisioningImageStatus), b.(*PreprovisioningImageStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ProvisionStatus)(nil), (*baremetal.ProvisionStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ProvisionStatus_To_baremetal_ProvisionStatus(a.(*ProvisionStatus), b.(*baremetal.ProvisionStatus), scope)
 	}); err != nil {
@@ -683,6 +723,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.SecretReference)(nil), (*SecretReference)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_SecretReference_To_v1alpha1_SecretReference(a.(*baremetal.SecretReference), b.(*SecretReference), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*SecretStatus)(nil), (*baremetal.SecretStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_SecretStatus_To_baremetal_SecretStatus(a.(*SecretStatus), b.(*baremetal.SecretStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.SecretStatus)(nil), (*SecretStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_SecretStatus_To_v1alpha1_SecretStatus(a.(*baremetal.SecretStatus), b.(*SecretStatus), scope)
 	}); err != nil {
 		return err
 	}
@@ -2027,6 +2077,100 @@ func Convert_baremetal_PowerStatus_To_v1alpha1_PowerStatus(in *baremetal.PowerSt
 	return autoConvert_baremetal_PowerStatus_To_v1alpha1_PowerStatus(in, out, s)
 }
 
+func autoConvert_v1alpha1_PreprovisioningImage_To_baremetal_PreprovisioningImage(in *PreprovisioningImage, out *baremetal.PreprovisioningImage, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_PreprovisioningImageSpec_To_baremetal_PreprovisioningImageSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_PreprovisioningImageStatus_To_baremetal_PreprovisioningImageStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_PreprovisioningImage_To_baremetal_PreprovisioningImage is an autogenerated conversion function.
+func Convert_v1alpha1_PreprovisioningImage_To_baremetal_PreprovisioningImage(in *PreprovisioningImage, out *baremetal.PreprovisioningImage, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PreprovisioningImage_To_baremetal_PreprovisioningImage(in, out, s)
+}
+
+func autoConvert_baremetal_PreprovisioningImage_To_v1alpha1_PreprovisioningImage(in *baremetal.PreprovisioningImage, out *PreprovisioningImage, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_PreprovisioningImageSpec_To_v1alpha1_PreprovisioningImageSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_PreprovisioningImageStatus_To_v1alpha1_PreprovisioningImageStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_PreprovisioningImage_To_v1alpha1_PreprovisioningImage is an autogenerated conversion function.
+func Convert_baremetal_PreprovisioningImage_To_v1alpha1_PreprovisioningImage(in *baremetal.PreprovisioningImage, out *PreprovisioningImage, s conversion.Scope) error {
+	return autoConvert_baremetal_PreprovisioningImage_To_v1alpha1_PreprovisioningImage(in, out, s)
+}
+
+func autoConvert_v1alpha1_PreprovisioningImageList_To_baremetal_PreprovisioningImageList(in *PreprovisioningImageList, out *baremetal.PreprovisioningImageList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.PreprovisioningImage)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_PreprovisioningImageList_To_baremetal_PreprovisioningImageList is an autogenerated conversion function.
+func Convert_v1alpha1_PreprovisioningImageList_To_baremetal_PreprovisioningImageList(in *PreprovisioningImageList, out *baremetal.PreprovisioningImageList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PreprovisioningImageList_To_baremetal_PreprovisioningImageList(in, out, s)
+}
+
+func autoConvert_baremetal_PreprovisioningImageList_To_v1alpha1_PreprovisioningImageList(in *baremetal.PreprovisioningImageList, out *PreprovisioningImageList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]PreprovisioningImage)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_PreprovisioningImageList_To_v1alpha1_PreprovisioningImageList is an autogenerated conversion function.
+func Convert_baremetal_PreprovisioningImageList_To_v1alpha1_PreprovisioningImageList(in *baremetal.PreprovisioningImageList, out *PreprovisioningImageList, s conversion.Scope) error {
+	return autoConvert_baremetal_PreprovisioningImageList_To_v1alpha1_PreprovisioningImageList(in, out, s)
+}
+
+func autoConvert_v1alpha1_PreprovisioningImageSpec_To_baremetal_PreprovisioningImageSpec(in *PreprovisioningImageSpec, out *baremetal.PreprovisioningImageSpec, s conversion.Scope) error {
+	*out = *(*baremetal.PreprovisioningImageSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_PreprovisioningImageSpec_To_baremetal_PreprovisioningImageSpec is an autogenerated conversion function.
+func Convert_v1alpha1_PreprovisioningImageSpec_To_baremetal_PreprovisioningImageSpec(in *PreprovisioningImageSpec, out *baremetal.PreprovisioningImageSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PreprovisioningImageSpec_To_baremetal_PreprovisioningImageSpec(in, out, s)
+}
+
+func autoConvert_baremetal_PreprovisioningImageSpec_To_v1alpha1_PreprovisioningImageSpec(in *baremetal.PreprovisioningImageSpec, out *PreprovisioningImageSpec, s conversion.Scope) error {
+	*out = *(*PreprovisioningImageSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_PreprovisioningImageSpec_To_v1alpha1_PreprovisioningImageSpec is an autogenerated conversion function.
+func Convert_baremetal_PreprovisioningImageSpec_To_v1alpha1_PreprovisioningImageSpec(in *baremetal.PreprovisioningImageSpec, out *PreprovisioningImageSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_PreprovisioningImageSpec_To_v1alpha1_PreprovisioningImageSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_PreprovisioningImageStatus_To_baremetal_PreprovisioningImageStatus(in *PreprovisioningImageStatus, out *baremetal.PreprovisioningImageStatus, s conversion.Scope) error {
+	*out = *(*baremetal.PreprovisioningImageStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_PreprovisioningImageStatus_To_baremetal_PreprovisioningImageStatus is an autogenerated conversion function.
+func Convert_v1alpha1_PreprovisioningImageStatus_To_baremetal_PreprovisioningImageStatus(in *PreprovisioningImageStatus, out *baremetal.PreprovisioningImageStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PreprovisioningImageStatus_To_baremetal_PreprovisioningImageStatus(in, out, s)
+}
+
+func autoConvert_baremetal_PreprovisioningImageStatus_To_v1alpha1_PreprovisioningImageStatus(in *baremetal.PreprovisioningImageStatus, out *PreprovisioningImageStatus, s conversion.Scope) error {
+	*out = *(*PreprovisioningImageStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_PreprovisioningImageStatus_To_v1alpha1_PreprovisioningImageStatus is an autogenerated conversion function.
+func Convert_baremetal_PreprovisioningImageStatus_To_v1alpha1_PreprovisioningImageStatus(in *baremetal.PreprovisioningImageStatus, out *PreprovisioningImageStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_PreprovisioningImageStatus_To_v1alpha1_PreprovisioningImageStatus(in, out, s)
+}
+
 func autoConvert_v1alpha1_ProvisionStatus_To_baremetal_ProvisionStatus(in *ProvisionStatus, out *baremetal.ProvisionStatus, s conversion.Scope) error {
 	*out = *(*baremetal.ProvisionStatus)(unsafe.Pointer(in))
 	return nil
@@ -2171,6 +2315,26 @@ func autoConvert_baremetal_SecretReference_To_v1alpha1_SecretReference(in *barem
 // Convert_baremetal_SecretReference_To_v1alpha1_SecretReference is an autogenerated conversion function.
 func Convert_baremetal_SecretReference_To_v1alpha1_SecretReference(in *baremetal.SecretReference, out *SecretReference, s conversion.Scope) error {
 	return autoConvert_baremetal_SecretReference_To_v1alpha1_SecretReference(in, out, s)
+}
+
+func autoConvert_v1alpha1_SecretStatus_To_baremetal_SecretStatus(in *SecretStatus, out *baremetal.SecretStatus, s conversion.Scope) error {
+	*out = *(*baremetal.SecretStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_SecretStatus_To_baremetal_SecretStatus is an autogenerated conversion function.
+func Convert_v1alpha1_SecretStatus_To_baremetal_SecretStatus(in *SecretStatus, out *baremetal.SecretStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_SecretStatus_To_baremetal_SecretStatus(in, out, s)
+}
+
+func autoConvert_baremetal_SecretStatus_To_v1alpha1_SecretStatus(in *baremetal.SecretStatus, out *SecretStatus, s conversion.Scope) error {
+	*out = *(*SecretStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_SecretStatus_To_v1alpha1_SecretStatus is an autogenerated conversion function.
+func Convert_baremetal_SecretStatus_To_v1alpha1_SecretStatus(in *baremetal.SecretStatus, out *SecretStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_SecretStatus_To_v1alpha1_SecretStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_SettingSchema_To_baremetal_SettingSchema(in *SettingSchema, out *baremetal.SettingSchema, s conversion.Scope) error {

@@ -312,6 +312,26 @@ func (in PowerStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PreprovisioningImage) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PreprovisioningImageList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImageList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PreprovisioningImageSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImageSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PreprovisioningImageStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImageStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ProvisionStatus) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ProvisionStatus"
 }
@@ -344,6 +364,11 @@ func (in SchemaReference) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in SecretReference) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SecretStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

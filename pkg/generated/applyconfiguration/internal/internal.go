@@ -839,6 +839,72 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: start
       type:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImage
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImageSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImageStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImageSpec
+  map:
+    fields:
+    - name: acceptFormats
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: architecture
+      type:
+        scalar: string
+    - name: networkDataName
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImageStatus
+  map:
+    fields:
+    - name: architecture
+      type:
+        scalar: string
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: extraKernelParams
+      type:
+        scalar: string
+    - name: format
+      type:
+        scalar: string
+    - name: imageUrl
+      type:
+        scalar: string
+    - name: kernelUrl
+      type:
+        scalar: string
+    - name: networkData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretStatus
+      default: {}
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ProvisionStatus
   map:
     fields:
@@ -935,6 +1001,15 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
     - name: namespace
+      type:
+        scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretStatus
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+    - name: version
       type:
         scalar: string
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SettingSchema

@@ -69,6 +69,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareSettings().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hostupdatepolicies"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostUpdatePolicies().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("preprovisioningimages"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().PreprovisioningImages().Informer()}, nil
 
 	}
 

@@ -81,3 +81,11 @@ type HostUpdatePolicyListerExpansion interface{}
 // HostUpdatePolicyNamespaceListerExpansion allows custom methods to be added to
 // HostUpdatePolicyNamespaceLister.
 type HostUpdatePolicyNamespaceListerExpansion interface{}
+
+// PreprovisioningImageListerExpansion allows custom methods to be added to
+// PreprovisioningImageLister.
+type PreprovisioningImageListerExpansion interface{}
+
+// PreprovisioningImageNamespaceListerExpansion allows custom methods to be added to
+// PreprovisioningImageNamespaceLister.
+type PreprovisioningImageNamespaceListerExpansion interface{}

@@ -40,6 +40,8 @@ type Interface interface {
 	HostFirmwareSettings() TypedHostFirmwareSettingsInformer
 	// HostUpdatePolicies returns a HostUpdatePolicyInformer.
 	HostUpdatePolicies() TypedHostUpdatePolicyInformer
+	// PreprovisioningImages returns a PreprovisioningImageInformer.
+	PreprovisioningImages() TypedPreprovisioningImageInformer
 }
 
 type version struct {
@@ -91,4 +93,9 @@ func (v *version) HostFirmwareSettings() TypedHostFirmwareSettingsInformer {
 // HostUpdatePolicies returns a TypedHostUpdatePolicyInformer.
 func (v *version) HostUpdatePolicies() TypedHostUpdatePolicyInformer {
 	return &hostUpdatePolicyInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// PreprovisioningImages returns a TypedPreprovisioningImageInformer.
+func (v *version) PreprovisioningImages() TypedPreprovisioningImageInformer {
+	return &preprovisioningImageInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

@@ -36,6 +36,7 @@ type BaremetalV1alpha1Interface interface {
 	HostFirmwareComponentsGetter
 	HostFirmwareSettingsGetter
 	HostUpdatePoliciesGetter
+	PreprovisioningImagesGetter
 }
 
 // BaremetalV1alpha1Client is used to interact with features provided by the baremetal.metal3.io group.
@@ -73,6 +74,10 @@ func (c *BaremetalV1alpha1Client) HostFirmwareSettings(namespace string) HostFir
 
 func (c *BaremetalV1alpha1Client) HostUpdatePolicies(namespace string) HostUpdatePolicyInterface {
 	return newHostUpdatePolicies(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) PreprovisioningImages(namespace string) PreprovisioningImageInterface {
+	return newPreprovisioningImages(c, namespace)
 }
 
 // NewForConfig creates a new BaremetalV1alpha1Client for the given config.

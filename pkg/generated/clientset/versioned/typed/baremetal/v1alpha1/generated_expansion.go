@@ -33,3 +33,5 @@ type HostFirmwareComponentsExpansion interface{}
 type HostFirmwareSettingsExpansion interface{}
 
 type HostUpdatePolicyExpansion interface{}
+
+type PreprovisioningImageExpansion interface{}

@@ -60,6 +60,10 @@ func (c *FakeBaremetalV1alpha1) HostUpdatePolicies(namespace string) v1alpha1.Ho
 	return newFakeHostUpdatePolicies(c, namespace)
 }
 
+func (c *FakeBaremetalV1alpha1) PreprovisioningImages(namespace string) v1alpha1.PreprovisioningImageInterface {
+	return newFakePreprovisioningImages(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeBaremetalV1alpha1) RESTClient() rest.Interface {
