@@ -78,8 +78,10 @@ func (w Writer) Write(ctx context.Context, h *v1alpha1.BareMetalHost, r Reading,
 			return err
 		}
 	}
-	if r.ComponentsErr == nil {
-		return w.components(ctx, h, r.Components, applied, now)
+	if r.ComponentsErr == nil || applied != nil {
+		// Updates carried out are recorded even when the versions cannot be read (Ironic
+		// without its firmware interface): otherwise they would be asked for again.
+		return w.components(ctx, h, r, applied, now)
 	}
 	return nil
 }
@@ -186,7 +188,7 @@ func ComponentsConditions(hfc *v1alpha1.HostFirmwareComponents, now metav1.Time)
 	return !apiequality.Semantic.DeepEqual(before, &hfc.Status)
 }
 
-func (w Writer) components(ctx context.Context, h *v1alpha1.BareMetalHost, comps []provisioner.FirmwareComponent, applied []v1alpha1.FirmwareUpdate, now metav1.Time) error {
+func (w Writer) components(ctx context.Context, h *v1alpha1.BareMetalHost, r Reading, applied []v1alpha1.FirmwareUpdate, now metav1.Time) error {
 	api := w.Client.BaremetalV1alpha1()
 	hfc, err := api.HostFirmwareComponents(h.Namespace).Get(ctx, h.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -197,8 +199,25 @@ func (w Writer) components(ctx context.Context, h *v1alpha1.BareMetalHost, comps
 	if err != nil {
 		return err
 	}
+	if applied != nil {
+		// Metal3 records the updates carried out as status.updates: what spec.updates asked
+		// for and the host went through.
+		hfc.Status.Updates = applied
+	}
+	if r.ComponentsErr == nil {
+		hfc.Status.Components = componentStatus(hfc.Status.Components, r.Components, applied, now)
+		hfc.Status.LastUpdated = &now
+	}
+	ComponentsConditions(hfc, now)
+	_, err = api.HostFirmwareComponents(h.Namespace).UpdateStatus(ctx, hfc, metav1.UpdateOptions{})
+	return err
+}
+
+// componentStatus is the versions read, each keeping the first version seen as its initial
+// one; the components of applied updates get the version flashed and when.
+func componentStatus(before []v1alpha1.FirmwareComponentStatus, comps []provisioner.FirmwareComponent, applied []v1alpha1.FirmwareUpdate, now metav1.Time) []v1alpha1.FirmwareComponentStatus {
 	previous := map[string]v1alpha1.FirmwareComponentStatus{}
-	for _, s := range hfc.Status.Components {
+	for _, s := range before {
 		previous[s.Component] = s
 	}
 	flashed := map[string]bool{}
@@ -219,16 +238,7 @@ func (w Writer) components(ctx context.Context, h *v1alpha1.BareMetalHost, comps
 		}
 		out = append(out, s)
 	}
-	hfc.Status.Components = out
-	if applied != nil {
-		// Metal3 records the updates carried out as status.updates: what spec.updates asked
-		// for and the host went through.
-		hfc.Status.Updates = applied
-	}
-	hfc.Status.LastUpdated = &now
-	ComponentsConditions(hfc, now)
-	_, err = api.HostFirmwareComponents(h.Namespace).UpdateStatus(ctx, hfc, metav1.UpdateOptions{})
-	return err
+	return out
 }
 
 func sortedKeys(m map[string]string) []string {

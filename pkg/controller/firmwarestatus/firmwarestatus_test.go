@@ -98,6 +98,17 @@ func TestWrite(t *testing.T) {
 		}
 	}
 
+	// Updates carried out on a backend that cannot read versions are recorded all the same.
+	update2 := v1alpha1.FirmwareUpdate{Component: "bmc", URL: "http://192.0.2.1/bmc.bin"}
+	if err := w.Write(ctx, host, Reading{BIOS: second.BIOS, ComponentsErr: errors.New("needs Ironic API 1.86")},
+		[]v1alpha1.FirmwareUpdate{update, update2}, t1); err != nil {
+		t.Fatal(err)
+	}
+	hfc, _ = api.HostFirmwareComponents(ns).Get(ctx, "h", metav1.GetOptions{})
+	if len(hfc.Status.Updates) != 2 || len(hfc.Status.Components) != 2 || hfc.Status.Components[0].CurrentVersion != "1.1" {
+		t.Errorf("components after an update whose versions could not be read: %+v", hfc.Status)
+	}
+
 	// A part not read is not written over.
 	if err := w.Write(ctx, host, Reading{BIOSErr: errors.New("down"), ComponentsErr: errors.New("down")}, nil, metav1.NewTime(t1.Add(time.Hour))); err != nil {
 		t.Fatal(err)
