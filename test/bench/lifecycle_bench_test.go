@@ -176,8 +176,9 @@ func cpuSeconds(pid int) float64 {
 
 // directHost walks one node through the transitions the server makes: enroll with a port,
 // manage, inspect, provide, deploy. With sameWork it also does what the server does around
-// them: read the hardware inspection found, validate before deploying, send a config drive,
-// and power the host on (fake-hardware's deploy leaves the power state unset).
+// them: read the hardware inspection found and the BIOS settings, validate before deploying,
+// send a config drive, and power the host on (fake-hardware's deploy leaves the power state
+// unset).
 func directHost(ctx context.Context, c *gophercloud.ServiceClient, i int, image string, sameWork bool) error {
 	node, err := nodes.Create(ctx, c, nodes.CreateOpts{
 		Name: fmt.Sprintf("direct-%03d", i), Driver: "fake-hardware",
@@ -211,6 +212,13 @@ func directHost(ctx context.Context, c *gophercloud.ServiceClient, i int, image 
 	}
 	if err := transition(ctx, c, node.UUID, nodes.ProvisionStateOpts{Target: nodes.TargetProvide}, "available"); err != nil {
 		return err
+	}
+	if sameWork {
+		// The firmware reading of a host at rest (Metal3's HostFirmwareSettings controller
+		// reads the same): its BIOS settings with the registry's rules.
+		if _, err := nodes.ListBIOSSettings(ctx, c, node.UUID, nodes.ListBIOSSettingsOpts{Detail: true}).Extract(); err != nil {
+			return fmt.Errorf("BIOS settings %d: %w", i, err)
+		}
 	}
 	_, err = nodes.Update(ctx, c, node.UUID, nodes.UpdateOpts{
 		nodes.UpdateOperation{Op: nodes.AddOp, Path: "/instance_info/image_source", Value: image},
