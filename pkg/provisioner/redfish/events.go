@@ -124,7 +124,9 @@ func eventService(c *gofish.APIClient, host provisioner.Host) (*schemas.EventSer
 // createdID is the Id of a subscription from the POST's answer: the body's Id when the BMC
 // returns the resource, else the last segment of Location.
 func createdID(resp *http.Response) (string, error) {
-	var body struct{ ID string `json:"Id"` }
+	var body struct {
+		ID string `json:"Id"`
+	}
 	if b, err := io.ReadAll(io.LimitReader(resp.Body, maxResourceBytes)); err == nil && len(b) > 0 {
 		_ = json.Unmarshal(b, &body)
 	}
