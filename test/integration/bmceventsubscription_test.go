@@ -119,14 +119,23 @@ func waitSubscription(t *testing.T, cs clientset.Interface, name, what string, c
 
 // TestBMCEventSubscriptionsThroughTheServer: a BMCEventSubscription becomes a subscription on
 // the host's BMC (the simulator) with the headers of its Secret, the BMC's test event reaches
-// the webhook with those headers, and deleting the object deletes the subscription first.
+// the webhook with those headers, and deleting the object deletes the subscription first; on
+// each backend (Ironic's own redfish driver on the simulator for the Ironic one).
 func TestBMCEventSubscriptionsThroughTheServer(t *testing.T) {
+	t.Run("redfish", func(t *testing.T) { testSubscriptionsThroughTheServer(t, "--provisioner=redfish") })
+	t.Run("ironic", func(t *testing.T) {
+		ir := framework.StartIronic(t)
+		testSubscriptionsThroughTheServer(t, "--provisioner=ironic", "--ironic-endpoint="+ir.Endpoint, "--ironic-poll-interval=200ms")
+	})
+}
+
+func testSubscriptionsThroughTheServer(t *testing.T, backendArgs ...string) {
 	const headerValue = "Bearer evt-T0ken-51d2c7"
 	sim := startRedfishSim(t, 1, 0, "")
 	sink := newEventSink(t)
 	dataDir := t.TempDir()
-	srv := framework.StartStandalone(t, serverBin, dataDir, "--provisioner=redfish", "-v=2",
-		"--error-backoff-base=200ms", "--error-backoff-cap=2s")
+	srv := framework.StartStandalone(t, serverBin, dataDir, append(backendArgs, "-v=2",
+		"--error-backoff-base=200ms", "--error-backoff-cap=2s")...)
 	cs := srv.Clientset(t)
 	ctx := ctxFor(t)
 	subs := cs.BaremetalV1alpha1().BMCEventSubscriptions(ns)
@@ -158,6 +167,9 @@ func TestBMCEventSubscriptionsThroughTheServer(t *testing.T) {
 		Spec: v1alpha1.BareMetalHostSpec{
 			BootMACAddress: sim.System("1").Inventory().NICs[0].MAC,
 			BMC:            v1alpha1.BMCDetails{Address: sim.BMCAddress("1"), CredentialsName: "evt-bmc"},
+			// Nothing that needs Ironic's agent: the host only has to register.
+			InspectionMode:        v1alpha1.InspectionModeDisabled,
+			AutomatedCleaningMode: v1alpha1.CleaningModeDisabled,
 		},
 	}
 	if _, err := cs.BaremetalV1alpha1().BareMetalHosts(ns).Create(ctx, h, metav1.CreateOptions{}); err != nil {
