@@ -33,6 +33,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	controller "github.com/metal3-community/baremetal-apiserver/pkg/controller/baremetalhost"
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/bmceventsubscription"
 	"github.com/metal3-community/baremetal-apiserver/pkg/controller/hostfirmware"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
@@ -147,6 +148,19 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 					klog.FromContext(ctx).Error(err, "Cannot start the firmware reader")
 				} else {
 					go fw.Run(ctx, 2)
+				}
+			}
+			// Backends that manage BMC event subscriptions make BMCEventSubscriptions real.
+			if subscriber, ok := rc.Provisioner.(provisioner.EventSubscriber); ok {
+				hostFor := func(ctx context.Context, h *v1alpha1.BareMetalHost) (provisioner.Host, error) {
+					ph, _, err := controller.ProviderHost(ctx, h, secrets, rc.Options.AllowTestBMCSchemes)
+					return ph, err
+				}
+				subs, err := bmceventsubscription.New(client, baremetal, subscriber, hostFor, secrets, recorder)
+				if err != nil {
+					klog.FromContext(ctx).Error(err, "Cannot start the BMC event subscription reconciler")
+				} else {
+					go subs.Run(ctx, 2)
 				}
 			}
 			factory.Start(ctx.Done())

@@ -72,6 +72,17 @@ type Config struct {
 	// StrictETags rejects a PATCH whose If-Match does not match the current
 	// ETag with 412, as strict BMCs do. Off by default because most do not.
 	StrictETags bool `json:"strictETags,omitempty"`
+	// MaxEventSubscriptions caps the event subscriptions of the service;
+	// default 20 (as OpenBMC's bmcweb). A POST beyond it is refused with 503
+	// EventSubscriptionLimitExceeded.
+	MaxEventSubscriptions int `json:"maxEventSubscriptions,omitempty"`
+	// EventTimeout bounds one attempt to post an event to a subscriber;
+	// default 10 seconds.
+	EventTimeout time.Duration `json:"eventTimeout,omitempty"`
+	// EventRetryInterval is the wait between attempts to deliver an event
+	// that failed (a connection error or a non-2xx answer); default 1 second.
+	// An event is tried 1+DeliveryRetryAttempts (3) times.
+	EventRetryInterval time.Duration `json:"eventRetryInterval,omitempty"`
 	// AdminToken, when set, is required as a bearer token on /simulator/.
 	AdminToken string `json:"adminToken,omitempty"`
 	// DisableAdmin removes the /simulator/ endpoint.
@@ -103,6 +114,10 @@ const (
 
 	defaultUpdateDownloadTimeout = 2 * time.Minute
 	defaultUpdateMaxImageSize    = 1 << 30
+
+	defaultMaxEventSubscriptions = 20
+	defaultEventTimeout          = 10 * time.Second
+	defaultEventRetryInterval    = time.Second
 )
 
 // idPattern keeps ids usable as a single URL path segment without escaping.
@@ -128,6 +143,8 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 		TaskDuration          jsonDuration `json:"taskDuration"`
 		SessionTimeout        jsonDuration `json:"sessionTimeout"`
 		UpdateDownloadTimeout jsonDuration `json:"updateDownloadTimeout"`
+		EventTimeout          jsonDuration `json:"eventTimeout"`
+		EventRetryInterval    jsonDuration `json:"eventRetryInterval"`
 	}{plain: (*plain)(c)}
 	if err := strictUnmarshal(b, &aux); err != nil {
 		return err
@@ -136,6 +153,8 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	c.TaskDuration = time.Duration(aux.TaskDuration)
 	c.SessionTimeout = time.Duration(aux.SessionTimeout)
 	c.UpdateDownloadTimeout = time.Duration(aux.UpdateDownloadTimeout)
+	c.EventTimeout = time.Duration(aux.EventTimeout)
+	c.EventRetryInterval = time.Duration(aux.EventRetryInterval)
 	return nil
 }
 
@@ -234,6 +253,18 @@ func (c Config) resolve() (resolved, error) {
 	}
 	if r.UpdateMaxImageSize <= 0 {
 		r.UpdateMaxImageSize = defaultUpdateMaxImageSize
+	}
+	if r.MaxEventSubscriptions < 0 || r.EventTimeout < 0 || r.EventRetryInterval < 0 {
+		return r, fmt.Errorf("maxEventSubscriptions, eventTimeout and eventRetryInterval must not be negative")
+	}
+	if r.MaxEventSubscriptions == 0 {
+		r.MaxEventSubscriptions = defaultMaxEventSubscriptions
+	}
+	if r.EventTimeout == 0 {
+		r.EventTimeout = defaultEventTimeout
+	}
+	if r.EventRetryInterval == 0 {
+		r.EventRetryInterval = defaultEventRetryInterval
 	}
 	if r.SessionLimitStatus == 0 {
 		r.SessionLimitStatus = 503

@@ -50,6 +50,19 @@ limitations under the License.
 //	/TaskService[/Tasks[/{tid}]]
 //	/Registries[/{rid}[/{rid}.json]]           the BIOS attribute registry file and registry
 //	/TaskService/TaskMonitors/{tid}            202 while running, then 200 with the Task
+//	/EventService                              EventService
+//	/EventService/Subscriptions[/{sid}]        POST (201, Location) to subscribe, DELETE to unsubscribe
+//	/EventService/Actions/EventService.SubmitTestEvent
+//
+// Event subscriptions (events.go) are EventDestinations with Protocol Redfish:
+// a POST takes Destination, Context, HttpHeaders and the EventTypes or
+// RegistryPrefixes filters, and answers 201 with the new subscription and its
+// URI in Location. HttpHeaders are write-only: a GET shows an empty array.
+// SubmitTestEvent answers 204 and then posts an Event document to every
+// subscription the caller may see, with the subscription's Context and
+// headers, trying a failed delivery three more times. Tests list the
+// subscriptions (headers included) and send test events, waiting for their
+// delivery, through the Go API: Subscriptions and SubmitTestEvent.
 //
 // Asynchronous actions (SimpleUpdate always; Reset and the virtual media
 // actions with Config.AsyncActions) answer 202 with the monitor in Location
@@ -87,7 +100,7 @@ limitations under the License.
 // Time-dependent behaviour (power transitions, tasks, BIOS settings and
 // firmware applied on boot) is evaluated lazily from timestamps whenever a
 // request or a Go API call looks at a system, so the simulator runs no timers.
-// The one goroutine it starts besides serving is a firmware image download,
-// which Close cancels and waits for: nothing is left behind once Close
-// returns.
+// The goroutines it starts besides serving are firmware image downloads and
+// event deliveries, which Close cancels and waits for: nothing is left behind
+// once Close returns.
 package redfish

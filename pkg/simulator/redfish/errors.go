@@ -231,3 +231,22 @@ func msgPreconditionFailed() message {
 	return msg("PreconditionFailed", "Critical", "Try the operation again using the appropriate ETag.",
 		"The ETag supplied did not match the ETag required to change this resource.")
 }
+
+func msgPropertyMissing(prop string) message {
+	m := msg("PropertyMissing", "Warning", "Ensure that the property is in the request body and has a valid value and resubmit the request if the operation failed.",
+		"The property %s is a required property and must be included in the request.", prop)
+	m.related = []string{"#/" + prop}
+	return m
+}
+
+func msgPropertyValueFormatError(value, prop string) message {
+	m := msg("PropertyValueFormatError", "Warning", "Correct the value for the property in the request body and resubmit the request if the operation failed.",
+		"The value '%s' for the property %s is of a different format than the property can accept.", value, prop)
+	m.related = []string{"#/" + prop}
+	return m
+}
+
+func msgEventSubscriptionLimitExceeded() message {
+	return msg("EventSubscriptionLimitExceeded", "Critical", "Reduce the number of other subscriptions before trying to establish the event subscription or increase the limit of simultaneous subscriptions (if supported).",
+		"The event subscription failed due to the number of simultaneous subscriptions exceeding the limit of the implementation.")
+}

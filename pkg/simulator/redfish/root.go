@@ -34,6 +34,7 @@ func (sim *Simulator) getServiceRoot(c *call) {
 		"SessionService": link("/redfish/v1/SessionService"),
 		"UpdateService":  link("/redfish/v1/UpdateService"),
 		"Tasks":          link("/redfish/v1/TaskService"),
+		"EventService":   link(eventServicePath),
 		"Registries":     link(registriesPath),
 		"Links":          obj{"Sessions": link(sessionsPath)},
 		// Advertising no query support keeps clients from sending $expand.
@@ -49,7 +50,7 @@ func (sim *Simulator) getServiceRoot(c *call) {
 
 func (sim *Simulator) getODataDocument(c *call) {
 	services := []obj{}
-	for _, name := range []string{"Systems", "Chassis", "Managers", "SessionService", "UpdateService", "TaskService", "Registries"} {
+	for _, name := range []string{"Systems", "Chassis", "Managers", "SessionService", "UpdateService", "TaskService", "EventService", "Registries"} {
 		services = append(services, obj{"name": name, "kind": "Singleton", "url": "/redfish/v1/" + name})
 	}
 	c.writeJSON(200, obj{"@odata.context": "/redfish/v1/$metadata", "value": services})

@@ -68,6 +68,8 @@ func (sim *Simulator) route(segs []string) (route, bool) {
 		return sim.registriesRoute(segs[1:])
 	case "TaskService":
 		return sim.taskRoute(segs[1:])
+	case "EventService":
+		return sim.eventRoute(segs[1:])
 	}
 	return route{}, false
 }

@@ -43,10 +43,12 @@ type Simulator struct {
 	certPEM  []byte
 	now      func() time.Time
 
-	// images fetches firmware images. Image downloads are the one kind of
-	// goroutine the simulator runs besides serving: they run under dlCtx,
-	// which Close cancels before it waits for them.
+	// images fetches firmware images; events posts events to subscribers.
+	// Image downloads and event deliveries are the goroutines the simulator
+	// runs besides serving: they run under dlCtx, which Close cancels before
+	// it waits for them.
 	images   *http.Client
+	events   *eventStore
 	dlCtx    context.Context
 	dlCancel context.CancelFunc
 	dlMu     sync.Mutex
@@ -80,6 +82,7 @@ func New(cfg Config) (*Simulator, error) {
 		uuid:     newRNG(rc.Seed, "service-root").uuid(),
 		now:      time.Now,
 		images:   imageClient(),
+		events:   newEventStore(),
 	}
 	sim.dlCtx, sim.dlCancel = context.WithCancel(context.Background())
 	if sim.log == nil {
@@ -159,9 +162,10 @@ func imageClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// goDownload runs fn in a goroutine that Close waits for; false once the
-// simulator is closing, when nothing may start any more.
-func (sim *Simulator) goDownload(fn func(ctx context.Context)) bool {
+// goBackground runs fn (an image download, an event delivery) in a goroutine
+// that Close waits for; false once the simulator is closing, when nothing may
+// start any more.
+func (sim *Simulator) goBackground(fn func(ctx context.Context)) bool {
 	sim.dlMu.Lock()
 	defer sim.dlMu.Unlock()
 	if sim.dlClosed {
@@ -175,14 +179,16 @@ func (sim *Simulator) goDownload(fn func(ctx context.Context)) bool {
 	return true
 }
 
-// stopDownloads cancels the image downloads in flight and waits for them.
-func (sim *Simulator) stopDownloads() {
+// stopBackground cancels the image downloads and event deliveries in flight
+// and waits for them.
+func (sim *Simulator) stopBackground() {
 	sim.dlMu.Lock()
 	sim.dlClosed = true
 	sim.dlMu.Unlock()
 	sim.dlCancel()
 	sim.dlWG.Wait()
 	sim.images.CloseIdleConnections()
+	sim.events.client.CloseIdleConnections()
 }
 
 // urlHost is the address clients should use: a wildcard listener is
@@ -214,7 +220,7 @@ func (sim *Simulator) Close() error {
 		sim.closeDone = make(chan struct{})
 	}
 	sim.mu.Unlock()
-	sim.stopDownloads()
+	sim.stopBackground()
 	if !started {
 		return nil
 	}

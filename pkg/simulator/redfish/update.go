@@ -234,7 +234,7 @@ func (sim *Simulator) postSimpleUpdate(c *call) {
 		u.finish(at)
 	})
 	user, pass := deref(body.Username), deref(body.Password)
-	started := sim.goDownload(func(ctx context.Context) {
+	started := sim.goBackground(func(ctx context.Context) {
 		err := sim.download(ctx, image, user, pass)
 		now := sys.lock()
 		defer sys.mu.Unlock()
