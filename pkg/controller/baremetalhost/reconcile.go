@@ -273,7 +273,17 @@ func ProviderHost(ctx context.Context, h *v1alpha1.BareMetalHost, secrets Secret
 		InspectionMode:                 h.Spec.InspectionMode,
 		AutomatedCleaningMode:          h.Spec.AutomatedCleaningMode,
 		DisablePowerOff:                h.Spec.DisablePowerOff,
+		LiveISO:                        liveISO(h),
 	}, version, nil
+}
+
+// liveISO is the live ISO the host was provisioned with, "" when it runs anything else.
+func liveISO(h *v1alpha1.BareMetalHost) string {
+	img := h.Status.Provisioning.Image
+	if img.Format == nil || *img.Format != v1alpha1.ImageFormatLiveISO {
+		return ""
+	}
+	return img.URL
 }
 
 func bootMode(h *v1alpha1.BareMetalHost) v1alpha1.BootMode {
