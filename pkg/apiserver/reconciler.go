@@ -34,6 +34,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	controller "github.com/metal3-community/baremetal-apiserver/pkg/controller/baremetalhost"
 	"github.com/metal3-community/baremetal-apiserver/pkg/controller/bmceventsubscription"
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/dataimage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/controller/hostfirmware"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
@@ -136,6 +137,12 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 				if err == nil {
 					defer func() { _ = secretInformer.RemoveEventHandler(reg) }()
 				}
+			}
+			// DataImages' finalizers and owner references; the host reconciler attaches them.
+			if images, err := dataimage.New(client, baremetal); err != nil {
+				klog.FromContext(ctx).Error(err, "Cannot start the DataImage controller")
+			} else {
+				go images.Run(ctx, 1)
 			}
 			// Backends that read firmware report it in HostFirmwareSettings/Components.
 			if reader, ok := rc.Provisioner.(provisioner.FirmwareReader); ok {

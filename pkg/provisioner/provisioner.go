@@ -64,6 +64,11 @@ type Host struct {
 	InspectionMode                 v1alpha1.InspectionMode
 	AutomatedCleaningMode          v1alpha1.AutomatedCleaningMode
 	DisablePowerOff                bool
+	// LiveISO is the live ISO the host runs (status.provisioning.image when its format is
+	// live-iso), which a backend booting it from virtual media boots again at every power-on
+	// and reboot; empty for hosts running anything else, whose virtual media (a DataImage) is
+	// only exposed to them.
+	LiveISO string
 
 	// RestartOnFailure says that the host's status already records a failure of the step
 	// being called (Metal3's restartOnFailure): a backend that finds its record of the host

@@ -111,6 +111,9 @@ type Controller struct {
 	// updatePolicies are the hosts' HostUpdatePolicies (of the host's name): whether a
 	// provisioned host goes through firmware changes when it reboots (servicing).
 	updatePolicies listers.HostUpdatePolicyLister
+	// dataImages are the hosts' DataImages (of the host's name): the image a provisioned host
+	// is to find in its virtual CD when it is powered on.
+	dataImages listers.DataImageLister
 	// firmware reads a host's firmware after a change, when the backend can (nil otherwise).
 	firmware provisioner.FirmwareReader
 	// related are the caches of the objects above, synced before the first pass.
@@ -123,6 +126,7 @@ type Controller struct {
 func New(client clientset.Interface, baremetal informers.Interface, prov provisioner.Provisioner, secrets SecretSource, opts Options) (*Controller, error) {
 	informer, hardwareData := baremetal.BareMetalHosts(), baremetal.HardwareData()
 	settings, components, policies := baremetal.HostFirmwareSettings(), baremetal.HostFirmwareComponents(), baremetal.HostUpdatePolicies()
+	dataImages := baremetal.DataImages()
 	if opts.Workers <= 0 || opts.MaxConcurrentProvisioning <= 0 {
 		return nil, fmt.Errorf("workers (%d) and max concurrent provisioning (%d) must be positive", opts.Workers, opts.MaxConcurrentProvisioning)
 	}
@@ -136,8 +140,10 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		firmwareSettings:   settings.Lister(),
 		firmwareComponents: components.Lister(),
 		updatePolicies:     policies.Lister(),
+		dataImages:         dataImages.Lister(),
 		related: []cache.InformerSynced{hardwareData.Informer().HasSynced,
-			settings.Informer().HasSynced, components.Informer().HasSynced, policies.Informer().HasSynced},
+			settings.Informer().HasSynced, components.Informer().HasSynced, policies.Informer().HasSynced,
+			dataImages.Informer().HasSynced},
 		secrets: secrets,
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
@@ -194,6 +200,22 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 	// servicing that cannot succeed).
 	if _, err := policies.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueueObject, UpdateFunc: func(_, obj interface{}) { c.enqueueObject(obj) }, DeleteFunc: c.enqueueObject,
+	}); err != nil {
+		return nil, err
+	}
+	// A DataImage's new URL, its deletion, or the finalizer it waits for is news for its host;
+	// a status write (most often the host reconciler's own) is not.
+	if _, err := dataImages.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.enqueueObject,
+		UpdateFunc: func(oldObj, obj interface{}) {
+			old, ok1 := oldObj.(*v1alpha1.DataImage)
+			di, ok2 := obj.(*v1alpha1.DataImage)
+			if !ok1 || !ok2 || old.Generation != di.Generation || !equality.Semantic.DeepEqual(old.DeletionTimestamp, di.DeletionTimestamp) ||
+				!equality.Semantic.DeepEqual(old.Finalizers, di.Finalizers) {
+				c.enqueueObject(obj)
+			}
+		},
+		DeleteFunc: c.enqueueObject,
 	}); err != nil {
 		return nil, err
 	}
@@ -274,7 +296,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	logger := klog.FromContext(ctx).WithName("baremetalhost-reconciler")
 	ctx = klog.NewContext(ctx, logger)
 	if !cache.WaitForCacheSync(ctx.Done(), append([]cache.InformerSynced{c.synced}, c.related...)...) {
-		return fmt.Errorf("BareMetalHost and HardwareData caches did not sync")
+		return fmt.Errorf("BareMetalHost and related caches did not sync")
 	}
 	c.restoreSlots()
 	logger.Info("Starting", "workers", c.opts.Workers, "provisioner", c.prov.Name(), "maxConcurrentProvisioning", c.opts.MaxConcurrentProvisioning)

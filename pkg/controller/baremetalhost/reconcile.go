@@ -273,7 +273,17 @@ func ProviderHost(ctx context.Context, h *v1alpha1.BareMetalHost, secrets Secret
 		InspectionMode:                 h.Spec.InspectionMode,
 		AutomatedCleaningMode:          h.Spec.AutomatedCleaningMode,
 		DisablePowerOff:                h.Spec.DisablePowerOff,
+		LiveISO:                        liveISO(h),
 	}, version, nil
+}
+
+// liveISO is the live ISO the host was provisioned with, "" when it runs anything else.
+func liveISO(h *v1alpha1.BareMetalHost) string {
+	img := h.Status.Provisioning.Image
+	if img.Format == nil || *img.Format != v1alpha1.ImageFormatLiveISO {
+		return ""
+	}
+	return img.URL
 }
 
 func bootMode(h *v1alpha1.BareMetalHost) v1alpha1.BootMode {
@@ -725,6 +735,12 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 		}
 	}
 	if req.once {
+		if provisioned && h.Spec.Online {
+			// The reset is this reboot's power-on: the host's DataImage goes in first.
+			if out, done, err := r.dataImage(ctx, ph); !done || err != nil {
+				return out, err
+			}
+		}
 		return r.rebootOnce(ctx, ph, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
 	}
 	state, err := r.c.prov.PowerState(ctx, ph)
@@ -734,6 +750,13 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	r.health = state.Health
 	if state.Known {
 		r.observePower(state.PoweredOn)
+	}
+	if provisioned && h.Spec.Online && state.Known && !state.PoweredOn {
+		// Off, and to be powered on (once the reboot annotations that hold it off go): the
+		// moment Metal3 attaches or detaches the host's DataImage, before anything else.
+		if out, done, err := r.dataImage(ctx, ph); !done || err != nil {
+			return out, err
+		}
 	}
 	if state.Known && !state.PoweredOn && req.suffixless {
 		// The power-off of a plain reboot is done: from here spec.online decides again.

@@ -72,6 +72,8 @@ type hostBuilder struct {
 	hfc *v1alpha1.HostFirmwareComponents
 	// hup is the host's HostUpdatePolicy as stored.
 	hup *v1alpha1.HostUpdatePolicy
+	// di is the host's DataImage as stored.
+	di *v1alpha1.DataImage
 }
 
 func aHost(state v1alpha1.ProvisioningState) *hostBuilder {
@@ -189,6 +191,21 @@ func (b *hostBuilder) servicedOnReboot() *hostBuilder {
 	return b
 }
 
+// withDataImage stores the host's DataImage asking for url, held by the DataImage
+// controller's finalizer, its status saying attached is attached; mutate changes it further.
+func (b *hostBuilder) withDataImage(url, attached string, mutate ...func(*v1alpha1.DataImage)) *hostBuilder {
+	b.di = &v1alpha1.DataImage{
+		ObjectMeta: metav1.ObjectMeta{Name: smHost, Namespace: ns, UID: "di-uid", ResourceVersion: "1", Generation: 1,
+			Finalizers: []string{v1alpha1.DataImageFinalizer}},
+		Spec:   v1alpha1.DataImageSpec{URL: url},
+		Status: v1alpha1.DataImageStatus{AttachedImage: v1alpha1.AttachedImageReference{URL: attached}},
+	}
+	for _, m := range mutate {
+		m(b.di)
+	}
+	return b
+}
+
 // refusingHardwareData makes the API refuse the host's HardwareData as invalid.
 func (b *hostBuilder) refusingHardwareData() *hostBuilder {
 	b.hdInvalid = true
@@ -209,6 +226,12 @@ type smResult struct {
 	// pass (nil when there are none).
 	hfs *v1alpha1.HostFirmwareSettings
 	hfc *v1alpha1.HostFirmwareComponents
+	// di is the host's DataImage after the pass (nil when there is none); diWrites counts the
+	// pass's writes of its status.
+	di       *v1alpha1.DataImage
+	diWrites int
+	// media is what the host's virtual CD holds on the backend after the pass.
+	media string
 }
 
 // reconcileOnce runs one reconciliation of the built host against a fake backend seeded by
@@ -287,6 +310,15 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 			t.Fatal(err)
 		}
 	}
+	diCache := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if b.di != nil {
+		if _, err := client.BaremetalV1alpha1().DataImages(ns).Create(context.Background(), b.di.DeepCopy(), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := diCache.Add(b.di.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if b.hdInvalid {
 		client.PrependReactor("*", "hardwaredata", func(action k8stesting.Action) (bool, runtime.Object, error) {
 			if action.GetVerb() == "create" || action.GetVerb() == "update" {
@@ -314,6 +346,7 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 		firmwareSettings:   listers.NewHostFirmwareSettingsLister(hfsCache),
 		firmwareComponents: listers.NewHostFirmwareComponentsLister(hfcCache),
 		updatePolicies:     listers.NewHostUpdatePolicyLister(hupCache),
+		dataImages:         listers.NewDataImageLister(diCache),
 		firmware:           prov,
 	}
 	t.Cleanup(c.queue.ShutDown)
@@ -332,6 +365,9 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 		if a.GetResource().Resource == "hardwaredata" && a.GetVerb() != "get" && a.GetVerb() != "list" && a.GetVerb() != "watch" {
 			got.hdWrites = append(got.hdWrites, a.GetVerb())
 		}
+		if a.GetResource().Resource == "dataimages" && a.GetVerb() == "update" && a.GetSubresource() == "status" {
+			got.diWrites++
+		}
 	}
 	if hd, err := client.BaremetalV1alpha1().HardwareData(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
 		got.hd = hd
@@ -341,6 +377,12 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	}
 	if hfc, err := client.BaremetalV1alpha1().HostFirmwareComponents(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
 		got.hfc = hfc
+	}
+	if di, err := client.BaremetalV1alpha1().DataImages(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
+		got.di = di
+	}
+	if rec, ok := prov.Lookup(ns, smHost); ok {
+		got.media = rec.Media
 	}
 	return got
 }

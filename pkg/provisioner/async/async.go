@@ -341,6 +341,33 @@ func (p *Provisioner) Delete(ctx context.Context, host provisioner.Host) (provis
 	})
 }
 
+// DataImages is the backend's DataImageAttacher behind the same budget (one call per host at a
+// time with every other call), nil when the backend cannot attach DataImages.
+func (p *Provisioner) DataImages() provisioner.DataImageAttacher {
+	inner, ok := p.inner.(provisioner.DataImageAttacher)
+	if !ok {
+		return nil
+	}
+	return dataImages{p: p, inner: inner}
+}
+
+type dataImages struct {
+	p     *Provisioner
+	inner provisioner.DataImageAttacher
+}
+
+func (d dataImages) AttachDataImage(ctx context.Context, host provisioner.Host, url string) (provisioner.Result, error) {
+	return d.p.result(ctx, host, "AttachDataImage", func(ctx context.Context) (provisioner.Result, error) {
+		return d.inner.AttachDataImage(ctx, host, url)
+	}, url)
+}
+
+func (d dataImages) DetachDataImage(ctx context.Context, host provisioner.Host, url string) (provisioner.Result, error) {
+	return d.p.result(ctx, host, "DetachDataImage", func(ctx context.Context) (provisioner.Result, error) {
+		return d.inner.DetachDataImage(ctx, host, url)
+	}, url)
+}
+
 // HasCapacity asks the backend, not the hardware: it is not deferred.
 func (p *Provisioner) HasCapacity(ctx context.Context) (bool, error) { return p.inner.HasCapacity(ctx) }
 

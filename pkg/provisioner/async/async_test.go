@@ -274,3 +274,42 @@ func TestSlowBMCCallsDoNotWait(t *testing.T) {
 		t.Fatalf("slow BMCs still counted after every call ended: %v", f.p.slow)
 	}
 }
+
+// withDataImages is gated that also attaches DataImages.
+type withDataImages struct{ *gated }
+
+func (w withDataImages) AttachDataImage(ctx context.Context, h provisioner.Host, url string) (provisioner.Result, error) {
+	return w.answer("AttachDataImage")
+}
+
+func (w withDataImages) DetachDataImage(ctx context.Context, h provisioner.Host, url string) (provisioner.Result, error) {
+	return w.answer("DetachDataImage")
+}
+
+// TestDataImages: the DataImage calls are the backend's, one per host at a time with the
+// others; a backend without them has none.
+func TestDataImages(t *testing.T) {
+	if New(newGated(), Config{}).DataImages() != nil {
+		t.Fatal("a backend without DataImage support has an attacher")
+	}
+	inner := withDataImages{newGated()}
+	clock := clocktesting.NewFakeClock(time.Unix(0, 0))
+	p := New(inner, Config{Budget: time.Second, Clock: clock})
+	d := p.DataImages()
+	if res, err := d.AttachDataImage(context.Background(), host, "http://192.0.2.1/a.iso"); err != nil || !res.Done {
+		t.Fatalf("attach = %+v, %v", res, err)
+	}
+	gate := inner.gate("PowerOn")
+	go func() { _, _ = p.PowerOn(context.Background(), host) }()
+	for !clock.HasWaiters() {
+		time.Sleep(time.Millisecond)
+	}
+	// A power-on in flight: the detach waits for it, without calling the backend.
+	if _, err := d.DetachDataImage(context.Background(), host, "http://192.0.2.1/a.iso"); !errors.Is(err, ErrInProgress) {
+		t.Fatalf("detach during a power-on = %v, want ErrInProgress", err)
+	}
+	gate <- provisioner.Done()
+	if n := inner.count("DetachDataImage"); n != 0 {
+		t.Fatalf("detach called %d times during the power-on", n)
+	}
+}

@@ -30,8 +30,9 @@ import (
 )
 
 var (
-	_ provisioner.Provisioner    = &Provisioner{}
-	_ provisioner.FirmwareReader = &Provisioner{}
+	_ provisioner.Provisioner       = &Provisioner{}
+	_ provisioner.FirmwareReader    = &Provisioner{}
+	_ provisioner.DataImageAttacher = &Provisioner{}
 )
 
 // Host is the fake backend's record of one host.
@@ -45,6 +46,8 @@ type Host struct {
 	BIOS map[string]string
 	// Firmware is the version of each component; an update makes it "<component>@<url>".
 	Firmware map[string]string
+	// Media is the image in the host's one virtual CD (a DataImage), "" when it is empty.
+	Media string
 	// polls counts calls per step, to finish a step after StepPolls calls.
 	polls map[string]int
 }
@@ -321,7 +324,36 @@ func (p *Provisioner) Provision(ctx context.Context, h provisioner.Host, d provi
 }
 
 func (p *Provisioner) Deprovision(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {
-	return p.step(h, "Deprovision", true, func(r *Host) { r.Image = ""; r.PoweredOn = false })
+	return p.step(h, "Deprovision", true, func(r *Host) { r.Image = ""; r.Media = ""; r.PoweredOn = false })
+}
+
+// AttachDataImage puts url in the host's virtual CD, refusing a CD that holds another image.
+func (p *Provisioner) AttachDataImage(ctx context.Context, h provisioner.Host, url string) (provisioner.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, res, err := p.begin(h, "AttachDataImage", true)
+	if err != nil || res != nil {
+		return deref(res), err
+	}
+	if rec.Media != "" && rec.Media != url {
+		return provisioner.Failed("no free virtual CD/DVD drive to attach the DataImage to (drive Cd holds " + rec.Media + ")"), nil
+	}
+	rec.Media = url
+	return provisioner.Done(), nil
+}
+
+// DetachDataImage empties the host's virtual CD if it holds url.
+func (p *Provisioner) DetachDataImage(ctx context.Context, h provisioner.Host, url string) (provisioner.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, res, err := p.begin(h, "DetachDataImage", true)
+	if err != nil || res != nil {
+		return deref(res), err
+	}
+	if rec.Media == url {
+		rec.Media = ""
+	}
+	return provisioner.Done(), nil
 }
 
 func (p *Provisioner) Adopt(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {

@@ -91,7 +91,9 @@ func TestProvisionLiveISO(t *testing.T) {
 				t.Errorf("%d boot override patches, want 1", n)
 			}
 
-			// A reboot of a live-ISO host boots the ISO again.
+			// A reboot of a live-ISO host boots the ISO again (the reconciler names the host's
+			// live ISO once its status records it).
+			h.LiveISO = image
 			mustDrive(t, ctx, "reboot", func(ctx context.Context) (provisioner.Result, error) {
 				return p.Reboot(ctx, h, provisioner.RebootModeHard)
 			})
@@ -114,6 +116,7 @@ func TestProvisionLiveISO(t *testing.T) {
 				t.Errorf("second Deprovision = %+v, %v", res, err)
 			}
 			// A power-on after deprovisioning boots the disk, not the ejected CD.
+			h.LiveISO = ""
 			mustDrive(t, ctx, "power on", func(ctx context.Context) (provisioner.Result, error) { return p.PowerOn(ctx, h) })
 			if boots := sys.Boots(); boots[len(boots)-1].Source != "Hdd" {
 				t.Errorf("power-on after deprovisioning booted %+v", boots[len(boots)-1])

@@ -117,10 +117,11 @@ func overridesToCD(sys *schemas.ComputerSystem) bool {
 
 // armLiveISO makes the next boot of a host running a live ISO boot it again. Provisioning
 // sets a one-time override (a persistent one would outlive the image if an eject failed),
-// so every power-on and reboot this backend causes re-arms it while a CD image is inserted.
-// Hosts without virtual media, or without an image in it, are left alone.
+// so every power-on and reboot this backend causes re-arms it while the host's live ISO
+// (host.LiveISO) is inserted. Other hosts, and other images (a DataImage, which is exposed to
+// the host, not booted), are left alone.
 func (p *Provisioner) armLiveISO(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem) error {
-	if overridesToCD(sys) {
+	if host.LiveISO == "" || overridesToCD(sys) {
 		return nil
 	}
 	cds, err := cdDrives(sys)
@@ -131,7 +132,7 @@ func (p *Provisioner) armLiveISO(ctx context.Context, host provisioner.Host, sys
 		return nil
 	}
 	for _, d := range cds {
-		if d.Image == "" || !inserted(d) {
+		if d.Image != host.LiveISO || !inserted(d) {
 			continue
 		}
 		err := bootFromCDOnce(ctx, sys, host.BootMode)

@@ -437,8 +437,16 @@ func TestGofishVirtualMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	boots := sim.System("1").Boots()
-	if last := boots[len(boots)-1]; last.Image != image || last.Source != "Cd" {
+	if last := boots[len(boots)-1]; last.Image != image || last.Source != "Cd" || !slices.Equal(last.Media, []string{image}) {
 		t.Fatalf("boot record = %+v", last)
+	}
+	// Without the override the host boots its disk, the image still in sight.
+	if _, err := sys.Reset(schemas.ForceRestartResetType); err != nil {
+		t.Fatal(err)
+	}
+	boots = sim.System("1").Boots()
+	if last := boots[len(boots)-1]; last.Image != "" || last.Source != "Hdd" || !slices.Equal(last.Media, []string{image}) {
+		t.Fatalf("boot record without an override = %+v", last)
 	}
 
 	if _, err := cd.EjectMedia(); err != nil {

@@ -117,6 +117,11 @@ func (s *System) bootLocked(at time.Time) {
 	if dev := s.mediaForBootSource(rec.Source); dev != nil && dev.inserted {
 		rec.Image = dev.image
 	}
+	for _, dev := range s.media {
+		if dev.inserted && dev.image != "" {
+			rec.Media = append(rec.Media, dev.image)
+		}
+	}
 	s.boots = append(s.boots, rec)
 	if n := len(s.boots); n > maxBootRecords {
 		s.boots = slices.Clone(s.boots[n-maxBootRecords:])

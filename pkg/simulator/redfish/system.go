@@ -67,6 +67,9 @@ type BootRecord struct {
 	Source string `json:"source"`
 	// Image is the virtual media image booted, if Source was Cd or Usb.
 	Image string `json:"image,omitempty"`
+	// Media are the images inserted in the virtual drives when the host booted, booted or
+	// not: what the host could see (a configuration image attached as virtual media).
+	Media []string `json:"media,omitempty"`
 	// Override tells whether a boot override chose Source.
 	Override bool   `json:"override"`
 	Mode     string `json:"mode"`
