@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -133,12 +134,21 @@ func (r *hostReconcile) preprovisioningImage(ctx context.Context) (stepResult, b
 	case need == imageUseful:
 		return noRequeue, true, nil
 	case failed:
-		return r.fail(v1alpha1.RegistrationError, fmt.Sprintf("PreprovisioningImage %s/%s: %s", h.Namespace, h.Name, msg)), false, nil
+		return r.fail(v1alpha1.RegistrationError, preprovImageRef(h)+": "+msg), false, nil
 	}
 	metal3WaitingForPreprovImage.Inc()
-	r.waitingFor = fmt.Sprintf("waiting for PreprovisioningImage %s/%s: %s", h.Namespace, h.Name, msg)
+	if h.Status.ErrorType == v1alpha1.RegistrationError && strings.HasPrefix(h.Status.ErrorMessage, preprovImageRef(h)) {
+		// The image's earlier build error is over: it is being built again.
+		r.clearError()
+	}
+	r.waitingFor = fmt.Sprintf("waiting for %s: %s", preprovImageRef(h), msg)
 	// The image's events bring the host back: its creation, the builder's status write.
 	return noRequeue, false, nil
+}
+
+// preprovImageRef names the host's PreprovisioningImage in messages.
+func preprovImageRef(h *v1alpha1.BareMetalHost) string {
+	return "PreprovisioningImage " + h.Namespace + "/" + h.Name
 }
 
 // ensurePreprovImage creates the host's PreprovisioningImage, or brings its spec, labels and

@@ -122,6 +122,17 @@ func TestStateMachinePreprovisioningImage(t *testing.T) {
 					t.Errorf("error %s %q", got.host.Status.ErrorType, got.host.Status.ErrorMessage)
 				}
 			}},
+		{name: "image being built again after an error: the error cleared, waits",
+			host: aHost(v1alpha1.StateRegistering).withPreprovImage(unbuilt).with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.ErrorType, h.Status.ErrorCount = v1alpha1.RegistrationError, 2
+				h.Status.ErrorMessage = "PreprovisioningImage " + ns + "/" + smHost + ": the image could not be built: out of disk"
+				h.Status.OperationalStatus = v1alpha1.OperationalStatusError
+			}), opts: on, state: v1alpha1.StateRegistering, check: func(t *testing.T, got smResult) {
+				waits(t, got)
+				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusOK || got.host.Status.ErrorCount != 0 {
+					t.Errorf("operationalStatus %s, errorCount %d", got.host.Status.OperationalStatus, got.host.Status.ErrorCount)
+				}
+			}},
 		{name: "image asks for formats the backend cannot boot: its spec corrected, waits",
 			host: aHost(v1alpha1.StateRegistering).withPreprovImage(func(i *v1alpha1.PreprovisioningImage) {
 				i.Spec.AcceptFormats = []v1alpha1.ImageFormat{v1alpha1.ImageFormatISO}
