@@ -18,6 +18,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,6 +37,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/controller/bmceventsubscription"
 	"github.com/metal3-community/baremetal-apiserver/pkg/controller/dataimage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/controller/hostfirmware"
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/preprovisioningimage"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/metal3-community/baremetal-apiserver/pkg/generated/informers/externalversions"
 	"github.com/metal3-community/baremetal-apiserver/pkg/leaderelection"
@@ -56,6 +58,10 @@ type ReconcilerConfig struct {
 	// FirmwareReadInterval is how old a host's firmware reading may get (hostfirmware); zero is
 	// its default.
 	FirmwareReadInterval time.Duration
+	// DefaultPreprovImages, with Options.BuildPreprovImage, runs the default
+	// PreprovisioningImage provider with these images; nil leaves the images to an external
+	// builder.
+	DefaultPreprovImages *preprovisioningimage.Config
 	// Election, when set, makes only the elected replica reconcile.
 	Election *ElectionConfig
 }
@@ -124,10 +130,29 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 				klog.FromContext(ctx).Error(err, "Cannot start the reconciler")
 				return
 			}
+			var images *preprovisioningimage.Controller
+			if rc.Options.BuildPreprovImage && rc.DefaultPreprovImages != nil {
+				version := func(ctx context.Context, namespace, name string) (string, error) {
+					_, v, err := secrets.Get(ctx, namespace, name)
+					if errors.Is(err, controller.ErrSecretNotFound) {
+						err = fmt.Errorf("%w: %w", preprovisioningimage.ErrSecretNotFound, err)
+					}
+					return v, err
+				}
+				if images, err = preprovisioningimage.New(client, baremetal, *rc.DefaultPreprovImages, version); err != nil {
+					klog.FromContext(ctx).Error(err, "Cannot start the default PreprovisioningImage provider")
+					images = nil
+				} else {
+					go images.Run(ctx, 2)
+				}
+			}
 			if secretInformer != nil {
 				changed := func(obj interface{}) {
 					if s, ok := obj.(*corev1.Secret); ok {
 						ctrl.SecretChanged(s.Namespace, s.Name)
+						if images != nil {
+							images.SecretChanged(s.Namespace, s.Name)
+						}
 					}
 				}
 				reg, err := secretInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{

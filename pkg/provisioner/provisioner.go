@@ -70,12 +70,41 @@ type Host struct {
 	// only exposed to them.
 	LiveISO string
 
+	// PreprovisioningImage is the agent image built for the host (its PreprovisioningImage,
+	// with the server's --build-preprov-image), when one is ready: a backend that boots an
+	// agent boots this one. Nil leaves the backend's own configuration in effect.
+	PreprovisioningImage *PreprovisioningImage
+
 	// RestartOnFailure says that the host's status already records a failure of the step
 	// being called (Metal3's restartOnFailure): a backend that finds its record of the host
 	// failed retries the step instead of reporting the failure again. The first call after a
 	// failure reports it; the reconciler records it with backoff and calls again with this set.
 	// An input derived from the stored object, so a restart or another replica decides the same.
 	RestartOnFailure bool
+}
+
+// PreprovisioningImage is the image a host boots before it is provisioned (the agent that
+// inspects, cleans and deploys it), as an image builder made it for the host: Metal3's
+// PreprovisioningImage status, which the reconciler passes on once Ready.
+type PreprovisioningImage struct {
+	// URL is where the ISO, or the initramfs of an initrd image, is downloaded from.
+	URL string
+	// KernelURL is the kernel of an initrd image; empty for the backend's default kernel.
+	KernelURL string
+	// ExtraKernelParams are kernel parameters to boot an initrd image with, added to the
+	// backend's own.
+	ExtraKernelParams string
+	// Format is iso or initrd.
+	Format v1alpha1.ImageFormat
+}
+
+// PreprovisioningImageBooter is a backend that boots an agent image on its hosts (Ironic's
+// agent ramdisk). With the server's --build-preprov-image, the reconciler asks an image builder
+// for one per host, through a PreprovisioningImage accepting these formats.
+type PreprovisioningImageBooter interface {
+	// PreprovisioningImageFormats lists the image formats the backend can boot on a host
+	// behind access, the preferred first (Metal3's order); none when it boots no agent there.
+	PreprovisioningImageFormats(access *bmc.Access) []v1alpha1.ImageFormat
 }
 
 // PrepareData is what preparing (cleaning, RAID, BIOS settings, firmware) applies.

@@ -40,6 +40,7 @@ type IronicOptions struct {
 	PollInterval       time.Duration
 	DeployKernelURL    string
 	DeployRamdiskURL   string
+	DeployISOURL       string
 }
 
 func (o *IronicOptions) AddFlags(fs *pflag.FlagSet) {
@@ -51,8 +52,12 @@ func (o *IronicOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.InsecureSkipVerify, "ironic-insecure", o.InsecureSkipVerify, "Do not verify Ironic's TLS certificate.")
 	fs.DurationVar(&o.PollInterval, "ironic-poll-interval", o.PollInterval,
 		"How soon to look again at a node transition Ironic completes by itself (jittered); 0 means 1s.")
-	fs.StringVar(&o.DeployKernelURL, "ironic-deploy-kernel", o.DeployKernelURL, "URL of the agent ramdisk kernel written into every node's driver_info.")
-	fs.StringVar(&o.DeployRamdiskURL, "ironic-deploy-ramdisk", o.DeployRamdiskURL, "URL of the agent ramdisk written into every node's driver_info.")
+	fs.StringVar(&o.DeployKernelURL, "ironic-deploy-kernel", o.DeployKernelURL,
+		"URL of the agent ramdisk kernel written into every node's driver_info (Metal3's DEPLOY_KERNEL_URL). With --build-preprov-image: the kernel of initrd PreprovisioningImages that name none, and of the default image provider's.")
+	fs.StringVar(&o.DeployRamdiskURL, "ironic-deploy-ramdisk", o.DeployRamdiskURL,
+		"URL of the agent ramdisk written into every node's driver_info (Metal3's DEPLOY_RAMDISK_URL). With --build-preprov-image: only the default image provider's initrd image.")
+	fs.StringVar(&o.DeployISOURL, "ironic-deploy-iso", o.DeployISOURL,
+		"URL of the agent as an ISO, written into the driver_info of nodes whose BMC boots ISOs (virtual media, UEFI HTTP) instead of the kernel and ramdisk (Metal3's DEPLOY_ISO_URL). With --build-preprov-image: only the default image provider's ISO image.")
 }
 
 func (o *IronicOptions) Validate() []error {
@@ -73,8 +78,9 @@ func (o *IronicOptions) password() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// New builds the Ironic backend.
-func (o *IronicOptions) New(ctx context.Context) (provisioner.Provisioner, error) {
+// New builds the Ironic backend; preprovImages says hosts boot the images built for them
+// (--build-preprov-image).
+func (o *IronicOptions) New(ctx context.Context, preprovImages bool) (provisioner.Provisioner, error) {
 	password, err := o.password()
 	if err != nil {
 		return nil, err
@@ -83,7 +89,8 @@ func (o *IronicOptions) New(ctx context.Context) (provisioner.Provisioner, error
 		Endpoint: o.Endpoint, Username: o.Username, Password: password,
 		CACertFile: o.CACertFile, InsecureSkipVerify: o.InsecureSkipVerify,
 		PollInterval:    o.PollInterval,
-		DeployKernelURL: o.DeployKernelURL, DeployRamdiskURL: o.DeployRamdiskURL,
+		DeployKernelURL: o.DeployKernelURL, DeployRamdiskURL: o.DeployRamdiskURL, DeployISOURL: o.DeployISOURL,
+		PreprovisioningImageBuilder: preprovImages,
 	})
 }
 

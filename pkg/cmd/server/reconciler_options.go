@@ -33,6 +33,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apiserver"
 	controller "github.com/metal3-community/baremetal-apiserver/pkg/controller/baremetalhost"
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/preprovisioningimage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
@@ -79,6 +80,10 @@ func (o *ReconcilerOptions) AddFlags(fs *pflag.FlagSet) {
 		"First retry delay after a host error; it doubles with each consecutive error.")
 	fs.DurationVar(&o.Controller.BackoffCap, "error-backoff-cap", o.Controller.BackoffCap,
 		"Longest retry delay after host errors.")
+	fs.BoolVar(&o.Controller.BuildPreprovImage, "build-preprov-image", o.Controller.BuildPreprovImage,
+		"Metal3's flag: give each host whose backend boots an agent (ironic) a PreprovisioningImage of its name for an image builder to fill, and boot the image built: "+
+			"hosts wait for it before registering, inspecting, preparing, cleaning and servicing. The default image provider fills it from --ironic-deploy-iso, or --ironic-deploy-kernel "+
+			"and --ironic-deploy-ramdisk; with neither set it does not run, and an external image builder writes the status.")
 	fs.DurationVar(&o.Controller.CallBudget, "hardware-call-budget", o.Controller.CallBudget,
 		"Longest a reconcile worker waits for one backend call; a call still running then finishes in the background and wakes its host, so a slow BMC slows its own hosts only. "+
 			"0 picks the backend's default: 100ms for redfish (BMCs are called directly), 10s for ironic (Ironic's API answers at once and talks to BMCs in its own tasks).")
@@ -131,7 +136,7 @@ var defaultCallBudget = map[string]time.Duration{
 func (o *ReconcilerOptions) backend(ctx context.Context) (provisioner.Provisioner, error) {
 	switch o.Provisioner {
 	case "ironic":
-		return o.Ironic.New(ctx)
+		return o.Ironic.New(ctx, o.Controller.BuildPreprovImage)
 	case "redfish":
 		return o.Redfish.New(ctx)
 	}
@@ -150,6 +155,14 @@ func (o *Options) reconcilerConfig(ctx context.Context, cfg *apiserver.Config) (
 		ro.Controller.CallBudget = defaultCallBudget[ro.Provisioner]
 	}
 	rc := &apiserver.ReconcilerConfig{Provisioner: prov, Options: ro.Controller, FirmwareReadInterval: ro.FirmwareReadInterval}
+	if ro.Controller.BuildPreprovImage && ro.Provisioner == "ironic" {
+		images := preprovisioningimage.Config{ISOURL: ro.Ironic.DeployISOURL, KernelURL: ro.Ironic.DeployKernelURL, RamdiskURL: ro.Ironic.DeployRamdiskURL}
+		if images.CanStart() {
+			rc.DefaultPreprovImages = &images
+		} else {
+			klog.InfoS("No default PreprovisioningImage provider: --ironic-deploy-iso and --ironic-deploy-ramdisk are unset, so an external image builder is expected to fill PreprovisioningImage status")
+		}
+	}
 	if o.Standalone {
 		dir := ro.CredentialsDir
 		if dir == "" {

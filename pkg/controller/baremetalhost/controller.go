@@ -66,6 +66,10 @@ type Options struct {
 	MaxProvisioningRetries int
 	// Recorder receives host events (NewEventRecorder); nil records none.
 	Recorder record.EventRecorder
+	// BuildPreprovImage is Metal3's --build-preprov-image: a host whose backend boots an agent
+	// image gets a PreprovisioningImage of its name, which an image builder fills, and boots
+	// the image built (preprovimage.go).
+	BuildPreprovImage bool
 	// CallBudget is the longest a worker waits for one call to the backend; a call still
 	// running then finishes in the background and wakes its host (async.DefaultBudget when
 	// zero). A slow BMC thus holds goroutines of its own hosts, never the workers.
@@ -116,6 +120,10 @@ type Controller struct {
 	dataImages listers.DataImageLister
 	// firmware reads a host's firmware after a change, when the backend can (nil otherwise).
 	firmware provisioner.FirmwareReader
+	// preprovImages are the hosts' PreprovisioningImages (of the host's name), followed with
+	// Options.BuildPreprovImage only; imageFormats is the backend, when it boots agent images.
+	preprovImages listers.PreprovisioningImageLister
+	imageFormats  provisioner.PreprovisioningImageBooter
 	// related are the caches of the objects above, synced before the first pass.
 	related []cache.InformerSynced
 }
@@ -157,6 +165,7 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 	}
 	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.enqueue})
 	c.firmware, _ = prov.(provisioner.FirmwareReader)
+	c.imageFormats, _ = prov.(provisioner.PreprovisioningImageBooter)
 	var err error
 	if c.bySecret, err = indexBySecret(informer.Informer()); err != nil {
 		return nil, err
@@ -195,6 +204,18 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 	}
 	if _, err := components.Informer().AddEventHandler(firmwareHandler); err != nil {
 		return nil, err
+	}
+	if opts.BuildPreprovImage {
+		// A host waiting for its image is woken by the image builder's status write (or the
+		// image's deletion, to create it again): no polling.
+		images := baremetal.PreprovisioningImages()
+		c.preprovImages = images.Lister()
+		c.related = append(c.related, images.Informer().HasSynced)
+		if _, err := images.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueueObject, UpdateFunc: func(_, obj interface{}) { c.enqueueObject(obj) }, DeleteFunc: c.enqueueObject,
+		}); err != nil {
+			return nil, err
+		}
 	}
 	// A policy says what servicing may apply: news for its host (one withdrawn ends a
 	// servicing that cannot succeed).

@@ -62,7 +62,7 @@ func (r *hostReconcile) wroteHardwareData(hd *v1alpha1.HardwareData) {
 }
 
 // ownedByHost reports whether hd's controller is this host (this incarnation of the name).
-func ownedByHost(hd *v1alpha1.HardwareData, h *v1alpha1.BareMetalHost) bool {
+func ownedByHost(hd metav1.Object, h *v1alpha1.BareMetalHost) bool {
 	ref := metav1.GetControllerOfNoCopy(hd)
 	return ref != nil && ref.UID == h.UID
 }
@@ -70,7 +70,7 @@ func ownedByHost(hd *v1alpha1.HardwareData, h *v1alpha1.BareMetalHost) bool {
 // adoptable reports whether hd belongs to no one else: it has no controller, or its controller
 // is a BareMetalHost of the same name that no longer exists (this host's predecessor, or the
 // Metal3 host it was copied from, whatever the group).
-func adoptable(hd *v1alpha1.HardwareData, h *v1alpha1.BareMetalHost) bool {
+func adoptable(hd metav1.Object, h *v1alpha1.BareMetalHost) bool {
 	ref := metav1.GetControllerOfNoCopy(hd)
 	return ref == nil || (ref.Kind == v1alpha1.BareMetalHostKind.Kind && ref.Name == h.Name && ref.UID != h.UID)
 }

@@ -117,6 +117,8 @@ var (
 	metal3ProvNotReady     = metal3Counter("metal3_provisioner_not_ready_total", "Number of times a host is not provision ready")
 	metal3DeleteDetached   = metal3Counter("metal3_delete_delayed_for_detached_total", "Number of times a host delete action was delayed due to the detached annotation")
 
+	metal3WaitingForPreprovImage = metal3Counter("metal3_waiting_for_preprov_image_total", "Number of times the preprovisioning image is required but not available")
+
 	metal3Durations = map[v1alpha1.ProvisioningState]*metrics.HistogramVec{
 		v1alpha1.StateRegistering:    metal3Duration("register", metrics.DefBuckets),
 		v1alpha1.StateInspecting:     metal3Duration("inspect", metal3SlowBuckets),
@@ -133,7 +135,8 @@ func registerMetal3Metrics() {
 	legacyregistry.MustRegister(metal3Reconciles, metal3ReconcileErrors, metal3HostErrors, metal3PowerChanges,
 		metal3CredsMissing, metal3CredsInvalid, metal3CredsUnhandled, metal3CredsUpdated, metal3NoBMCAccess,
 		metal3ConfigDataError, metal3DelayedProv, metal3DelayedDeprov, metal3StateChanges, metal3RegRequired,
-		metal3Unmanaged, metal3DeleteNoDeprov, metal3DeleteNoPowerOff, metal3ProvNotReady, metal3DeleteDetached)
+		metal3Unmanaged, metal3DeleteNoDeprov, metal3DeleteNoPowerOff, metal3ProvNotReady, metal3DeleteDetached,
+		metal3WaitingForPreprovImage)
 	for _, h := range metal3Durations {
 		legacyregistry.MustRegister(h)
 	}

@@ -63,6 +63,11 @@ type hostReconcile struct {
 	// hd is the host's HardwareData as this pass last saw it (hardwareDataOf), once hdRead.
 	hd     *v1alpha1.HardwareData
 	hdRead bool
+	// preprov is the host's preprovisioning image, when this pass found it usable
+	// (preprovimage.go); the backend boots it.
+	preprov *provisioner.PreprovisioningImage
+	// waitingFor says why the host waits, when it waits for its preprovisioning image.
+	waitingFor string
 }
 
 // stepResult is what a state handler decided: when to come back.
@@ -131,6 +136,9 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	}
 	r.transitioned(r.orig.Status.Provisioning.State)
 	computeConditions(h, r.health, r.c.clock.Now())
+	if r.waitingFor != "" {
+		r.noteWaiting()
+	}
 	if werr := r.writeStatus(ctx); werr != nil {
 		if r.acquired {
 			r.c.wake(r.c.slots.release(r.key))
@@ -143,9 +151,12 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 		r.c.wake(r.c.slots.release(r.key))
 	}
 	if h.DeletionTimestamp != nil && h.Status.Provisioning.State == v1alpha1.StateDeleting && res == noRequeue {
-		// The HardwareData goes first: if that fails the host keeps its finalizer, and the
-		// next pass tries again.
+		// The HardwareData and the PreprovisioningImage go first: if that fails the host
+		// keeps its finalizer, and the next pass tries again.
 		if err := r.deleteHardwareData(ctx); err != nil {
+			return 0, err
+		}
+		if err := r.deletePreprovImage(ctx); err != nil {
 			return 0, err
 		}
 		return 0, r.removeFinalizer(ctx)
@@ -233,6 +244,11 @@ func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 	if !ok {
 		return r.fail(v1alpha1.RegistrationError, fmt.Sprintf("unknown provisioning state %q", h.Status.Provisioning.State)), nil
 	}
+	// The agent image the state boots, before the backend is called (Metal3 makes sure of it
+	// as it registers the host, in every pass).
+	if res, ok, err := r.preprovisioningImage(ctx); !ok || err != nil {
+		return res, err
+	}
 	if handler.registered {
 		if res, ok, err := r.ensureRegistered(ctx); !ok || err != nil {
 			return res, err
@@ -247,6 +263,7 @@ func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 func (r *hostReconcile) providerHost(ctx context.Context, errType v1alpha1.ErrorType) (provisioner.Host, string, error) {
 	ph, version, err := ProviderHost(ctx, r.host, r.c.secrets, r.c.opts.AllowTestBMCSchemes)
 	ph.RestartOnFailure = r.host.Status.ErrorType == errType
+	ph.PreprovisioningImage = r.preprov
 	return ph, version, err
 }
 

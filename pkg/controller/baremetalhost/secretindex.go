@@ -30,7 +30,7 @@ import (
 const secretIndex = "secret"
 
 // hostSecrets is the index function of secretIndex: the BMC credentials, the config-drive
-// Secrets and the image pull Secret of a host. They are read in the host's own namespace, whatever a reference's
+// Secrets, the image pull Secret and the preprovisioning network data of a host. They are read in the host's own namespace, whatever a reference's
 // namespace field says (validation refuses any other).
 func hostSecrets(obj interface{}) ([]string, error) {
 	h, ok := obj.(*v1alpha1.BareMetalHost)
@@ -52,6 +52,9 @@ func hostSecrets(obj interface{}) ([]string, error) {
 	if img := h.Spec.Image; img != nil && img.OCIAuthSecretName != nil {
 		add(*img.OCIAuthSecretName)
 	}
+	// The preprovisioning network data: a new version makes the host's image stale until it
+	// is built again.
+	add(h.Spec.PreprovisioningNetworkDataName)
 	return keys, nil
 }
 

@@ -57,6 +57,8 @@ func TestHostSecrets(t *testing.T) {
 	pull := "registry-pull"
 	oci := secretHost("ns", "h", "bmc", "", "", "")
 	oci.Spec.Image = &v1alpha1.Image{URL: "oci://registry.example.com/os:1", OCIAuthSecretName: &pull}
+	preprov := secretHost("ns", "h", "bmc", "", "", "")
+	preprov.Spec.PreprovisioningNetworkDataName = "preprov-net"
 
 	for _, tc := range []struct {
 		name string
@@ -71,6 +73,7 @@ func TestHostSecrets(t *testing.T) {
 		{"reference with a namespace", withNamespace, []string{"ns/bmc", "ns/user"}},
 		{"reference without a name", emptyRef, []string{"ns/bmc"}},
 		{"image pull Secret", oci, []string{"ns/bmc", "ns/registry-pull"}},
+		{"preprovisioning network data", preprov, []string{"ns/bmc", "ns/preprov-net"}},
 		{"not a host", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "bmc"}}, nil},
 		{"deleted host tombstone", cache.DeletedFinalStateUnknown{Key: "ns/h", Obj: secretHost("ns", "h", "bmc", "", "", "")}, nil},
 	} {

@@ -45,6 +45,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
 	listers "github.com/metal3-community/baremetal-apiserver/pkg/generated/listers/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/async"
 	fakeprov "github.com/metal3-community/baremetal-apiserver/pkg/provisioner/fake"
 )
@@ -74,6 +75,10 @@ type hostBuilder struct {
 	hup *v1alpha1.HostUpdatePolicy
 	// di is the host's DataImage as stored.
 	di *v1alpha1.DataImage
+	// ppimg is the host's PreprovisioningImage as stored.
+	ppimg *v1alpha1.PreprovisioningImage
+	// secrets are more Secrets of the host's namespace, by name, beside its BMC credentials.
+	secrets map[string]map[string]string
 }
 
 func aHost(state v1alpha1.ProvisioningState) *hostBuilder {
@@ -206,6 +211,41 @@ func (b *hostBuilder) withDataImage(url, attached string, mutate ...func(*v1alph
 	return b
 }
 
+// smImageURL and smKernelURL are what the image builder of the cases built.
+const smImageURL, smKernelURL = "http://builder/h.initramfs", "http://builder/h.kernel"
+
+// withPreprovImage stores the host's PreprovisioningImage as the reconciler asks for it (a
+// fake:// BMC boots initrd images), owned by the host, built and Ready for its generation by an
+// image builder; mutate changes it from there.
+func (b *hostBuilder) withPreprovImage(mutate func(*v1alpha1.PreprovisioningImage)) *hostBuilder {
+	arch := hostArchitecture(b.h)
+	b.ppimg = &v1alpha1.PreprovisioningImage{
+		ObjectMeta: metav1.ObjectMeta{Name: smHost, Namespace: ns, UID: "ppimg-uid", ResourceVersion: "1", Generation: 1,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(b.h, v1alpha1.BareMetalHostKind)}},
+		Spec: v1alpha1.PreprovisioningImageSpec{Architecture: arch, AcceptFormats: []v1alpha1.ImageFormat{v1alpha1.ImageFormatInitRD},
+			NetworkDataName: b.h.Spec.PreprovisioningNetworkDataName},
+		Status: v1alpha1.PreprovisioningImageStatus{ImageURL: smImageURL, KernelURL: smKernelURL, ExtraKernelParams: "ip=dhcp",
+			Format: v1alpha1.ImageFormatInitRD, Architecture: arch,
+			Conditions: []metav1.Condition{
+				{Type: string(v1alpha1.ConditionImageReady), Status: metav1.ConditionTrue, Reason: "ImageSuccess", ObservedGeneration: 1},
+				{Type: string(v1alpha1.ConditionImageError), Status: metav1.ConditionFalse, Reason: "ImageSuccess", ObservedGeneration: 1},
+			}},
+	}
+	if mutate != nil {
+		mutate(b.ppimg)
+	}
+	return b
+}
+
+// withSecret stores a Secret of the host's namespace.
+func (b *hostBuilder) withSecret(name string, data map[string]string) *hostBuilder {
+	if b.secrets == nil {
+		b.secrets = map[string]map[string]string{}
+	}
+	b.secrets[name] = data
+	return b
+}
+
 // refusingHardwareData makes the API refuse the host's HardwareData as invalid.
 func (b *hostBuilder) refusingHardwareData() *hostBuilder {
 	b.hdInvalid = true
@@ -232,6 +272,10 @@ type smResult struct {
 	diWrites int
 	// media is what the host's virtual CD holds on the backend after the pass.
 	media string
+	// ppimg is the host's PreprovisioningImage after the pass (nil when there is none);
+	// agentImage is the preprovisioning image the backend holds for the host.
+	ppimg      *v1alpha1.PreprovisioningImage
+	agentImage *provisioner.PreprovisioningImage
 }
 
 // reconcileOnce runs one reconciliation of the built host against a fake backend seeded by
@@ -248,6 +292,16 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	for k, v := range map[string]string{"username": "u", "password": "p"} {
 		if err := os.WriteFile(filepath.Join(secret, k), []byte(v), 0o600); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for name, data := range b.secrets {
+		if err := os.MkdirAll(filepath.Join(dir, ns, name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range data {
+			if err := os.WriteFile(filepath.Join(dir, ns, name, k), []byte(v), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	secrets := DirSecrets{Dir: dir}
@@ -319,6 +373,15 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 			t.Fatal(err)
 		}
 	}
+	ppCache := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	if b.ppimg != nil {
+		if _, err := client.BaremetalV1alpha1().PreprovisioningImages(ns).Create(context.Background(), b.ppimg.DeepCopy(), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ppCache.Add(b.ppimg.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if b.hdInvalid {
 		client.PrependReactor("*", "hardwaredata", func(action k8stesting.Action) (bool, runtime.Object, error) {
 			if action.GetVerb() == "create" || action.GetVerb() == "update" {
@@ -348,6 +411,8 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 		updatePolicies:     listers.NewHostUpdatePolicyLister(hupCache),
 		dataImages:         listers.NewDataImageLister(diCache),
 		firmware:           prov,
+		preprovImages:      listers.NewPreprovisioningImageLister(ppCache),
+		imageFormats:       prov,
 	}
 	t.Cleanup(c.queue.ShutDown)
 	for i := 0; i < slotsTaken; i++ {
@@ -381,8 +446,11 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	if di, err := client.BaremetalV1alpha1().DataImages(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
 		got.di = di
 	}
+	if img, err := client.BaremetalV1alpha1().PreprovisioningImages(ns).Get(context.Background(), smHost, metav1.GetOptions{}); err == nil {
+		got.ppimg = img
+	}
 	if rec, ok := prov.Lookup(ns, smHost); ok {
-		got.media = rec.Media
+		got.media, got.agentImage = rec.Media, rec.AgentImage
 	}
 	return got
 }

@@ -26,13 +26,15 @@ import (
 	"time"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
 var (
-	_ provisioner.Provisioner       = &Provisioner{}
-	_ provisioner.FirmwareReader    = &Provisioner{}
-	_ provisioner.DataImageAttacher = &Provisioner{}
+	_ provisioner.Provisioner                = &Provisioner{}
+	_ provisioner.FirmwareReader             = &Provisioner{}
+	_ provisioner.DataImageAttacher          = &Provisioner{}
+	_ provisioner.PreprovisioningImageBooter = &Provisioner{}
 )
 
 // Host is the fake backend's record of one host.
@@ -48,6 +50,8 @@ type Host struct {
 	Firmware map[string]string
 	// Media is the image in the host's one virtual CD (a DataImage), "" when it is empty.
 	Media string
+	// AgentImage is the preprovisioning image the host boots: the last one a call passed.
+	AgentImage *provisioner.PreprovisioningImage
 	// polls counts calls per step, to finish a step after StepPolls calls.
 	polls map[string]int
 }
@@ -219,7 +223,25 @@ func (p *Provisioner) Register(ctx context.Context, h provisioner.Host) (string,
 	if h.BMC != nil {
 		rec.Address = h.BMC.Address
 	}
+	rec.bootsImage(h)
 	return rec.ID, provisioner.Done(), nil
+}
+
+// bootsImage records the preprovisioning image a call passed, as Ironic writes it into the
+// node: the node keeps its image when a call passes none.
+func (r *Host) bootsImage(h provisioner.Host) {
+	if img := h.PreprovisioningImage; img != nil {
+		c := *img
+		r.AgentImage = &c
+	}
+}
+
+// PreprovisioningImageFormats are Ironic's: an ISO where the BMC boots one, always an initrd.
+func (p *Provisioner) PreprovisioningImageFormats(access *bmc.Access) []v1alpha1.ImageFormat {
+	if access != nil && access.Capabilities.SupportsISO {
+		return []v1alpha1.ImageFormat{v1alpha1.ImageFormatISO, v1alpha1.ImageFormatInitRD}
+	}
+	return []v1alpha1.ImageFormat{v1alpha1.ImageFormatInitRD}
 }
 
 func deref(r *provisioner.Result) provisioner.Result {
@@ -236,6 +258,7 @@ func (p *Provisioner) step(h provisioner.Host, method string, long bool, apply f
 	if err != nil || res != nil {
 		return deref(res), err
 	}
+	rec.bootsImage(h)
 	if long {
 		if r := p.longStep(rec, method); !r.Done {
 			return r, nil

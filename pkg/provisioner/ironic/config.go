@@ -61,6 +61,14 @@ type Config struct {
 	// every node's driver_info; agent-based inspection, cleaning and deploys boot them.
 	// Empty leaves them to Ironic's own [conductor]deploy_kernel/deploy_ramdisk.
 	DeployKernelURL, DeployRamdiskURL string
+	// DeployISOURL is the agent as an ISO, written instead of the kernel and ramdisk on nodes
+	// whose BMC boots ISOs (virtual media, UEFI HTTP boot): Metal3's DEPLOY_ISO_URL.
+	DeployISOURL string
+	// PreprovisioningImageBuilder says that hosts boot the agent images built for them
+	// (their PreprovisioningImages: the server's --build-preprov-image), as Metal3's
+	// havePreprovImgBuilder: the images above are then never written to a node on their own,
+	// and DeployKernelURL is only the kernel of initrd images that name none.
+	PreprovisioningImageBuilder bool
 }
 
 const (

@@ -17,6 +17,7 @@ limitations under the License.
 package ironic
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,6 +26,8 @@ import (
 	"net"
 	"strings"
 	"sync"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/bmc"
@@ -70,13 +73,149 @@ func driverInfo(access *bmc.Access, creds provisioner.Credentials, disableCertVe
 		info["ipmi_password"] = creds.Password
 		info["ipmi_priv_level"] = access.PrivilegeLevel()
 	}
-	if cfg.DeployKernelURL != "" {
-		info["deploy_kernel"] = cfg.DeployKernelURL
-	}
-	if cfg.DeployRamdiskURL != "" {
-		info["deploy_ramdisk"] = cfg.DeployRamdiskURL
-	}
 	return info
+}
+
+// The driver_info keys that name the agent image a node boots.
+const (
+	deployKernelKey  = "deploy_kernel"
+	deployRamdiskKey = "deploy_ramdisk"
+	deployISOKey     = "deploy_iso"
+	kernelParamsKey  = "kernel_append_params"
+)
+
+var deployKeys = []string{deployKernelKey, deployRamdiskKey, deployISOKey, kernelParamsKey}
+
+// setDeployImage adds to b what makes node's driver_info boot the agent image deploy names.
+func setDeployImage(b *patch, deploy map[string]any, node *nodes.Node) {
+	for _, k := range deployKeys {
+		if v, ok := deploy[k]; ok {
+			b.key("driver_info", k, v, node.DriverInfo)
+		}
+	}
+}
+
+// syncDeployImage makes the node boot the host's preprovisioning image, if it has one, before
+// a step that may boot the agent starts: the host's image may have been built again since it
+// was registered (Metal3 brings driver_info up to date on every reconcile). Only a node at rest
+// is changed; one in the middle of a step keeps the image it booted.
+func (p *Provisioner) syncDeployImage(ctx context.Context, c *apiClient, host provisioner.Host, node *nodes.Node) (*nodes.Node, provisioner.Result, bool, error) {
+	if host.PreprovisioningImage == nil || host.BMC == nil || !portStates[nodes.ProvisionState(node.ProvisionState)] {
+		return node, provisioner.Result{}, true, nil
+	}
+	b := &patch{}
+	setDeployImage(b, deployImageInfo(p.cfg, host.BMC.Capabilities, host.PreprovisioningImage), node)
+	if !b.empty() {
+		logger(ctx, host).Info("Updating the agent image of the Ironic node", "node", node.UUID,
+			"format", host.PreprovisioningImage.Format, "url", host.PreprovisioningImage.URL)
+	}
+	return p.updateNode(ctx, c, node, b, "")
+}
+
+// nodeForStep is nodeFor for a step that may boot the agent: the node boots the host's
+// preprovisioning image (syncDeployImage).
+func (p *Provisioner) nodeForStep(ctx context.Context, host provisioner.Host) (*apiClient, *nodes.Node, provisioner.Result, bool, error) {
+	c, node, err := p.nodeFor(ctx, host)
+	if err != nil {
+		return nil, nil, provisioner.Result{}, false, err
+	}
+	node, res, ok, err := p.syncDeployImage(ctx, c, host, node)
+	return c, node, res, ok, err
+}
+
+// deployImageInfo is the agent image part of a node's driver_info, as Metal3's setDeployImage
+// (pkg/provisioner/ironic/ironic.go) builds it: the host's preprovisioning image when it is one
+// the BMC can boot (an ISO needs virtual media or UEFI HTTP boot; an initrd needs a kernel, the
+// image's or the configured one, and its extra kernel parameters are added to Ironic's own
+// through %default%); else, without an image builder, the configured ISO or kernel and ramdisk.
+// The keys it does not set are nil, to be removed, so a node never mixes two images. It is nil
+// when it has nothing to write: the node keeps the images it has (with an image builder, until
+// the host's image is ready).
+func deployImageInfo(cfg Config, caps bmc.Capabilities, img *provisioner.PreprovisioningImage) map[string]any {
+	info := map[string]any{deployKernelKey: nil, deployRamdiskKey: nil, deployISOKey: nil, kernelParamsKey: nil}
+	if img != nil {
+		switch img.Format {
+		case v1alpha1.ImageFormatISO:
+			if caps.SupportsISO {
+				info[deployISOKey] = img.URL
+				return info
+			}
+		case v1alpha1.ImageFormatInitRD:
+			kernel := img.KernelURL
+			if kernel == "" {
+				kernel = cfg.DeployKernelURL
+			}
+			if kernel == "" {
+				return nil
+			}
+			info[deployKernelKey], info[deployRamdiskKey] = kernel, img.URL
+			if img.ExtraKernelParams != "" {
+				// %default% keeps the parameters Ironic's configuration adds (Metal3's rule).
+				info[kernelParamsKey] = "%default% " + img.ExtraKernelParams
+			}
+			return info
+		}
+	}
+	if cfg.PreprovisioningImageBuilder {
+		return nil
+	}
+	if caps.SupportsISO && cfg.DeployISOURL != "" {
+		info[deployISOKey] = cfg.DeployISOURL
+		return info
+	}
+	if cfg.DeployKernelURL != "" || cfg.DeployRamdiskURL != "" {
+		// Either alone too, as this backend always wrote them: Ironic's configuration may
+		// hold the other, which is left as it is.
+		if cfg.DeployKernelURL != "" {
+			info[deployKernelKey] = cfg.DeployKernelURL
+		} else {
+			delete(info, deployKernelKey)
+		}
+		if cfg.DeployRamdiskURL != "" {
+			info[deployRamdiskKey] = cfg.DeployRamdiskURL
+		} else {
+			delete(info, deployRamdiskKey)
+		}
+		return info
+	}
+	return nil
+}
+
+// withDeployImage is driver_info with the agent image keys that deploy sets: the whole
+// driver_info of a node written at once (created, or its driver changed). Without deploy keys
+// to write, the node's own (have) are kept.
+func withDeployImage(info, deploy, have map[string]any) map[string]any {
+	out := make(map[string]any, len(info)+len(deploy))
+	for k, v := range info {
+		out[k] = v
+	}
+	if deploy == nil {
+		for _, k := range deployKeys {
+			if v, ok := have[k]; ok && v != nil {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for k, v := range deploy {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// PreprovisioningImageFormats are the agent image formats Ironic can boot on a host, Metal3's
+// list: an ISO where the BMC boots one, and always an initrd (booted over the network with the
+// configured kernel, or the image's own).
+func (p *Provisioner) PreprovisioningImageFormats(access *bmc.Access) []v1alpha1.ImageFormat {
+	if access == nil {
+		return nil
+	}
+	if access.Capabilities.SupportsISO {
+		return []v1alpha1.ImageFormat{v1alpha1.ImageFormatISO, v1alpha1.ImageFormatInitRD}
+	}
+	return []v1alpha1.ImageFormat{v1alpha1.ImageFormatInitRD}
 }
 
 // accessKeyPrefixes are the driver_info key families driverInfo writes; a key of these

@@ -143,11 +143,62 @@ func TestDriverInfoEveryScheme(t *testing.T) {
 	}
 }
 
-func TestDriverInfoDeployImages(t *testing.T) {
-	info := driverInfo(mustParse(t, "redfish://192.0.2.1"), provisioner.Credentials{}, false,
-		Config{DeployKernelURL: "http://images/ipa.kernel", DeployRamdiskURL: "http://images/ipa.initramfs"})
-	if info["deploy_kernel"] != "http://images/ipa.kernel" || info["deploy_ramdisk"] != "http://images/ipa.initramfs" {
-		t.Errorf("deploy images missing: %v", info)
+// TestDeployImageInfo: the agent image in driver_info, as Metal3's setDeployImage writes it:
+// the host's PreprovisioningImage (deploy_iso, or deploy_kernel and deploy_ramdisk with
+// kernel_append_params), else the configured images unless an image builder is in use.
+func TestDeployImageInfo(t *testing.T) {
+	const (
+		iso, kernel, ramdisk = "http://images/ipa.iso", "http://images/ipa.kernel", "http://images/ipa.initramfs"
+		built, builtKernel   = "http://builder/h-1.img", "http://builder/h-1.kernel"
+	)
+	configured := Config{DeployISOURL: iso, DeployKernelURL: kernel, DeployRamdiskURL: ramdisk}
+	builder := configured
+	builder.PreprovisioningImageBuilder = true
+	isoImage := &provisioner.PreprovisioningImage{URL: built + ".iso", Format: v1alpha1.ImageFormatISO}
+	initrd := &provisioner.PreprovisioningImage{URL: built, KernelURL: builtKernel, ExtraKernelParams: "console=ttyS0 ip=dhcp", Format: v1alpha1.ImageFormatInitRD}
+	initrdNoKernel := &provisioner.PreprovisioningImage{URL: built, Format: v1alpha1.ImageFormatInitRD}
+	vmedia, pxe := mustParse(t, "redfish-virtualmedia://192.0.2.1").Capabilities, mustParse(t, "ipmi://192.0.2.1").Capabilities
+	keys := func(k, r, i, params any) map[string]any {
+		return map[string]any{"deploy_kernel": k, "deploy_ramdisk": r, "deploy_iso": i, "kernel_append_params": params}
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		caps bmc.Capabilities
+		img  *provisioner.PreprovisioningImage
+		want map[string]any
+	}{
+		{"ISO image on virtual media: deploy_iso alone", builder, vmedia, isoImage, keys(nil, nil, isoImage.URL, nil)},
+		{"ISO image on a PXE BMC: not bootable, nothing written", builder, pxe, isoImage, nil},
+		{"initrd image with its kernel and parameters", builder, vmedia, initrd, keys(builtKernel, built, nil, "%default% console=ttyS0 ip=dhcp")},
+		{"initrd image without a kernel: the configured one", builder, pxe, initrdNoKernel, keys(kernel, built, nil, nil)},
+		{"initrd image, no kernel anywhere: nothing written", Config{PreprovisioningImageBuilder: true}, pxe, initrdNoKernel, nil},
+		{"image builder, no image yet: the node keeps what it has", builder, vmedia, nil, nil},
+		{"no builder: the configured ISO where it boots", configured, vmedia, nil, keys(nil, nil, iso, nil)},
+		{"no builder: the configured kernel and ramdisk elsewhere", configured, pxe, nil, keys(kernel, ramdisk, nil, nil)},
+		{"no builder: a kernel alone, as before", Config{DeployKernelURL: kernel}, pxe, nil, map[string]any{"deploy_kernel": kernel, "deploy_iso": nil, "kernel_append_params": nil}},
+		{"nothing configured", Config{}, pxe, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := deployImageInfo(tc.cfg, tc.caps, tc.img); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("deployImageInfo = %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPreprovisioningImageFormats(t *testing.T) {
+	p := &Provisioner{}
+	for address, want := range map[string][]v1alpha1.ImageFormat{
+		"redfish-virtualmedia://192.0.2.1": {v1alpha1.ImageFormatISO, v1alpha1.ImageFormatInitRD},
+		"redfish-uefihttp://192.0.2.1":     {v1alpha1.ImageFormatISO, v1alpha1.ImageFormatInitRD},
+		"redfish://192.0.2.1":              {v1alpha1.ImageFormatInitRD},
+		"ipmi://192.0.2.1":                 {v1alpha1.ImageFormatInitRD},
+		"fake://192.0.2.1":                 {v1alpha1.ImageFormatInitRD},
+	} {
+		if got := p.PreprovisioningImageFormats(mustParse(t, address)); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: formats %v, want %v", address, got, want)
+		}
 	}
 }
 

@@ -44,9 +44,9 @@ func (p *Provisioner) Inspect(ctx context.Context, host provisioner.Host, restar
 }
 
 func (p *Provisioner) inspect(ctx context.Context, host provisioner.Host, restart bool) (*v1alpha1.HardwareDetails, provisioner.Result, error) {
-	c, node, err := p.nodeFor(ctx, host)
-	if err != nil {
-		return nil, provisioner.Result{}, err
+	c, node, res, ok, err := p.nodeForStep(ctx, host)
+	if !ok {
+		return nil, res, err
 	}
 	if host.InspectionMode == v1alpha1.InspectionModeDisabled {
 		return nil, provisioner.Done(), nil

@@ -49,9 +49,9 @@ func (p *Provisioner) Prepare(ctx context.Context, host provisioner.Host, data p
 }
 
 func (p *Provisioner) prepare(ctx context.Context, host provisioner.Host, data provisioner.PrepareData) (provisioner.Result, error) {
-	c, node, err := p.nodeFor(ctx, host)
-	if err != nil {
-		return provisioner.Result{}, err
+	c, node, res, ok, err := p.nodeForStep(ctx, host)
+	if !ok {
+		return res, err
 	}
 	plan, msg := raidPlanFor(host.BMC.Capabilities, data.RAID, node)
 	if msg != "" {

@@ -41,9 +41,9 @@ func (p *Provisioner) Provision(ctx context.Context, host provisioner.Host, data
 }
 
 func (p *Provisioner) provision(ctx context.Context, host provisioner.Host, data provisioner.ProvisionData) (provisioner.Result, error) {
-	c, node, err := p.nodeFor(ctx, host)
-	if err != nil {
-		return provisioner.Result{}, err
+	c, node, res, ok, err := p.nodeForStep(ctx, host)
+	if !ok {
+		return res, err
 	}
 	switch nodes.ProvisionState(node.ProvisionState) {
 	case nodes.Enroll, nodes.Verifying:
@@ -283,9 +283,9 @@ func (p *Provisioner) Deprovision(ctx context.Context, host provisioner.Host) (p
 }
 
 func (p *Provisioner) deprovision(ctx context.Context, host provisioner.Host) (provisioner.Result, error) {
-	c, node, err := p.nodeFor(ctx, host)
-	if err != nil {
-		return provisioner.Result{}, err
+	c, node, res, ok, err := p.nodeForStep(ctx, host)
+	if !ok {
+		return res, err
 	}
 	switch nodes.ProvisionState(node.ProvisionState) {
 	case nodes.Active, nodes.DeployFail, nodes.DeployWait:

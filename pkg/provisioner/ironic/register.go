@@ -57,10 +57,11 @@ func (p *Provisioner) register(ctx context.Context, host provisioner.Host) (stri
 
 	info := driverInfo(host.BMC, host.Credentials, host.DisableCertificateVerification, p.cfg)
 	fp := p.creds.fingerprint(host.BMC.Driver, info)
+	deploy := deployImageInfo(p.cfg, host.BMC.Capabilities, host.PreprovisioningImage)
 	credsWritten := false
 	if node == nil {
 		var res provisioner.Result
-		if node, res, err = p.createNode(ctx, c, host, info); node == nil {
+		if node, res, err = p.createNode(ctx, c, host, withDeployImage(info, deploy, nil)); node == nil {
 			return "", res, err
 		}
 		p.creds.store(node.UUID, fp)
@@ -69,7 +70,7 @@ func (p *Provisioner) register(ctx context.Context, host provisioner.Host) (stri
 		// A locked node refuses updates; they wait for the next registration check.
 		changed := !p.creds.matches(node.UUID, fp) || addressChanged(node.DriverInfo, info) ||
 			node.Driver != host.BMC.Driver
-		updated, res, ok, err := p.updateRegistration(ctx, c, host, node, info, changed)
+		updated, res, ok, err := p.updateRegistration(ctx, c, host, node, info, deploy, changed)
 		if !ok {
 			return node.UUID, res, err
 		}
@@ -212,8 +213,10 @@ func nodeInterface(node *nodes.Node, field string) string {
 
 // updateRegistration brings an existing node up to date with the host. driverInfoChanged
 // says the driver, the address or (as far as this process knows) the credentials changed:
-// Ironic masks passwords, so they cannot be compared with the node's.
-func (p *Provisioner) updateRegistration(ctx context.Context, c *apiClient, host provisioner.Host, node *nodes.Node, info map[string]any, driverInfoChanged bool) (*nodes.Node, provisioner.Result, bool, error) {
+// Ironic masks passwords, so they cannot be compared with the node's. The agent image keys
+// (deploy, see deployImageInfo) hold no secret and are compared with the node's every time, so
+// a new image of the host's (a PreprovisioningImage built again) reaches the node.
+func (p *Provisioner) updateRegistration(ctx context.Context, c *apiClient, host provisioner.Host, node *nodes.Node, info, deploy map[string]any, driverInfoChanged bool) (*nodes.Node, provisioner.Result, bool, error) {
 	caps := host.BMC.Capabilities
 	b := &patch{}
 	b.field("name", nodeName(host), node.Name)
@@ -223,11 +226,12 @@ func (p *Provisioner) updateRegistration(ctx context.Context, c *apiClient, host
 		// let Ironic reset them to the new type's defaults (API 1.45) and set ours on top.
 		query = "reset_interfaces=true"
 		b.field("driver", caps.Driver, node.Driver)
-		b.field("driver_info", info, nil)
+		b.field("driver_info", withDeployImage(info, deploy, node.DriverInfo), nil)
 		for field, v := range interfaces(caps, c.features) {
 			b.field(field, v, nil)
 		}
 	} else {
+		setDeployImage(b, deploy, node)
 		if driverInfoChanged {
 			for k, v := range info {
 				b.key("driver_info", k, v, nil)

@@ -57,6 +57,10 @@ func (p *Provisioner) service(ctx context.Context, host provisioner.Host, change
 	if node == nil {
 		return provisioner.Result{}, provisioner.ErrNeedsRegistration
 	}
+	node, res, ok, err := p.syncDeployImage(ctx, c, host, node)
+	if !ok {
+		return res, err
+	}
 	if msg := firmwareSupport(node, c.features, changes); msg != "" {
 		return provisioner.Failed(msg), nil
 	}
