@@ -175,7 +175,7 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 					ph, _, err := controller.ProviderHost(ctx, h, secrets, rc.Options.AllowTestBMCSchemes)
 					return ph, err
 				}
-				fw, err := hostfirmware.New(client, baremetal, reader, hostFor, rc.FirmwareReadInterval)
+				fw, err := hostfirmware.New(client, baremetal, reader, hostFor, rc.FirmwareReadInterval, recorder)
 				if err != nil {
 					klog.FromContext(ctx).Error(err, "Cannot start the firmware reader")
 				} else {

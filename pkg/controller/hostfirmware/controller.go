@@ -28,10 +28,12 @@ import (
 	"context"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
@@ -63,12 +65,15 @@ type Controller struct {
 	queue      workqueue.TypedRateLimitingInterface[string]
 	clock      clock.PassiveClock
 	interval   time.Duration
+	recorder   record.EventRecorder
 }
 
 // New returns a controller of the hosts the informer sees, reading through reader. Changes to
-// HostFirmwareSettings and HostFirmwareComponents (their desired settings and updates) bring their host back too, so ChangeDetected
-// follows the spec at once, without a BMC read.
-func New(client clientset.Interface, baremetal informers.Interface, reader provisioner.FirmwareReader, hostFor HostFunc, interval time.Duration) (*Controller, error) {
+// HostFirmwareSettings and HostFirmwareComponents (their desired settings and updates) bring
+// their host back too, so ChangeDetected follows the spec at once, without a BMC read. A part
+// of the firmware the backend cannot read (Ironic without its firmware interface) is
+// reported on the host as a Warning event through recorder (nil: none).
+func New(client clientset.Interface, baremetal informers.Interface, reader provisioner.FirmwareReader, hostFor HostFunc, interval time.Duration, recorder record.EventRecorder) (*Controller, error) {
 	hostInformer, settingsInformer, componentsInformer := baremetal.BareMetalHosts(), baremetal.HostFirmwareSettings(), baremetal.HostFirmwareComponents()
 	if interval <= 0 {
 		interval = DefaultReadInterval
@@ -76,7 +81,7 @@ func New(client clientset.Interface, baremetal informers.Interface, reader provi
 	c := &Controller{
 		client: client, hosts: hostInformer.Lister(), settings: settingsInformer.Lister(), components: componentsInformer.Lister(),
 		synced: []cache.InformerSynced{hostInformer.Informer().HasSynced, settingsInformer.Informer().HasSynced, componentsInformer.Informer().HasSynced},
-		reader: reader, hostFor: hostFor, clock: clock.RealClock{}, interval: interval,
+		reader: reader, hostFor: hostFor, clock: clock.RealClock{}, interval: interval, recorder: recorder,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "hostfirmware"}),
 	}
@@ -184,8 +189,13 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		klog.FromContext(ctx).V(2).Info("BIOS not read", "host", key, "err", reading.BIOSErr)
 	}
 	if reading.ComponentsErr != nil {
-		// E.g. an Ironic without the firmware interface (API 1.86), which the error names.
+		// E.g. an Ironic without the firmware interface (API 1.86), which the error names:
+		// said on the host, once per reading, so that an empty HostFirmwareComponents has an
+		// explanation.
 		klog.FromContext(ctx).V(2).Info("Firmware versions not read", "host", key, "err", reading.ComponentsErr)
+		if c.recorder != nil {
+			c.recorder.Event(h, corev1.EventTypeWarning, "FirmwareVersionsUnavailable", reading.ComponentsErr.Error())
+		}
 	}
 	if err := (firmwarestatus.Writer{Client: c.client}).Write(ctx, h, reading, nil, metav1.NewTime(c.clock.Now())); err != nil {
 		return 0, err

@@ -18,6 +18,8 @@ package hostfirmware
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/record"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
@@ -37,9 +40,10 @@ import (
 
 // reader is a backend's firmware, counting reads.
 type reader struct {
-	bios  provisioner.BIOS
-	comps []provisioner.FirmwareComponent
-	reads int
+	bios    provisioner.BIOS
+	comps   []provisioner.FirmwareComponent
+	compErr error
+	reads   int
 }
 
 func (r *reader) ReadBIOS(context.Context, provisioner.Host) (provisioner.BIOS, error) {
@@ -48,7 +52,49 @@ func (r *reader) ReadBIOS(context.Context, provisioner.Host) (provisioner.BIOS, 
 }
 
 func (r *reader) FirmwareComponents(context.Context, provisioner.Host) ([]provisioner.FirmwareComponent, error) {
-	return r.comps, nil
+	return r.comps, r.compErr
+}
+
+// TestFirmwareVersionsUnavailable: versions the backend cannot read are said on the host, and
+// the BIOS is recorded all the same.
+func TestFirmwareVersionsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	host := &v1alpha1.BareMetalHost{ObjectMeta: metav1.ObjectMeta{Name: "h", Namespace: "metal", UID: "u1"}}
+	host.Status.Provisioning.State = v1alpha1.StateAvailable
+	host.Status.Provisioning.ID = "node-1"
+	client := fake.NewSimpleClientset(host)
+	factory := informers.NewSharedInformerFactory(client, 0)
+	const msg = "reading firmware versions needs Ironic API 1.86 (the firmware interface); this Ironic offers up to 1.82"
+	r := &reader{bios: provisioner.BIOS{Settings: map[string]string{"ProcTurboMode": "Enabled"}}, compErr: errors.New(msg)}
+	events := record.NewFakeRecorder(10)
+	c, err := New(client, factory.Baremetal().V1alpha1(), r,
+		func(context.Context, *v1alpha1.BareMetalHost) (provisioner.Host, error) {
+			return provisioner.Host{}, nil
+		}, time.Hour, events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	factory.Start(stop)
+	factory.WaitForCacheSync(stop)
+	if _, err := c.sync(ctx, "metal/h"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-events.Events:
+		if !strings.Contains(e, "FirmwareVersionsUnavailable") || !strings.Contains(e, "1.86") {
+			t.Errorf("event %q", e)
+		}
+	default:
+		t.Error("no event for the versions that could not be read")
+	}
+	if hfs, err := client.BaremetalV1alpha1().HostFirmwareSettings("metal").Get(ctx, "h", metav1.GetOptions{}); err != nil || hfs.Status.Settings["ProcTurboMode"] != "Enabled" {
+		t.Errorf("HostFirmwareSettings %+v, %v", hfs, err)
+	}
+	if _, err := client.BaremetalV1alpha1().HostFirmwareComponents("metal").Get(ctx, "h", metav1.GetOptions{}); err == nil {
+		t.Error("HostFirmwareComponents written without versions")
+	}
 }
 
 func TestFirmwareReadings(t *testing.T) {
@@ -67,7 +113,7 @@ func TestFirmwareReadings(t *testing.T) {
 	c, err := New(client, factory.Baremetal().V1alpha1(), r,
 		func(context.Context, *v1alpha1.BareMetalHost) (provisioner.Host, error) {
 			return provisioner.Host{}, nil
-		}, time.Hour)
+		}, time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
