@@ -386,6 +386,17 @@ type BareMetalHostStatus struct {
 
 	// Conditions are the host's conditions (Manageable, Provisioned, Ready, Progressing, ...).
 	Conditions []metav1.Condition
+
+	// PowerDraw is the host's power draw as its BMC last reported it.
+	PowerDraw *PowerDraw
+}
+
+// PowerDraw is a reading of a host's power consumption.
+type PowerDraw struct {
+	// Watts is the power the host draws.
+	Watts int32
+	// ReadAt is when the BMC was read.
+	ReadAt metav1.Time
 }
 
 // OperationalStatus summarises a host's health.

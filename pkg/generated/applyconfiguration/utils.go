@@ -118,6 +118,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.OperationHistoryApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OperationMetric"):
 		return &baremetalv1alpha1.OperationMetricApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PowerDraw"):
+		return &baremetalv1alpha1.PowerDrawApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PreprovisioningImage"):
 		return &baremetalv1alpha1.PreprovisioningImageApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PreprovisioningImageSpec"):

@@ -90,6 +90,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OperationHistory{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_OperationHistory(ref),
 		v1alpha1.OperationMetric{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_OperationMetric(ref),
 		v1alpha1.Power{}.OpenAPIModelName():                        schema_pkg_apis_baremetal_v1alpha1_Power(ref),
+		v1alpha1.PowerDraw{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_PowerDraw(ref),
 		v1alpha1.PowerSpec{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_PowerSpec(ref),
 		v1alpha1.PowerStatus{}.OpenAPIModelName():                  schema_pkg_apis_baremetal_v1alpha1_PowerStatus(ref),
 		v1alpha1.PreprovisioningImage{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_PreprovisioningImage(ref),
@@ -855,12 +856,18 @@ func schema_pkg_apis_baremetal_v1alpha1_BareMetalHostStatus(ref common.Reference
 							},
 						},
 					},
+					"powerDraw": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PowerDraw is the host's power draw as its BMC last reported it, refreshed on the power poll when it moved by 5% (at least 5 W) or is 10 minutes old. Not in Metal3; absent when the backend or the BMC does not report it.",
+							Ref:         ref(v1alpha1.PowerDraw{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"operationalStatus", "provisioning", "errorMessage", "poweredOn", "errorCount", "provisioningFailCount"},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.CredentialsStatus{}.OpenAPIModelName(), v1alpha1.HardwareDetails{}.OpenAPIModelName(), v1alpha1.Image{}.OpenAPIModelName(), v1alpha1.OperationHistory{}.OpenAPIModelName(), v1alpha1.ProvisionStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+			v1alpha1.CredentialsStatus{}.OpenAPIModelName(), v1alpha1.HardwareDetails{}.OpenAPIModelName(), v1alpha1.Image{}.OpenAPIModelName(), v1alpha1.OperationHistory{}.OpenAPIModelName(), v1alpha1.PowerDraw{}.OpenAPIModelName(), v1alpha1.ProvisionStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -2853,6 +2860,36 @@ func schema_pkg_apis_baremetal_v1alpha1_Power(ref common.ReferenceCallback) comm
 		},
 		Dependencies: []string{
 			v1alpha1.PowerSpec{}.OpenAPIModelName(), v1alpha1.PowerStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_PowerDraw(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PowerDraw is a reading of a host's power consumption.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"watts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Watts is the power the host draws.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"readAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ReadAt is when the BMC was read.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"watts", "readAt"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
 	}
 }
 

@@ -487,6 +487,20 @@ type BareMetalHostStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty" protobuf:"bytes,15,rep,name=conditions"`
+
+	// PowerDraw is the host's power draw as its BMC last reported it, refreshed on the power
+	// poll when it moved by 5% (at least 5 W) or is 10 minutes old. Not in Metal3; absent
+	// when the backend or the BMC does not report it.
+	// +optional
+	PowerDraw *PowerDraw `json:"powerDraw,omitempty" protobuf:"bytes,16,opt,name=powerDraw"`
+}
+
+// PowerDraw is a reading of a host's power consumption.
+type PowerDraw struct {
+	// Watts is the power the host draws.
+	Watts int32 `json:"watts" protobuf:"varint,1,opt,name=watts"`
+	// ReadAt is when the BMC was read.
+	ReadAt metav1.Time `json:"readAt" protobuf:"bytes,2,opt,name=readAt"`
 }
 
 // OperationalStatus summarises a host's health.

@@ -302,6 +302,11 @@ func (in Power) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PowerDraw) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PowerDraw"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PowerSpec) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PowerSpec"
 }

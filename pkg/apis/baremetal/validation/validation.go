@@ -923,5 +923,8 @@ func validateStatus(status *baremetal.BareMetalHostStatus, fldPath *field.Path) 
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("provisioning", "state"), s, supportedProvisioningStates))
 	}
 	allErrs = append(allErrs, metav1validation.ValidateConditions(status.Conditions, fldPath.Child("conditions"))...)
+	if status.PowerDraw != nil {
+		allErrs = append(allErrs, apivalidation.ValidateNonnegativeField(int64(status.PowerDraw.Watts), fldPath.Child("powerDraw", "watts"))...)
+	}
 	return allErrs
 }

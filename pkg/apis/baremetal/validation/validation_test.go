@@ -683,6 +683,8 @@ func TestValidateBareMetalHostStatusUpdate(t *testing.T) {
 			want: []wantErr{notSupported("status.errorType")}},
 		{name: "negative counts", mutate: func(h *baremetal.BareMetalHost) { h.Status.ErrorCount, h.Status.ProvisioningFailCount = -1, -2 },
 			want: []wantErr{invalid("status.errorCount"), invalid("status.provisioningFailCount")}},
+		{name: "negative power draw", mutate: func(h *baremetal.BareMetalHost) { h.Status.PowerDraw = &baremetal.PowerDraw{Watts: -5} },
+			want: []wantErr{invalid("status.powerDraw.watts")}},
 		{name: "unknown provisioning state", mutate: withState("flying"),
 			want: []wantErr{notSupported("status.provisioning.state")}},
 		{name: "duplicate condition", mutate: func(h *baremetal.BareMetalHost) {

@@ -264,6 +264,9 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
       default: ""
+    - name: powerDraw
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PowerDraw
     - name: poweredOn
       type:
         scalar: boolean
@@ -839,6 +842,16 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: start
       type:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PowerDraw
+  map:
+    fields:
+    - name: readAt
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: watts
+      type:
+        scalar: numeric
+      default: 0
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.PreprovisioningImage
   map:
     fields:

@@ -62,6 +62,10 @@ type BareMetalHostStatusApplyConfiguration struct {
 	LastAttemptedImage *ImageApplyConfiguration `json:"lastAttemptedImage,omitempty"`
 	// Conditions are the host's conditions (Manageable, Provisioned, Ready, Progressing, ...).
 	Conditions []metav1.ConditionApplyConfiguration `json:"conditions,omitempty"`
+	// PowerDraw is the host's power draw as its BMC last reported it, refreshed on the power
+	// poll when it moved by 5% (at least 5 W) or is 10 minutes old. Not in Metal3; absent
+	// when the backend or the BMC does not report it.
+	PowerDraw *PowerDrawApplyConfiguration `json:"powerDraw,omitempty"`
 }
 
 // BareMetalHostStatusApplyConfiguration constructs a declarative configuration of the BareMetalHostStatus type for use with
@@ -192,5 +196,13 @@ func (b *BareMetalHostStatusApplyConfiguration) WithConditions(values ...*metav1
 		}
 		b.Conditions = append(b.Conditions, *values[i])
 	}
+	return b
+}
+
+// WithPowerDraw sets the PowerDraw field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PowerDraw field is set to the value of the last call.
+func (b *BareMetalHostStatusApplyConfiguration) WithPowerDraw(value *PowerDrawApplyConfiguration) *BareMetalHostStatusApplyConfiguration {
+	b.PowerDraw = value
 	return b
 }
