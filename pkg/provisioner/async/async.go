@@ -116,6 +116,7 @@ func New(inner provisioner.Provisioner, cfg Config) *Provisioner {
 
 // answer is everything a backend method can return.
 type answer struct {
+	watts   *float64
 	id      string
 	details *v1alpha1.HardwareDetails
 	state   provisioner.PowerState
@@ -366,6 +367,35 @@ func (d dataImages) DetachDataImage(ctx context.Context, host provisioner.Host, 
 	return d.p.result(ctx, host, "DetachDataImage", func(ctx context.Context) (provisioner.Result, error) {
 		return d.inner.DetachDataImage(ctx, host, url)
 	}, url)
+}
+
+// PowerMeter is the backend's PowerMeter behind the same budget, nil when the backend cannot
+// read power draw.
+func (p *Provisioner) PowerMeter() provisioner.PowerMeter {
+	inner, ok := p.inner.(provisioner.PowerMeter)
+	if !ok {
+		return nil
+	}
+	return powerMeter{p: p, inner: inner}
+}
+
+type powerMeter struct {
+	p     *Provisioner
+	inner provisioner.PowerMeter
+}
+
+func (m powerMeter) PowerDraw(ctx context.Context, host provisioner.Host) (float64, bool, error) {
+	a := m.p.do(ctx, host, "PowerDraw", digest("PowerDraw", host), func(ctx context.Context) answer {
+		watts, ok, err := m.inner.PowerDraw(ctx, host)
+		if !ok {
+			return answer{err: err}
+		}
+		return answer{watts: &watts, err: err}
+	})
+	if a.watts == nil {
+		return 0, false, a.err
+	}
+	return *a.watts, true, a.err
 }
 
 // HasCapacity asks the backend, not the hardware: it is not deferred.

@@ -59,8 +59,15 @@ func (sim *Simulator) route(segs []string) (route, bool) {
 		if n == 1 {
 			return route{get: sim.getChassisCollection}, true
 		}
-		if s := sim.byID[segs[1]]; s != nil && n == 2 {
-			return route{sys: s, get: s.getChassis}, true
+		if s := sim.byID[segs[1]]; s != nil {
+			switch {
+			case n == 2:
+				return route{sys: s, get: s.getChassis}, true
+			case n == 3 && segs[2] == "Power":
+				return route{sys: s, get: s.getChassisPower}, true
+			case n == 3 && segs[2] == "EnvironmentMetrics":
+				return route{sys: s, get: s.getChassisEnvironmentMetrics}, true
+			}
 		}
 	case "UpdateService":
 		return sim.updateRoute(segs[1:])
