@@ -320,6 +320,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		return fmt.Errorf("BareMetalHost and related caches did not sync")
 	}
 	c.restoreSlots()
+	// The fleet's gauges come from this term's cache while it leads.
+	fleetSource.Store(&c.lister)
+	defer fleetSource.CompareAndSwap(&c.lister, nil)
 	logger.Info("Starting", "workers", c.opts.Workers, "provisioner", c.prov.Name(), "maxConcurrentProvisioning", c.opts.MaxConcurrentProvisioning)
 	for i := 0; i < c.opts.Workers; i++ {
 		go wait.UntilWithContext(ctx, c.worker, time.Second)

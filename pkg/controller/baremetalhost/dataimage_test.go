@@ -96,7 +96,7 @@ func TestStateMachineDataImage(t *testing.T) {
 			seed: media(""), state: v1alpha1.StateExternallyProvisioned, calls: "Adopt PowerState AttachDataImage PowerOn", check: attachedAs(data)},
 		{name: "provisioned and on: nothing until the next power-on",
 			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).withDataImage(data, ""),
-			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState", check: func(t *testing.T, got smResult) {
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerDraw", check: func(t *testing.T, got smResult) {
 				if got.diWrites != 0 {
 					t.Errorf("%d DataImage writes", got.diWrites)
 				}
@@ -183,7 +183,7 @@ func TestStateMachineDataImage(t *testing.T) {
 		{name: "offline host: no DataImage action",
 			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).with(func(h *v1alpha1.BareMetalHost) { h.Spec.Online = false }).
 				withDataImage(data, ""),
-			seed: media(""), state: v1alpha1.StateProvisioned, calls: "Adopt PowerState"},
+			seed: media(""), state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerDraw"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,7 @@ func registerMetrics() {
 	registerOnce.Do(func() {
 		legacyregistry.MustRegister(reconcileTotal, hostErrorsTotal, stateChangesTotal, operationDuration,
 			powerChangesTotal, slotsInUse, hostsDelayed)
+		legacyregistry.CustomMustRegister(&fleetCollector{})
 		registerMetal3Metrics()
 	})
 }

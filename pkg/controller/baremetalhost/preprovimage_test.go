@@ -171,7 +171,7 @@ func TestStateMachinePreprovisioningImage(t *testing.T) {
 		{name: "provisioning with the image built: deployed booting it", host: aHost(v1alpha1.StateProvisioning).image(img).withPreprovImage(nil),
 			opts: on, state: v1alpha1.StateProvisioned, calls: "Provision", check: bootsBuilt},
 		{name: "provisioned at rest: the image not looked at", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).withPreprovImage(failed),
-			opts: on, state: v1alpha1.StateProvisioned, calls: "Adopt PowerState"},
+			opts: on, state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerDraw"},
 		{name: "deprovisioning without cleaning: no image needed", host: aHost(v1alpha1.StateDeprovisioning).withPreprovImage(unbuilt).
 			with(func(h *v1alpha1.BareMetalHost) { h.Spec.AutomatedCleaningMode = v1alpha1.CleaningModeDisabled }),
 			opts: on, state: v1alpha1.StateAvailable, calls: "Deprovision"},

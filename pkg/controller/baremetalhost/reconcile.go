@@ -805,6 +805,8 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 			r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionTrue, "Rebooted", "powered on again after the reboot")
 			r.event(corev1.EventTypeNormal, "Rebooted", "powered on again after the reboot")
 		}
+		// At rest, polled: the moment to read the power draw too.
+		r.readPowerDraw(ctx, ph)
 		return after(r.c.opts.PowerPollInterval), nil
 	}
 	var res provisioner.Result

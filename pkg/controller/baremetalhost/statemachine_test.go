@@ -566,9 +566,9 @@ func TestStateMachine(t *testing.T) {
 			state: v1alpha1.StatePreparing},
 		{name: "available, settings and updates as wanted: stays", host: aHost(v1alpha1.StateAvailable).with(offline).
 			wantsSettings(map[string]string{"SecureBoot": "Enabled"}, secureBootOn).wantsUpdates([]v1alpha1.FirmwareUpdate{biosUpdate}, biosUpdate),
-			state: v1alpha1.StateAvailable, calls: "PowerState"},
+			state: v1alpha1.StateAvailable, calls: "PowerState PowerDraw"},
 		{name: "available, BIOS never read: nothing known to change", host: aHost(v1alpha1.StateAvailable).with(offline).wantsSettings(nil, secureBootOn),
-			state: v1alpha1.StateAvailable, calls: "PowerState"},
+			state: v1alpha1.StateAvailable, calls: "PowerState PowerDraw"},
 		{name: "preparing: settings and updates applied, read back, recorded",
 			host: aHost(v1alpha1.StatePreparing).wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn).wantsUpdates(nil, biosUpdate),
 			seed: func(p *fakeprov.Provisioner) {
@@ -607,7 +607,7 @@ func TestStateMachine(t *testing.T) {
 			}},
 		{name: "available with an image: provisioning", host: aHost(v1alpha1.StateAvailable).image(img), state: v1alpha1.StateProvisioning},
 		{name: "available, offline with an image: stays", host: aHost(v1alpha1.StateAvailable).image(img).with(func(h *v1alpha1.BareMetalHost) { h.Spec.Online = false }),
-			state: v1alpha1.StateAvailable, calls: "PowerState"},
+			state: v1alpha1.StateAvailable, calls: "PowerState PowerDraw"},
 		{name: "available, retry limit reached: stays, with an error", host: aHost(v1alpha1.StateAvailable).image(img).with(func(h *v1alpha1.BareMetalHost) {
 			h.Status.ProvisioningFailCount = 2
 			h.Status.LastAttemptedImage = h.Spec.Image.DeepCopy()
@@ -651,7 +651,7 @@ func TestStateMachine(t *testing.T) {
 				}
 			}},
 		{name: "provisioned at rest: adopted and polled, nothing else", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img),
-			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState"},
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerDraw"},
 		{name: "provisioned, off on its way back on, policy onReboot, a setting wanted: servicing starts, nothing else",
 			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).servicedOnReboot().
 				wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
@@ -718,7 +718,16 @@ func TestStateMachine(t *testing.T) {
 			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerOn"},
 		{name: "provisioned and on, policy onReboot, a setting wanted: waits for a reboot",
 			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).servicedOnReboot().wantsSettings(map[string]string{"SecureBoot": "Disabled"}, secureBootOn),
-			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState"},
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerDraw"},
+		{name: "provisioned at rest: its power draw read and recorded", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", Image: img, PoweredOn: true, Watts: 287.4})
+			},
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerDraw", check: func(t *testing.T, got smResult) {
+				if d := got.host.Status.PowerDraw; d == nil || d.Watts != 287 || !d.ReadAt.Time.Equal(smNow) {
+					t.Errorf("powerDraw %+v, want 287 W read now", d)
+				}
+			}},
 		{name: "provisioned, image changed: deprovisioning", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).image(img2),
 			state: v1alpha1.StateDeprovisioning},
 		{name: "provisioned, backend lost the host: registered again, never deployed",
@@ -732,7 +741,7 @@ func TestStateMachine(t *testing.T) {
 		{name: "externally provisioned at rest: adopted and polled", host: aHost(v1alpha1.StateExternallyProvisioned).with(func(h *v1alpha1.BareMetalHost) {
 			h.Spec.ExternallyProvisioned = true
 			h.Status.PoweredOn = true
-		}), state: v1alpha1.StateExternallyProvisioned, calls: "Adopt PowerState"},
+		}), state: v1alpha1.StateExternallyProvisioned, calls: "Adopt PowerState PowerDraw"},
 		{name: "externally provisioned turned off with an image: provisioned, not deployed",
 			host:  aHost(v1alpha1.StateExternallyProvisioned).image(img),
 			state: v1alpha1.StateProvisioned},
@@ -753,7 +762,7 @@ func TestStateMachine(t *testing.T) {
 			}},
 		{name: "held by a suffixed reboot annotation: stays off", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).
 			annotate(v1alpha1.RebootAnnotationPrefix+"/capm3", "").with(func(h *v1alpha1.BareMetalHost) { h.Status.PoweredOn = false }),
-			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState", check: func(t *testing.T, got smResult) {
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState PowerDraw", check: func(t *testing.T, got smResult) {
 				if _, ok := got.host.Annotations[v1alpha1.RebootAnnotationPrefix+"/capm3"]; !ok {
 					t.Error("the owner's annotation was removed")
 				}

@@ -35,6 +35,7 @@ var (
 	_ provisioner.FirmwareReader             = &Provisioner{}
 	_ provisioner.DataImageAttacher          = &Provisioner{}
 	_ provisioner.PreprovisioningImageBooter = &Provisioner{}
+	_ provisioner.PowerMeter                 = &Provisioner{}
 )
 
 // Host is the fake backend's record of one host.
@@ -48,6 +49,8 @@ type Host struct {
 	BIOS map[string]string
 	// Firmware is the version of each component; an update makes it "<component>@<url>".
 	Firmware map[string]string
+	// Watts is the host's power draw, 0 when its BMC does not report one.
+	Watts float64
 	// Media is the image in the host's one virtual CD (a DataImage), "" when it is empty.
 	Media string
 	// AgentImage is the preprovisioning image the host boots: the last one a call passed.
@@ -429,3 +432,17 @@ func (p *Provisioner) Delete(ctx context.Context, h provisioner.Host) (provision
 }
 
 func (p *Provisioner) HasCapacity(ctx context.Context) (bool, error) { return true, nil }
+
+// PowerDraw reports the host's Watts, when it reports one.
+func (p *Provisioner) PowerDraw(_ context.Context, h provisioner.Host) (float64, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, res, err := p.begin(h, "PowerDraw", true)
+	if err != nil {
+		return 0, false, err
+	}
+	if res != nil {
+		return 0, false, fmt.Errorf("%s", res.ErrorMessage)
+	}
+	return rec.Watts, rec.Watts != 0, nil
+}
