@@ -46,7 +46,7 @@ func TestRecordPowerDraw(t *testing.T) {
 		{name: "moved by 5%: written", prev: reading(300, t0), watts: 315, at: t0.Add(time.Minute), want: reading(315, t0.Add(time.Minute))},
 		{name: "small host, moved by under 5 W: kept", prev: reading(12, t0), watts: 15, at: t0.Add(time.Minute), want: reading(12, t0)},
 		{name: "powered on: written", prev: reading(12, t0), watts: 250, at: t0.Add(time.Minute), want: reading(250, t0.Add(time.Minute))},
-		{name: "same, 10 minutes old: refreshed", prev: reading(300, t0), watts: 300, at: t0.Add(10 * time.Minute), want: reading(300, t0.Add(10 * time.Minute))},
+		{name: "same, 10 minutes old: refreshed", prev: reading(300, t0), watts: 300, at: t0.Add(10 * time.Minute), want: reading(300, t0.Add(10*time.Minute))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
