@@ -800,7 +800,14 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 			return out, err
 		}
 	}
-	if state.Known && state.PoweredOn == want {
+	// A power state the backend cannot tell yet (Ironic's fake hardware before its first power
+	// action, a BMC that says nothing) leaves the recorded one standing, as in Metal3: a host
+	// restored as on is not powered on again on the backend's "don't know".
+	on := h.Status.PoweredOn
+	if state.Known {
+		on = state.PoweredOn
+	}
+	if on == want {
 		if want && meta.IsStatusConditionFalse(h.Status.Conditions, v1alpha1.ConditionRebooted) {
 			r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionTrue, "Rebooted", "powered on again after the reboot")
 			r.event(corev1.EventTypeNormal, "Rebooted", "powered on again after the reboot")
