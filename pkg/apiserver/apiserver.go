@@ -157,16 +157,16 @@ func (c completedConfig) New() (*Server, error) {
 		"firmwareschemas":               &firmwareSchemaREST{firmwareSchemas},
 		"hostfirmwaresettings":          &firmwareSettingsREST{settings.Settings},
 		"hostfirmwaresettings/status":   &firmwareSettingsStatusREST{settings.Status},
-		"hostfirmwarecomponents":        &firmwareComponentsREST{components.Components},
-		"hostfirmwarecomponents/status": &firmwareComponentsStatusREST{components.Status},
+		"hostfirmwarecomponents":        &kindREST{components.Main},
+		"hostfirmwarecomponents/status": &kindStatusREST{components.Status},
 
 		"hostupdatepolicies":           &hostUpdatePolicyREST{updatePolicies},
-		"dataimages":                   &dataImageREST{dataImages.Images},
-		"dataimages/status":            &dataImageStatusREST{dataImages.Status},
-		"bmceventsubscriptions":        &subscriptionREST{subscriptions.Subscriptions},
-		"bmceventsubscriptions/status": &subscriptionStatusREST{subscriptions.Status},
-		"preprovisioningimages":        &preprovisioningImageREST{preprovisioningImages.Images},
-		"preprovisioningimages/status": &preprovisioningImageStatusREST{preprovisioningImages.Status},
+		"dataimages":                   &kindREST{dataImages.Main},
+		"dataimages/status":            &kindStatusREST{dataImages.Status},
+		"bmceventsubscriptions":        &kindREST{subscriptions.Main},
+		"bmceventsubscriptions/status": &kindStatusREST{subscriptions.Status},
+		"preprovisioningimages":        &kindREST{preprovisioningImages.Main},
+		"preprovisioningimages/status": &kindStatusREST{preprovisioningImages.Status},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

@@ -24,7 +24,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
-	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
 	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
 )
 
@@ -61,29 +60,8 @@ func (r *firmwareSettingsStatusREST) Update(ctx context.Context, name string, ob
 	return out, created, storageError(err)
 }
 
-type firmwareComponentsREST struct{ *hfcstorage.REST }
-
-func (r *firmwareComponentsREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	out, err := r.REST.Create(ctx, obj, createValidation, options)
-	return out, storageError(err)
-}
-
-func (r *firmwareComponentsREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
-	return out, created, storageError(err)
-}
-
-type firmwareComponentsStatusREST struct{ *hfcstorage.StatusREST }
-
-func (r *firmwareComponentsStatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
-	return out, created, storageError(err)
-}
-
 var (
 	_ rest.StandardStorage = &firmwareSchemaREST{}
 	_ rest.StandardStorage = &firmwareSettingsREST{}
 	_ rest.Patcher         = &firmwareSettingsStatusREST{}
-	_ rest.StandardStorage = &firmwareComponentsREST{}
-	_ rest.Patcher         = &firmwareComponentsStatusREST{}
 )

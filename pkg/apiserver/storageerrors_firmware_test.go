@@ -25,7 +25,6 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
-	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
 	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
 )
 
@@ -34,13 +33,11 @@ import (
 func TestFirmwareWrappersKeepInterfaces(t *testing.T) {
 	store := &genericregistry.Store{NewFunc: func() runtime.Object { return &baremetal.HostFirmwareSettings{} }}
 	storages := map[string]rest.Storage{
-		"firmwareschemas":               &firmwareSchemaREST{&schemastorage.REST{Store: store}},
-		"hostfirmwaresettings":          &firmwareSettingsREST{&hfsstorage.REST{Store: store}},
-		"hostfirmwaresettings/status":   &firmwareSettingsStatusREST{&hfsstorage.StatusREST{}},
-		"hostfirmwarecomponents":        &firmwareComponentsREST{&hfcstorage.REST{Store: store}},
-		"hostfirmwarecomponents/status": &firmwareComponentsStatusREST{&hfcstorage.StatusREST{}},
+		"firmwareschemas":             &firmwareSchemaREST{&schemastorage.REST{Store: store}},
+		"hostfirmwaresettings":        &firmwareSettingsREST{&hfsstorage.REST{Store: store}},
+		"hostfirmwaresettings/status": &firmwareSettingsStatusREST{&hfsstorage.StatusREST{}},
 	}
-	for _, path := range []string{"firmwareschemas", "hostfirmwaresettings", "hostfirmwarecomponents"} {
+	for _, path := range []string{"firmwareschemas", "hostfirmwaresettings"} {
 		st := storages[path]
 		for what, ok := range map[string]bool{
 			"StandardStorage":      func() bool { _, ok := st.(rest.StandardStorage); return ok }(),
@@ -53,13 +50,13 @@ func TestFirmwareWrappersKeepInterfaces(t *testing.T) {
 			}
 		}
 	}
-	// Metal3 gives hfs as the only short name of the three kinds.
-	for path, want := range map[string]bool{"firmwareschemas": false, "hostfirmwaresettings": true, "hostfirmwarecomponents": false} {
+	// Metal3 gives hfs as the only short name of the firmware kinds.
+	for path, want := range map[string]bool{"firmwareschemas": false, "hostfirmwaresettings": true} {
 		if _, ok := storages[path].(rest.ShortNamesProvider); ok != want {
 			t.Errorf("%s short names provider: %v, want %v", path, ok, want)
 		}
 	}
-	for _, path := range []string{"hostfirmwaresettings", "hostfirmwarecomponents"} {
+	for _, path := range []string{"hostfirmwaresettings"} {
 		if _, ok := storages[path].(rest.ResetFieldsStrategy); !ok {
 			t.Errorf("%s is not a ResetFieldsStrategy", path)
 		}

@@ -34,6 +34,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -49,7 +50,7 @@ func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example run
 }
 
 // newStorage returns the storages on a fresh embedded etcd (stopped by the test's cleanup).
-func newStorage(t *testing.T) Storage {
+func newStorage(t *testing.T) specstatus.Storage {
 	t.Helper()
 	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
@@ -57,7 +58,7 @@ func newStorage(t *testing.T) Storage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Subscriptions.Store.DestroyFunc)
+	t.Cleanup(s.Main.Store.DestroyFunc)
 	return s
 }
 
@@ -72,7 +73,7 @@ func validSubscription(name string) *baremetal.BMCEventSubscription {
 }
 
 func TestCreate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Subscriptions.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	s := validSubscription("foo")
 	s.ObjectMeta = metav1.ObjectMeta{}
 	bad := validSubscription("")
@@ -84,7 +85,7 @@ func TestCreate(t *testing.T) {
 // TestUpdate: the generic test's update changes metadata only (the spec is immutable), and an
 // update of the spec is the invalid one.
 func TestUpdate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Subscriptions.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	test.TestUpdate(validSubscription("foo"),
 		func(obj runtime.Object) runtime.Object {
 			s := obj.(*baremetal.BMCEventSubscription)
@@ -100,19 +101,19 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).ReturnDeletedObject().TestDelete(validSubscription("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).ReturnDeletedObject().TestDelete(validSubscription("foo"))
 }
 
 func TestGet(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).TestGet(validSubscription("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestGet(validSubscription("foo"))
 }
 
 func TestList(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).TestList(validSubscription("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestList(validSubscription("foo"))
 }
 
 func TestWatch(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).TestWatch(
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestWatch(
 		validSubscription("foo"),
 		[]labels.Set{},
 		[]labels.Set{{"a": "b"}},
@@ -125,7 +126,7 @@ func TestWatch(t *testing.T) {
 func TestUpdateStatus(t *testing.T) {
 	s := newStorage(t)
 	ctx := genericapirequest.WithNamespace(genericapirequest.NewContext(), metav1.NamespaceDefault)
-	obj, err := s.Subscriptions.Create(ctx, validSubscription("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	obj, err := s.Main.Create(ctx, validSubscription("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestUpdateStatus(t *testing.T) {
 	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	obj, err = s.Subscriptions.Get(ctx, "foo", &metav1.GetOptions{})
+	obj, err = s.Main.Get(ctx, "foo", &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestUpdateStatus(t *testing.T) {
 	// The spec stays as created: a 422 naming the field, nothing stored.
 	spec := got.DeepCopy()
 	spec.Spec.HostName = "worker-1"
-	_, _, err = s.Subscriptions.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(spec), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	_, _, err = s.Main.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(spec), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
 	if !apierrors.IsInvalid(err) {
 		t.Errorf("spec change: %v, want 422", err)
 	}
@@ -163,10 +164,10 @@ func TestUpdateStatus(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	s := newStorage(t)
-	if got := s.Subscriptions.GetSingularName(); got != "bmceventsubscription" {
+	if got := s.Main.GetSingularName(); got != "bmceventsubscription" {
 		t.Errorf("singular name %q", got)
 	}
-	if got := s.Subscriptions.ShortNames(); len(got) != 2 || got[0] != "bes" || got[1] != "bmcevent" {
+	if got := s.Main.ShortNames(); len(got) != 2 || got[0] != "bes" || got[1] != "bmcevent" {
 		t.Errorf("short names %v, want Metal3's bes, bmcevent", got)
 	}
 }

@@ -34,6 +34,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -49,7 +50,7 @@ func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example run
 }
 
 // newStorage returns the storages on a fresh embedded etcd (stopped by the test's cleanup).
-func newStorage(t *testing.T) Storage {
+func newStorage(t *testing.T) specstatus.Storage {
 	t.Helper()
 	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
@@ -57,7 +58,7 @@ func newStorage(t *testing.T) Storage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Images.Store.DestroyFunc)
+	t.Cleanup(s.Main.Store.DestroyFunc)
 	return s
 }
 
@@ -69,7 +70,7 @@ func validDataImage(name string) *baremetal.DataImage {
 }
 
 func TestCreate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Images.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	img := validDataImage("foo")
 	img.ObjectMeta = metav1.ObjectMeta{}
 	bad := validDataImage("")
@@ -79,7 +80,7 @@ func TestCreate(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Images.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	test.TestUpdate(validDataImage("foo"),
 		func(obj runtime.Object) runtime.Object {
 			img := obj.(*baremetal.DataImage)
@@ -95,19 +96,19 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).ReturnDeletedObject().TestDelete(validDataImage("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).ReturnDeletedObject().TestDelete(validDataImage("foo"))
 }
 
 func TestGet(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).TestGet(validDataImage("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestGet(validDataImage("foo"))
 }
 
 func TestList(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).TestList(validDataImage("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestList(validDataImage("foo"))
 }
 
 func TestWatch(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).TestWatch(
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestWatch(
 		validDataImage("foo"),
 		[]labels.Set{},
 		[]labels.Set{{"a": "b"}},
@@ -121,7 +122,7 @@ func TestWatch(t *testing.T) {
 func TestUpdateStatus(t *testing.T) {
 	s := newStorage(t)
 	ctx := genericapirequest.WithNamespace(genericapirequest.NewContext(), metav1.NamespaceDefault)
-	obj, err := s.Images.Create(ctx, validDataImage("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	obj, err := s.Main.Create(ctx, validDataImage("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestUpdateStatus(t *testing.T) {
 	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	obj, err = s.Images.Get(ctx, "foo", &metav1.GetOptions{})
+	obj, err = s.Main.Get(ctx, "foo", &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestUpdateStatus(t *testing.T) {
 	spec := got.DeepCopy()
 	spec.Spec.URL = "http://images.example.com/other.iso"
 	spec.Status = baremetal.DataImageStatus{}
-	obj, _, err = s.Images.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(spec), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	obj, _, err = s.Main.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(spec), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestUpdateStatus(t *testing.T) {
 }
 
 func TestSingularName(t *testing.T) {
-	if got := newStorage(t).Images.GetSingularName(); got != "dataimage" {
+	if got := newStorage(t).Main.GetSingularName(); got != "dataimage" {
 		t.Errorf("singular name %q", got)
 	}
 }

@@ -35,6 +35,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -50,7 +51,7 @@ func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example run
 }
 
 // newStorage returns the storages on a fresh embedded etcd (stopped by the test's cleanup).
-func newStorage(t *testing.T) Storage {
+func newStorage(t *testing.T) specstatus.Storage {
 	t.Helper()
 	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
@@ -58,7 +59,7 @@ func newStorage(t *testing.T) Storage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Components.Store.DestroyFunc)
+	t.Cleanup(s.Main.Store.DestroyFunc)
 	return s
 }
 
@@ -72,7 +73,7 @@ func validHFC(name string) *baremetal.HostFirmwareComponents {
 }
 
 func TestCreate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Components.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	hfc := validHFC("foo")
 	hfc.ObjectMeta = metav1.ObjectMeta{}
 	bad := validHFC("")
@@ -82,7 +83,7 @@ func TestCreate(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Components.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	test.TestUpdate(validHFC("foo"),
 		func(obj runtime.Object) runtime.Object {
 			hfc := obj.(*baremetal.HostFirmwareComponents)
@@ -98,19 +99,19 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Components.Store).ReturnDeletedObject().TestDelete(validHFC("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).ReturnDeletedObject().TestDelete(validHFC("foo"))
 }
 
 func TestGet(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Components.Store).TestGet(validHFC("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestGet(validHFC("foo"))
 }
 
 func TestList(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Components.Store).TestList(validHFC("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestList(validHFC("foo"))
 }
 
 func TestWatch(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Components.Store).TestWatch(
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestWatch(
 		validHFC("foo"),
 		[]labels.Set{},
 		[]labels.Set{{"a": "b"}},
@@ -123,7 +124,7 @@ func TestWatch(t *testing.T) {
 func TestUpdateStatus(t *testing.T) {
 	s := newStorage(t)
 	ctx := genericapirequest.WithNamespace(genericapirequest.NewContext(), metav1.NamespaceDefault)
-	created, err := s.Components.Create(ctx, validHFC("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	created, err := s.Main.Create(ctx, validHFC("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestUpdateStatus(t *testing.T) {
 	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	obj, err := s.Components.Get(ctx, "foo", &metav1.GetOptions{})
+	obj, err := s.Main.Get(ctx, "foo", &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func TestUpdateStatus(t *testing.T) {
 }
 
 func TestSingularName(t *testing.T) {
-	if got := newStorage(t).Components.GetSingularName(); got != "hostfirmwarecomponents" {
+	if got := newStorage(t).Main.GetSingularName(); got != "hostfirmwarecomponents" {
 		t.Errorf("singular name %q", got)
 	}
 }

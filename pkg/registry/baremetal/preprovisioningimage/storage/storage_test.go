@@ -34,6 +34,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -49,7 +50,7 @@ func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example run
 }
 
 // newStorage returns the storages on a fresh embedded etcd (stopped by the test's cleanup).
-func newStorage(t *testing.T) Storage {
+func newStorage(t *testing.T) specstatus.Storage {
 	t.Helper()
 	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
@@ -57,7 +58,7 @@ func newStorage(t *testing.T) Storage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Images.Store.DestroyFunc)
+	t.Cleanup(s.Main.Store.DestroyFunc)
 	return s
 }
 
@@ -70,7 +71,7 @@ func validImage(name string) *baremetal.PreprovisioningImage {
 }
 
 func TestCreate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Images.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	img := validImage("foo")
 	img.ObjectMeta = metav1.ObjectMeta{}
 	bad := validImage("")
@@ -80,7 +81,7 @@ func TestCreate(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Images.Store)
+	test := genericregistrytest.New(t, newStorage(t).Main.Store)
 	test.TestUpdate(validImage("foo"),
 		func(obj runtime.Object) runtime.Object {
 			img := obj.(*baremetal.PreprovisioningImage)
@@ -96,19 +97,19 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).ReturnDeletedObject().TestDelete(validImage("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).ReturnDeletedObject().TestDelete(validImage("foo"))
 }
 
 func TestGet(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).TestGet(validImage("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestGet(validImage("foo"))
 }
 
 func TestList(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).TestList(validImage("foo"))
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestList(validImage("foo"))
 }
 
 func TestWatch(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Images.Store).TestWatch(
+	genericregistrytest.New(t, newStorage(t).Main.Store).TestWatch(
 		validImage("foo"),
 		[]labels.Set{},
 		[]labels.Set{{"a": "b"}},
@@ -121,7 +122,7 @@ func TestWatch(t *testing.T) {
 func TestUpdateStatus(t *testing.T) {
 	s := newStorage(t)
 	ctx := genericapirequest.WithNamespace(genericapirequest.NewContext(), metav1.NamespaceDefault)
-	obj, err := s.Images.Create(ctx, validImage("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	obj, err := s.Main.Create(ctx, validImage("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestUpdateStatus(t *testing.T) {
 	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	obj, err = s.Images.Get(ctx, "foo", &metav1.GetOptions{})
+	obj, err = s.Main.Get(ctx, "foo", &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,10 +167,10 @@ func TestUpdateStatus(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	s := newStorage(t)
-	if got := s.Images.GetSingularName(); got != "preprovisioningimage" {
+	if got := s.Main.GetSingularName(); got != "preprovisioningimage" {
 		t.Errorf("singular name %q", got)
 	}
-	if got := s.Images.ShortNames(); len(got) != 1 || got[0] != "ppimg" {
+	if got := s.Main.ShortNames(); len(got) != 1 || got[0] != "ppimg" {
 		t.Errorf("short names %v, want Metal3's ppimg", got)
 	}
 }
