@@ -155,8 +155,8 @@ func (c completedConfig) New() (*Server, error) {
 		"hardwaredata":           &hardwareDataREST{hardwareData},
 
 		"firmwareschemas":               &firmwareSchemaREST{firmwareSchemas},
-		"hostfirmwaresettings":          &firmwareSettingsREST{settings.Settings},
-		"hostfirmwaresettings/status":   &firmwareSettingsStatusREST{settings.Status},
+		"hostfirmwaresettings":          &kindREST{settings.Main},
+		"hostfirmwaresettings/status":   &kindStatusREST{settings.Status},
 		"hostfirmwarecomponents":        &kindREST{components.Main},
 		"hostfirmwarecomponents/status": &kindStatusREST{components.Status},
 

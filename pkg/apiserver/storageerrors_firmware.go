@@ -24,7 +24,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
-	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
 )
 
 // The storage error wrappers (storageerrors.go) of the firmware kinds.
@@ -41,27 +40,6 @@ func (r *firmwareSchemaREST) Update(ctx context.Context, name string, objInfo re
 	return out, created, storageError(err)
 }
 
-type firmwareSettingsREST struct{ *hfsstorage.REST }
-
-func (r *firmwareSettingsREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	out, err := r.REST.Create(ctx, obj, createValidation, options)
-	return out, storageError(err)
-}
-
-func (r *firmwareSettingsREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
-	return out, created, storageError(err)
-}
-
-type firmwareSettingsStatusREST struct{ *hfsstorage.StatusREST }
-
-func (r *firmwareSettingsStatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
-	return out, created, storageError(err)
-}
-
 var (
 	_ rest.StandardStorage = &firmwareSchemaREST{}
-	_ rest.StandardStorage = &firmwareSettingsREST{}
-	_ rest.Patcher         = &firmwareSettingsStatusREST{}
 )

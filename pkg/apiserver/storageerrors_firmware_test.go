@@ -25,50 +25,25 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
-	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
 )
 
-// The firmware kinds' wrappers keep the interfaces the API installer reads verbs and
-// discovery from (short names, table printing, reset fields), and add none.
+// The FirmwareSchema wrapper keeps the interfaces the API installer reads verbs and discovery
+// from (names, table printing), and adds none.
 func TestFirmwareWrappersKeepInterfaces(t *testing.T) {
-	store := &genericregistry.Store{NewFunc: func() runtime.Object { return &baremetal.HostFirmwareSettings{} }}
-	storages := map[string]rest.Storage{
-		"firmwareschemas":             &firmwareSchemaREST{&schemastorage.REST{Store: store}},
-		"hostfirmwaresettings":        &firmwareSettingsREST{&hfsstorage.REST{Store: store}},
-		"hostfirmwaresettings/status": &firmwareSettingsStatusREST{&hfsstorage.StatusREST{}},
-	}
-	for _, path := range []string{"firmwareschemas", "hostfirmwaresettings"} {
-		st := storages[path]
-		for what, ok := range map[string]bool{
-			"StandardStorage":      func() bool { _, ok := st.(rest.StandardStorage); return ok }(),
-			"SingularNameProvider": func() bool { _, ok := st.(rest.SingularNameProvider); return ok }(),
-			"TableConvertor":       func() bool { _, ok := st.(rest.TableConvertor); return ok }(),
-			"Scoper":               func() bool { _, ok := st.(rest.Scoper); return ok }(),
-		} {
-			if !ok {
-				t.Errorf("%s is not a %s", path, what)
-			}
+	store := &genericregistry.Store{NewFunc: func() runtime.Object { return &baremetal.FirmwareSchema{} }}
+	var st rest.Storage = &firmwareSchemaREST{&schemastorage.REST{Store: store}}
+	for what, ok := range map[string]bool{
+		"StandardStorage":      func() bool { _, ok := st.(rest.StandardStorage); return ok }(),
+		"SingularNameProvider": func() bool { _, ok := st.(rest.SingularNameProvider); return ok }(),
+		"TableConvertor":       func() bool { _, ok := st.(rest.TableConvertor); return ok }(),
+		"Scoper":               func() bool { _, ok := st.(rest.Scoper); return ok }(),
+	} {
+		if !ok {
+			t.Errorf("firmwareschemas is not a %s", what)
 		}
 	}
-	// Metal3 gives hfs as the only short name of the firmware kinds.
-	for path, want := range map[string]bool{"firmwareschemas": false, "hostfirmwaresettings": true} {
-		if _, ok := storages[path].(rest.ShortNamesProvider); ok != want {
-			t.Errorf("%s short names provider: %v, want %v", path, ok, want)
-		}
-	}
-	for _, path := range []string{"hostfirmwaresettings"} {
-		if _, ok := storages[path].(rest.ResetFieldsStrategy); !ok {
-			t.Errorf("%s is not a ResetFieldsStrategy", path)
-		}
-		status := storages[path+"/status"]
-		if _, ok := status.(rest.Patcher); !ok {
-			t.Errorf("%s/status is not a Patcher", path)
-		}
-		if _, ok := status.(rest.ResetFieldsStrategy); !ok {
-			t.Errorf("%s/status is not a ResetFieldsStrategy", path)
-		}
-		if _, ok := status.(rest.Creater); ok {
-			t.Errorf("%s/status became a Creater", path)
-		}
+	// Metal3 gives FirmwareSchema no short name.
+	if _, ok := st.(rest.ShortNamesProvider); ok {
+		t.Error("firmwareschemas has short names")
 	}
 }

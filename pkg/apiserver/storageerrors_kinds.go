@@ -29,7 +29,7 @@ import (
 
 // The storage error wrappers (storageerrors.go) of Metal3's kinds served without behaviour of
 // their own yet: HostUpdatePolicy, and those stored by specstatus (DataImage,
-// BMCEventSubscription, PreprovisioningImage, HostFirmwareComponents).
+// BMCEventSubscription, PreprovisioningImage, HostFirmwareComponents, HostFirmwareSettings).
 
 type hostUpdatePolicyREST struct{ *hupstorage.REST }
 

@@ -38,6 +38,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -54,7 +55,7 @@ func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example run
 
 // newStorage returns the HostFirmwareSettings storages and the FirmwareSchema storage they read
 // schemas from, wired as the server wires them, on one fresh embedded etcd.
-func newStorage(t *testing.T) (Storage, *schemastorage.REST) {
+func newStorage(t *testing.T) (specstatus.Storage, *schemastorage.REST) {
 	t.Helper()
 	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
@@ -67,7 +68,7 @@ func newStorage(t *testing.T) (Storage, *schemastorage.REST) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Settings.Store.DestroyFunc)
+	t.Cleanup(s.Main.Store.DestroyFunc)
 	return s, schemas
 }
 
@@ -80,7 +81,7 @@ func validHFS(name string, settings baremetal.DesiredSettingsMap) *baremetal.Hos
 
 func TestCreate(t *testing.T) {
 	s, _ := newStorage(t)
-	test := genericregistrytest.New(t, s.Settings.Store)
+	test := genericregistrytest.New(t, s.Main.Store)
 	hfs := validHFS("foo", baremetal.DesiredSettingsMap{"ProcTurboMode": intstr.FromString("Enabled")})
 	hfs.ObjectMeta = metav1.ObjectMeta{}
 	bad := validHFS("", baremetal.DesiredSettingsMap{"AdminPassword": intstr.FromString("secret")})
@@ -90,7 +91,7 @@ func TestCreate(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	s, _ := newStorage(t)
-	test := genericregistrytest.New(t, s.Settings.Store)
+	test := genericregistrytest.New(t, s.Main.Store)
 	test.TestUpdate(validHFS("foo", nil),
 		func(obj runtime.Object) runtime.Object {
 			hfs := obj.(*baremetal.HostFirmwareSettings)
@@ -107,22 +108,22 @@ func TestUpdate(t *testing.T) {
 
 func TestDelete(t *testing.T) {
 	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).ReturnDeletedObject().TestDelete(validHFS("foo", nil))
+	genericregistrytest.New(t, s.Main.Store).ReturnDeletedObject().TestDelete(validHFS("foo", nil))
 }
 
 func TestGet(t *testing.T) {
 	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).TestGet(validHFS("foo", nil))
+	genericregistrytest.New(t, s.Main.Store).TestGet(validHFS("foo", nil))
 }
 
 func TestList(t *testing.T) {
 	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).TestList(validHFS("foo", nil))
+	genericregistrytest.New(t, s.Main.Store).TestList(validHFS("foo", nil))
 }
 
 func TestWatch(t *testing.T) {
 	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).TestWatch(
+	genericregistrytest.New(t, s.Main.Store).TestWatch(
 		validHFS("foo", nil),
 		[]labels.Set{},
 		[]labels.Set{{"a": "b"}},
@@ -136,9 +137,9 @@ func nsContext() context.Context {
 }
 
 // setStatus writes the status of name through the status subresource.
-func setStatus(t *testing.T, s Storage, name string, status baremetal.HostFirmwareSettingsStatus) (*baremetal.HostFirmwareSettings, error) {
+func setStatus(t *testing.T, s specstatus.Storage, name string, status baremetal.HostFirmwareSettingsStatus) (*baremetal.HostFirmwareSettings, error) {
 	t.Helper()
-	obj, err := s.Settings.Get(nsContext(), name, &metav1.GetOptions{})
+	obj, err := s.Main.Get(nsContext(), name, &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,15 +153,15 @@ func setStatus(t *testing.T, s Storage, name string, status baremetal.HostFirmwa
 }
 
 // setSettings replaces the desired settings of name through the main resource.
-func setSettings(t *testing.T, s Storage, name string, settings baremetal.DesiredSettingsMap) (*baremetal.HostFirmwareSettings, error) {
+func setSettings(t *testing.T, s specstatus.Storage, name string, settings baremetal.DesiredSettingsMap) (*baremetal.HostFirmwareSettings, error) {
 	t.Helper()
-	obj, err := s.Settings.Get(nsContext(), name, &metav1.GetOptions{})
+	obj, err := s.Main.Get(nsContext(), name, &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hfs := obj.(*baremetal.HostFirmwareSettings).DeepCopy()
 	hfs.Spec.Settings = settings
-	out, _, err := s.Settings.Update(nsContext(), name, rest.DefaultUpdatedObjectInfo(hfs), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	out, _, err := s.Main.Update(nsContext(), name, rest.DefaultUpdatedObjectInfo(hfs), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 	// Created with a status naming the schema: status is dropped on create, so nothing judges.
 	created := validHFS("worker-0", baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(300)})
 	created.Status.Schema = &baremetal.SchemaReference{Namespace: metav1.NamespaceDefault, Name: "schema-1a2b3c4d"}
-	obj, err := s.Settings.Create(ctx, created, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	obj, err := s.Main.Create(ctx, created, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create before any schema: %v", err)
 	}
@@ -223,7 +224,7 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before, err := s.Settings.Get(ctx, "worker-0", &metav1.GetOptions{})
+			before, err := s.Main.Get(ctx, "worker-0", &metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -244,7 +245,7 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 			if status.Details == nil || !apiequality.Semantic.DeepEqual(status.Details.Causes, tc.causes) {
 				t.Errorf("causes:\n got  %+v\n want %+v", status.Details, tc.causes)
 			}
-			after, err := s.Settings.Get(ctx, "worker-0", &metav1.GetOptions{})
+			after, err := s.Main.Get(ctx, "worker-0", &metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,7 +270,7 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 func TestUpdateStatus(t *testing.T) {
 	s, _ := newStorage(t)
 	ctx := nsContext()
-	created, err := s.Settings.Create(ctx, validHFS("foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")}), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	created, err := s.Main.Create(ctx, validHFS("foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")}), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +288,7 @@ func TestUpdateStatus(t *testing.T) {
 	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	obj, err := s.Settings.Get(ctx, "foo", &metav1.GetOptions{})
+	obj, err := s.Main.Get(ctx, "foo", &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +319,7 @@ func TestUpdateStatus(t *testing.T) {
 func TestGenerationFollowsSpec(t *testing.T) {
 	s, _ := newStorage(t)
 	ctx := nsContext()
-	if _, err := s.Settings.Create(ctx, validHFS("foo", nil), rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+	if _, err := s.Main.Create(ctx, validHFS("foo", nil), rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := setSettings(t, s, "foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")})
@@ -339,10 +340,10 @@ func TestGenerationFollowsSpec(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	s, _ := newStorage(t)
-	if got := s.Settings.ShortNames(); len(got) != 1 || got[0] != "hfs" {
+	if got := s.Main.ShortNames(); len(got) != 1 || got[0] != "hfs" {
 		t.Errorf("short names %v", got)
 	}
-	if got := s.Settings.GetSingularName(); got != "hostfirmwaresettings" {
+	if got := s.Main.GetSingularName(); got != "hostfirmwaresettings" {
 		t.Errorf("singular name %q", got)
 	}
 }
