@@ -152,15 +152,15 @@ func (c completedConfig) New() (*Server, error) {
 		"baremetalhosts/power":   &powerREST{hosts.Power},
 		"baremetalhosts/reboot":  &rebootREST{hosts.Reboot},
 		"baremetalhosts/inspect": &inspectREST{hosts.Inspect},
-		"hardwaredata":           &hardwareDataREST{hardwareData},
+		"hardwaredata":           &kindREST{hardwareData},
 
-		"firmwareschemas":               &firmwareSchemaREST{firmwareSchemas},
+		"firmwareschemas":               &kindREST{firmwareSchemas.REST},
 		"hostfirmwaresettings":          &kindREST{settings.Main},
 		"hostfirmwaresettings/status":   &kindStatusREST{settings.Status},
 		"hostfirmwarecomponents":        &kindREST{components.Main},
 		"hostfirmwarecomponents/status": &kindStatusREST{components.Status},
 
-		"hostupdatepolicies":           &hostUpdatePolicyREST{updatePolicies},
+		"hostupdatepolicies":           &kindREST{updatePolicies},
 		"dataimages":                   &kindREST{dataImages.Main},
 		"dataimages/status":            &kindStatusREST{dataImages.Status},
 		"bmceventsubscriptions":        &kindREST{subscriptions.Main},

@@ -23,29 +23,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/rest"
 
-	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
 // The storage error wrappers (storageerrors.go) of Metal3's kinds served without behaviour of
-// their own yet: HostUpdatePolicy, and those stored by specstatus (DataImage,
-// BMCEventSubscription, PreprovisioningImage, HostFirmwareComponents, HostFirmwareSettings).
+// their own, all stored by specstatus: kindREST for a main resource, kindStatusREST for a
+// status subresource. With them, an object too large for etcd (a HardwareData inventory, a
+// FirmwareSchema) is a 413, not a 500.
 
-type hostUpdatePolicyREST struct{ *hupstorage.REST }
-
-func (r *hostUpdatePolicyREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	out, err := r.REST.Create(ctx, obj, createValidation, options)
-	return out, storageError(err)
-}
-
-func (r *hostUpdatePolicyREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
-	return out, created, storageError(err)
-}
-
-// kindREST and kindStatusREST are the wrappers of every kind stored by
-// pkg/registry/baremetal/specstatus: its main resource, and its status subresource where it
-// has one.
 type kindREST struct{ *specstatus.REST }
 
 func (r *kindREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
@@ -66,7 +51,6 @@ func (r *kindStatusREST) Update(ctx context.Context, name string, objInfo rest.U
 }
 
 var (
-	_ rest.StandardStorage = &hostUpdatePolicyREST{}
 	_ rest.StandardStorage = &kindREST{}
 	_ rest.Patcher         = &kindStatusREST{}
 )

@@ -24,7 +24,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
-	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
@@ -33,34 +32,19 @@ import (
 // its storage's (pkg/registry/baremetal/<kind>/storage tests them).
 func TestKindWrappersKeepInterfaces(t *testing.T) {
 	store := &genericregistry.Store{NewFunc: func() runtime.Object { return &baremetal.DataImage{} }}
-	storages := map[string]rest.Storage{
-		// Metal3 declares no short name and no status subresource for HostUpdatePolicy.
-		"hostupdatepolicies": &hostUpdatePolicyREST{&hupstorage.REST{Store: store}},
-		"dataimages":         &kindREST{&specstatus.REST{Store: store}},
-	}
-	for path, st := range storages {
-		for what, ok := range map[string]bool{
-			"StandardStorage":      func() bool { _, ok := st.(rest.StandardStorage); return ok }(),
-			"SingularNameProvider": func() bool { _, ok := st.(rest.SingularNameProvider); return ok }(),
-			"TableConvertor":       func() bool { _, ok := st.(rest.TableConvertor); return ok }(),
-			"Scoper":               func() bool { _, ok := st.(rest.Scoper); return ok }(),
-			"ResetFieldsStrategy":  func() bool { _, ok := st.(rest.ResetFieldsStrategy); return ok }(),
-		} {
-			if !ok {
-				t.Errorf("%s is not a %s", path, what)
-			}
-		}
-	}
+	var st rest.Storage = &kindREST{&specstatus.REST{Store: store}}
 	for what, ok := range map[string]bool{
-		"ShortNamesProvider": func() bool { _, ok := storages["dataimages"].(rest.ShortNamesProvider); return ok }(),
-		"CategoriesProvider": func() bool { _, ok := storages["dataimages"].(rest.CategoriesProvider); return ok }(),
+		"StandardStorage":      func() bool { _, ok := st.(rest.StandardStorage); return ok }(),
+		"SingularNameProvider": func() bool { _, ok := st.(rest.SingularNameProvider); return ok }(),
+		"ShortNamesProvider":   func() bool { _, ok := st.(rest.ShortNamesProvider); return ok }(),
+		"CategoriesProvider":   func() bool { _, ok := st.(rest.CategoriesProvider); return ok }(),
+		"TableConvertor":       func() bool { _, ok := st.(rest.TableConvertor); return ok }(),
+		"Scoper":               func() bool { _, ok := st.(rest.Scoper); return ok }(),
+		"ResetFieldsStrategy":  func() bool { _, ok := st.(rest.ResetFieldsStrategy); return ok }(),
 	} {
 		if !ok {
 			t.Errorf("kindREST is not a %s", what)
 		}
-	}
-	if _, ok := storages["hostupdatepolicies"].(rest.ShortNamesProvider); ok {
-		t.Error("hostupdatepolicies has short names; Metal3 declares none")
 	}
 
 	var status rest.Storage = &kindStatusREST{&specstatus.StatusREST{}}

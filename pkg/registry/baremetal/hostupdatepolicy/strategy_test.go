@@ -77,11 +77,11 @@ func TestStrategy(t *testing.T) {
 	if errs := Strategy.ValidateUpdate(context.Background(), bad, testHUP()); len(errs) != 1 || errs[0].Field != "spec.firmwareUpdates" {
 		t.Errorf("ValidateUpdate: %v", errs)
 	}
-	labels, fields, err := GetAttrs(testHUP())
+	labels, fields, err := Strategy.GetAttrs(testHUP())
 	if err != nil || fields["metadata.name"] != "worker-0" || fields["metadata.namespace"] != "ns" || len(labels) != 0 {
 		t.Errorf("GetAttrs: %v %v %v", labels, fields, err)
 	}
-	if _, _, err := GetAttrs(&baremetal.FirmwareSchema{}); err == nil {
+	if _, _, err := Strategy.GetAttrs(&baremetal.FirmwareSchema{}); err == nil {
 		t.Error("GetAttrs of another kind: no error")
 	}
 }

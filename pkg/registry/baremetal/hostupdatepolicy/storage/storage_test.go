@@ -35,6 +35,7 @@ import (
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -50,7 +51,7 @@ func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example run
 }
 
 // newREST returns the storage on a fresh embedded etcd (stopped by the test's cleanup).
-func newREST(t *testing.T) *REST {
+func newREST(t *testing.T) *specstatus.REST {
 	t.Helper()
 	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
