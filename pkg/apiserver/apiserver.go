@@ -148,7 +148,7 @@ func (c completedConfig) New() (*Server, error) {
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
 		"baremetalhosts":         &hostREST{hosts.Host},
-		"baremetalhosts/status":  &statusREST{hosts.Status},
+		"baremetalhosts/status":  &kindStatusREST{hosts.Status},
 		"baremetalhosts/power":   &powerREST{hosts.Power},
 		"baremetalhosts/reboot":  &rebootREST{hosts.Reboot},
 		"baremetalhosts/inspect": &inspectREST{hosts.Inspect},

@@ -28,8 +28,8 @@ import (
 
 // The storage error wrappers (storageerrors.go) of Metal3's kinds served without behaviour of
 // their own, all stored by specstatus: kindREST for a main resource, kindStatusREST for a
-// status subresource. With them, an object too large for etcd (a HardwareData inventory, a
-// FirmwareSchema) is a 413, not a 500.
+// status subresource (BareMetalHost's too). With them, an object too large for etcd (a
+// HardwareData inventory, a FirmwareSchema) is a 413, not a 500.
 
 type kindREST struct{ *specstatus.REST }
 

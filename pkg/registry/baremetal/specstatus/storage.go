@@ -87,7 +87,7 @@ func NewStorage[T Object](optsGetter generic.RESTOptionsGetter, res Resource, st
 
 	return Storage{
 		Main:   &REST{Store: store, shortNames: res.ShortNames, categories: res.Categories},
-		Status: &StatusREST{store: &statusStore},
+		Status: NewStatusREST(&statusStore),
 	}, nil
 }
 
@@ -135,9 +135,16 @@ func (r *REST) ShortNames() []string { return slices.Clone(r.shortNames) }
 // baremetal); none is none in discovery too.
 func (r *REST) Categories() []string { return slices.Clone(r.categories) }
 
-// StatusREST is the storage of a kind's status subresource.
+// StatusREST is the storage of a kind's status subresource (BareMetalHost's too).
 type StatusREST struct {
 	store *genericregistry.Store
+}
+
+// NewStatusREST returns the storage of a status subresource on statusStore: a shallow copy of
+// the main resource's store, sharing its underlying storage and watch cache, whose update and
+// reset-fields strategies are the status ones.
+func NewStatusREST(statusStore *genericregistry.Store) *StatusREST {
+	return &StatusREST{store: statusStore}
 }
 
 var (
