@@ -148,25 +148,25 @@ func (c completedConfig) New() (*Server, error) {
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
 		"baremetalhosts":         &hostREST{hosts.Host},
-		"baremetalhosts/status":  &statusREST{hosts.Status},
+		"baremetalhosts/status":  &kindStatusREST{hosts.Status},
 		"baremetalhosts/power":   &powerREST{hosts.Power},
 		"baremetalhosts/reboot":  &rebootREST{hosts.Reboot},
 		"baremetalhosts/inspect": &inspectREST{hosts.Inspect},
-		"hardwaredata":           &hardwareDataREST{hardwareData},
+		"hardwaredata":           &kindREST{hardwareData},
 
-		"firmwareschemas":               &firmwareSchemaREST{firmwareSchemas},
-		"hostfirmwaresettings":          &firmwareSettingsREST{settings.Settings},
-		"hostfirmwaresettings/status":   &firmwareSettingsStatusREST{settings.Status},
-		"hostfirmwarecomponents":        &firmwareComponentsREST{components.Components},
-		"hostfirmwarecomponents/status": &firmwareComponentsStatusREST{components.Status},
+		"firmwareschemas":               &kindREST{firmwareSchemas.REST},
+		"hostfirmwaresettings":          &kindREST{settings.Main},
+		"hostfirmwaresettings/status":   &kindStatusREST{settings.Status},
+		"hostfirmwarecomponents":        &kindREST{components.Main},
+		"hostfirmwarecomponents/status": &kindStatusREST{components.Status},
 
-		"hostupdatepolicies":           &hostUpdatePolicyREST{updatePolicies},
-		"dataimages":                   &dataImageREST{dataImages.Images},
-		"dataimages/status":            &dataImageStatusREST{dataImages.Status},
-		"bmceventsubscriptions":        &subscriptionREST{subscriptions.Subscriptions},
-		"bmceventsubscriptions/status": &subscriptionStatusREST{subscriptions.Status},
-		"preprovisioningimages":        &preprovisioningImageREST{preprovisioningImages.Images},
-		"preprovisioningimages/status": &preprovisioningImageStatusREST{preprovisioningImages.Status},
+		"hostupdatepolicies":           &kindREST{updatePolicies},
+		"dataimages":                   &kindREST{dataImages.Main},
+		"dataimages/status":            &kindStatusREST{dataImages.Status},
+		"bmceventsubscriptions":        &kindREST{subscriptions.Main},
+		"bmceventsubscriptions/status": &kindStatusREST{subscriptions.Status},
+		"preprovisioningimages":        &kindREST{preprovisioningImages.Main},
+		"preprovisioningimages/status": &kindStatusREST{preprovisioningImages.Status},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

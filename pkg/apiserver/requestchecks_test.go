@@ -38,6 +38,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	generatedopenapi "github.com/metal3-community/baremetal-apiserver/pkg/generated/openapi"
 	hoststorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost/storage"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
 )
 
@@ -47,7 +48,7 @@ func testStorages() map[string]rest.Storage {
 	store := &genericregistry.Store{NewFunc: func() runtime.Object { return &baremetal.BareMetalHost{} }}
 	return map[string]rest.Storage{
 		"baremetalhosts":         &hostREST{&hoststorage.REST{Store: store}},
-		"baremetalhosts/status":  &statusREST{&hoststorage.StatusREST{}},
+		"baremetalhosts/status":  &kindStatusREST{specstatus.NewStatusREST(store)},
 		"baremetalhosts/power":   &powerREST{&hoststorage.PowerREST{}},
 		"baremetalhosts/reboot":  &rebootREST{&hoststorage.RebootREST{}},
 		"baremetalhosts/inspect": &inspectREST{&hoststorage.InspectREST{}},

@@ -60,13 +60,6 @@ func (r *hostREST) Update(ctx context.Context, name string, objInfo rest.Updated
 	return out, created, storageError(err)
 }
 
-type statusREST struct{ *hoststorage.StatusREST }
-
-func (r *statusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
-	return out, created, storageError(err)
-}
-
 type powerREST struct{ *hoststorage.PowerREST }
 
 func (r *powerREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
@@ -90,7 +83,6 @@ func (r *inspectREST) Create(ctx context.Context, name string, obj runtime.Objec
 
 var (
 	_ rest.StandardStorage = &hostREST{}
-	_ rest.Patcher         = &statusREST{}
 	_ rest.Patcher         = &powerREST{}
 	_ rest.NamedCreater    = &rebootREST{}
 	_ rest.NamedCreater    = &inspectREST{}

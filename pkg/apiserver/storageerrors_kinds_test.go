@@ -24,65 +24,37 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
-	besstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/bmceventsubscription/storage"
-	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
-	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
-	ppistorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/preprovisioningimage/storage"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
-// The wrappers of Metal3's other kinds keep the interfaces the API installer reads verbs and
-// discovery from (short names, table printing, reset fields), and add none.
+// The wrappers keep the interfaces the API installer reads verbs and discovery from (names,
+// table printing, reset fields), and add none: which short names and categories a kind has is
+// its storage's (pkg/registry/baremetal/<kind>/storage tests them).
 func TestKindWrappersKeepInterfaces(t *testing.T) {
-	store := &genericregistry.Store{NewFunc: func() runtime.Object { return &baremetal.HostUpdatePolicy{} }}
-	cases := []struct {
-		path       string
-		storage    rest.Storage
-		shortNames bool
-		status     rest.Storage
-	}{
-		// Metal3 declares no short name and no status subresource for HostUpdatePolicy.
-		{path: "hostupdatepolicies", storage: &hostUpdatePolicyREST{&hupstorage.REST{Store: store}}},
-		{path: "dataimages", storage: &dataImageREST{&distorage.REST{Store: store}},
-			status: &dataImageStatusREST{&distorage.StatusREST{}}},
-		// Metal3's short names: bes, bmcevent.
-		{path: "bmceventsubscriptions", storage: &subscriptionREST{&besstorage.REST{Store: store}}, shortNames: true,
-			status: &subscriptionStatusREST{&besstorage.StatusREST{}}},
-		// Metal3's short name: ppimg.
-		{path: "preprovisioningimages", storage: &preprovisioningImageREST{&ppistorage.REST{Store: store}}, shortNames: true,
-			status: &preprovisioningImageStatusREST{&ppistorage.StatusREST{}}},
+	store := &genericregistry.Store{NewFunc: func() runtime.Object { return &baremetal.DataImage{} }}
+	var st rest.Storage = &kindREST{&specstatus.REST{Store: store}}
+	for what, ok := range map[string]bool{
+		"StandardStorage":      func() bool { _, ok := st.(rest.StandardStorage); return ok }(),
+		"SingularNameProvider": func() bool { _, ok := st.(rest.SingularNameProvider); return ok }(),
+		"ShortNamesProvider":   func() bool { _, ok := st.(rest.ShortNamesProvider); return ok }(),
+		"CategoriesProvider":   func() bool { _, ok := st.(rest.CategoriesProvider); return ok }(),
+		"TableConvertor":       func() bool { _, ok := st.(rest.TableConvertor); return ok }(),
+		"Scoper":               func() bool { _, ok := st.(rest.Scoper); return ok }(),
+		"ResetFieldsStrategy":  func() bool { _, ok := st.(rest.ResetFieldsStrategy); return ok }(),
+	} {
+		if !ok {
+			t.Errorf("kindREST is not a %s", what)
+		}
 	}
-	for _, tc := range cases {
-		st := tc.storage
-		for what, ok := range map[string]bool{
-			"StandardStorage":      func() bool { _, ok := st.(rest.StandardStorage); return ok }(),
-			"SingularNameProvider": func() bool { _, ok := st.(rest.SingularNameProvider); return ok }(),
-			"TableConvertor":       func() bool { _, ok := st.(rest.TableConvertor); return ok }(),
-			"Scoper":               func() bool { _, ok := st.(rest.Scoper); return ok }(),
-		} {
-			if !ok {
-				t.Errorf("%s is not a %s", tc.path, what)
-			}
-		}
-		if _, ok := st.(rest.ShortNamesProvider); ok != tc.shortNames {
-			t.Errorf("%s short names provider: %v, want %v", tc.path, ok, tc.shortNames)
-		}
-		if _, ok := st.(rest.CategoriesProvider); ok {
-			t.Errorf("%s has categories; Metal3 declares none", tc.path)
-		}
-		if tc.status == nil {
-			continue
-		}
-		if _, ok := st.(rest.ResetFieldsStrategy); !ok {
-			t.Errorf("%s is not a ResetFieldsStrategy", tc.path)
-		}
-		if _, ok := tc.status.(rest.Patcher); !ok {
-			t.Errorf("%s/status is not a Patcher", tc.path)
-		}
-		if _, ok := tc.status.(rest.ResetFieldsStrategy); !ok {
-			t.Errorf("%s/status is not a ResetFieldsStrategy", tc.path)
-		}
-		if _, ok := tc.status.(rest.Creater); ok {
-			t.Errorf("%s/status became a Creater", tc.path)
-		}
+
+	var status rest.Storage = &kindStatusREST{&specstatus.StatusREST{}}
+	if _, ok := status.(rest.Patcher); !ok {
+		t.Error("kindStatusREST is not a Patcher")
+	}
+	if _, ok := status.(rest.ResetFieldsStrategy); !ok {
+		t.Error("kindStatusREST is not a ResetFieldsStrategy")
+	}
+	if _, ok := status.(rest.Creater); ok {
+		t.Error("kindStatusREST became a Creater")
 	}
 }

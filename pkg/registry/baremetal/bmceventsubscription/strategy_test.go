@@ -21,7 +21,6 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
@@ -38,71 +37,25 @@ func testSubscription() *baremetal.BMCEventSubscription {
 	}
 }
 
-func TestPrepareForCreate(t *testing.T) {
-	s := testSubscription()
-	Strategy.PrepareForCreate(context.Background(), s)
-	if s.Generation != 1 || s.Status != (baremetal.BMCEventSubscriptionStatus{}) {
-		t.Errorf("created %+v", s)
-	}
-}
-
-func TestPrepareForUpdate(t *testing.T) {
-	old := testSubscription()
-	s := old.DeepCopy()
-	s.Labels = map[string]string{"a": "b"}
-	s.Status = baremetal.BMCEventSubscriptionStatus{Error: "sent along"}
-	Strategy.PrepareForUpdate(context.Background(), s, old)
-	if s.Generation != 1 || s.Status != old.Status {
-		t.Errorf("after a label: generation %d, status %+v", s.Generation, s.Status)
-	}
-	if errs := Strategy.ValidateUpdate(context.Background(), s, old); len(errs) != 0 {
-		t.Errorf("a label refused: %v", errs)
-	}
-	// A changed spec gets a new generation, and is refused: subscriptions are immutable.
-	s.Spec.HTTPHeadersRef.Name = "other"
-	Strategy.PrepareForUpdate(context.Background(), s, old)
-	if s.Generation != 2 {
-		t.Errorf("after a spec change: generation %d", s.Generation)
-	}
-	if errs := Strategy.ValidateUpdate(context.Background(), s, old); len(errs) != 1 || errs[0].Field != "spec.httpHeadersRef" {
-		t.Errorf("a spec change: %v", errs)
-	}
-}
-
-func TestStatusStrategyKeepsSpec(t *testing.T) {
-	old := testSubscription()
-	s := old.DeepCopy()
-	s.Spec.Destination = "https://attacker.example.com/"
-	s.Labels = map[string]string{"sneaky": "label"}
-	s.Status = baremetal.BMCEventSubscriptionStatus{Error: "BMC unreachable"}
-	StatusStrategy.PrepareForUpdate(context.Background(), s, old)
-	if s.Spec.Destination != old.Spec.Destination || s.Labels != nil {
-		t.Errorf("status write changed spec or labels: %+v %v", s.Spec, s.Labels)
-	}
-	if s.Status.Error != "BMC unreachable" {
-		t.Errorf("status not kept: %+v", s.Status)
-	}
-	if errs := StatusStrategy.ValidateUpdate(context.Background(), s, old); len(errs) != 0 {
-		t.Errorf("status write refused: %v", errs)
-	}
-}
-
-func TestResetFields(t *testing.T) {
-	main := Strategy.GetResetFields()["baremetal.metal3.io/v1alpha1"]
-	if main == nil || !main.Has(fieldpath.MakePathOrDie("status")) || main.Has(fieldpath.MakePathOrDie("spec")) {
-		t.Errorf("main resource reset fields: %v", main)
-	}
-	status := StatusStrategy.GetResetFields()["baremetal.metal3.io/v1alpha1"]
-	if status == nil || !status.Has(fieldpath.MakePathOrDie("spec")) || status.Has(fieldpath.MakePathOrDie("status")) {
-		t.Errorf("status reset fields: %v", status)
-	}
-}
-
 func TestValidate(t *testing.T) {
 	s := testSubscription()
 	s.Spec.HostName = ""
 	if errs := Strategy.Validate(context.Background(), s); len(errs) != 1 || errs[0].Field != "spec.hostName" {
 		t.Errorf("Validate: %v", errs)
+	}
+	// Subscriptions are immutable: a label is accepted, a changed spec refused.
+	labelled := testSubscription()
+	labelled.Labels = map[string]string{"a": "b"}
+	if errs := Strategy.ValidateUpdate(context.Background(), labelled, testSubscription()); len(errs) != 0 {
+		t.Errorf("a label refused: %v", errs)
+	}
+	changed := testSubscription()
+	changed.Spec.HTTPHeadersRef.Name = "other"
+	if errs := Strategy.ValidateUpdate(context.Background(), changed, testSubscription()); len(errs) != 1 || errs[0].Field != "spec.httpHeadersRef" {
+		t.Errorf("a spec change: %v", errs)
+	}
+	if errs := StatusStrategy.ValidateUpdate(context.Background(), changed, testSubscription()); len(errs) != 0 {
+		t.Errorf("status write refused: %v", errs)
 	}
 }
 

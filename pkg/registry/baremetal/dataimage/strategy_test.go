@@ -21,7 +21,6 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
@@ -36,71 +35,6 @@ func testDataImage() *baremetal.DataImage {
 	}
 }
 
-func TestPrepareForCreate(t *testing.T) {
-	img := testDataImage()
-	Strategy.PrepareForCreate(context.Background(), img)
-	if img.Generation != 1 || img.Status != (baremetal.DataImageStatus{}) {
-		t.Errorf("created %+v", img)
-	}
-}
-
-func TestPrepareForUpdate(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		mutate     func(*baremetal.DataImage)
-		generation int64
-	}{
-		{name: "nothing", mutate: func(*baremetal.DataImage) {}, generation: 2},
-		{name: "status sent along", mutate: func(i *baremetal.DataImage) { i.Status.AttachedImage.URL = "" }, generation: 2},
-		{name: "another image", mutate: func(i *baremetal.DataImage) { i.Spec.URL = "http://images.example.com/other.iso" }, generation: 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old := testDataImage()
-			img := old.DeepCopy()
-			tc.mutate(img)
-			Strategy.PrepareForUpdate(context.Background(), img, old)
-			if img.Generation != tc.generation {
-				t.Errorf("generation %d, want %d", img.Generation, tc.generation)
-			}
-			if img.Status.AttachedImage.URL == "" {
-				t.Error("status sent with an update was kept")
-			}
-		})
-	}
-}
-
-func TestStatusStrategyKeepsSpec(t *testing.T) {
-	old := testDataImage()
-	img := old.DeepCopy()
-	img.Spec.URL = "http://attacker.example.com/evil.iso"
-	img.Labels = map[string]string{"sneaky": "label"}
-	img.Annotations = map[string]string{"sneaky": "annotation"}
-	img.Status.Error = baremetal.DataImageError{Count: 1, Message: "virtual media busy"}
-	StatusStrategy.PrepareForUpdate(context.Background(), img, old)
-	if img.Spec != old.Spec || img.Labels != nil || img.Annotations != nil {
-		t.Errorf("status write changed spec, labels or annotations: %+v %v %v", img.Spec, img.Labels, img.Annotations)
-	}
-	if img.Status.Error.Count != 1 {
-		t.Errorf("status not kept: %+v", img.Status)
-	}
-	bad := img.DeepCopy()
-	bad.Status.Error.Count = -1
-	if errs := StatusStrategy.ValidateUpdate(context.Background(), bad, old); len(errs) != 1 || errs[0].Field != "status.error.count" {
-		t.Errorf("negative count: %v", errs)
-	}
-}
-
-func TestResetFields(t *testing.T) {
-	main := Strategy.GetResetFields()["baremetal.metal3.io/v1alpha1"]
-	if main == nil || !main.Has(pathOf("status")) || main.Has(pathOf("spec")) {
-		t.Errorf("main resource reset fields: %v", main)
-	}
-	status := StatusStrategy.GetResetFields()["baremetal.metal3.io/v1alpha1"]
-	if status == nil || !status.Has(pathOf("spec")) || status.Has(pathOf("status")) {
-		t.Errorf("status reset fields: %v", status)
-	}
-}
-
 func TestValidate(t *testing.T) {
 	img := testDataImage()
 	img.Spec.URL = "file:///config.iso"
@@ -109,6 +43,11 @@ func TestValidate(t *testing.T) {
 	}
 	if errs := Strategy.ValidateUpdate(context.Background(), img, testDataImage()); len(errs) != 1 || errs[0].Field != "spec.url" {
 		t.Errorf("ValidateUpdate: %v", errs)
+	}
+	bad := testDataImage()
+	bad.Status.Error.Count = -1
+	if errs := StatusStrategy.ValidateUpdate(context.Background(), bad, testDataImage()); len(errs) != 1 || errs[0].Field != "status.error.count" {
+		t.Errorf("status ValidateUpdate: %v", errs)
 	}
 }
 
@@ -134,5 +73,3 @@ func TestTable(t *testing.T) {
 		}
 	}
 }
-
-func pathOf(parts ...any) fieldpath.Path { return fieldpath.MakePathOrDie(parts...) }

@@ -20,89 +20,17 @@ limitations under the License.
 package firmwareschema
 
 import (
-	"context"
-	"fmt"
-
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/apiserver/pkg/storage"
-	"k8s.io/apiserver/pkg/storage/names"
-
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
-
-type schemaStrategy struct {
-	runtime.ObjectTyper
-	names.NameGenerator
-}
 
 // Strategy is the strategy of FirmwareSchemas.
-var Strategy = schemaStrategy{ObjectTyper: scheme.Scheme, NameGenerator: names.SimpleNameGenerator}
+var Strategy = specstatus.NewStrategy(specstatus.Kind[*baremetal.FirmwareSchema]{
+	Name: "FirmwareSchema",
+	// A changed schema is a new generation, so that whoever judged settings by it can tell.
+	Spec: specstatus.FieldOf(func(s *baremetal.FirmwareSchema) *baremetal.FirmwareSchemaSpec { return &s.Spec }),
 
-var (
-	_ rest.RESTCreateStrategy = schemaStrategy{}
-	_ rest.RESTUpdateStrategy = schemaStrategy{}
-	_ rest.RESTDeleteStrategy = schemaStrategy{}
-)
-
-func (schemaStrategy) NamespaceScoped() bool { return true }
-
-func (schemaStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
-	obj.(*baremetal.FirmwareSchema).Generation = 1
-}
-
-// PrepareForUpdate bumps the generation when the schema changes, so that whoever judged
-// settings by it can tell.
-func (schemaStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
-	s, oldS := obj.(*baremetal.FirmwareSchema), old.(*baremetal.FirmwareSchema)
-	s.Generation = oldS.Generation
-	if !apiequality.Semantic.DeepEqual(s.Spec, oldS.Spec) {
-		s.Generation = oldS.Generation + 1
-	}
-}
-
-func (schemaStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	return validation.ValidateFirmwareSchema(obj.(*baremetal.FirmwareSchema))
-}
-
-func (schemaStrategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string {
-	return nil
-}
-
-func (schemaStrategy) Canonicalize(obj runtime.Object) {}
-
-func (schemaStrategy) AllowCreateOnUpdate(context.Context) bool { return false }
-
-// AllowUnconditionalUpdate lets clients update without a resourceVersion (kubectl replace);
-// a stale resourceVersion still gets a 409.
-func (schemaStrategy) AllowUnconditionalUpdate(context.Context) bool { return true }
-
-func (schemaStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.ValidateFirmwareSchemaUpdate(obj.(*baremetal.FirmwareSchema), old.(*baremetal.FirmwareSchema))
-}
-
-func (schemaStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
-	return nil
-}
-
-// GetAttrs returns the labels and the metadata fields of a schema, for list and watch
-// filtering.
-func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	s, ok := obj.(*baremetal.FirmwareSchema)
-	if !ok {
-		return nil, nil, fmt.Errorf("not a FirmwareSchema: %T", obj)
-	}
-	return labels.Set(s.Labels), generic.ObjectMetaFieldsSet(&s.ObjectMeta, true), nil
-}
-
-// Match returns the storage predicate of a label and field selector.
-func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
-}
+	Validate:       validation.ValidateFirmwareSchema,
+	ValidateUpdate: validation.ValidateFirmwareSchemaUpdate,
+})

@@ -21,68 +21,18 @@ limitations under the License.
 package hardwaredata
 
 import (
-	"context"
-
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/apiserver/pkg/storage/names"
-
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
-
-// strategy implements create, update and delete behaviour for HardwareData.
-type strategy struct {
-	runtime.ObjectTyper
-	names.NameGenerator
-}
 
 // Strategy is the one strategy of HardwareData: nothing in it depends on server options.
-var Strategy = strategy{ObjectTyper: scheme.Scheme, NameGenerator: names.SimpleNameGenerator}
+var Strategy = specstatus.NewStrategy(specstatus.Kind[*baremetal.HardwareData]{
+	Name: "HardwareData",
+	// A new inventory (a new inspection) is a new generation; a change of metadata only (owner
+	// references, finalizers, labels) is not, as for a CRD without a status subresource.
+	Spec: specstatus.FieldOf(func(hd *baremetal.HardwareData) *baremetal.HardwareDataSpec { return &hd.Spec }),
 
-var (
-	_ rest.RESTCreateStrategy = strategy{}
-	_ rest.RESTUpdateStrategy = strategy{}
-	_ rest.RESTDeleteStrategy = strategy{}
-)
-
-func (strategy) NamespaceScoped() bool { return true }
-
-// PrepareForCreate starts the generation, as for every object with a spec.
-func (strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
-	obj.(*baremetal.HardwareData).Generation = 1
-}
-
-// PrepareForUpdate bumps the generation when the inventory changes (a new inspection), not
-// when only metadata does (owner references, finalizers, labels), as for a CRD without a
-// status subresource.
-func (strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
-	hd := obj.(*baremetal.HardwareData)
-	oldHD := old.(*baremetal.HardwareData)
-	if !apiequality.Semantic.DeepEqual(hd.Spec, oldHD.Spec) {
-		hd.Generation = oldHD.Generation + 1
-	}
-}
-
-func (strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	return validation.ValidateHardwareData(obj.(*baremetal.HardwareData))
-}
-
-func (strategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string { return nil }
-
-func (strategy) Canonicalize(obj runtime.Object) {}
-
-func (strategy) AllowCreateOnUpdate(context.Context) bool { return false }
-
-// AllowUnconditionalUpdate lets clients update without a resourceVersion (as kubectl replace
-// does); a write that carries a stale resourceVersion still gets a 409.
-func (strategy) AllowUnconditionalUpdate(context.Context) bool { return true }
-
-func (strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.ValidateHardwareDataUpdate(obj.(*baremetal.HardwareData), old.(*baremetal.HardwareData))
-}
-
-func (strategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string { return nil }
+	Validate:       validation.ValidateHardwareData,
+	ValidateUpdate: validation.ValidateHardwareDataUpdate,
+})

@@ -26,19 +26,13 @@ import (
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/apiserver/pkg/storage"
-	"k8s.io/apiserver/pkg/storage/names"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
 // SchemaGetter reads FirmwareSchemas. The server gives the FirmwareSchema storage itself
@@ -47,16 +41,30 @@ type SchemaGetter interface {
 	GetFirmwareSchema(ctx context.Context, namespace, name string) (*baremetal.FirmwareSchema, error)
 }
 
-// hfsStrategy implements create, update and delete behaviour for the main resource.
-type hfsStrategy struct {
-	runtime.ObjectTyper
-	names.NameGenerator
-	schemas SchemaGetter
+// kind is HostFirmwareSettings to the shared strategies. Its main resource's validation needs
+// the schema, and so is hfsStrategy's.
+var kind = specstatus.Kind[*baremetal.HostFirmwareSettings]{
+	Name: "HostFirmwareSettings",
+	// Other desired settings are a new generation: Metal3's controller reconciles on a new
+	// generation.
+	Spec: specstatus.FieldOf(func(hfs *baremetal.HostFirmwareSettings) *baremetal.HostFirmwareSettingsSpec { return &hfs.Spec }),
+	// The status names the schema a new spec is judged by: a create drops it (a new object
+	// names no schema yet), an update of the main resource keeps the stored one. Whoever may
+	// write status (the reconciler) must not be able to change the desired settings.
+	Status: specstatus.FieldOf(func(hfs *baremetal.HostFirmwareSettings) *baremetal.HostFirmwareSettingsStatus {
+		return &hfs.Status
+	}),
+	// A status write is judged on the status only. A new schema is not held against the stored
+	// spec: the status reports the host as it is, and the reconciler reports settings the new
+	// schema forbids through the Valid condition, as Metal3's does.
+	ValidateStatusUpdate: validation.ValidateHostFirmwareSettingsStatusUpdate,
 }
 
-// hfsStatusStrategy is hfsStrategy for the status subresource: it changes status only.
-type hfsStatusStrategy struct {
-	hfsStrategy
+// hfsStrategy is the shared strategy of the main resource, judging settings by the schema its
+// status names.
+type hfsStrategy struct {
+	specstatus.Strategy[*baremetal.HostFirmwareSettings]
+	schemas SchemaGetter
 }
 
 var (
@@ -64,48 +72,18 @@ var (
 	_ rest.RESTUpdateStrategy  = hfsStrategy{}
 	_ rest.RESTDeleteStrategy  = hfsStrategy{}
 	_ rest.ResetFieldsStrategy = hfsStrategy{}
-	_ rest.RESTUpdateStrategy  = hfsStatusStrategy{}
-	_ rest.ResetFieldsStrategy = hfsStatusStrategy{}
+	_ specstatus.MainStrategy  = hfsStrategy{}
 )
 
 // NewStrategy returns the strategy that judges settings by the schemas schemas reads. There is
 // no package-level instance: one without a getter would accept settings no schema allows.
 func NewStrategy(schemas SchemaGetter) hfsStrategy {
-	return hfsStrategy{ObjectTyper: scheme.Scheme, NameGenerator: names.SimpleNameGenerator, schemas: schemas}
+	return hfsStrategy{Strategy: specstatus.NewStrategy(kind), schemas: schemas}
 }
 
 // NewStatusStrategy returns the status strategy that goes with s.
-func NewStatusStrategy(s hfsStrategy) hfsStatusStrategy {
-	return hfsStatusStrategy{hfsStrategy: s}
-}
-
-func (hfsStrategy) NamespaceScoped() bool { return true }
-
-// GetResetFields: a write to the main resource may not set the status.
-func (hfsStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return map[fieldpath.APIVersion]*fieldpath.Set{
-		"baremetal.metal3.io/v1alpha1": fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
-	}
-}
-
-// PrepareForCreate drops any status a client sent: status is observed, never requested, and
-// so a new object names no schema yet.
-func (hfsStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
-	hfs := obj.(*baremetal.HostFirmwareSettings)
-	hfs.Status = baremetal.HostFirmwareSettingsStatus{}
-	hfs.Generation = 1
-}
-
-// PrepareForUpdate keeps the stored status, and with it the schema the new spec is judged by,
-// and bumps the generation when the desired settings change (Metal3's controller reconciles on
-// a new generation).
-func (hfsStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
-	hfs, oldHFS := obj.(*baremetal.HostFirmwareSettings), old.(*baremetal.HostFirmwareSettings)
-	hfs.Status = oldHFS.Status
-	hfs.Generation = oldHFS.Generation
-	if !apiequality.Semantic.DeepEqual(hfs.Spec, oldHFS.Spec) {
-		hfs.Generation = oldHFS.Generation + 1
-	}
+func NewStatusStrategy(s hfsStrategy) specstatus.StatusStrategy[*baremetal.HostFirmwareSettings] {
+	return specstatus.NewStatusStrategy(s.Strategy)
 }
 
 func (s hfsStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
@@ -166,58 +144,4 @@ func unjudgedWarning(hfs *baremetal.HostFirmwareSettings) []string {
 		return nil
 	}
 	return []string{"spec.settings: not checked against a FirmwareSchema, since status.schema names none yet"}
-}
-
-func (hfsStrategy) Canonicalize(obj runtime.Object) {}
-
-func (hfsStrategy) AllowCreateOnUpdate(context.Context) bool { return false }
-
-// AllowUnconditionalUpdate lets clients update without a resourceVersion (kubectl replace);
-// a stale resourceVersion still gets a 409.
-func (hfsStrategy) AllowUnconditionalUpdate(context.Context) bool { return true }
-
-// GetResetFields: a status write may not change the spec or the labels and annotations.
-func (hfsStatusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return map[fieldpath.APIVersion]*fieldpath.Set{
-		"baremetal.metal3.io/v1alpha1": fieldpath.NewSet(
-			fieldpath.MakePathOrDie("spec"),
-			fieldpath.MakePathOrDie("metadata", "labels"),
-			fieldpath.MakePathOrDie("metadata", "annotations"),
-		),
-	}
-}
-
-// PrepareForUpdate keeps everything but the status as stored: whoever may write status (the
-// reconciler) must not be able to change the desired settings.
-func (hfsStatusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
-	hfs, oldHFS := obj.(*baremetal.HostFirmwareSettings), old.(*baremetal.HostFirmwareSettings)
-	hfs.Spec = oldHFS.Spec
-	hfs.Labels = oldHFS.Labels
-	hfs.Annotations = oldHFS.Annotations
-}
-
-// ValidateUpdate checks the status only. A new schema is not held against the stored spec:
-// the status reports the host as it is, and the reconciler reports settings the new schema
-// forbids through the Valid condition, as Metal3's does.
-func (hfsStatusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.ValidateHostFirmwareSettingsStatusUpdate(obj.(*baremetal.HostFirmwareSettings), old.(*baremetal.HostFirmwareSettings))
-}
-
-func (hfsStatusStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
-	return nil
-}
-
-// GetAttrs returns the labels and the metadata fields of an object, for list and watch
-// filtering.
-func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	hfs, ok := obj.(*baremetal.HostFirmwareSettings)
-	if !ok {
-		return nil, nil, fmt.Errorf("not a HostFirmwareSettings: %T", obj)
-	}
-	return labels.Set(hfs.Labels), generic.ObjectMetaFieldsSet(&hfs.ObjectMeta, true), nil
-}
-
-// Match returns the storage predicate of a label and field selector.
-func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
 }

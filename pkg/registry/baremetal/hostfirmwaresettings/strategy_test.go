@@ -120,35 +120,6 @@ func TestCreateIsNeverJudgedBySchema(t *testing.T) {
 	}
 }
 
-func TestPrepareForUpdate(t *testing.T) {
-	s := NewStrategy(&fakeSchemas{})
-	for _, tc := range []struct {
-		name       string
-		mutate     func(*baremetal.HostFirmwareSettings)
-		generation int64
-	}{
-		{name: "nothing", mutate: func(*baremetal.HostFirmwareSettings) {}, generation: 2},
-		{name: "a label", mutate: func(h *baremetal.HostFirmwareSettings) { h.Labels = map[string]string{"a": "b"} }, generation: 2},
-		{name: "status sent along", mutate: func(h *baremetal.HostFirmwareSettings) { h.Status.Schema = nil }, generation: 2},
-		{name: "a setting", mutate: func(h *baremetal.HostFirmwareSettings) {
-			h.Spec.Settings["ProcTurboMode"] = intstr.FromString("Disabled")
-		}, generation: 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old := hfsNaming("ns", "schema-1", "Enabled")
-			h := old.DeepCopy()
-			tc.mutate(h)
-			s.PrepareForUpdate(context.Background(), h, old)
-			if h.Generation != tc.generation {
-				t.Errorf("generation %d, want %d", h.Generation, tc.generation)
-			}
-			if h.Status.Schema == nil {
-				t.Error("status sent with an update was kept")
-			}
-		})
-	}
-}
-
 // TestStatusStrategy: a status write keeps spec, labels and annotations, and a new schema is not
 // held against the stored settings.
 func TestStatusStrategy(t *testing.T) {

@@ -20,90 +20,20 @@ limitations under the License.
 package hostupdatepolicy
 
 import (
-	"context"
-	"fmt"
-
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/apiserver/pkg/storage"
-	"k8s.io/apiserver/pkg/storage/names"
-
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
-
-type hupStrategy struct {
-	runtime.ObjectTyper
-	names.NameGenerator
-}
 
 // Strategy is the strategy of HostUpdatePolicies.
-var Strategy = hupStrategy{ObjectTyper: scheme.Scheme, NameGenerator: names.SimpleNameGenerator}
+var Strategy = specstatus.NewStrategy(specstatus.Kind[*baremetal.HostUpdatePolicy]{
+	Name: "HostUpdatePolicy",
+	// A changed policy is a new generation, so that a reconciler can tell which policy it last
+	// acted on.
+	Spec: specstatus.FieldOf(func(hup *baremetal.HostUpdatePolicy) *baremetal.HostUpdatePolicySpec { return &hup.Spec }),
+	// The status is empty, and no write sets it.
+	Status: specstatus.FieldOf(func(hup *baremetal.HostUpdatePolicy) *baremetal.HostUpdatePolicyStatus { return &hup.Status }),
 
-var (
-	_ rest.RESTCreateStrategy = hupStrategy{}
-	_ rest.RESTUpdateStrategy = hupStrategy{}
-	_ rest.RESTDeleteStrategy = hupStrategy{}
-)
-
-func (hupStrategy) NamespaceScoped() bool { return true }
-
-func (hupStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
-	hup := obj.(*baremetal.HostUpdatePolicy)
-	hup.Status = baremetal.HostUpdatePolicyStatus{}
-	hup.Generation = 1
-}
-
-// PrepareForUpdate bumps the generation when a policy changes, so that a reconciler can tell
-// which policy it last acted on.
-func (hupStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
-	hup, oldHUP := obj.(*baremetal.HostUpdatePolicy), old.(*baremetal.HostUpdatePolicy)
-	hup.Status = oldHUP.Status
-	hup.Generation = oldHUP.Generation
-	if !apiequality.Semantic.DeepEqual(hup.Spec, oldHUP.Spec) {
-		hup.Generation = oldHUP.Generation + 1
-	}
-}
-
-func (hupStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	return validation.ValidateHostUpdatePolicy(obj.(*baremetal.HostUpdatePolicy))
-}
-
-func (hupStrategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string { return nil }
-
-func (hupStrategy) Canonicalize(obj runtime.Object) {}
-
-func (hupStrategy) AllowCreateOnUpdate(context.Context) bool { return false }
-
-// AllowUnconditionalUpdate lets clients update without a resourceVersion (kubectl replace);
-// a stale resourceVersion still gets a 409.
-func (hupStrategy) AllowUnconditionalUpdate(context.Context) bool { return true }
-
-func (hupStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.ValidateHostUpdatePolicyUpdate(obj.(*baremetal.HostUpdatePolicy), old.(*baremetal.HostUpdatePolicy))
-}
-
-func (hupStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
-	return nil
-}
-
-// GetAttrs returns the labels and the metadata fields of a policy, for list and watch
-// filtering.
-func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	hup, ok := obj.(*baremetal.HostUpdatePolicy)
-	if !ok {
-		return nil, nil, fmt.Errorf("not a HostUpdatePolicy: %T", obj)
-	}
-	return labels.Set(hup.Labels), generic.ObjectMetaFieldsSet(&hup.ObjectMeta, true), nil
-}
-
-// Match returns the storage predicate of a label and field selector.
-func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
-}
+	Validate:       validation.ValidateHostUpdatePolicy,
+	ValidateUpdate: validation.ValidateHostUpdatePolicyUpdate,
+})

@@ -32,43 +32,7 @@ func testHUP() *baremetal.HostUpdatePolicy {
 	}
 }
 
-func TestPrepareForCreate(t *testing.T) {
-	hup := testHUP()
-	Strategy.PrepareForCreate(context.Background(), hup)
-	if hup.Generation != 1 || hup.Spec.FirmwareSettings != baremetal.HostUpdatePolicyOnReboot {
-		t.Errorf("created %+v", hup)
-	}
-}
-
-func TestPrepareForUpdate(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		mutate     func(*baremetal.HostUpdatePolicy)
-		generation int64
-	}{
-		{name: "nothing", mutate: func(*baremetal.HostUpdatePolicy) {}, generation: 2},
-		{name: "a label", mutate: func(h *baremetal.HostUpdatePolicy) { h.Labels = map[string]string{"a": "b"} }, generation: 2},
-		{name: "a policy", mutate: func(h *baremetal.HostUpdatePolicy) {
-			h.Spec.FirmwareUpdates = baremetal.HostUpdatePolicyOnReboot
-		}, generation: 3},
-		{name: "a policy removed", mutate: func(h *baremetal.HostUpdatePolicy) { h.Spec.FirmwareSettings = "" }, generation: 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old := testHUP()
-			h := old.DeepCopy()
-			tc.mutate(h)
-			Strategy.PrepareForUpdate(context.Background(), h, old)
-			if h.Generation != tc.generation {
-				t.Errorf("generation %d, want %d", h.Generation, tc.generation)
-			}
-		})
-	}
-}
-
-func TestStrategy(t *testing.T) {
-	if !Strategy.NamespaceScoped() || Strategy.AllowCreateOnUpdate(context.Background()) || !Strategy.AllowUnconditionalUpdate(context.Background()) {
-		t.Error("HostUpdatePolicies are namespaced, never created by an update, and may be replaced without a resourceVersion")
-	}
+func TestValidate(t *testing.T) {
 	bad := testHUP()
 	bad.Spec.FirmwareUpdates = "now"
 	if errs := Strategy.Validate(context.Background(), bad); len(errs) != 1 || errs[0].Field != "spec.firmwareUpdates" {
@@ -76,13 +40,6 @@ func TestStrategy(t *testing.T) {
 	}
 	if errs := Strategy.ValidateUpdate(context.Background(), bad, testHUP()); len(errs) != 1 || errs[0].Field != "spec.firmwareUpdates" {
 		t.Errorf("ValidateUpdate: %v", errs)
-	}
-	labels, fields, err := GetAttrs(testHUP())
-	if err != nil || fields["metadata.name"] != "worker-0" || fields["metadata.namespace"] != "ns" || len(labels) != 0 {
-		t.Errorf("GetAttrs: %v %v %v", labels, fields, err)
-	}
-	if _, _, err := GetAttrs(&baremetal.FirmwareSchema{}); err == nil {
-		t.Error("GetAttrs of another kind: no error")
 	}
 }
 

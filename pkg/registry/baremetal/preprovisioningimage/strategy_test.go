@@ -21,7 +21,6 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
@@ -38,71 +37,6 @@ func testImage() *baremetal.PreprovisioningImage {
 	}
 }
 
-func TestPrepareForCreate(t *testing.T) {
-	img := testImage()
-	Strategy.PrepareForCreate(context.Background(), img)
-	if img.Generation != 1 || img.Status.ImageURL != "" || img.Status.Conditions != nil {
-		t.Errorf("created %+v", img)
-	}
-}
-
-func TestPrepareForUpdate(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		mutate     func(*baremetal.PreprovisioningImage)
-		generation int64
-	}{
-		{name: "nothing", mutate: func(*baremetal.PreprovisioningImage) {}, generation: 2},
-		{name: "status sent along", mutate: func(i *baremetal.PreprovisioningImage) { i.Status = baremetal.PreprovisioningImageStatus{} }, generation: 2},
-		{name: "another architecture", mutate: func(i *baremetal.PreprovisioningImage) { i.Spec.Architecture = "aarch64" }, generation: 3},
-		{name: "new network data", mutate: func(i *baremetal.PreprovisioningImage) { i.Spec.NetworkDataName = "nd" }, generation: 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old := testImage()
-			img := old.DeepCopy()
-			tc.mutate(img)
-			Strategy.PrepareForUpdate(context.Background(), img, old)
-			if img.Generation != tc.generation {
-				t.Errorf("generation %d, want %d", img.Generation, tc.generation)
-			}
-			if img.Status.ImageURL == "" || len(img.Status.Conditions) != 1 {
-				t.Error("status sent with an update was kept")
-			}
-		})
-	}
-}
-
-func TestStatusStrategyKeepsSpec(t *testing.T) {
-	old := testImage()
-	img := old.DeepCopy()
-	img.Spec.AcceptFormats = nil
-	img.Annotations = map[string]string{"sneaky": "annotation"}
-	img.Status.Format = baremetal.ImageFormatInitRD
-	StatusStrategy.PrepareForUpdate(context.Background(), img, old)
-	if len(img.Spec.AcceptFormats) != 2 || img.Annotations != nil {
-		t.Errorf("status write changed spec or annotations: %+v %v", img.Spec, img.Annotations)
-	}
-	if img.Status.Format != baremetal.ImageFormatInitRD {
-		t.Errorf("status not kept: %+v", img.Status)
-	}
-	bad := img.DeepCopy()
-	bad.Status.Format = "qcow2"
-	if errs := StatusStrategy.ValidateUpdate(context.Background(), bad, old); len(errs) != 1 || errs[0].Field != "status.format" {
-		t.Errorf("status format: %v", errs)
-	}
-}
-
-func TestResetFields(t *testing.T) {
-	main := Strategy.GetResetFields()["baremetal.metal3.io/v1alpha1"]
-	if main == nil || !main.Has(fieldpath.MakePathOrDie("status")) || main.Has(fieldpath.MakePathOrDie("spec")) {
-		t.Errorf("main resource reset fields: %v", main)
-	}
-	status := StatusStrategy.GetResetFields()["baremetal.metal3.io/v1alpha1"]
-	if status == nil || !status.Has(fieldpath.MakePathOrDie("spec")) || status.Has(fieldpath.MakePathOrDie("status")) {
-		t.Errorf("status reset fields: %v", status)
-	}
-}
-
 func TestValidate(t *testing.T) {
 	img := testImage()
 	img.Spec.AcceptFormats = append(img.Spec.AcceptFormats, "pxe")
@@ -111,6 +45,11 @@ func TestValidate(t *testing.T) {
 	}
 	if errs := Strategy.ValidateUpdate(context.Background(), img, testImage()); len(errs) != 1 || errs[0].Field != "spec.acceptFormats[2]" {
 		t.Errorf("ValidateUpdate: %v", errs)
+	}
+	bad := testImage()
+	bad.Status.Format = "qcow2"
+	if errs := StatusStrategy.ValidateUpdate(context.Background(), bad, testImage()); len(errs) != 1 || errs[0].Field != "status.format" {
+		t.Errorf("status ValidateUpdate: %v", errs)
 	}
 }
 

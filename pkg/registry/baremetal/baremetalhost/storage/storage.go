@@ -19,24 +19,21 @@ limitations under the License.
 package storage
 
 import (
-	"context"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
 // HostStorage groups the storages of the resource and its subresources.
 type HostStorage struct {
 	Host    *REST
-	Status  *StatusREST
+	Status  *specstatus.StatusREST
 	Power   *PowerREST
 	Reboot  *RebootREST
 	Inspect *InspectREST
@@ -75,7 +72,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, opts validation.Options) (
 	// strategy (validation, generation, reset fields) applies to what they record.
 	return HostStorage{
 		Host:    &REST{store},
-		Status:  &StatusREST{store: &statusStore},
+		Status:  specstatus.NewStatusREST(&statusStore),
 		Power:   &PowerREST{store: store},
 		Reboot:  &RebootREST{store: store},
 		Inspect: &InspectREST{store: store},
@@ -100,41 +97,3 @@ func (r *REST) ShortNames() []string { return []string{"bmh", "bmhost"} }
 // Categories puts hosts in kubectl get baremetal (and all is deliberately not included:
 // listing every host of a fleet on kubectl get all would drown everything else).
 func (r *REST) Categories() []string { return []string{"baremetal"} }
-
-// StatusREST is the storage of baremetalhosts/status.
-type StatusREST struct {
-	store *genericregistry.Store
-}
-
-var (
-	_ rest.Patcher             = &StatusREST{}
-	_ rest.Storage             = &StatusREST{}
-	_ rest.ResetFieldsStrategy = &StatusREST{}
-	_ rest.TableConvertor      = &StatusREST{}
-)
-
-// New returns an empty host.
-func (r *StatusREST) New() runtime.Object { return &baremetal.BareMetalHost{} }
-
-// Destroy does nothing: the store is shared with, and destroyed by, the main resource.
-func (r *StatusREST) Destroy() {}
-
-// Get returns the host, so that a status patch has something to apply to.
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-// Update writes the status of a host; the status strategy keeps everything else as stored.
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// Status writes never create: the host must exist.
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
-}
-
-// GetResetFields returns the fields a status write may not change.
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, object, tableOptions)
-}

@@ -25,37 +25,19 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistrytest "k8s.io/apiserver/pkg/registry/generic/testing"
 	"k8s.io/apiserver/pkg/registry/rest"
-	etcd3testing "k8s.io/apiserver/pkg/storage/etcd3/testing"
-	"k8s.io/apiserver/pkg/storage/storagebackend"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
-	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus/storagetest"
 )
-
-type optionsGetter struct{ config *storagebackend.Config }
-
-func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
-	return generic.RESTOptions{
-		StorageConfig:           g.config.ForResource(resource),
-		Decorator:               generic.UndecoratedStorage,
-		DeleteCollectionWorkers: 1,
-		ResourcePrefix:          resource.Group + "/" + resource.Resource,
-	}, nil
-}
 
 // newStorage returns the storages on a fresh embedded etcd (stopped by the test's cleanup).
 func newStorage(t *testing.T) HostStorage {
 	t.Helper()
-	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
-	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
-	s, err := NewStorage(optionsGetter{config}, validation.Options{})
+	s, err := NewStorage(storagetest.RESTOptions(t), validation.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,154 +19,36 @@ package storage
 import (
 	"testing"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistrytest "k8s.io/apiserver/pkg/registry/generic/testing"
-	"k8s.io/apiserver/pkg/registry/rest"
-	etcd3testing "k8s.io/apiserver/pkg/storage/etcd3/testing"
-	"k8s.io/apiserver/pkg/storage/storagebackend"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
-	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus/storagetest"
 )
 
-type optionsGetter struct{ config *storagebackend.Config }
-
-func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
-	return generic.RESTOptions{
-		StorageConfig:           g.config.ForResource(resource),
-		Decorator:               generic.UndecoratedStorage,
-		DeleteCollectionWorkers: 1,
-		ResourcePrefix:          resource.Group + "/" + resource.Resource,
-	}, nil
-}
-
-// newStorage returns the storages on a fresh embedded etcd (stopped by the test's cleanup).
-func newStorage(t *testing.T) Storage {
-	t.Helper()
-	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
-	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
-	s, err := NewStorage(optionsGetter{config})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Subscriptions.Store.DestroyFunc)
-	return s
-}
-
-func validSubscription(name string) *baremetal.BMCEventSubscription {
-	return &baremetal.BMCEventSubscription{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespaceDefault},
-		Spec: baremetal.BMCEventSubscriptionSpec{
-			HostName:    "worker-0",
-			Destination: "https://events.example.com/bmc",
+func TestStorage(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) specstatus.Storage { return storagetest.Start(t, NewStorage) }, storagetest.Case[*baremetal.BMCEventSubscription]{
+		Valid: func(name string) *baremetal.BMCEventSubscription {
+			return &baremetal.BMCEventSubscription{
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespaceDefault},
+				Spec: baremetal.BMCEventSubscriptionSpec{
+					HostName:    "worker-0",
+					Destination: "https://events.example.com/bmc",
+				},
+			}
 		},
-	}
-}
-
-func TestCreate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Subscriptions.Store)
-	s := validSubscription("foo")
-	s.ObjectMeta = metav1.ObjectMeta{}
-	bad := validSubscription("")
-	bad.ObjectMeta = metav1.ObjectMeta{}
-	bad.Spec.Destination = "https://events.example.com"
-	test.TestCreate(s, bad)
-}
-
-// TestUpdate: the generic test's update changes metadata only (the spec is immutable), and an
-// update of the spec is the invalid one.
-func TestUpdate(t *testing.T) {
-	test := genericregistrytest.New(t, newStorage(t).Subscriptions.Store)
-	test.TestUpdate(validSubscription("foo"),
-		func(obj runtime.Object) runtime.Object {
-			s := obj.(*baremetal.BMCEventSubscription)
-			s.Labels = map[string]string{"team": "sre"}
-			return s
+		Invalid:      func(s *baremetal.BMCEventSubscription) { s.Spec.Destination = "https://events.example.com" },
+		InvalidField: "spec.destination",
+		// A status write must not be able to redirect a host's events, nor may anyone else: the
+		// spec cannot change after create.
+		SpecChange:    func(s *baremetal.BMCEventSubscription) { s.Spec.Destination = "https://attacker.example.com/" },
+		SpecImmutable: true,
+		Singular:      "bmceventsubscription",
+		ShortNames:    []string{"bes", "bmcevent"},
+		SetStatus: func(s *baremetal.BMCEventSubscription) {
+			s.Status = baremetal.BMCEventSubscriptionStatus{SubscriptionID: "7"}
 		},
-		func(obj runtime.Object) runtime.Object {
-			s := obj.(*baremetal.BMCEventSubscription)
-			s.Spec.Destination = "https://elsewhere.example.com/bmc"
-			return s
-		},
-	)
-}
-
-func TestDelete(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).ReturnDeletedObject().TestDelete(validSubscription("foo"))
-}
-
-func TestGet(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).TestGet(validSubscription("foo"))
-}
-
-func TestList(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).TestList(validSubscription("foo"))
-}
-
-func TestWatch(t *testing.T) {
-	genericregistrytest.New(t, newStorage(t).Subscriptions.Store).TestWatch(
-		validSubscription("foo"),
-		[]labels.Set{},
-		[]labels.Set{{"a": "b"}},
-		[]fields.Set{{"metadata.name": "foo"}},
-		[]fields.Set{{"metadata.name": "bar"}},
-	)
-}
-
-// TestUpdateStatus checks the status subresource: it writes status and nothing else.
-func TestUpdateStatus(t *testing.T) {
-	s := newStorage(t)
-	ctx := genericapirequest.WithNamespace(genericapirequest.NewContext(), metav1.NamespaceDefault)
-	obj, err := s.Subscriptions.Create(ctx, validSubscription("foo"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	created := obj.(*baremetal.BMCEventSubscription)
-	update := created.DeepCopy()
-	update.Spec.Destination = "https://attacker.example.com/"
-	update.Labels = map[string]string{"sneaky": "label"}
-	update.Status = baremetal.BMCEventSubscriptionStatus{SubscriptionID: "7"}
-	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	obj, err = s.Subscriptions.Get(ctx, "foo", &metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := obj.(*baremetal.BMCEventSubscription)
-	if got.Spec.Destination != created.Spec.Destination || len(got.Labels) != 0 || got.Status.SubscriptionID != "7" {
-		t.Errorf("after a status write: %+v", got)
-	}
-
-	// The spec stays as created: a 422 naming the field, nothing stored.
-	spec := got.DeepCopy()
-	spec.Spec.HostName = "worker-1"
-	_, _, err = s.Subscriptions.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(spec), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
-	if !apierrors.IsInvalid(err) {
-		t.Errorf("spec change: %v, want 422", err)
-	}
-
-	// A status update of an object that does not exist is a 404, never a create.
-	_, _, err = s.Status.Update(ctx, "missing", rest.DefaultUpdatedObjectInfo(validSubscription("missing")), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, true, &metav1.UpdateOptions{})
-	if !apierrors.IsNotFound(err) {
-		t.Errorf("status update of a missing object: %v, want NotFound", err)
-	}
-}
-
-func TestNames(t *testing.T) {
-	s := newStorage(t)
-	if got := s.Subscriptions.GetSingularName(); got != "bmceventsubscription" {
-		t.Errorf("singular name %q", got)
-	}
-	if got := s.Subscriptions.ShortNames(); len(got) != 2 || got[0] != "bes" || got[1] != "bmcevent" {
-		t.Errorf("short names %v, want Metal3's bes, bmcevent", got)
-	}
+		Spec:   func(s *baremetal.BMCEventSubscription) any { return s.Spec },
+		Status: func(s *baremetal.BMCEventSubscription) any { return s.Status },
+	})
 }

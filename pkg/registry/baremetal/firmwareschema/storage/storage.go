@@ -26,42 +26,32 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
-// REST is the storage of the firmwareschemas resource.
+// REST is the storage of the firmwareschemas resource, with the reads HostFirmwareSettings'
+// validation makes.
 type REST struct {
-	*genericregistry.Store
+	*specstatus.REST
 }
-
-var (
-	_ rest.StandardStorage      = &REST{}
-	_ rest.SingularNameProvider = &REST{}
-)
 
 // NewREST builds the storage of FirmwareSchemas on the given etcd options.
 func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
-	store := &genericregistry.Store{
-		NewFunc:                   func() runtime.Object { return &baremetal.FirmwareSchema{} },
-		NewListFunc:               func() runtime.Object { return &baremetal.FirmwareSchemaList{} },
-		PredicateFunc:             firmwareschema.Match,
-		DefaultQualifiedResource:  baremetal.Resource("firmwareschemas"),
-		SingularQualifiedResource: baremetal.Resource("firmwareschema"),
-
-		CreateStrategy: firmwareschema.Strategy,
-		UpdateStrategy: firmwareschema.Strategy,
-		DeleteStrategy: firmwareschema.Strategy,
-
+	r, err := specstatus.NewREST(optsGetter, specstatus.Resource{
+		NewFunc:        func() runtime.Object { return &baremetal.FirmwareSchema{} },
+		NewListFunc:    func() runtime.Object { return &baremetal.FirmwareSchemaList{} },
+		Plural:         "firmwareschemas",
+		Singular:       "firmwareschema",
 		TableConvertor: firmwareschema.TableConvertor,
-	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: firmwareschema.GetAttrs}); err != nil {
+		// No short name: Metal3 declares none for this kind.
+	}, firmwareschema.Strategy)
+	if err != nil {
 		return nil, err
 	}
-	return &REST{store}, nil
+	return &REST{r}, nil
 }
 
 // GetFirmwareSchema reads a schema from the store, as HostFirmwareSettings' validation needs it:

@@ -21,39 +21,18 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistrytest "k8s.io/apiserver/pkg/registry/generic/testing"
 	"k8s.io/apiserver/pkg/registry/rest"
-	etcd3testing "k8s.io/apiserver/pkg/storage/etcd3/testing"
-	"k8s.io/apiserver/pkg/storage/storagebackend"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
-	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus/storagetest"
 )
-
-type optionsGetter struct{ config *storagebackend.Config }
-
-func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
-	return generic.RESTOptions{
-		StorageConfig:           g.config.ForResource(resource),
-		Decorator:               generic.UndecoratedStorage,
-		DeleteCollectionWorkers: 1,
-		ResourcePrefix:          resource.Group + "/" + resource.Resource,
-	}, nil
-}
 
 // newREST returns the storage on a fresh embedded etcd (stopped by the test's cleanup).
 func newREST(t *testing.T) *REST {
 	t.Helper()
-	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
-	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
-	r, err := NewREST(optionsGetter{config})
+	r, err := NewREST(storagetest.RESTOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,52 +52,17 @@ func validSchema(name string) *baremetal.FirmwareSchema {
 	}
 }
 
-func TestCreate(t *testing.T) {
-	test := genericregistrytest.New(t, newREST(t).Store)
-	s := validSchema("foo")
-	s.ObjectMeta = metav1.ObjectMeta{}
-	bad := validSchema("")
-	bad.ObjectMeta = metav1.ObjectMeta{}
-	bad.Spec.Schema["Fan"] = baremetal.SettingSchema{AttributeType: "Float"}
-	test.TestCreate(s, bad)
-}
-
-func TestUpdate(t *testing.T) {
-	test := genericregistrytest.New(t, newREST(t).Store)
-	test.TestUpdate(validSchema("foo"),
-		func(obj runtime.Object) runtime.Object {
-			s := obj.(*baremetal.FirmwareSchema)
-			s.Spec.HardwareModel = "PowerEdge R650"
-			return s
-		},
-		func(obj runtime.Object) runtime.Object {
-			s := obj.(*baremetal.FirmwareSchema)
+func TestStorage(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) specstatus.Storage { return specstatus.Storage{Main: newREST(t).REST} }, storagetest.Case[*baremetal.FirmwareSchema]{
+		Valid: validSchema,
+		Invalid: func(s *baremetal.FirmwareSchema) {
 			s.Spec.Schema["Fan"] = baremetal.SettingSchema{AttributeType: "Float"}
-			return s
 		},
-	)
-}
-
-func TestDelete(t *testing.T) {
-	genericregistrytest.New(t, newREST(t).Store).ReturnDeletedObject().TestDelete(validSchema("foo"))
-}
-
-func TestGet(t *testing.T) {
-	genericregistrytest.New(t, newREST(t).Store).TestGet(validSchema("foo"))
-}
-
-func TestList(t *testing.T) {
-	genericregistrytest.New(t, newREST(t).Store).TestList(validSchema("foo"))
-}
-
-func TestWatch(t *testing.T) {
-	genericregistrytest.New(t, newREST(t).Store).TestWatch(
-		validSchema("foo"),
-		[]labels.Set{},
-		[]labels.Set{{"a": "b"}},
-		[]fields.Set{{"metadata.name": "foo"}},
-		[]fields.Set{{"metadata.name": "bar"}},
-	)
+		InvalidField: "spec.schema[Fan].attribute_type",
+		SpecChange:   func(s *baremetal.FirmwareSchema) { s.Spec.HardwareModel = "PowerEdge R650" },
+		Singular:     "firmwareschema",
+		Spec:         func(s *baremetal.FirmwareSchema) any { return s.Spec },
+	})
 }
 
 // TestGetFirmwareSchema checks the read HostFirmwareSettings' validation makes: by namespace
@@ -139,11 +83,5 @@ func TestGetFirmwareSchema(t *testing.T) {
 	}
 	if _, err := r.GetFirmwareSchema(ctx, "elsewhere", "schema-1"); !apierrors.IsNotFound(err) {
 		t.Errorf("schema of another namespace: %v, want NotFound", err)
-	}
-}
-
-func TestSingularName(t *testing.T) {
-	if got := newREST(t).GetSingularName(); got != "firmwareschema" {
-		t.Errorf("singular name %q", got)
 	}
 }

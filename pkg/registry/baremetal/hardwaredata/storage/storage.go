@@ -20,50 +20,26 @@ package storage
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hardwaredata"
-)
-
-// REST is the storage of the hardwaredata resource.
-type REST struct {
-	*genericregistry.Store
-}
-
-var (
-	_ rest.StandardStorage      = &REST{}
-	_ rest.ShortNamesProvider   = &REST{}
-	_ rest.CategoriesProvider   = &REST{}
-	_ rest.SingularNameProvider = &REST{}
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
 // NewREST builds the storage of HardwareData on the given etcd options. Field selectors are
 // the metadata ones (name, namespace), as for Metal3's CRD.
-func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
-	store := &genericregistry.Store{
+func NewREST(optsGetter generic.RESTOptionsGetter) (*specstatus.REST, error) {
+	return specstatus.NewREST(optsGetter, specstatus.Resource{
 		NewFunc:     func() runtime.Object { return &baremetal.HardwareData{} },
 		NewListFunc: func() runtime.Object { return &baremetal.HardwareDataList{} },
 		// Metal3's CRD: plural and singular are both "hardwaredata".
-		DefaultQualifiedResource:  baremetal.Resource("hardwaredata"),
-		SingularQualifiedResource: baremetal.Resource("hardwaredata"),
-
-		CreateStrategy: hardwaredata.Strategy,
-		UpdateStrategy: hardwaredata.Strategy,
-		DeleteStrategy: hardwaredata.Strategy,
-
+		Plural:         "hardwaredata",
+		Singular:       "hardwaredata",
 		TableConvertor: hardwaredata.TableConvertor,
-	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter}); err != nil {
-		return nil, err
-	}
-	return &REST{store}, nil
+		// kubectl get hd, as with Metal3.
+		ShortNames: []string{"hd"},
+		// kubectl get baremetal lists HardwareData beside the hosts they belong to (and, like
+		// hosts, kubectl get all does not).
+		Categories: []string{"baremetal"},
+	}, hardwaredata.Strategy)
 }
-
-// ShortNames lets users type kubectl get hd, as with Metal3.
-func (r *REST) ShortNames() []string { return []string{"hd"} }
-
-// Categories puts HardwareData in kubectl get baremetal, beside the hosts they belong to (and,
-// like hosts, not in all).
-func (r *REST) Categories() []string { return []string{"baremetal"} }

@@ -19,106 +19,25 @@ limitations under the License.
 package storage
 
 import (
-	"context"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
-
-// Storage groups the storages of the resource and its status.
-type Storage struct {
-	Settings *REST
-	Status   *StatusREST
-}
 
 // NewStorage builds the storages of HostFirmwareSettings on the given etcd options; spec
 // writes are judged by the FirmwareSchemas schemas reads.
-func NewStorage(optsGetter generic.RESTOptionsGetter, schemas hostfirmwaresettings.SchemaGetter) (Storage, error) {
+func NewStorage(optsGetter generic.RESTOptionsGetter, schemas hostfirmwaresettings.SchemaGetter) (specstatus.Storage, error) {
 	strategy := hostfirmwaresettings.NewStrategy(schemas)
-	statusStrategy := hostfirmwaresettings.NewStatusStrategy(strategy)
-
-	store := &genericregistry.Store{
-		NewFunc:                   func() runtime.Object { return &baremetal.HostFirmwareSettings{} },
-		NewListFunc:               func() runtime.Object { return &baremetal.HostFirmwareSettingsList{} },
-		PredicateFunc:             hostfirmwaresettings.Match,
-		DefaultQualifiedResource:  baremetal.Resource("hostfirmwaresettings"),
-		SingularQualifiedResource: baremetal.Resource("hostfirmwaresettings"),
-
-		CreateStrategy:      strategy,
-		UpdateStrategy:      strategy,
-		DeleteStrategy:      strategy,
-		ResetFieldsStrategy: strategy,
-
+	return specstatus.NewStorage(optsGetter, specstatus.Resource{
+		NewFunc:        func() runtime.Object { return &baremetal.HostFirmwareSettings{} },
+		NewListFunc:    func() runtime.Object { return &baremetal.HostFirmwareSettingsList{} },
+		Plural:         "hostfirmwaresettings",
+		Singular:       "hostfirmwaresettings",
 		TableConvertor: hostfirmwaresettings.TableConvertor,
-	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: hostfirmwaresettings.GetAttrs}); err != nil {
-		return Storage{}, err
-	}
-
-	// The status store is a shallow copy sharing the underlying storage and watch cache; only
-	// the strategies differ.
-	statusStore := *store
-	statusStore.UpdateStrategy = statusStrategy
-	statusStore.ResetFieldsStrategy = statusStrategy
-
-	return Storage{Settings: &REST{store}, Status: &StatusREST{store: &statusStore}}, nil
-}
-
-// REST is the storage of the hostfirmwaresettings resource.
-type REST struct {
-	*genericregistry.Store
-}
-
-var (
-	_ rest.StandardStorage      = &REST{}
-	_ rest.ShortNamesProvider   = &REST{}
-	_ rest.SingularNameProvider = &REST{}
-)
-
-// ShortNames lets users type kubectl get hfs, as with Metal3.
-func (r *REST) ShortNames() []string { return []string{"hfs"} }
-
-// StatusREST is the storage of hostfirmwaresettings/status.
-type StatusREST struct {
-	store *genericregistry.Store
-}
-
-var (
-	_ rest.Patcher             = &StatusREST{}
-	_ rest.Storage             = &StatusREST{}
-	_ rest.ResetFieldsStrategy = &StatusREST{}
-	_ rest.TableConvertor      = &StatusREST{}
-)
-
-// New returns an empty HostFirmwareSettings.
-func (r *StatusREST) New() runtime.Object { return &baremetal.HostFirmwareSettings{} }
-
-// Destroy does nothing: the store is shared with, and destroyed by, the main resource.
-func (r *StatusREST) Destroy() {}
-
-// Get returns the object, so that a status patch has something to apply to.
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-// Update writes the status; the status strategy keeps everything else as stored.
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// Status writes never create: the object must exist.
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
-}
-
-// GetResetFields returns the fields a status write may not change.
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, object, tableOptions)
+		// kubectl get hfs, as with Metal3.
+		ShortNames: []string{"hfs"},
+	}, strategy, hostfirmwaresettings.NewStatusStrategy(strategy))
 }

@@ -19,55 +19,37 @@ package storage
 import (
 	"context"
 	"testing"
+	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistrytest "k8s.io/apiserver/pkg/registry/generic/testing"
 	"k8s.io/apiserver/pkg/registry/rest"
-	etcd3testing "k8s.io/apiserver/pkg/storage/etcd3/testing"
-	"k8s.io/apiserver/pkg/storage/storagebackend"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
-	"github.com/metal3-community/baremetal-apiserver/pkg/registry/scheme"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus/storagetest"
 )
-
-type optionsGetter struct{ config *storagebackend.Config }
-
-func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
-	return generic.RESTOptions{
-		StorageConfig:           g.config.ForResource(resource),
-		Decorator:               generic.UndecoratedStorage,
-		DeleteCollectionWorkers: 1,
-		ResourcePrefix:          resource.Group + "/" + resource.Resource,
-	}, nil
-}
 
 // newStorage returns the HostFirmwareSettings storages and the FirmwareSchema storage they read
 // schemas from, wired as the server wires them, on one fresh embedded etcd.
-func newStorage(t *testing.T) (Storage, *schemastorage.REST) {
+func newStorage(t *testing.T) (specstatus.Storage, *schemastorage.REST) {
 	t.Helper()
-	_, config := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
-	config.Codec = scheme.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)
-	schemas, err := schemastorage.NewREST(optionsGetter{config})
+	opts := storagetest.RESTOptions(t)
+	schemas, err := schemastorage.NewREST(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(schemas.Store.DestroyFunc)
-	s, err := NewStorage(optionsGetter{config}, schemas)
+	s, err := NewStorage(opts, schemas)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Settings.Store.DestroyFunc)
+	t.Cleanup(s.Main.Store.DestroyFunc)
 	return s, schemas
 }
 
@@ -78,57 +60,36 @@ func validHFS(name string, settings baremetal.DesiredSettingsMap) *baremetal.Hos
 	}
 }
 
-func TestCreate(t *testing.T) {
-	s, _ := newStorage(t)
-	test := genericregistrytest.New(t, s.Settings.Store)
-	hfs := validHFS("foo", baremetal.DesiredSettingsMap{"ProcTurboMode": intstr.FromString("Enabled")})
-	hfs.ObjectMeta = metav1.ObjectMeta{}
-	bad := validHFS("", baremetal.DesiredSettingsMap{"AdminPassword": intstr.FromString("secret")})
-	bad.ObjectMeta = metav1.ObjectMeta{}
-	test.TestCreate(hfs, bad)
-}
-
-func TestUpdate(t *testing.T) {
-	s, _ := newStorage(t)
-	test := genericregistrytest.New(t, s.Settings.Store)
-	test.TestUpdate(validHFS("foo", nil),
-		func(obj runtime.Object) runtime.Object {
-			hfs := obj.(*baremetal.HostFirmwareSettings)
+func TestStorage(t *testing.T) {
+	read := metav1.NewTime(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
+	storagetest.Run(t, func(t *testing.T) specstatus.Storage { s, _ := newStorage(t); return s }, storagetest.Case[*baremetal.HostFirmwareSettings]{
+		Valid: func(name string) *baremetal.HostFirmwareSettings {
+			return validHFS(name, baremetal.DesiredSettingsMap{"ProcTurboMode": intstr.FromString("Enabled")})
+		},
+		// Credentials are never settings, whatever the schema.
+		Invalid: func(hfs *baremetal.HostFirmwareSettings) {
+			hfs.Spec.Settings = baremetal.DesiredSettingsMap{"AdminPassword": intstr.FromString("secret")}
+		},
+		InvalidField: "spec.settings[AdminPassword]",
+		SpecChange: func(hfs *baremetal.HostFirmwareSettings) {
 			hfs.Spec.Settings = baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(8)}
-			return hfs
 		},
-		func(obj runtime.Object) runtime.Object {
-			hfs := obj.(*baremetal.HostFirmwareSettings)
-			hfs.Spec.Settings = baremetal.DesiredSettingsMap{"BIOSPassword": intstr.FromString("x")}
-			return hfs
+		Singular:   "hostfirmwaresettings",
+		ShortNames: []string{"hfs"},
+		SetStatus: func(hfs *baremetal.HostFirmwareSettings) {
+			hfs.Status = baremetal.HostFirmwareSettingsStatus{
+				Schema:      &baremetal.SchemaReference{Namespace: metav1.NamespaceDefault, Name: "schema-1"},
+				Settings:    baremetal.SettingsMap{"ProcTurboMode": "Disabled"},
+				LastUpdated: &read,
+				Conditions: []metav1.Condition{{Type: v1alpha1.FirmwareSettingsChangeDetected, Status: metav1.ConditionTrue,
+					Reason: v1alpha1.ReasonFirmwareSettingsSuccess, LastTransitionTime: read}},
+			}
 		},
-	)
-}
-
-func TestDelete(t *testing.T) {
-	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).ReturnDeletedObject().TestDelete(validHFS("foo", nil))
-}
-
-func TestGet(t *testing.T) {
-	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).TestGet(validHFS("foo", nil))
-}
-
-func TestList(t *testing.T) {
-	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).TestList(validHFS("foo", nil))
-}
-
-func TestWatch(t *testing.T) {
-	s, _ := newStorage(t)
-	genericregistrytest.New(t, s.Settings.Store).TestWatch(
-		validHFS("foo", nil),
-		[]labels.Set{},
-		[]labels.Set{{"a": "b"}},
-		[]fields.Set{{"metadata.name": "foo"}},
-		[]fields.Set{{"metadata.name": "bar"}},
-	)
+		// Only a schema of the object's own namespace.
+		BadStatus: func(hfs *baremetal.HostFirmwareSettings) { hfs.Status.Schema.Namespace = "other" },
+		Spec:      func(hfs *baremetal.HostFirmwareSettings) any { return hfs.Spec },
+		Status:    func(hfs *baremetal.HostFirmwareSettings) any { return hfs.Status },
+	})
 }
 
 func nsContext() context.Context {
@@ -136,9 +97,9 @@ func nsContext() context.Context {
 }
 
 // setStatus writes the status of name through the status subresource.
-func setStatus(t *testing.T, s Storage, name string, status baremetal.HostFirmwareSettingsStatus) (*baremetal.HostFirmwareSettings, error) {
+func setStatus(t *testing.T, s specstatus.Storage, name string, status baremetal.HostFirmwareSettingsStatus) (*baremetal.HostFirmwareSettings, error) {
 	t.Helper()
-	obj, err := s.Settings.Get(nsContext(), name, &metav1.GetOptions{})
+	obj, err := s.Main.Get(nsContext(), name, &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,15 +113,15 @@ func setStatus(t *testing.T, s Storage, name string, status baremetal.HostFirmwa
 }
 
 // setSettings replaces the desired settings of name through the main resource.
-func setSettings(t *testing.T, s Storage, name string, settings baremetal.DesiredSettingsMap) (*baremetal.HostFirmwareSettings, error) {
+func setSettings(t *testing.T, s specstatus.Storage, name string, settings baremetal.DesiredSettingsMap) (*baremetal.HostFirmwareSettings, error) {
 	t.Helper()
-	obj, err := s.Settings.Get(nsContext(), name, &metav1.GetOptions{})
+	obj, err := s.Main.Get(nsContext(), name, &metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hfs := obj.(*baremetal.HostFirmwareSettings).DeepCopy()
 	hfs.Spec.Settings = settings
-	out, _, err := s.Settings.Update(nsContext(), name, rest.DefaultUpdatedObjectInfo(hfs), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	out, _, err := s.Main.Update(nsContext(), name, rest.DefaultUpdatedObjectInfo(hfs), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +148,7 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 	// Created with a status naming the schema: status is dropped on create, so nothing judges.
 	created := validHFS("worker-0", baremetal.DesiredSettingsMap{"NumCores": intstr.FromInt32(300)})
 	created.Status.Schema = &baremetal.SchemaReference{Namespace: metav1.NamespaceDefault, Name: "schema-1a2b3c4d"}
-	obj, err := s.Settings.Create(ctx, created, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	obj, err := s.Main.Create(ctx, created, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create before any schema: %v", err)
 	}
@@ -223,7 +184,7 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before, err := s.Settings.Get(ctx, "worker-0", &metav1.GetOptions{})
+			before, err := s.Main.Get(ctx, "worker-0", &metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -244,7 +205,7 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 			if status.Details == nil || !apiequality.Semantic.DeepEqual(status.Details.Causes, tc.causes) {
 				t.Errorf("causes:\n got  %+v\n want %+v", status.Details, tc.causes)
 			}
-			after, err := s.Settings.Get(ctx, "worker-0", &metav1.GetOptions{})
+			after, err := s.Main.Get(ctx, "worker-0", &metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,88 +222,5 @@ func TestSettingsJudgedBySchema(t *testing.T) {
 	}
 	if _, err := setSettings(t, s, "worker-0", baremetal.DesiredSettingsMap{"ProcTurboMode": intstr.FromString("Maybe")}); err != nil {
 		t.Errorf("with the named schema gone: %v", err)
-	}
-}
-
-// TestUpdateStatus checks the status subresource: it writes status and nothing else, and only
-// names a schema of the object's own namespace.
-func TestUpdateStatus(t *testing.T) {
-	s, _ := newStorage(t)
-	ctx := nsContext()
-	created, err := s.Settings.Create(ctx, validHFS("foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")}), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	update := created.(*baremetal.HostFirmwareSettings).DeepCopy()
-	update.Spec.Settings = baremetal.DesiredSettingsMap{"B": intstr.FromString("2")}
-	update.Labels = map[string]string{"sneaky": "label"}
-	now := metav1.Now()
-	update.Status = baremetal.HostFirmwareSettingsStatus{
-		Schema:      &baremetal.SchemaReference{Namespace: metav1.NamespaceDefault, Name: "schema-1"},
-		Settings:    baremetal.SettingsMap{"A": "0"},
-		LastUpdated: &now,
-		Conditions: []metav1.Condition{{Type: v1alpha1.FirmwareSettingsChangeDetected, Status: metav1.ConditionTrue,
-			Reason: v1alpha1.ReasonFirmwareSettingsSuccess, LastTransitionTime: now}},
-	}
-	if _, _, err := s.Status.Update(ctx, "foo", rest.DefaultUpdatedObjectInfo(update), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	obj, err := s.Settings.Get(ctx, "foo", &metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := obj.(*baremetal.HostFirmwareSettings)
-	if !apiequality.Semantic.DeepEqual(got.Spec, created.(*baremetal.HostFirmwareSettings).Spec) || len(got.Labels) != 0 {
-		t.Errorf("status update changed spec or labels: %+v %v", got.Spec, got.Labels)
-	}
-	if got.Status.Schema == nil || got.Status.Schema.Name != "schema-1" || got.Status.Settings["A"] != "0" || len(got.Status.Conditions) != 1 {
-		t.Errorf("status not written: %+v", got.Status)
-	}
-	if got.Generation != 1 {
-		t.Errorf("generation %d after a status write, want 1", got.Generation)
-	}
-
-	// A schema in another namespace is refused.
-	_, err = setStatus(t, s, "foo", baremetal.HostFirmwareSettingsStatus{Schema: &baremetal.SchemaReference{Namespace: "other", Name: "schema-1"}})
-	if !apierrors.IsInvalid(err) {
-		t.Errorf("schema of another namespace: %v, want 422", err)
-	}
-
-	// A status update of an object that does not exist is a 404, never a create.
-	_, _, err = s.Status.Update(ctx, "missing", rest.DefaultUpdatedObjectInfo(validHFS("missing", nil)), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, true, &metav1.UpdateOptions{})
-	if !apierrors.IsNotFound(err) {
-		t.Errorf("status update of a missing object: %v, want NotFound", err)
-	}
-}
-
-func TestGenerationFollowsSpec(t *testing.T) {
-	s, _ := newStorage(t)
-	ctx := nsContext()
-	if _, err := s.Settings.Create(ctx, validHFS("foo", nil), rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := setSettings(t, s, "foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Generation != 2 {
-		t.Errorf("generation %d after a spec change, want 2", got.Generation)
-	}
-	got, err = setSettings(t, s, "foo", baremetal.DesiredSettingsMap{"A": intstr.FromString("1")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Generation != 2 {
-		t.Errorf("generation %d after an unchanged spec, want 2", got.Generation)
-	}
-}
-
-func TestNames(t *testing.T) {
-	s, _ := newStorage(t)
-	if got := s.Settings.ShortNames(); len(got) != 1 || got[0] != "hfs" {
-		t.Errorf("short names %v", got)
-	}
-	if got := s.Settings.GetSingularName(); got != "hostfirmwaresettings" {
-		t.Errorf("singular name %q", got)
 	}
 }

@@ -21,42 +21,21 @@ package storage
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy"
-)
-
-// REST is the storage of the hostupdatepolicies resource.
-type REST struct {
-	*genericregistry.Store
-}
-
-// No short name: Metal3 declares none for this kind, and one of our own would be a name that
-// works here and nowhere else.
-var (
-	_ rest.StandardStorage      = &REST{}
-	_ rest.SingularNameProvider = &REST{}
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
 // NewREST builds the storage of HostUpdatePolicies on the given etcd options.
-func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
-	store := &genericregistry.Store{
-		NewFunc:                   func() runtime.Object { return &baremetal.HostUpdatePolicy{} },
-		NewListFunc:               func() runtime.Object { return &baremetal.HostUpdatePolicyList{} },
-		PredicateFunc:             hostupdatepolicy.Match,
-		DefaultQualifiedResource:  baremetal.Resource("hostupdatepolicies"),
-		SingularQualifiedResource: baremetal.Resource("hostupdatepolicy"),
-
-		CreateStrategy: hostupdatepolicy.Strategy,
-		UpdateStrategy: hostupdatepolicy.Strategy,
-		DeleteStrategy: hostupdatepolicy.Strategy,
-
+func NewREST(optsGetter generic.RESTOptionsGetter) (*specstatus.REST, error) {
+	return specstatus.NewREST(optsGetter, specstatus.Resource{
+		NewFunc:        func() runtime.Object { return &baremetal.HostUpdatePolicy{} },
+		NewListFunc:    func() runtime.Object { return &baremetal.HostUpdatePolicyList{} },
+		Plural:         "hostupdatepolicies",
+		Singular:       "hostupdatepolicy",
 		TableConvertor: hostupdatepolicy.TableConvertor,
-	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: hostupdatepolicy.GetAttrs}); err != nil {
-		return nil, err
-	}
-	return &REST{store}, nil
+		// No short name: Metal3 declares none for this kind, and one of our own would be a name
+		// that works here and nowhere else.
+	}, hostupdatepolicy.Strategy)
 }

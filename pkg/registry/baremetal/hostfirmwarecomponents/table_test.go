@@ -38,42 +38,6 @@ func testHFC() *baremetal.HostFirmwareComponents {
 	}
 }
 
-func TestPrepareForUpdate(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		mutate     func(*baremetal.HostFirmwareComponents)
-		generation int64
-	}{
-		{name: "nothing", mutate: func(*baremetal.HostFirmwareComponents) {}, generation: 2},
-		{name: "status sent along", mutate: func(h *baremetal.HostFirmwareComponents) { h.Status.Conditions = nil }, generation: 2},
-		{name: "an update", mutate: func(h *baremetal.HostFirmwareComponents) { h.Spec.Updates = h.Spec.Updates[:1] }, generation: 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old := testHFC()
-			h := old.DeepCopy()
-			tc.mutate(h)
-			Strategy.PrepareForUpdate(context.Background(), h, old)
-			if h.Generation != tc.generation {
-				t.Errorf("generation %d, want %d", h.Generation, tc.generation)
-			}
-			if len(h.Status.Conditions) != 1 {
-				t.Error("status sent with an update was kept")
-			}
-		})
-	}
-}
-
-func TestStatusStrategyKeepsSpec(t *testing.T) {
-	old := testHFC()
-	h := old.DeepCopy()
-	h.Spec.Updates = nil
-	h.Annotations = map[string]string{"sneaky": "annotation"}
-	StatusStrategy.PrepareForUpdate(context.Background(), h, old)
-	if len(h.Spec.Updates) != 2 || h.Annotations != nil {
-		t.Errorf("status write changed spec or annotations: %+v %v", h.Spec, h.Annotations)
-	}
-}
-
 func TestTable(t *testing.T) {
 	table, err := TableConvertor.ConvertToTable(context.Background(), testHFC(), nil)
 	if err != nil {

@@ -33,32 +33,6 @@ func testSchema() *baremetal.FirmwareSchema {
 	}
 }
 
-func TestPrepareForUpdate(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		mutate     func(*baremetal.FirmwareSchema)
-		generation int64
-	}{
-		{name: "nothing", mutate: func(*baremetal.FirmwareSchema) {}, generation: 3},
-		{name: "an owner", mutate: func(s *baremetal.FirmwareSchema) {
-			s.OwnerReferences = []metav1.OwnerReference{{Name: "worker-0"}}
-		}, generation: 3},
-		{name: "an attribute", mutate: func(s *baremetal.FirmwareSchema) {
-			s.Spec.Schema["C"] = baremetal.SettingSchema{AttributeType: baremetal.SettingTypeBoolean}
-		}, generation: 4},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old := testSchema()
-			s := old.DeepCopy()
-			tc.mutate(s)
-			Strategy.PrepareForUpdate(context.Background(), s, old)
-			if s.Generation != tc.generation {
-				t.Errorf("generation %d, want %d", s.Generation, tc.generation)
-			}
-		})
-	}
-}
-
 func TestTable(t *testing.T) {
 	table, err := TableConvertor.ConvertToTable(context.Background(), testSchema(), nil)
 	if err != nil {
