@@ -36,12 +36,15 @@ import (
 // media and sessions — which is live state initialised from the capture.
 type mockup struct {
 	docs map[string][]byte // by cleaned URI, without a trailing slash
+	// errors are the URIs whose capture is an error answer (the BMC listed a resource it
+	// then did not serve): served again as an error, 404, the status being lost.
+	errors map[string]bool
 }
 
 const mockupRoot = "/redfish/v1"
 
 func loadMockup(dir string) (*mockup, error) {
-	m := &mockup{docs: map[string][]byte{}}
+	m := &mockup{docs: map[string][]byte{}, errors: map[string]bool{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -67,6 +70,13 @@ func loadMockup(dir string) (*mockup, error) {
 			return err
 		}
 		m.docs[uri] = b
+		var probe struct {
+			Error *json.RawMessage `json:"error"`
+			ID    string           `json:"@odata.id"`
+		}
+		if json.Unmarshal(b, &probe) == nil && probe.Error != nil && probe.ID == "" {
+			m.errors[uri] = true
+		}
 		return nil
 	})
 	if err != nil {
@@ -208,6 +218,9 @@ func (sim *Simulator) mockupRoute(segs []string) (route, bool) {
 	}
 	if b, ok := sim.mock.docs[uri]; ok {
 		rt := route{get: func(c *call) { c.static(b) }}
+		if sim.mock.errors[uri] {
+			rt.get = func(c *call) { writeRaw(c.w, http.StatusNotFound, b, "") }
+		}
 		if n == 0 || (n == 1 && segs[0] == "odata") {
 			rt.public = true
 		}
