@@ -39,6 +39,7 @@ type captureInventory struct {
 	disks          []int64 // sizes in bytes
 	serials        []string
 	gpus           int
+	gpuVendor      string
 	gpuModel       string
 	gpuAddrs       []string
 	gpuMiB         int32
@@ -57,7 +58,7 @@ var captureInventories = []captureInventory{{
 	cpus: 16, cpuModel: "Multi-Core Intel(R) Xeon(R) processor 7xxx Series", ramMiB: 96 * 1024,
 	nics: []string{"12:44:6a:3b:04:11", "aa:bb:cc:dd:ee:00", "aa:bb:cc:dd:ee:fe"}, nicGbps: []int32{1, 1, 0},
 	disks: []int64{8000000000000, 4000000000000}, serials: []string{"", ""},
-	gpus: 1, gpuModel: "Stratix 10", gpuMiB: 512,
+	gpus: 1, gpuVendor: "Intel", gpuModel: "Stratix 10", gpuMiB: 512,
 }, {
 	// Systems/437XR1238R2: Processors CPU1..CPU8 (TotalThreads 32 each) and GPU1, GPU2
 	// (ProcessorType GPU, Nvidia(R) TU102, MemorySummary.TotalMemorySizeMiB 11264);
@@ -74,7 +75,7 @@ var captureInventories = []captureInventory{{
 		20266198323167230, 20266198323167230, 20266198323167230, 20266198323167230,
 		1125899906842624, 1125899906842624, 1125899906842624, 1125899906842624,
 	},
-	gpus: 2, gpuModel: "Nvidia(R) TU102", gpuMiB: 11264,
+	gpus: 2, gpuVendor: "NVIDIA", gpuModel: "Nvidia(R) TU102", gpuMiB: 11264,
 }, {
 	// Systems/1: Processors/1 (AMD EPYC 7302P, TotalThreads 32); MemorySummary 64 GiB;
 	// EthernetInterfaces 1..4 (1 and 3 at 25000 Mbit/s); Storage and SmartStorage's
@@ -118,7 +119,7 @@ var captureInventories = []captureInventory{{
 		"b4:96:91:67:d8:ea", "b4:96:91:67:d8:eb"},
 	nicGbps: []int32{0, 0, 0, 0, 0, 0},
 	disks:   []int64{960197124096}, serials: []string{"21122DE9C12C"},
-	gpus: 8, gpuModel: "NVIDIA A100-SXM4-40GB",
+	gpus: 8, gpuVendor: "NVIDIA", gpuModel: "NVIDIA A100-SXM4-40GB",
 	gpuAddrs: []string{"0000:46:00.0", "0000:09:00.0", "0000:4a:00.0", "0000:05:00.0", "0000:c6:00.0",
 		"0000:89:00.0", "0000:c9:00.0", "0000:86:00.0"},
 }}
@@ -163,8 +164,8 @@ func checkCaptureInventory(t *testing.T, want captureInventory, d *v1alpha1.Hard
 	}
 	var addrs []string
 	for _, g := range d.GPUs {
-		if g.Model != want.gpuModel || g.MemoryMebibytes != want.gpuMiB {
-			t.Errorf("GPU %+v, want model %q with %d MiB", g, want.gpuModel, want.gpuMiB)
+		if g.Vendor != want.gpuVendor || g.Model != want.gpuModel || g.MemoryMebibytes != want.gpuMiB {
+			t.Errorf("GPU %+v, want %s %q with %d MiB", g, want.gpuVendor, want.gpuModel, want.gpuMiB)
 		}
 		if g.PCIAddress != "" {
 			addrs = append(addrs, g.PCIAddress)

@@ -173,9 +173,16 @@ func vendorName(id int, manufacturer string) string {
 	if n, ok := pciVendors[id]; ok {
 		return n
 	}
+	// BMCs spell the vendor as they like ("Nvidia(R) Corporation", "Intel(R) Corporation",
+	// "Advanced Micro Devices, Inc."): the usual names, so that equal devices read alike.
 	m := strings.TrimSpace(manufacturer)
-	if strings.HasPrefix(strings.ToLower(m), "nvidia") {
+	switch l := strings.ToLower(m); {
+	case strings.HasPrefix(l, "nvidia"):
 		return "NVIDIA"
+	case strings.HasPrefix(l, "intel"):
+		return "Intel"
+	case strings.HasPrefix(l, "advanced micro devices"), strings.HasPrefix(l, "amd"):
+		return "AMD"
 	}
 	return m
 }
