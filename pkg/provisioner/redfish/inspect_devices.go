@@ -26,6 +26,7 @@ import (
 	"github.com/stmcginnis/gofish/schemas"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
 // gpus lists the GPUs and other accelerators. The same card may be described in several
@@ -101,7 +102,7 @@ func (in *inspection) pcieAccelerators() ([]v1alpha1.GPU, error) {
 		}
 		for _, fn := range fns {
 			class, sub := classOf(fn)
-			typ, ok := acceleratorClass(class, sub, pciID(fn.VendorID))
+			typ, ok := provisioner.AcceleratorClass(class, sub, pciID(fn.VendorID))
 			if !ok {
 				continue
 			}
@@ -111,7 +112,7 @@ func (in *inspection) pcieAccelerators() ([]v1alpha1.GPU, error) {
 			}
 			out = append(out, v1alpha1.GPU{
 				Type: typ, Vendor: vendorName(pciID(fn.VendorID), dev.Manufacturer), Model: model,
-				VendorID: hexID(pciID(fn.VendorID)), DeviceID: hexID(pciID(fn.DeviceID)),
+				VendorID: provisioner.PCIID(pciID(fn.VendorID)), DeviceID: provisioner.PCIID(pciID(fn.DeviceID)),
 			})
 			break // one entry per device, whatever its functions
 		}
@@ -144,33 +145,8 @@ func classOf(fn *schemas.PCIeFunction) (class, sub int) {
 	return -1, -1
 }
 
-// acceleratorClass says whether a PCI class is a GPU or accelerator: display controllers
-// (but not a BMC's own VGA), processing accelerators and co-processors.
-func acceleratorClass(class, sub, vendor int) (v1alpha1.AcceleratorType, bool) {
-	switch {
-	case class == 0x03:
-		if bmcVGAVendors[vendor] {
-			return "", false
-		}
-		return v1alpha1.AcceleratorTypeGPU, true
-	case class == 0x12, class == 0x0b && sub == 0x40:
-		return v1alpha1.AcceleratorTypeOther, true
-	}
-	return "", false
-}
-
-// bmcVGAVendors make the VGA controllers built into BMCs (Matrox G200 on iLO and iDRAC,
-// ASPEED on most others): a console, not a GPU.
-var bmcVGAVendors = map[int]bool{0x102b: true, 0x1a03: true}
-
-// pciVendors names the vendors of common GPUs and accelerators.
-var pciVendors = map[int]string{
-	0x10de: "NVIDIA", 0x1002: "AMD", 0x1022: "AMD", 0x8086: "Intel", 0x1172: "Intel",
-	0x10ee: "AMD Xilinx", 0x1da3: "Habana Labs", 0x1e52: "Tenstorrent", 0x15b3: "Mellanox",
-}
-
 func vendorName(id int, manufacturer string) string {
-	if n, ok := pciVendors[id]; ok {
+	if n := provisioner.PCIVendorName(id); n != "" {
 		return n
 	}
 	// BMCs spell the vendor as they like ("Nvidia(R) Corporation", "Intel(R) Corporation",
@@ -201,13 +177,6 @@ func pciID(s string) int {
 		return -1
 	}
 	return int(v)
-}
-
-func hexID(id int) string {
-	if id < 0 {
-		return ""
-	}
-	return fmt.Sprintf("0x%04x", id)
 }
 
 // hpeOEMLink is a link of HPE's system OEM section (Oem.Hpe.Links), "" on other BMCs.
@@ -258,14 +227,14 @@ func (in *inspection) hpePCIDevices() ([]v1alpha1.GPU, error) {
 			}
 			continue
 		}
-		typ, ok := acceleratorClass(dev.ClassCode, dev.SubclassCode, dev.VendorID)
+		typ, ok := provisioner.AcceleratorClass(dev.ClassCode, dev.SubclassCode, dev.VendorID)
 		if !ok {
 			continue
 		}
 		out = append(out, v1alpha1.GPU{
 			Type: typ, Vendor: vendorName(dev.VendorID, ""), Model: strings.TrimSpace(dev.Name),
 			PCIAddress: fmt.Sprintf("%04x:%02x:%02x.%x", dev.SegmentNumber, dev.BusNumber, dev.DeviceNumber, dev.FunctionNumber),
-			VendorID:   hexID(dev.VendorID), DeviceID: hexID(dev.DeviceID),
+			VendorID:   provisioner.PCIID(dev.VendorID), DeviceID: provisioner.PCIID(dev.DeviceID),
 		})
 	}
 	return out, nil
