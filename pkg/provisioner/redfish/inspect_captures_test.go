@@ -23,6 +23,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stmcginnis/gofish/schemas"
+
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	sim "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
 )
@@ -108,7 +110,7 @@ var captureInventories = []captureInventory{{
 	mockup: "hpe-csm/OpenBMC-stock", system: "system",
 }, {
 	// Systems/1: Processors 1, 2 (AMD EPYC 7702, TotalThreads 128 each); MemorySummary
-	// 256 GiB; EthernetInterfaces 1..6 without speeds; Storage/DE07A000 Drives/0 (960 GB
+	// 256 GiB; EthernetInterfaces 1..6 without speeds (iLO's BaseNetworkAdapters say 0 too); Storage/DE07A000 Drives/0 (960 GB
 	// SATA SSD 21122DE9C12C), Drives/3 failed (CapacityBytes null); Chassis/1/PCIeDevices
 	// empty, so the GPUs come from iLO's Systems/1/PCIDevices: 3, 6, 8, 10, 13, 15, 18, 21 are
 	// NVIDIA A100-SXM4-40GB (ClassCode 3, SubclassCode 2, VendorID 4318 = 0x10de), buses
@@ -202,5 +204,37 @@ func TestInspectRealBMCCaptures(t *testing.T) {
 			}
 			checkCaptureInventory(t, tc, d, res.Warnings)
 		})
+	}
+}
+
+// TestInspectSkipsWhatDoesNotDecode: a resource that does not decode (here a processor and one
+// of iLO's PCI devices of a real capture, replaced by bodies of the wrong types) is left out of
+// the inventory with a warning naming it; the inspection succeeds with the rest.
+func TestInspectSkipsWhatDoesNotDecode(t *testing.T) {
+	tree := mockupTree(t, filepath.Join(capturesRoot, "hpe-csm/XL675d_A100"))
+	for _, tc := range []struct {
+		uri, body string
+		check     func(*v1alpha1.HardwareDetails) bool
+	}{
+		{"/redfish/v1/Systems/1/Processors/1", `{"Id": 1, "TotalThreads": "many"}`,
+			func(d *v1alpha1.HardwareDetails) bool { return d.CPU.Count == 128 && len(d.GPUs) == 8 }},
+		{"/redfish/v1/Systems/1/PCIDevices/3", `{"ClassCode": "three", "BusNumber": []}`,
+			func(d *v1alpha1.HardwareDetails) bool { return d.CPU.Count == 256 && len(d.GPUs) == 7 }},
+	} {
+		client := &treeClient{tree: tree, override: tc.uri, replacement: []byte(tc.body)}
+		sys, err := schemas.GetComputerSystem(client, "/redfish/v1/Systems/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, warnings, err := inspect(client, sys)
+		if err != nil {
+			t.Fatalf("%s: inspection failed: %v", tc.uri, err)
+		}
+		if !tc.check(d) {
+			t.Errorf("%s: %d CPUs, %d GPUs", tc.uri, d.CPU.Count, len(d.GPUs))
+		}
+		if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, tc.uri) }) {
+			t.Errorf("%s: no warning about it in %q", tc.uri, warnings)
+		}
 	}
 }
