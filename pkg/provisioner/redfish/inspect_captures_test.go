@@ -192,9 +192,9 @@ func TestInspectRealBMCCaptures(t *testing.T) {
 	if _, err := os.Stat(capturesRoot); err != nil {
 		t.Skipf("Redfish mockups not readable at %s: %v", capturesRoot, err)
 	}
-	p := newBackend(t, testConfig())
 	for _, tc := range captureInventories {
 		t.Run(tc.mockup, func(t *testing.T) {
+			p := newBackend(t, testConfig())
 			s := startSim(t, sim.Config{Mockup: filepath.Join(capturesRoot, tc.mockup)})
 			ctx, _ := logCtx(t)
 			h := registered(t, ctx, p, simHost(t, s.BMCAddress(tc.system), strings.ReplaceAll(tc.mockup, "/", "-")))
