@@ -24,6 +24,12 @@ limitations under the License.
 //	redfish+http://127.0.0.1:8000/redfish/v1/Systems/2
 //	redfish+http://127.0.0.1:8000/redfish/v1/Systems/3
 //
+// --mockup serves a capture of a real BMC (DMTF mockup layout) with power, boot override,
+// virtual media and sessions simulated on top, e.g.
+//
+//	$ bmc-simulator --mockup ../shared/redfish-mockups/hpe-csm/XL675d_A100
+//	redfish+http://127.0.0.1:8000/redfish/v1/Systems/1
+//
 // --config takes a YAML or JSON file with the fields of
 // pkg/simulator/redfish.Config; flags given explicitly override it:
 //

@@ -302,3 +302,31 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunMockup serves a capture of a real BMC: its system under its captured id, whatever
+// --systems defaults to; --systems given with --mockup is an error.
+func TestRunMockup(t *testing.T) {
+	dir := "../../../shared/redfish-mockups/hpe-csm/Gigabyte"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("Redfish mockups not readable at %s: %v", dir, err)
+	}
+	lines, _, stop := startRun(t, 1, "--listen", "127.0.0.1:0", "--mockup", dir)
+	if !strings.HasSuffix(lines[0], "/redfish/v1/Systems/Self") {
+		t.Fatalf("line %q, want the capture's system Self", lines[0])
+	}
+	c, err := gofish.Connect(gofish.ClientConfig{Endpoint: endpoint(t, lines[0]), Username: "admin", Password: "password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	systems, err := c.Service.Systems()
+	if err != nil || len(systems) != 1 || systems[0].Manufacturer != "GIGABYTE" {
+		t.Fatalf("systems %v, %v", systems, err)
+	}
+	c.Logout()
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if err := run(context.Background(), []string{"--mockup", dir, "--systems", "2"}, io.Discard, io.Discard); err == nil {
+		t.Error("--systems with --mockup accepted")
+	}
+}

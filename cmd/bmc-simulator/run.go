@@ -56,6 +56,7 @@ type options struct {
 	adminToken      string
 	certOut         string
 	logLevel        string
+	mockup          string
 }
 
 func (o *options) flags() *pflag.FlagSet {
@@ -72,6 +73,7 @@ func (o *options) flags() *pflag.FlagSet {
 	fs.DurationVar(&o.taskDuration, "task-duration", 2*time.Second, "duration of asynchronous tasks (firmware updates, async media)")
 	fs.IntVar(&o.sessionLimit, "session-limit", 0, "sessions allowed per system, 0 for no limit")
 	fs.BoolVar(&o.asyncActions, "async-actions", false, "answer Reset and virtual media actions with 202 and a task monitor")
+	fs.StringVar(&o.mockup, "mockup", "", "serve this capture of a real BMC (a DMTF mockup folder, the one answering /redfish/v1) instead of generated systems; power, boot override, virtual media and sessions are simulated on top")
 	fs.BoolVar(&o.portPerSystem, "port-per-system", false, "serve each system on its own port (listen port, +1, ...)")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token required on /simulator/")
 	fs.StringVar(&o.certOut, "cert-out", "", "with --tls, write the self-signed certificate(s) here as a PEM bundle for clients to trust")
@@ -163,7 +165,11 @@ func (o *options) config(fs *pflag.FlagSet) (redfish.Config, error) {
 	if explicit("listen") {
 		cfg.Listen = o.listen
 	}
-	if explicit("systems") {
+	if o.mockup != "" {
+		cfg.Mockup = o.mockup
+	}
+	// A mockup brings its own systems; --systems counts generated ones.
+	if explicit("systems") && (cfg.Mockup == "" || fs.Changed("systems")) {
 		cfg.Count = o.systems
 	}
 	if explicit("seed") {

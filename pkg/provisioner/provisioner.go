@@ -158,6 +158,10 @@ type Result struct {
 	// failed deploy, ...). It is recorded in the host's status and retried with backoff.
 	// Errors reaching the backend are returned as error instead.
 	ErrorMessage string
+	// Warnings are problems a completed step went past, e.g. a resource of the BMC that
+	// could not be read during an inspection whose inventory lacks it. The reconciler
+	// reports each as a Warning event on the host.
+	Warnings []string
 }
 
 // Done is the Result of a completed step.

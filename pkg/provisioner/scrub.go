@@ -78,9 +78,17 @@ const minValueLength = 6
 
 // Scrub is the last step of every backend method that returns a Result: the error message
 // and the error go through ScrubMessage and ScrubError with the secrets the backend holds
-// (the host's BMC password, the backend's own), and are bounded to MaxMessageLength.
+// (the host's BMC password, the backend's own), and are bounded to MaxMessageLength; so are
+// the warnings.
 func Scrub(res Result, err error, secrets ...string) (Result, error) {
 	res.ErrorMessage = bound(ScrubMessage(res.ErrorMessage, secrets...))
+	if res.Warnings != nil {
+		ws := make([]string, len(res.Warnings))
+		for i, w := range res.Warnings {
+			ws[i] = bound(ScrubMessage(w, secrets...))
+		}
+		res.Warnings = ws
+	}
 	return res, ScrubError(err, secrets...)
 }
 

@@ -523,6 +523,34 @@ type HardwareDetails struct {
 	CPU CPU
 	// Hostname is the host name the inspection found.
 	Hostname string
+	// GPUs are the host's GPUs and other accelerators, one entry per device.
+	GPUs []GPU
+}
+
+// AcceleratorType is the kind of an accelerator.
+type AcceleratorType string
+
+const (
+	AcceleratorTypeGPU   AcceleratorType = "GPU"
+	AcceleratorTypeFPGA  AcceleratorType = "FPGA"
+	AcceleratorTypeOther AcceleratorType = "Accelerator"
+)
+
+// GPU describes one GPU or other accelerator of the host.
+type GPU struct {
+	// Type is GPU, FPGA or Accelerator.
+	Type AcceleratorType
+	// Vendor of the device.
+	Vendor string
+	// Model of the device.
+	Model string
+	// PCIAddress is the device's PCI address, when known.
+	PCIAddress string
+	// MemoryMebibytes is the device's own memory in MiB, when known.
+	MemoryMebibytes int32
+	// VendorID and DeviceID are the PCI IDs, when known.
+	VendorID string
+	DeviceID string
 }
 
 // HardwareSystemVendor identifies the system.

@@ -420,6 +420,9 @@ func needsInspection(h *v1alpha1.BareMetalHost) bool {
 	return !h.InspectionDisabled() && h.Status.Hardware == nil
 }
 
+// maxInspectionWarnings bounds the Warning events of one inspection; the backend logs them all.
+const maxInspectionWarnings = 10
+
 func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
 	h := r.host
 	ph, _, err := r.providerHost(ctx, v1alpha1.InspectionError)
@@ -439,6 +442,13 @@ func (r *hostReconcile) inspecting(ctx context.Context) (stepResult, error) {
 	}
 	if done, out := r.outcome(v1alpha1.InspectionError, res, err); !done {
 		return out, nil
+	}
+	for i, w := range res.Warnings {
+		if i == maxInspectionWarnings {
+			r.event(corev1.EventTypeWarning, "InspectionWarning", fmt.Sprintf("%d more warnings (see the server's log)", len(res.Warnings)-i))
+			break
+		}
+		r.event(corev1.EventTypeWarning, "InspectionWarning", w)
 	}
 	if details != nil {
 		// Metal3 keeps every inspection's result in the host's HardwareData too, where a host

@@ -38,6 +38,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -940,6 +941,41 @@ func checkInventory(t *testing.T, h *v1alpha1.BareMetalHost, want *v1alpha1.Hard
 
 // TestBackoffRemaining: what ends an error backoff is read from the stored host alone (a new
 // generation, new credentials), so a restart or another replica waits the same.
+// TestInspectionWarnings: what the backend skipped while inspecting becomes Warning events,
+// at most maxInspectionWarnings and a count of the rest; the inventory is kept all the same.
+func TestInspectionWarnings(t *testing.T) {
+	for _, n := range []int{1, maxInspectionWarnings + 3} {
+		rec := record.NewFakeRecorder(100)
+		opts := testOptions(0)
+		opts.Recorder = rec
+		var warnings []string
+		for i := range n {
+			warnings = append(warnings, fmt.Sprintf("storage 1: skipped /redfish/v1/Systems/1/Storage/1/Drives/%d: HTTP 404", i))
+		}
+		got := reconcileOnce(t, aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }), opts, 0,
+			func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1"})
+				p.InspectWarnings = warnings
+			})
+		if got.err != nil || got.host.Status.Provisioning.State != v1alpha1.StatePreparing || got.host.Status.Hardware == nil {
+			t.Fatalf("%d warnings: state %s, inventory %v, %v", n, got.host.Status.Provisioning.State, got.host.Status.Hardware != nil, got.err)
+		}
+		var events []string
+		for len(rec.Events) > 0 {
+			if e := <-rec.Events; strings.Contains(e, "InspectionWarning") {
+				events = append(events, e)
+			}
+		}
+		want := min(n, maxInspectionWarnings+1)
+		if len(events) != want || !strings.HasPrefix(events[0], "Warning InspectionWarning storage 1: skipped") {
+			t.Errorf("%d warnings: events %q, want %d", n, events, want)
+		}
+		if n > maxInspectionWarnings && !strings.Contains(events[len(events)-1], "3 more warnings") {
+			t.Errorf("last event %q, want the count of the rest", events[len(events)-1])
+		}
+	}
+}
+
 func TestBackoffRemaining(t *testing.T) {
 	dir := t.TempDir()
 	secret := filepath.Join(dir, ns, "bmc")

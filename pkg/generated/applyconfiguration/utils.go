@@ -76,6 +76,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.FirmwareSchemaSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("FirmwareUpdate"):
 		return &baremetalv1alpha1.FirmwareUpdateApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("GPU"):
+		return &baremetalv1alpha1.GPUApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareData"):
 		return &baremetalv1alpha1.HardwareDataApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareDataSpec"):

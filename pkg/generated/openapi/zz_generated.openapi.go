@@ -60,6 +60,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.FirmwareSchemaList{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_FirmwareSchemaList(ref),
 		v1alpha1.FirmwareSchemaSpec{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_FirmwareSchemaSpec(ref),
 		v1alpha1.FirmwareUpdate{}.OpenAPIModelName():               schema_pkg_apis_baremetal_v1alpha1_FirmwareUpdate(ref),
+		v1alpha1.GPU{}.OpenAPIModelName():                          schema_pkg_apis_baremetal_v1alpha1_GPU(ref),
 		v1alpha1.HardwareData{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_HardwareData(ref),
 		v1alpha1.HardwareDataList{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HardwareDataList(ref),
 		v1alpha1.HardwareDataSpec{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HardwareDataSpec(ref),
@@ -1442,6 +1443,68 @@ func schema_pkg_apis_baremetal_v1alpha1_FirmwareUpdate(ref common.ReferenceCallb
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_GPU(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "GPU describes one GPU or other accelerator of the host.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"type": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Type is GPU, FPGA or Accelerator.\n\nPossible enum values:\n - `\"Accelerator\"` is any other accelerator (AI, crypto, compression, ...).\n - `\"FPGA\"`\n - `\"GPU\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Accelerator", "FPGA", "GPU"},
+						},
+					},
+					"vendor": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Vendor of the device, e.g. NVIDIA.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"model": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Model of the device, e.g. NVIDIA A100-SXM4-40GB.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"pciAddress": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PCIAddress is the device's PCI address, domain:bus:device.function (0000:05:00.0), when known.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"memoryMebibytes": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MemoryMebibytes is the device's own memory in MiB, when known.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"vendorID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "VendorID and DeviceID are the PCI IDs, e.g. 0x10de and 0x20b0, when known.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"deviceID": {
+						SchemaProps: spec.SchemaProps{
+							Type:   []string{"string"},
+							Format: "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_HardwareData(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1634,11 +1697,29 @@ func schema_pkg_apis_baremetal_v1alpha1_HardwareDetails(ref common.ReferenceCall
 							Format:      "",
 						},
 					},
+					"gpus": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "GPUs are the host's GPUs and other accelerators (FPGAs, compute accelerators), one entry per device. Not in Metal3, which has no such field: an addition of this API.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.GPU{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.CPU{}.OpenAPIModelName(), v1alpha1.Firmware{}.OpenAPIModelName(), v1alpha1.HardwareSystemVendor{}.OpenAPIModelName(), v1alpha1.NIC{}.OpenAPIModelName(), v1alpha1.Storage{}.OpenAPIModelName()},
+			v1alpha1.CPU{}.OpenAPIModelName(), v1alpha1.Firmware{}.OpenAPIModelName(), v1alpha1.GPU{}.OpenAPIModelName(), v1alpha1.HardwareSystemVendor{}.OpenAPIModelName(), v1alpha1.NIC{}.OpenAPIModelName(), v1alpha1.Storage{}.OpenAPIModelName()},
 	}
 }
 

@@ -21,6 +21,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -68,6 +69,8 @@ type Provisioner struct {
 	PollInterval time.Duration
 	// Hardware is what inspection reports.
 	Hardware v1alpha1.HardwareDetails
+	// InspectWarnings are the warnings a completed inspection reports with it.
+	InspectWarnings []string
 	// IgnoredSettings are BIOS settings the fake reports applied without changing them: a
 	// backend that pretends, for the reconciler's check of what it says.
 	IgnoredSettings map[string]bool
@@ -279,6 +282,7 @@ func (p *Provisioner) Inspect(ctx context.Context, h provisioner.Host, restart b
 		return nil, res, err
 	}
 	hw := p.Hardware.DeepCopy()
+	res.Warnings = slices.Clone(p.InspectWarnings)
 	return hw, res, nil
 }
 

@@ -18,6 +18,7 @@ package ironic
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -30,6 +31,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/ports"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
 // hardwareDetails reads what inspection found: the full inventory where Ironic stores one
@@ -92,7 +94,49 @@ func detailsFromInventory(data *nodes.InventoryData) *v1alpha1.HardwareDetails {
 		Storage:      storageFromInventory(inv.Disks),
 		CPU:          cpuFromInventory(inv.CPU),
 		Hostname:     inv.Hostname,
+		GPUs:         gpusFromPluginData(data.PluginData.RawMessage),
 	}
+}
+
+// gpusFromPluginData finds the GPUs and accelerators among the PCI devices the agent lists in
+// the plugin data ("pci_devices", from IPA's pci-devices inspection collector: hex vendor and
+// product ids, the 24-bit class, the bus address), by PCI class as the Redfish backend does.
+// Without that collector Ironic's inventory names no PCI device, and there are none.
+func gpusFromPluginData(raw []byte) []v1alpha1.GPU {
+	var plugin struct {
+		PCIDevices []struct {
+			VendorID  string `json:"vendor_id"`
+			ProductID string `json:"product_id"`
+			Class     string `json:"class"`
+			Bus       string `json:"bus"`
+		} `json:"pci_devices"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &plugin) != nil {
+		return nil
+	}
+	hex := func(s string, bits int) int {
+		v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "0x"), 16, bits)
+		if err != nil {
+			return -1
+		}
+		return int(v)
+	}
+	var gpus []v1alpha1.GPU
+	for _, d := range plugin.PCIDevices {
+		vendor, product, class := hex(d.VendorID, 16), hex(d.ProductID, 16), hex(d.Class, 24)
+		if class < 0 {
+			continue
+		}
+		typ, ok := provisioner.AcceleratorClass(class>>16, class>>8&0xff, vendor)
+		if !ok {
+			continue
+		}
+		gpus = append(gpus, v1alpha1.GPU{
+			Type: typ, Vendor: provisioner.PCIVendorName(vendor), PCIAddress: d.Bus,
+			VendorID: provisioner.PCIID(vendor), DeviceID: provisioner.PCIID(product),
+		})
+	}
+	return gpus
 }
 
 func cpuFromInventory(cpu inventory.CPUType) v1alpha1.CPU {

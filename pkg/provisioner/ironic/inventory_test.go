@@ -108,6 +108,45 @@ func TestDetailsFromInventory(t *testing.T) {
 	}
 }
 
+// TestGPUsFromPluginData: IPA's pci-devices collector lists every PCI function; the GPUs and
+// accelerators are found by class, the BMC's VGA and other devices left out.
+func TestGPUsFromPluginData(t *testing.T) {
+	for _, tc := range []struct {
+		name, plugin string
+		want         []v1alpha1.GPU
+	}{
+		{name: "no plugin data", plugin: `null`},
+		{name: "no pci-devices collector", plugin: `{"all_interfaces": {}}`},
+		{name: "an HGX node as the agent lists it", plugin: `{"pci_devices": [
+			{"vendor_id": "102b", "product_id": "0538", "class": "030000", "revision": "02", "bus": "0000:c1:00.1"},
+			{"vendor_id": "10de", "product_id": "20b0", "class": "030200", "revision": "a1", "bus": "0000:05:00.0"},
+			{"vendor_id": "10de", "product_id": "1af1", "class": "068000", "revision": "a1", "bus": "0000:a5:00.0"},
+			{"vendor_id": "15b3", "product_id": "1017", "class": "020000", "revision": null, "bus": "0000:45:00.0"},
+			{"vendor_id": "1da3", "product_id": "1020", "class": "120000", "revision": "01", "bus": "0000:c6:00.0"},
+			{"vendor_id": "8086", "product_id": "0b30", "class": "0b4000", "bus": "0000:80:00.0"},
+			{"vendor_id": "10de", "product_id": "20b0", "class": "bogus", "bus": "0000:09:00.0"}
+		]}`, want: []v1alpha1.GPU{
+			{Type: v1alpha1.AcceleratorTypeGPU, Vendor: "NVIDIA", PCIAddress: "0000:05:00.0", VendorID: "0x10de", DeviceID: "0x20b0"},
+			{Type: v1alpha1.AcceleratorTypeOther, Vendor: "Habana Labs", PCIAddress: "0000:c6:00.0", VendorID: "0x1da3", DeviceID: "0x1020"},
+			{Type: v1alpha1.AcceleratorTypeOther, Vendor: "Intel", PCIAddress: "0000:80:00.0", VendorID: "0x8086", DeviceID: "0x0b30"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r nodes.InventoryResult
+			if err := json.Unmarshal([]byte(`{"inventory": {"cpu": {"count": 2}}, "plugin_data": `+tc.plugin+`}`), &r.Body); err != nil {
+				t.Fatal(err)
+			}
+			data, err := r.Extract()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := detailsFromInventory(data).GPUs; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("GPUs %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestDetailsFromInventoryWithoutPluginData(t *testing.T) {
 	var r nodes.InventoryResult
 	if err := json.Unmarshal([]byte(`{"inventory": {"cpu": {"count": 2, "frequency": null}, "interfaces": [{"name": "eth0", "mac_address": "52:54:00:00:00:01"}]}, "plugin_data": null}`), &r.Body); err != nil {

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -103,7 +104,7 @@ func TestFinishKeepsResults(t *testing.T) {
 	h.Credentials.Password = "Reg1ster-S3cret"
 	for _, res := range []provisioner.Result{provisioner.Done(), provisioner.InProgress(5), provisioner.Failed(`power state "Off"`)} {
 		got, err := finish(h, res, nil)
-		if err != nil || got != res {
+		if err != nil || !reflect.DeepEqual(got, res) {
 			t.Errorf("finish(%+v) = %+v, %v", res, got, err)
 		}
 	}

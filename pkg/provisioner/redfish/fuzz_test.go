@@ -133,7 +133,7 @@ func FuzzInspect(f *testing.F) {
 		if err != nil {
 			return
 		}
-		d, err := inspect(sys)
+		d, _, err := inspect(client, sys)
 		if err != nil {
 			return
 		}

@@ -54,17 +54,17 @@ func (p *Provisioner) Register(ctx context.Context, host provisioner.Host) (stri
 
 func findSystem(c *gofish.APIClient, host provisioner.Host) (string, error) {
 	if path := host.BMC.SystemID(); path != "" {
-		sys, err := schemas.GetComputerSystem(c, path)
+		_, err := schemas.GetComputerSystem(c, path)
 		if isStatus(err, http.StatusNotFound) {
 			return "", refusedf("the BMC at %s has no system %s; check the path in spec.bmc.address", host.BMC.Endpoint(), path)
 		}
 		if err != nil {
 			return "", err
 		}
-		if sys.ODataID == "" {
-			return path, nil
-		}
-		return sys.ODataID, nil
+		// The address's path is the id, not the system's @odata.id: the two differ by a
+		// trailing slash on iLO ("/redfish/v1/Systems/1/"), and the id must stay the
+		// address's system for later calls to know the address still names it.
+		return path, nil
 	}
 	systems, err := schemas.GetCollection(c, systemsPath)
 	if err != nil {

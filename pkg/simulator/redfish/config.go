@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -87,6 +88,12 @@ type Config struct {
 	AdminToken string `json:"adminToken,omitempty"`
 	// DisableAdmin removes the /simulator/ endpoint.
 	DisableAdmin bool `json:"disableAdmin,omitempty"`
+	// Mockup is a folder holding a capture of a real BMC in the DMTF mockup layout (the
+	// folder that answers /redfish/v1). The simulator then serves that BMC: the capture's
+	// systems instead of generated ones, its JSON as captured, with power, the boot
+	// override, virtual media, sessions, tasks and events simulated on top (initialised
+	// from the capture). Count must be zero; Systems may configure the capture's ids.
+	Mockup string `json:"mockup,omitempty"`
 	// Systems configures individual systems by id.
 	Systems []SystemConfig `json:"systems,omitempty"`
 	// Logger receives one debug line per request and lifecycle messages;
@@ -231,7 +238,9 @@ type resolved struct {
 	systems []SystemConfig
 }
 
-func (c Config) resolve() (resolved, error) {
+// resolve applies the defaults; captured are the system ids of a mockup, served instead of
+// numbered systems.
+func (c Config) resolve(captured ...string) (resolved, error) {
 	r := resolved{Config: c}
 	if r.Listen == "" {
 		r.Listen = defaultListen
@@ -279,6 +288,12 @@ func (c Config) resolve() (resolved, error) {
 	if count == 0 && len(c.Systems) == 0 {
 		count = 1
 	}
+	if c.Mockup != "" {
+		if r.Count != 0 {
+			return r, fmt.Errorf("count %d with a mockup: the capture says which systems there are", r.Count)
+		}
+		count = 0
+	}
 
 	byID := map[string]SystemConfig{}
 	for _, sc := range c.Systems {
@@ -304,8 +319,11 @@ func (c Config) resolve() (resolved, error) {
 		}
 		byID[sc.ID] = sc
 	}
+	ids := slices.Clone(captured)
 	for i := 1; i <= count; i++ {
-		id := strconv.Itoa(i)
+		ids = append(ids, strconv.Itoa(i))
+	}
+	for _, id := range ids {
 		sc, ok := byID[id]
 		if !ok {
 			sc = SystemConfig{ID: id}
@@ -315,6 +333,9 @@ func (c Config) resolve() (resolved, error) {
 	}
 	for _, sc := range c.Systems {
 		if _, extra := byID[sc.ID]; extra {
+			if c.Mockup != "" {
+				return r, fmt.Errorf("system %s is not in the mockup", sc.ID)
+			}
 			r.systems = append(r.systems, sc)
 		}
 	}
@@ -329,7 +350,7 @@ func (c Config) resolve() (resolved, error) {
 		if sc.SessionLimit == 0 {
 			sc.SessionLimit = r.SessionLimit
 		}
-		if sc.PowerState == "" {
+		if sc.PowerState == "" && c.Mockup == "" { // a mockup's system starts as captured
 			sc.PowerState = PowerOff
 		}
 	}

@@ -29,8 +29,14 @@ var resetTypes = []string{"On", "ForceOff", "GracefulShutdown", "GracefulRestart
 // will be over. Commands that change nothing succeed, as on most BMCs.
 func (s *System) resetLocked(resetType string, now time.Time) time.Time {
 	s.counters.Resets++
+	if resetType == "PushPowerButton" {
+		resetType = "On"
+		if s.power == PowerOn || s.power == PowerPoweringOn {
+			resetType = "ForceOff"
+		}
+	}
 	switch resetType {
-	case "On":
+	case "On", "ForceOn":
 		if s.power == PowerOn || s.power == PowerPoweringOn {
 			return s.powerSettlesAt(now)
 		}

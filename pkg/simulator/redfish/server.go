@@ -152,7 +152,11 @@ func (sim *Simulator) serveRedfish(w http.ResponseWriter, r *http.Request) {
 
 	now := sim.now()
 	c := &call{sim: sim, w: w, r: r, path: p, now: now}
-	rt, found := sim.route(segs)
+	route := sim.route
+	if sim.mock != nil {
+		route = sim.mockupRoute
+	}
+	rt, found := route(segs)
 	c.rt, c.sys = rt, rt.sys
 	var badCredentials bool
 	c.who, badCredentials = sim.authenticate(r, now)

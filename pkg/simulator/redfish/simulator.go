@@ -33,6 +33,7 @@ import (
 // Simulator is one Redfish service serving many systems.
 type Simulator struct {
 	cfg      resolved
+	mock     *mockup // a capture of a real BMC, served instead of generated systems
 	log      *slog.Logger
 	systems  []*System
 	byID     map[string]*System
@@ -69,12 +70,29 @@ type Simulator struct {
 
 // New builds a simulator from cfg; Start makes it listen.
 func New(cfg Config) (*Simulator, error) {
-	rc, err := cfg.resolve()
+	var mock *mockup
+	var captured []mockupSystem
+	if cfg.Mockup != "" {
+		m, err := loadMockup(cfg.Mockup)
+		if err != nil {
+			return nil, err
+		}
+		if captured, err = m.systems(); err != nil {
+			return nil, fmt.Errorf("mockup %s: %w", cfg.Mockup, err)
+		}
+		mock = m
+	}
+	ids := make([]string, len(captured))
+	for i, ms := range captured {
+		ids[i] = ms.id
+	}
+	rc, err := cfg.resolve(ids...)
 	if err != nil {
 		return nil, err
 	}
 	sim := &Simulator{
 		cfg:      rc,
+		mock:     mock,
 		log:      cfg.Logger,
 		byID:     map[string]*System{},
 		sessions: newSessionStore(rc.SessionTimeout),
@@ -92,6 +110,11 @@ func New(cfg Config) (*Simulator, error) {
 	macs := map[string]string{}
 	for _, sc := range rc.systems {
 		s := newSystem(sim, sc, rc.Seed, now)
+		for _, ms := range captured {
+			if ms.id == s.id {
+				s.fromMockup(ms, sc)
+			}
+		}
 		for _, n := range s.inv.NICs {
 			if other, dup := macs[n.MAC]; dup {
 				return nil, fmt.Errorf("systems %s and %s would share MAC %s; choose another seed or numeric ids", other, s.id, n.MAC)

@@ -153,6 +153,10 @@ type System struct {
 	cred         credentials
 	powerDelay   time.Duration
 	sessionLimit int
+	// mockDoc is the captured system a mockup simulator serves (with live power and boot
+	// override); mockMediaBase is where its virtual media live in the capture.
+	mockDoc       obj
+	mockMediaBase string
 
 	mu    sync.Mutex
 	power PowerState

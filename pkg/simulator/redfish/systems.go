@@ -47,6 +47,9 @@ func (s *System) getSystem(c *call) {
 }
 
 func (s *System) systemObject() obj {
+	if s.mockDoc != nil {
+		return s.mockupSystemObject()
+	}
 	inv := s.inv
 	boot := obj{
 		"BootSourceOverrideTarget":                         s.boot.Target,
@@ -255,7 +258,11 @@ func (s *System) postReset(c *call) {
 		c.fail(http.StatusBadRequest, msgActionParameterMissing(action, "ResetType"))
 		return
 	}
-	if !slices.Contains(resetTypes, *body.ResetType) {
+	allowed := resetTypes
+	if s.mockDoc != nil {
+		allowed = mockupResetTypes
+	}
+	if !slices.Contains(allowed, *body.ResetType) {
 		c.fail(http.StatusBadRequest, msgActionParameterValueNotInList(*body.ResetType, "ResetType", action))
 		return
 	}

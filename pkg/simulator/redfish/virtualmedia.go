@@ -39,6 +39,7 @@ type mediaDevice struct {
 	transferProtocol string
 	userName         string
 	password         string
+	doc              obj // the captured device, in mockup mode
 }
 
 func newMediaDevices() []*mediaDevice {
@@ -75,11 +76,19 @@ func imageName(image string) string {
 
 // mediaForBootSource is the device a boot from source reads.
 func (s *System) mediaForBootSource(source string) *mediaDevice {
+	var want []string
 	switch source {
 	case "Cd":
-		return s.media[0]
+		want = []string{"CD", "DVD"}
 	case "Usb", "Floppy":
-		return s.media[1]
+		want = []string{"USBStick", "Floppy"}
+	}
+	for _, m := range s.media {
+		for _, t := range m.types {
+			if slices.Contains(want, t) {
+				return m
+			}
+		}
 	}
 	return nil
 }
@@ -116,6 +125,9 @@ func (s *System) mediaRoute(base string, segs []string) (route, bool) {
 }
 
 func mediaObject(p string, m *mediaDevice) obj {
+	if m.doc != nil {
+		return mockupMediaObject(m)
+	}
 	o := obj{
 		"@odata.id":      p,
 		"@odata.type":    "#VirtualMedia.v1_5_0.VirtualMedia",

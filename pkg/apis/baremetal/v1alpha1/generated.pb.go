@@ -89,6 +89,8 @@ func (m *FirmwareSchemaSpec) Reset() { *m = FirmwareSchemaSpec{} }
 
 func (m *FirmwareUpdate) Reset() { *m = FirmwareUpdate{} }
 
+func (m *GPU) Reset() { *m = GPU{} }
+
 func (m *HardwareData) Reset() { *m = HardwareData{} }
 
 func (m *HardwareDataList) Reset() { *m = HardwareDataList{} }
@@ -1648,6 +1650,62 @@ func (m *FirmwareUpdate) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *GPU) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GPU) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GPU) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	i -= len(m.DeviceID)
+	copy(dAtA[i:], m.DeviceID)
+	i = encodeVarintGenerated(dAtA, i, uint64(len(m.DeviceID)))
+	i--
+	dAtA[i] = 0x3a
+	i -= len(m.VendorID)
+	copy(dAtA[i:], m.VendorID)
+	i = encodeVarintGenerated(dAtA, i, uint64(len(m.VendorID)))
+	i--
+	dAtA[i] = 0x32
+	i = encodeVarintGenerated(dAtA, i, uint64(m.MemoryMebibytes))
+	i--
+	dAtA[i] = 0x28
+	i -= len(m.PCIAddress)
+	copy(dAtA[i:], m.PCIAddress)
+	i = encodeVarintGenerated(dAtA, i, uint64(len(m.PCIAddress)))
+	i--
+	dAtA[i] = 0x22
+	i -= len(m.Model)
+	copy(dAtA[i:], m.Model)
+	i = encodeVarintGenerated(dAtA, i, uint64(len(m.Model)))
+	i--
+	dAtA[i] = 0x1a
+	i -= len(m.Vendor)
+	copy(dAtA[i:], m.Vendor)
+	i = encodeVarintGenerated(dAtA, i, uint64(len(m.Vendor)))
+	i--
+	dAtA[i] = 0x12
+	i -= len(m.Type)
+	copy(dAtA[i:], m.Type)
+	i = encodeVarintGenerated(dAtA, i, uint64(len(m.Type)))
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
 func (m *HardwareData) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -1793,6 +1851,20 @@ func (m *HardwareDetails) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.GPUs) > 0 {
+		for iNdEx := len(m.GPUs) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.GPUs[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenerated(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x42
+		}
+	}
 	i -= len(m.Hostname)
 	copy(dAtA[i:], m.Hostname)
 	i = encodeVarintGenerated(dAtA, i, uint64(len(m.Hostname)))
@@ -4771,6 +4843,28 @@ func (m *FirmwareUpdate) Size() (n int) {
 	return n
 }
 
+func (m *GPU) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Type)
+	n += 1 + l + sovGenerated(uint64(l))
+	l = len(m.Vendor)
+	n += 1 + l + sovGenerated(uint64(l))
+	l = len(m.Model)
+	n += 1 + l + sovGenerated(uint64(l))
+	l = len(m.PCIAddress)
+	n += 1 + l + sovGenerated(uint64(l))
+	n += 1 + sovGenerated(uint64(m.MemoryMebibytes))
+	l = len(m.VendorID)
+	n += 1 + l + sovGenerated(uint64(l))
+	l = len(m.DeviceID)
+	n += 1 + l + sovGenerated(uint64(l))
+	return n
+}
+
 func (m *HardwareData) Size() (n int) {
 	if m == nil {
 		return 0
@@ -4841,6 +4935,12 @@ func (m *HardwareDetails) Size() (n int) {
 	n += 1 + l + sovGenerated(uint64(l))
 	l = len(m.Hostname)
 	n += 1 + l + sovGenerated(uint64(l))
+	if len(m.GPUs) > 0 {
+		for _, e := range m.GPUs {
+			l = e.Size()
+			n += 1 + l + sovGenerated(uint64(l))
+		}
+	}
 	return n
 }
 
@@ -6107,6 +6207,22 @@ func (this *FirmwareUpdate) String() string {
 	}, "")
 	return s
 }
+func (this *GPU) String() string {
+	if this == nil {
+		return "nil"
+	}
+	s := strings.Join([]string{`&GPU{`,
+		`Type:` + fmt.Sprintf("%v", this.Type) + `,`,
+		`Vendor:` + fmt.Sprintf("%v", this.Vendor) + `,`,
+		`Model:` + fmt.Sprintf("%v", this.Model) + `,`,
+		`PCIAddress:` + fmt.Sprintf("%v", this.PCIAddress) + `,`,
+		`MemoryMebibytes:` + fmt.Sprintf("%v", this.MemoryMebibytes) + `,`,
+		`VendorID:` + fmt.Sprintf("%v", this.VendorID) + `,`,
+		`DeviceID:` + fmt.Sprintf("%v", this.DeviceID) + `,`,
+		`}`,
+	}, "")
+	return s
+}
 func (this *HardwareData) String() string {
 	if this == nil {
 		return "nil"
@@ -6158,6 +6274,11 @@ func (this *HardwareDetails) String() string {
 		repeatedStringForStorage += strings.Replace(strings.Replace(f.String(), "Storage", "Storage", 1), `&`, ``, 1) + ","
 	}
 	repeatedStringForStorage += "}"
+	repeatedStringForGPUs := "[]GPU{"
+	for _, f := range this.GPUs {
+		repeatedStringForGPUs += strings.Replace(strings.Replace(f.String(), "GPU", "GPU", 1), `&`, ``, 1) + ","
+	}
+	repeatedStringForGPUs += "}"
 	s := strings.Join([]string{`&HardwareDetails{`,
 		`SystemVendor:` + strings.Replace(strings.Replace(this.SystemVendor.String(), "HardwareSystemVendor", "HardwareSystemVendor", 1), `&`, ``, 1) + `,`,
 		`Firmware:` + strings.Replace(strings.Replace(this.Firmware.String(), "Firmware", "Firmware", 1), `&`, ``, 1) + `,`,
@@ -6166,6 +6287,7 @@ func (this *HardwareDetails) String() string {
 		`Storage:` + repeatedStringForStorage + `,`,
 		`CPU:` + strings.Replace(strings.Replace(this.CPU.String(), "CPU", "CPU", 1), `&`, ``, 1) + `,`,
 		`Hostname:` + fmt.Sprintf("%v", this.Hostname) + `,`,
+		`GPUs:` + repeatedStringForGPUs + `,`,
 		`}`,
 	}, "")
 	return s
@@ -11363,6 +11485,267 @@ func (m *FirmwareUpdate) Unmarshal(dAtA []byte) error {
 	}
 	return nil
 }
+func (m *GPU) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenerated
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GPU: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GPU: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Type", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Type = AcceleratorType(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Vendor", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Vendor = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Model", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Model = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PCIAddress", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PCIAddress = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MemoryMebibytes", wireType)
+			}
+			m.MemoryMebibytes = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MemoryMebibytes |= int32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field VendorID", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.VendorID = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceID", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DeviceID = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenerated(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
 func (m *HardwareData) Unmarshal(dAtA []byte) error {
 	l := len(dAtA)
 	iNdEx := 0
@@ -11928,6 +12311,40 @@ func (m *HardwareDetails) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			m.Hostname = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GPUs", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.GPUs = append(m.GPUs, GPU{})
+			if err := m.GPUs[len(m.GPUs)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

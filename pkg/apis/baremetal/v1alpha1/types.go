@@ -653,6 +653,47 @@ type HardwareDetails struct {
 	// Hostname is the host name the inspection found.
 	// +optional
 	Hostname string `json:"hostname,omitempty" protobuf:"bytes,7,opt,name=hostname"`
+	// GPUs are the host's GPUs and other accelerators (FPGAs, compute accelerators), one
+	// entry per device. Not in Metal3, which has no such field: an addition of this API.
+	// +optional
+	// +listType=atomic
+	GPUs []GPU `json:"gpus,omitempty" protobuf:"bytes,8,rep,name=gpus"`
+}
+
+// AcceleratorType is the kind of an accelerator.
+// +enum
+type AcceleratorType string
+
+const (
+	AcceleratorTypeGPU  AcceleratorType = "GPU"
+	AcceleratorTypeFPGA AcceleratorType = "FPGA"
+	// AcceleratorTypeOther is any other accelerator (AI, crypto, compression, ...).
+	AcceleratorTypeOther AcceleratorType = "Accelerator"
+)
+
+// GPU describes one GPU or other accelerator of the host.
+type GPU struct {
+	// Type is GPU, FPGA or Accelerator.
+	// +optional
+	Type AcceleratorType `json:"type,omitempty" protobuf:"bytes,1,opt,name=type,casttype=AcceleratorType"`
+	// Vendor of the device, e.g. NVIDIA.
+	// +optional
+	Vendor string `json:"vendor,omitempty" protobuf:"bytes,2,opt,name=vendor"`
+	// Model of the device, e.g. NVIDIA A100-SXM4-40GB.
+	// +optional
+	Model string `json:"model,omitempty" protobuf:"bytes,3,opt,name=model"`
+	// PCIAddress is the device's PCI address, domain:bus:device.function (0000:05:00.0),
+	// when known.
+	// +optional
+	PCIAddress string `json:"pciAddress,omitempty" protobuf:"bytes,4,opt,name=pciAddress"`
+	// MemoryMebibytes is the device's own memory in MiB, when known.
+	// +optional
+	MemoryMebibytes int32 `json:"memoryMebibytes,omitempty" protobuf:"varint,5,opt,name=memoryMebibytes"`
+	// VendorID and DeviceID are the PCI IDs, e.g. 0x10de and 0x20b0, when known.
+	// +optional
+	VendorID string `json:"vendorID,omitempty" protobuf:"bytes,6,opt,name=vendorID"`
+	// +optional
+	DeviceID string `json:"deviceID,omitempty" protobuf:"bytes,7,opt,name=deviceID"`
 }
 
 // HardwareSystemVendor identifies the system.

@@ -152,6 +152,11 @@ func (in FirmwareUpdate) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in GPU) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.GPU"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HardwareData) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareData"
 }

@@ -86,8 +86,20 @@ func validateHardwareDetails(hw *baremetal.HardwareDetails, fldPath *field.Path)
 			allErrs = append(allErrs, validateVLANID(vlan.ID, p.Child("vlans").Index(j).Child("id"))...)
 		}
 	}
+	// GPUs are not in Metal3's CRD: their rules are ours, the type enum and a memory size.
+	for i, gpu := range hw.GPUs {
+		p := fldPath.Child("gpus").Index(i)
+		if gpu.Type != "" && !slices.Contains(supportedAcceleratorTypes, gpu.Type) {
+			allErrs = append(allErrs, field.NotSupported(p.Child("type"), gpu.Type, supportedAcceleratorTypes))
+		}
+		if gpu.MemoryMebibytes < 0 {
+			allErrs = append(allErrs, field.Invalid(p.Child("memoryMebibytes"), gpu.MemoryMebibytes, "must not be negative"))
+		}
+	}
 	return allErrs
 }
+
+var supportedAcceleratorTypes = []baremetal.AcceleratorType{baremetal.AcceleratorTypeGPU, baremetal.AcceleratorTypeFPGA, baremetal.AcceleratorTypeOther}
 
 func validateVLANID(id int32, fldPath *field.Path) field.ErrorList {
 	if id < 0 || id > maxVLANID {

@@ -77,6 +77,12 @@ func TestValidateHardwareData(t *testing.T) {
 			want: []wantErr{invalid("spec.hardware.nics[0].vlanId")}},
 		{name: "VLAN above 4094", mutate: func(hd *baremetal.HardwareData) { hd.Spec.Hardware.NICs[0].VLANs[1].ID = 5000 },
 			want: []wantErr{invalid("spec.hardware.nics[0].vlans[1].id")}},
+		{name: "a GPU", mutate: func(hd *baremetal.HardwareData) {
+			hd.Spec.Hardware.GPUs = []baremetal.GPU{{Type: baremetal.AcceleratorTypeGPU, Vendor: "NVIDIA", MemoryMebibytes: 40960}, {}}
+		}},
+		{name: "unknown accelerator type, negative memory", mutate: func(hd *baremetal.HardwareData) {
+			hd.Spec.Hardware.GPUs = []baremetal.GPU{{Type: "gpu", MemoryMebibytes: -1}}
+		}, want: []wantErr{notSupported("spec.hardware.gpus[0].type"), invalid("spec.hardware.gpus[0].memoryMebibytes")}},
 		{name: "several errors", mutate: func(hd *baremetal.HardwareData) {
 			hd.Spec.Hardware.NICs = append(hd.Spec.Hardware.NICs, baremetal.NIC{MAC: "x", VLANs: []baremetal.VLAN{{ID: -2}}})
 			hd.Spec.Hardware.Storage[0].Type = "floppy"

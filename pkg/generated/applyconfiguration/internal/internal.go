@@ -454,6 +454,30 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
       default: ""
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.GPU
+  map:
+    fields:
+    - name: deviceID
+      type:
+        scalar: string
+    - name: memoryMebibytes
+      type:
+        scalar: numeric
+    - name: model
+      type:
+        scalar: string
+    - name: pciAddress
+      type:
+        scalar: string
+    - name: type
+      type:
+        scalar: string
+    - name: vendor
+      type:
+        scalar: string
+    - name: vendorID
+      type:
+        scalar: string
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HardwareData
   map:
     fields:
@@ -488,6 +512,12 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Firmware
       default: {}
+    - name: gpus
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.GPU
+          elementRelationship: atomic
     - name: hostname
       type:
         scalar: string

@@ -20,7 +20,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -52,6 +54,7 @@ var columns = []metav1.TableColumnDefinition{
 	{Name: "BMC", Type: "string", Priority: 1, Description: "BMC address (spec.bmc.address)."},
 	{Name: "Powered", Type: "boolean", Priority: 1, Description: "Power state read from the BMC (status.poweredOn)."},
 	{Name: "Hardware", Type: "string", Priority: 1, Description: "Inspected CPUs and memory (status.hardware)."},
+	{Name: "GPUs", Type: "string", Priority: 1, Description: "Inspected GPUs and accelerators by model (status.hardware.gpus)."},
 }
 
 func (tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
@@ -98,6 +101,7 @@ func hostRow(h *baremetal.BareMetalHost, now time.Time) metav1.TableRow {
 			h.Spec.BMC.Address,
 			h.Status.PoweredOn,
 			hardwareSummary(h.Status.Hardware),
+			gpuSummary(h.Status.Hardware),
 		},
 	}
 }
@@ -116,4 +120,33 @@ func hardwareSummary(hw *baremetal.HardwareDetails) string {
 	}
 	gib := float64(hw.RAMMebibytes) / 1024
 	return strconv.Itoa(int(hw.CPU.Count)) + " CPU, " + strconv.FormatFloat(gib, 'f', -1, 64) + " GiB"
+}
+
+// gpuSummary counts the GPUs and accelerators by model, most numerous first, e.g.
+// "8x NVIDIA A100-SXM4-40GB" or "2x NVIDIA T4, 1x Intel Stratix 10".
+func gpuSummary(hw *baremetal.HardwareDetails) string {
+	if hw == nil || len(hw.GPUs) == 0 {
+		return ""
+	}
+	counts := map[string]int{}
+	var models []string
+	for _, g := range hw.GPUs {
+		name := strings.TrimSpace(g.Model)
+		if v := strings.TrimSpace(g.Vendor); v != "" && !strings.HasPrefix(strings.ToLower(name), strings.ToLower(v)) {
+			name = strings.TrimSpace(v + " " + name)
+		}
+		if name == "" {
+			name = string(g.Type)
+		}
+		if counts[name] == 0 {
+			models = append(models, name)
+		}
+		counts[name]++
+	}
+	sort.SliceStable(models, func(i, j int) bool { return counts[models[i]] > counts[models[j]] })
+	parts := make([]string, len(models))
+	for i, m := range models {
+		parts[i] = strconv.Itoa(counts[m]) + "x " + m
+	}
+	return strings.Join(parts, ", ")
 }

@@ -37,6 +37,9 @@ type HardwareDetailsApplyConfiguration struct {
 	CPU *CPUApplyConfiguration `json:"cpu,omitempty"`
 	// Hostname is the host name the inspection found.
 	Hostname *string `json:"hostname,omitempty"`
+	// GPUs are the host's GPUs and other accelerators (FPGAs, compute accelerators), one
+	// entry per device. Not in Metal3, which has no such field: an addition of this API.
+	GPUs []GPUApplyConfiguration `json:"gpus,omitempty"`
 }
 
 // HardwareDetailsApplyConfiguration constructs a declarative configuration of the HardwareDetails type for use with
@@ -108,5 +111,18 @@ func (b *HardwareDetailsApplyConfiguration) WithCPU(value *CPUApplyConfiguration
 // If called multiple times, the Hostname field is set to the value of the last call.
 func (b *HardwareDetailsApplyConfiguration) WithHostname(value string) *HardwareDetailsApplyConfiguration {
 	b.Hostname = &value
+	return b
+}
+
+// WithGPUs adds the given value to the GPUs field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the GPUs field.
+func (b *HardwareDetailsApplyConfiguration) WithGPUs(values ...*GPUApplyConfiguration) *HardwareDetailsApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithGPUs")
+		}
+		b.GPUs = append(b.GPUs, *values[i])
+	}
 	return b
 }
