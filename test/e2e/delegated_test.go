@@ -97,7 +97,7 @@ func testDiscovery(t *testing.T, c *cluster) {
 		t.Errorf("kubectl get baremetalhosts lacks h-table:\n%s", out)
 	}
 	out = k.Run(t, "get", "bmh", "-o", "wide", "-n", testNamespace)
-	if got := header(out); got != "NAME STATE CONSUMER ONLINE ERROR AGE STATUS BMC POWERED HARDWARE" {
+	if got := header(out); got != "NAME STATE CONSUMER ONLINE ERROR AGE STATUS BMC POWERED HARDWARE GPUS POWER DRAW" {
 		t.Errorf("kubectl get bmh -o wide header = %q\n%s", got, out)
 	}
 	if !strings.Contains(out, "redfish+https://192.0.2.30/redfish/v1/Systems/1") {

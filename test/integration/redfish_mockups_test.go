@@ -167,8 +167,8 @@ func TestRedfishMockups(t *testing.T) {
 		t.Logf("\n%s", out)
 		for _, m := range mockupInventories {
 			for _, line := range strings.Split(out, "\n") {
-				if strings.HasPrefix(line, name(m)+" ") && m.gpus != "" && !strings.HasSuffix(strings.TrimSpace(line), m.gpus) {
-					t.Errorf("%s: row %q does not end with %q", m.mockup, line, m.gpus)
+				if strings.HasPrefix(line, name(m)+" ") && m.gpus != "" && !strings.Contains(line, m.gpus) {
+					t.Errorf("%s: row %q does not show %q", m.mockup, line, m.gpus)
 				}
 			}
 		}

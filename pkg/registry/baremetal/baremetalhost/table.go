@@ -55,6 +55,7 @@ var columns = []metav1.TableColumnDefinition{
 	{Name: "Powered", Type: "boolean", Priority: 1, Description: "Power state read from the BMC (status.poweredOn)."},
 	{Name: "Hardware", Type: "string", Priority: 1, Description: "Inspected CPUs and memory (status.hardware)."},
 	{Name: "GPUs", Type: "string", Priority: 1, Description: "Inspected GPUs and accelerators by model (status.hardware.gpus)."},
+	{Name: "Power Draw", Type: "string", Priority: 1, Description: "Power the host draws, as its BMC last reported it (status.powerDraw.watts)."},
 }
 
 func (tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
@@ -102,6 +103,7 @@ func hostRow(h *baremetal.BareMetalHost, now time.Time) metav1.TableRow {
 			h.Status.PoweredOn,
 			hardwareSummary(h.Status.Hardware),
 			gpuSummary(h.Status.Hardware),
+			powerDraw(h.Status.PowerDraw),
 		},
 	}
 }
@@ -111,6 +113,14 @@ func age(ts metav1.Time, now time.Time) string {
 		return "<unknown>"
 	}
 	return duration.HumanDuration(now.Sub(ts.Time))
+}
+
+// powerDraw renders a reading as "287 W", "" without one.
+func powerDraw(d *baremetal.PowerDraw) string {
+	if d == nil {
+		return ""
+	}
+	return strconv.Itoa(int(d.Watts)) + " W"
 }
 
 // hardwareSummary renders inventory as "<cpus> CPU, <ram> GiB", e.g. "32 CPU, 256 GiB".

@@ -44,20 +44,23 @@ func TestGPUSummary(t *testing.T) {
 	}
 }
 
-// TestTableWideColumns: every row has a cell per column, the GPUs last and only with -o wide.
+// TestTableWideColumns: every row has a cell per column, the GPUs and the power draw last and
+// only with -o wide.
 func TestTableWideColumns(t *testing.T) {
 	h := &baremetal.BareMetalHost{ObjectMeta: metav1.ObjectMeta{Name: "gpu-host"}}
 	h.Status.Hardware = &baremetal.HardwareDetails{GPUs: []baremetal.GPU{{Vendor: "NVIDIA", Model: "T4"}}}
+	h.Status.PowerDraw = &baremetal.PowerDraw{Watts: 287}
 	table, err := tableConvertor{}.ConvertToTable(context.Background(), h, &metav1.TableOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := table.ColumnDefinitions[len(table.ColumnDefinitions)-1]
-	if last.Name != "GPUs" || last.Priority != 1 {
-		t.Errorf("last column %+v, want GPUs with priority 1 (wide)", last)
+	n := len(table.ColumnDefinitions)
+	if gpus, power := table.ColumnDefinitions[n-2], table.ColumnDefinitions[n-1]; gpus.Name != "GPUs" || gpus.Priority != 1 ||
+		power.Name != "Power Draw" || power.Priority != 1 {
+		t.Errorf("last columns %+v, %+v, want GPUs and Power Draw with priority 1 (wide)", gpus, power)
 	}
 	row := table.Rows[0].Cells
-	if len(row) != len(table.ColumnDefinitions) || row[len(row)-1] != "1x NVIDIA T4" {
-		t.Errorf("cells %v for columns %d", row, len(table.ColumnDefinitions))
+	if len(row) != n || row[n-2] != "1x NVIDIA T4" || row[n-1] != "287 W" {
+		t.Errorf("cells %v for columns %d", row, n)
 	}
 }
