@@ -20,18 +20,20 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
 
 // SelectableFields are the field selectors BareMetalHosts support beyond metadata.name and
 // metadata.namespace. The registry computes their values; the list lives here because field
-// label conversion is per version.
-var SelectableFields = []string{
+// label conversion is per version. The hardware facts (hardware.cpu.arch, ...) follow.
+var SelectableFields = append([]string{
 	"status.provisioning.state",
 	"status.operationalStatus",
 	"status.poweredOn",
 	"spec.online",
 	"spec.consumerRef.name",
-}
+}, baremetal.HardwareFactFields()...)
 
 func addConversionFuncs(scheme *runtime.Scheme) error {
 	return scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind("BareMetalHost"),
