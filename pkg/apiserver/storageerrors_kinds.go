@@ -25,6 +25,8 @@ import (
 
 	besstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/bmceventsubscription/storage"
 	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
+	hcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostclaim/storage"
+	hdpstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostdeploypolicy/storage"
 	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
 	ppistorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/preprovisioningimage/storage"
 )
@@ -110,3 +112,41 @@ var (
 	_ rest.StandardStorage = &preprovisioningImageREST{}
 	_ rest.Patcher         = &preprovisioningImageStatusREST{}
 )
+
+type hostDeployPolicyREST struct{ *hdpstorage.REST }
+
+func (r *hostDeployPolicyREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	return out, storageError(err)
+}
+
+func (r *hostDeployPolicyREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type hostClaimREST struct{ *hcstorage.REST }
+
+func (r *hostClaimREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	return out, storageError(err)
+}
+
+func (r *hostClaimREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type hostClaimStatusREST struct{ *hcstorage.StatusREST }
+
+func (r *hostClaimStatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type hostClaimBindingREST struct{ *hcstorage.BindingREST }
+
+func (r *hostClaimBindingREST) Create(ctx context.Context, name string, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.BindingREST.Create(ctx, name, obj, createValidation, options)
+	return out, storageError(err)
+}

@@ -80,12 +80,12 @@ func TestHardwareLabels(t *testing.T) {
 
 func TestHardwareLabelValue(t *testing.T) {
 	for in, want := range map[string]string{
-		"":              "",
-		"...":           "",
-		"Dell Inc.":     "Dell-Inc",
-		"  HPE ":        "HPE",
-		"x86_64":        "x86_64",
-		"é1":            "1",
+		"":          "",
+		"...":       "",
+		"Dell Inc.": "Dell-Inc",
+		"  HPE ":    "HPE",
+		"x86_64":    "x86_64",
+		"é1":        "1",
 		string(make([]byte, 0)) + "a" + string(repeat('b', 80)): "a" + string(repeat('b', 62)),
 	} {
 		if got := HardwareLabelValue(in); got != want {
