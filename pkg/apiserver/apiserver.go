@@ -193,6 +193,9 @@ func (c completedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	c.checks.setSchemas(schemas)
+	if err := s.GenericAPIServer.AddPostStartHook("start-hostclaim-binder", claimBinderHook); err != nil {
+		return nil, err
+	}
 	if rc := c.ExtraConfig.Reconciler; rc != nil {
 		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc)); err != nil {
 			return nil, err

@@ -22,10 +22,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
@@ -229,19 +231,59 @@ func TestHostClaims(t *testing.T) {
 		if h.Spec.ConsumerRef != nil || h.Spec.Image != nil {
 			t.Fatalf("host %s after its claim was deleted: consumerRef %+v image %+v", host, h.Spec.ConsumerRef, h.Spec.Image)
 		}
-		var waiter string
-		for _, c := range claims.Items {
-			if c.Status.BareMetalHost == nil {
-				waiter = c.Name
-				break
+		// The claim binder sees the host returned and has a waiting claim bound to it.
+		var taker string
+		err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+			h, err := hosts.Get(ctx, host, metav1.GetOptions{})
+			if err != nil || h.Spec.ConsumerRef == nil {
+				return false, err
 			}
+			taker = h.Spec.ConsumerRef.Name
+			return true, nil
+		})
+		if err != nil {
+			t.Fatalf("host %s returned to the pool never taken by a waiting claim: %v", host, err)
 		}
-		got, err := cs.BaremetalV1alpha1().HostClaims(pool).Bind(ctx, waiter, &v1alpha1.HostClaimBinding{ObjectMeta: metav1.ObjectMeta{Name: waiter}}, metav1.CreateOptions{})
+		err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+			c, err := cs.BaremetalV1alpha1().HostClaims(pool).Get(ctx, taker, metav1.GetOptions{})
+			return err == nil && c.Status.BareMetalHost != nil && c.Status.BareMetalHost.Name == host, err
+		})
+		if err != nil {
+			t.Errorf("claim %s took host %s but its status does not say so: %v", taker, host, err)
+		}
+		// Binding a bound claim again changes nothing.
+		got, err := cs.BaremetalV1alpha1().HostClaims(pool).Bind(ctx, taker, &v1alpha1.HostClaimBinding{ObjectMeta: metav1.ObjectMeta{Name: taker}}, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Status.BareMetalHost == nil || got.Status.BareMetalHost.Name != host {
-			t.Errorf("waiting claim bound after a host was returned: %+v", got.Status)
+			t.Errorf("bound claim bound again: %+v", got.Status)
+		}
+		waitingNow, err := cs.BaremetalV1alpha1().HostClaims(pool).List(ctx, metav1.ListOptions{FieldSelector: "status.bareMetalHost.name="})
+		if err != nil || len(waitingNow.Items) != 49 {
+			t.Errorf("waiting claims after one was bound again: %d, %v; want 49", len(waitingNow.Items), err)
+		}
+	})
+
+	t.Run("a host held by a claim that is gone is returned", func(t *testing.T) {
+		// What a crash between a claim's deletion and its host's release leaves.
+		poolHost(t, ctx, cs, "orphans", "orphan-0", 8, nil)
+		h, err := cs.BaremetalV1alpha1().BareMetalHosts("orphans").Get(ctx, "orphan-0", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Spec.ConsumerRef = &v1alpha1.ObjectReference{Kind: "HostClaim", APIVersion: "baremetal.metal3.io/v1alpha1",
+			Namespace: "orphans", Name: "ghost", UID: "0b0e5d5e-0000-4000-8000-000000000000"}
+		h.Spec.Image = &v1alpha1.Image{URL: "http://images.example.com/node.qcow2", Checksum: "abc"}
+		if _, err := cs.BaremetalV1alpha1().BareMetalHosts("orphans").Update(ctx, h, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+			h, err := cs.BaremetalV1alpha1().BareMetalHosts("orphans").Get(ctx, "orphan-0", metav1.GetOptions{})
+			return err == nil && h.Spec.ConsumerRef == nil && h.Spec.Image == nil, err
+		})
+		if err != nil {
+			t.Errorf("host of a claim that does not exist never returned: %v", err)
 		}
 	})
 
