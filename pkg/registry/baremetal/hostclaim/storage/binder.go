@@ -25,6 +25,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -79,6 +80,45 @@ type Binder struct {
 	status   rest.Updater
 	hosts    HostStore
 	policies rest.Lister
+	// binding serialises the binds of one claim in this process (its create, the claim
+	// binder, a user's POST binding), so that the second finds the host the first took
+	// instead of taking another and giving it back. Correctness does not depend on it (other
+	// replicas do not share it): see writeStatus.
+	binding keyedMutex
+}
+
+// keyedMutex is a mutex per key, forgotten when nobody holds or waits for it.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	sync.Mutex
+	users int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.locks[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
 }
 
 var (
@@ -99,6 +139,7 @@ func (b *Binder) Bind(ctx context.Context, name string) (*baremetal.HostClaim, e
 	if claim.DeletionTimestamp != nil {
 		return claim, nil
 	}
+	defer b.binding.lock(string(claim.UID))()
 	held, err := b.heldHosts(ctx, claim)
 	if err != nil {
 		return nil, err
@@ -284,12 +325,18 @@ func waiting(claim *baremetal.HostClaim, reason, message string) *metav1.Conditi
 // when something changed, and refuses (errStatusRace) to replace a host the stored status
 // names that is still held by the claim.
 func (b *Binder) writeStatus(ctx context.Context, claim *baremetal.HostClaim, host *baremetal.BareMetalHost, cond *metav1.Condition) (*baremetal.HostClaim, error) {
+	return b.writeStatusAgain(ctx, claim, host, cond, nil)
+}
+
+// writeStatusAgain is writeStatus that may overwrite the status naming gone, a host found no
+// longer held by the claim.
+func (b *Binder) writeStatusAgain(ctx context.Context, claim *baremetal.HostClaim, host *baremetal.BareMetalHost, cond *metav1.Condition, gone *baremetal.ObjectReference) (*baremetal.HostClaim, error) {
 	if host != nil {
 		cond = &metav1.Condition{Type: baremetal.HostClaimAssociatedCondition, Status: metav1.ConditionTrue,
 			Reason: baremetal.HostClaimBareMetalHostAssociatedReason, ObservedGeneration: claim.Generation,
 			Message: fmt.Sprintf("holds BareMetalHost %s/%s", host.Namespace, host.Name)}
 	}
-	var raced *baremetal.ObjectReference
+	raced := gone
 	unchanged := false
 	out, _, err := b.status.Update(ctx, claim.Name, rest.DefaultUpdatedObjectInfo(nil,
 		func(ctx context.Context, _, oldObj runtime.Object) (runtime.Object, error) {
@@ -298,14 +345,17 @@ func (b *Binder) writeStatus(ctx context.Context, claim *baremetal.HostClaim, ho
 				return nil, apierrors.NewNotFound(baremetal.Resource("hostclaims"), claim.Name)
 			}
 			before := c.Status.DeepCopy()
+			// The stored status names another host (or one, where this write would say
+			// none): it may be another binder's, just written. The first time, stop and look
+			// at that host (below); if it no longer names the claim, overwrite.
+			if cur := c.Status.BareMetalHost; cur != nil && (host == nil || cur.Namespace != host.Namespace || cur.Name != host.Name) {
+				if raced == nil || raced.Namespace != cur.Namespace || raced.Name != cur.Name {
+					raced = cur.DeepCopy()
+					return nil, errStatusRace
+				}
+			}
 			if host != nil {
 				ref := &baremetal.ObjectReference{Namespace: host.Namespace, Name: host.Name}
-				if cur := c.Status.BareMetalHost; cur != nil && (cur.Namespace != ref.Namespace || cur.Name != ref.Name) {
-					if raced == nil || raced.Namespace != cur.Namespace || raced.Name != cur.Name {
-						raced = cur.DeepCopy()
-						return nil, errStatusRace
-					}
-				}
 				c.Status.BareMetalHost = ref
 				c.Status.HardwareData = &baremetal.ObjectReference{Namespace: host.Namespace, Name: host.Name}
 				c.Status.PoweredOn = host.Status.PoweredOn
@@ -327,13 +377,20 @@ func (b *Binder) writeStatus(ctx context.Context, claim *baremetal.HostClaim, ho
 		return claim, nil
 	}
 	if errors.Is(err, errStatusRace) && raced != nil {
-		// The status names another host: if the claim still holds it, another binder won
-		// and this one gives its host back (the caller); if not (it was taken back), the
-		// host just taken replaces it.
-		if still, gerr := b.hosts.Get(genericapirequest.WithNamespace(ctx, raced.Namespace), raced.Name, &metav1.GetOptions{}); gerr == nil && heldBy(still.(*baremetal.BareMetalHost), claim) {
+		// The status names another host: if the claim still holds it, another binder won:
+		// this one gives back the host it took (the caller), or, with none, leaves the
+		// status as it is. If not (it was taken back), this write replaces it.
+		still, gerr := b.hosts.Get(genericapirequest.WithNamespace(ctx, raced.Namespace), raced.Name, &metav1.GetOptions{})
+		if gerr == nil && heldBy(still.(*baremetal.BareMetalHost), claim) {
+			if host == nil {
+				return b.claimNow(ctx, claim.Name)
+			}
 			return nil, errStatusRace
 		}
-		return b.writeStatus(ctx, claim, host, nil)
+		if gerr != nil && !apierrors.IsNotFound(gerr) {
+			return nil, gerr
+		}
+		return b.writeStatusAgain(ctx, claim, host, cond, raced)
 	}
 	if err != nil {
 		return nil, err
