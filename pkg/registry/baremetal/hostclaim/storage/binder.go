@@ -37,6 +37,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/klog/v2"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -192,6 +193,12 @@ func (b *Binder) Bind(ctx context.Context, name string) (*baremetal.HostClaim, e
 		if errors.Is(err, errHostTaken) || apierrors.IsNotFound(err) {
 			continue
 		}
+		if apierrors.IsInvalid(err) {
+			// A host the claim's image or config drive would make invalid (or one stored
+			// under older rules): not this one, but maybe another.
+			klog.InfoS("HostClaim cannot take host", "hostClaim", klog.KObj(claim), "host", klog.KObj(h), "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -210,12 +217,19 @@ func (b *Binder) Bind(ctx context.Context, name string) (*baremetal.HostClaim, e
 		return bound, err
 	}
 	where := strings.Join(namespaces, ", ")
+	reason, message := baremetal.HostClaimAllBareMetalHostsClaimedReason,
+		fmt.Sprintf("all %d BareMetalHosts matching spec.hostSelector in namespace(s) %s are claimed or not available; waiting for one to be returned to the pool", len(matched), where)
 	if len(matched) == 0 {
-		return b.writeStatus(ctx, claim, nil, waiting(claim, baremetal.HostClaimNoBareMetalHostReason,
-			fmt.Sprintf("no BareMetalHost matches spec.hostSelector in namespace(s) %s; waiting for one", where)))
+		reason, message = baremetal.HostClaimNoBareMetalHostReason,
+			fmt.Sprintf("no BareMetalHost matches spec.hostSelector in namespace(s) %s; waiting for one", where)
 	}
-	return b.writeStatus(ctx, claim, nil, waiting(claim, baremetal.HostClaimAllBareMetalHostsClaimedReason,
-		fmt.Sprintf("all %d BareMetalHosts matching spec.hostSelector in namespace(s) %s are claimed or not available; waiting for one to be returned to the pool", len(matched), where)))
+	if ref := claim.Status.BareMetalHost; ref != nil {
+		// The claim held a host that no longer names it (deleted, or its consumerRef
+		// cleared by someone): say so first.
+		reason, message = baremetal.HostClaimMissingBareMetalHostReason,
+			fmt.Sprintf("BareMetalHost %s/%s is gone or no longer held by this claim; %s", ref.Namespace, ref.Name, message)
+	}
+	return b.writeStatus(ctx, claim, nil, waiting(claim, reason, message))
 }
 
 const failureDomainLabel = "infrastructure.cluster.x-k8s.io/failure-domain"

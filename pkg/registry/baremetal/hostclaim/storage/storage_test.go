@@ -312,3 +312,40 @@ func mustSelector(t *testing.T, c *baremetal.HostClaim) labels.Selector {
 	}
 	return sel
 }
+
+// TestHostTakenBack: a host whose consumerRef someone cleared no longer belongs to the claim;
+// binding again says so (MissingBareMetalHost) when there is no other host, and binds the
+// claim to one when there is.
+func TestHostTakenBack(t *testing.T) {
+	f := newFixture(t)
+	f.host(t, "h0")
+	if _, err := f.claims.Claim.Create(f.ctx, claim("c0"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Taken back, and no longer available (as a host being deprovisioned).
+	_, _, err := f.hosts.Host.Update(f.ctx, "h0", rest.DefaultUpdatedObjectInfo(nil, func(_ context.Context, _, old runtime.Object) (runtime.Object, error) {
+		h := old.(*baremetal.BareMetalHost).DeepCopy()
+		h.Spec.ConsumerRef, h.Spec.Image = nil, nil
+		h.Annotations = map[string]string{v1alpha1.PausedAnnotation: ""}
+		return h, nil
+	}), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.claims.Binding.binder.Bind(f.ctx, "c0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond := meta.FindStatusCondition(got.Status.Conditions, baremetal.HostClaimAssociatedCondition)
+	if got.Status.BareMetalHost != nil || cond == nil || cond.Reason != baremetal.HostClaimMissingBareMetalHostReason {
+		t.Errorf("claim whose host was taken back: %+v", got.Status)
+	}
+	f.host(t, "h1")
+	got, err = f.claims.Binding.binder.Bind(f.ctx, "c0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref := got.Status.BareMetalHost; ref == nil || ref.Name != "h1" {
+		t.Errorf("claim bound again: %+v", got.Status)
+	}
+}
