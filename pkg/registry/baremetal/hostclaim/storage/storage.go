@@ -100,11 +100,9 @@ type REST struct {
 var (
 	_ rest.StandardStorage      = &REST{}
 	_ rest.SingularNameProvider = &REST{}
-	_ rest.CategoriesProvider   = &REST{}
 )
 
-// Categories puts claims in kubectl get baremetal.
-func (r *REST) Categories() []string { return []string{"baremetal"} }
+// No short name and no category, as Metal3's CRD.
 
 // Create refuses a claim on another namespace's hosts that no HostDeployPolicy there allows
 // (403 with the reason), stores the claim, and binds it at once: the answer is the claim
