@@ -126,7 +126,9 @@ func (c *Controller) hostChanged(obj any) {
 			// Possibly orphaned: the worker asks the API, not this cache, before releasing.
 			key, _ := cache.MetaNamespaceKeyFunc(h)
 			c.queue.Add("host/" + key)
-		} else if claim.Status.BareMetalHost == nil || claim.Status.BareMetalHost.Name != h.Name {
+		} else if ref := claim.Status.BareMetalHost; ref == nil || ref.Namespace != h.Namespace || ref.Name != h.Name ||
+			claim.Status.PoweredOn != h.Status.PoweredOn {
+			// Binding again writes the claim's status from its host (which, and its power).
 			c.enqueueClaim(claim)
 		}
 		return

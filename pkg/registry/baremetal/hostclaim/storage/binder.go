@@ -294,16 +294,7 @@ func (b *Binder) take(ctx context.Context, h *baremetal.BareMetalHost, claim *ba
 				return nil, errHostTaken
 			}
 			host.Spec.ConsumerRef = consumerRef(claim)
-			host.Spec.Image = claim.Spec.Image.DeepCopy()
-			host.Spec.CustomDeploy = claim.Spec.CustomDeploy.DeepCopy()
-			host.Spec.Online = claim.Spec.PoweredOn
-			if host.Namespace == claim.Namespace {
-				// Secrets are read in the host's namespace: a claim's config drive goes along
-				// only when it is the same one.
-				host.Spec.UserData = claim.Spec.UserData.DeepCopy()
-				host.Spec.NetworkData = claim.Spec.NetworkData.DeepCopy()
-				host.Spec.MetaData = claim.Spec.MetaData.DeepCopy()
-			}
+			applySpec(host, claim)
 			return host, nil
 		}),
 		rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
@@ -311,6 +302,47 @@ func (b *Binder) take(ctx context.Context, h *baremetal.BareMetalHost, claim *ba
 		return nil, err
 	}
 	return out.(*baremetal.BareMetalHost), nil
+}
+
+// applySpec writes onto a host what its claim asks of it.
+func applySpec(host *baremetal.BareMetalHost, claim *baremetal.HostClaim) {
+	host.Spec.Image = claim.Spec.Image.DeepCopy()
+	host.Spec.CustomDeploy = claim.Spec.CustomDeploy.DeepCopy()
+	host.Spec.Online = claim.Spec.PoweredOn
+	if host.Namespace == claim.Namespace {
+		// Secrets are read in the host's namespace: a claim's config drive goes along only
+		// when it is the same one.
+		host.Spec.UserData = claim.Spec.UserData.DeepCopy()
+		host.Spec.NetworkData = claim.Spec.NetworkData.DeepCopy()
+		host.Spec.MetaData = claim.Spec.MetaData.DeepCopy()
+	}
+}
+
+// Sync carries the claim's spec to the hosts it holds (a claim updated); one GuaranteedUpdate
+// per host that refuses a host the claim no longer holds, and writes nothing when the host
+// already says it.
+func (b *Binder) Sync(ctx context.Context, claim *baremetal.HostClaim) error {
+	held, err := b.heldHosts(ctx, claim)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, h := range held {
+		_, _, err := b.hosts.Update(genericapirequest.WithNamespace(ctx, h.Namespace), h.Name,
+			rest.DefaultUpdatedObjectInfo(nil, func(ctx context.Context, _, oldObj runtime.Object) (runtime.Object, error) {
+				host := oldObj.(*baremetal.BareMetalHost).DeepCopy()
+				if !heldBy(host, claim) {
+					return nil, errNotHeld
+				}
+				applySpec(host, claim)
+				return host, nil
+			}),
+			rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+		if err != nil && !errors.Is(err, errNotHeld) && !apierrors.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // heldHosts returns the hosts whose consumerRef names the claim, in every namespace.

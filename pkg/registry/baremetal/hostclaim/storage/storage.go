@@ -129,6 +129,24 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 	return bound, nil
 }
 
+// Update writes the claim, then carries what it asks of its host (image, custom deploy,
+// power, config drive) to the host it holds, as binding did: a claim is how its user changes
+// the host (Metal3's Synchronized). The host write, like binding's, refuses a host no longer
+// held by the claim.
+func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
+	if err != nil || dryrun.IsDryRun(options.DryRun) {
+		return out, created, err
+	}
+	claim := out.(*baremetal.HostClaim)
+	if claim.DeletionTimestamp == nil {
+		if serr := r.binder.Sync(ctx, claim); serr != nil {
+			klog.ErrorS(serr, "Carrying a HostClaim's spec to its host", "hostClaim", klog.KObj(claim))
+		}
+	}
+	return out, created, nil
+}
+
 // StatusREST is the storage of hostclaims/status.
 type StatusREST struct {
 	store *genericregistry.Store

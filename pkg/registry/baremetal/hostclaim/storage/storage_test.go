@@ -349,3 +349,25 @@ func TestHostTakenBack(t *testing.T) {
 		t.Errorf("claim bound again: %+v", got.Status)
 	}
 }
+
+// TestUpdateReachesTheHost: a bound claim's new image and power go to its host.
+func TestUpdateReachesTheHost(t *testing.T) {
+	f := newFixture(t)
+	f.host(t, "h0")
+	if _, err := f.claims.Claim.Create(f.ctx, claim("c0"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := f.claims.Claim.Update(f.ctx, "c0", rest.DefaultUpdatedObjectInfo(nil, func(_ context.Context, _, old runtime.Object) (runtime.Object, error) {
+		c := old.(*baremetal.HostClaim).DeepCopy()
+		c.Spec.Image = &baremetal.Image{URL: "http://images.example.com/b.qcow2", Checksum: "def"}
+		c.Spec.PoweredOn = false
+		return c, nil
+	}), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mustHost(t, f, "h0")
+	if h.Spec.Image == nil || h.Spec.Image.URL != "http://images.example.com/b.qcow2" || h.Spec.Online {
+		t.Errorf("host after its claim changed: image %+v online %v", h.Spec.Image, h.Spec.Online)
+	}
+}
