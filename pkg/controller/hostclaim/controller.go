@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
@@ -146,10 +147,37 @@ func (c *Controller) hostChanged(obj any) {
 	// A host to take: every waiting claim may try; the registry gives it to one, and the
 	// others' status does not change (nothing written).
 	for _, claim := range claims {
-		if Waiting(claim) {
+		if Waiting(claim) && MightTake(claim, h) {
 			c.enqueueClaim(claim)
 		}
 	}
+}
+
+// MightTake says whether a claim could take the host, as far as the host alone tells: its
+// selector matches the host's labels and, when it names one, the namespace is the host's.
+// (Whether a HostDeployPolicy lets the claim in is the registry's to decide.) A selector that
+// cannot be read lets the registry say why.
+func MightTake(claim *v1alpha1.HostClaim, h *v1alpha1.BareMetalHost) bool {
+	sel := claim.Spec.HostSelector
+	if sel.InNamespace != "" && sel.InNamespace != h.Namespace {
+		return false
+	}
+	set := labels.Set(h.Labels)
+	for k, v := range sel.MatchLabels {
+		if set[k] != v {
+			return false
+		}
+	}
+	for _, e := range sel.MatchExpressions {
+		r, err := labels.NewRequirement(e.Key, selection.Operator(e.Operator), e.Values)
+		if err != nil {
+			return true
+		}
+		if !r.Matches(set) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Controller) enqueueClaim(claim *v1alpha1.HostClaim) {
