@@ -147,8 +147,15 @@ func (b *Binder) Bind(ctx context.Context, name string) (*baremetal.HostClaim, e
 	}
 	if len(held) > 0 {
 		// Held already (a binder that crashed before writing the status, or a claim bound
-		// before): the oldest holding is the binding; any other (a lost race) goes back.
-		sort.Slice(held, func(i, j int) bool { return hostKey(held[i]) < hostKey(held[j]) })
+		// before). Should there be more than one (binders on several replicas racing), one
+		// is kept, whoever decides: the one the status names, else the first by creation and
+		// name; the others go back to the pool.
+		sort.Slice(held, func(i, j int) bool {
+			if si, sj := names(claim.Status.BareMetalHost, held[i]), names(claim.Status.BareMetalHost, held[j]); si != sj {
+				return si
+			}
+			return hostKey(held[i]) < hostKey(held[j])
+		})
 		for _, h := range held[1:] {
 			_ = b.releaseHost(ctx, h, claim)
 		}
@@ -240,6 +247,11 @@ func (b *Binder) claimNow(ctx context.Context, name string) (*baremetal.HostClai
 		return nil, err
 	}
 	return obj.(*baremetal.HostClaim), nil
+}
+
+// names says whether ref names the host.
+func names(ref *baremetal.ObjectReference, h *baremetal.BareMetalHost) bool {
+	return ref != nil && ref.Namespace == h.Namespace && ref.Name == h.Name
 }
 
 func hostKey(h *baremetal.BareMetalHost) string {
