@@ -30,7 +30,7 @@ BENCH_TIMEOUT ?= 40m
 # The smoke run of the benchmark in make test (N=200) takes well under a minute.
 BENCH_SMOKE_TIMEOUT ?= 5m
 
-.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-e2e test-bench-smoke test-fuzz-smoke fuzz bench bench-lifecycle bench-power bench-redfish run clean
+.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-e2e test-bench-smoke test-fuzz-smoke fuzz bench bench-lifecycle bench-power bench-redfish bench-claims run clean
 
 all: build
 
@@ -99,7 +99,8 @@ test-e2e: build kubectl kube-apiserver
 		$(GO) test -timeout $(E2E_TIMEOUT) -count=1 ./test/e2e/...
 
 ## test-bench-smoke: the benchmark (test/bench) at N=200 with a short watch phase, the
-## lifecycle benchmark at 10 hosts and the power benchmark at 10 operations, so that they cannot rot; and the restart test of the
+## lifecycle benchmark at 10 hosts, the power benchmark at 10 operations and the claim-binding
+## benchmark at 50 hosts (TestClaimBindingSmoke), so that they cannot rot; and the restart test of the
 ## storage encoding the first one led to. (Not bench-redfish: Ironic's redfish driver on
 ## sqlite can leave a node in "verifying" for good, see the benchmark's comment.)
 test-bench-smoke: build kube-apiserver
@@ -113,6 +114,14 @@ test-bench-smoke: build kube-apiserver
 	BENCH_POWER_OPS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
 		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkPowerLatency$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
+	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^TestClaimBindingSmoke$$' -timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
+
+## bench-claims: HostClaims bound per second, BENCH_CLAIM_HOSTS (default 1,000) hosts and as many
+## claims from 20 clients (API only).
+bench-claims: build
+	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkClaimBinding$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./test/bench/
 
 ## bench: this server (A) against kube-apiserver serving the same schema as a CRD (B) and raw
 ## etcd (C), N hosts each (make bench N=1000); prints a table, writes _output/bench/results-n<N>.json.

@@ -34,6 +34,8 @@ import (
 	distorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/dataimage/storage"
 	schemastorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/firmwareschema/storage"
 	hdstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hardwaredata/storage"
+	hcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostclaim/storage"
+	hdpstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostdeploypolicy/storage"
 	hfcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwarecomponents/storage"
 	hfsstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostfirmwaresettings/storage"
 	hupstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostupdatepolicy/storage"
@@ -144,6 +146,16 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating PreprovisioningImage storage: %w", err)
 	}
+	deployPolicies, err := hdpstorage.NewREST(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("creating HostDeployPolicy storage: %w", err)
+	}
+	// HostClaims bind by writing hosts' consumerRef through the hosts' own store, and read
+	// HostDeployPolicies from theirs (in process, never through a client to this server).
+	claims, err := hcstorage.NewStorage(c.GenericConfig.RESTOptionsGetter, hosts.Host.Store, deployPolicies.Store)
+	if err != nil {
+		return nil, fmt.Errorf("creating HostClaim storage: %w", err)
+	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
@@ -167,6 +179,10 @@ func (c completedConfig) New() (*Server, error) {
 		"bmceventsubscriptions/status": &kindStatusREST{subscriptions.Status},
 		"preprovisioningimages":        &kindREST{preprovisioningImages.Main},
 		"preprovisioningimages/status": &kindStatusREST{preprovisioningImages.Status},
+		"hostclaims":                   &hostClaimREST{claims.Claim},
+		"hostclaims/status":            &hostClaimStatusREST{claims.Status},
+		"hostclaims/binding":           &hostClaimBindingREST{claims.Binding},
+		"hostdeploypolicies":           &hostDeployPolicyREST{deployPolicies},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {
@@ -177,6 +193,9 @@ func (c completedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	c.checks.setSchemas(schemas)
+	if err := s.GenericAPIServer.AddPostStartHook("start-hostclaim-binder", claimBinderHook); err != nil {
+		return nil, err
+	}
 	if rc := c.ExtraConfig.Reconciler; rc != nil {
 		if err := s.GenericAPIServer.AddPostStartHook("start-baremetalhost-reconciler", c.reconcilerHook(rc)); err != nil {
 			return nil, err

@@ -23,6 +23,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	hcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostclaim/storage"
+	hdpstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostdeploypolicy/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
@@ -54,3 +56,41 @@ var (
 	_ rest.StandardStorage = &kindREST{}
 	_ rest.Patcher         = &kindStatusREST{}
 )
+
+type hostDeployPolicyREST struct{ *hdpstorage.REST }
+
+func (r *hostDeployPolicyREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	return out, storageError(err)
+}
+
+func (r *hostDeployPolicyREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type hostClaimREST struct{ *hcstorage.REST }
+
+func (r *hostClaimREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	return out, storageError(err)
+}
+
+func (r *hostClaimREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type hostClaimStatusREST struct{ *hcstorage.StatusREST }
+
+func (r *hostClaimStatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	out, created, err := r.StatusREST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
+	return out, created, storageError(err)
+}
+
+type hostClaimBindingREST struct{ *hcstorage.BindingREST }
+
+func (r *hostClaimBindingREST) Create(ctx context.Context, name string, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.BindingREST.Create(ctx, name, obj, createValidation, options)
+	return out, storageError(err)
+}

@@ -69,6 +69,11 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&BMCEventSubscriptionList{},
 		&PreprovisioningImage{},
 		&PreprovisioningImageList{},
+		&HostClaim{},
+		&HostClaimList{},
+		&HostClaimBinding{},
+		&HostDeployPolicy{},
+		&HostDeployPolicyList{},
 	)
 	return nil
 }

@@ -88,6 +88,18 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.HardwareRAIDVolumeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HardwareSystemVendor"):
 		return &baremetalv1alpha1.HardwareSystemVendorApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostClaim"):
+		return &baremetalv1alpha1.HostClaimApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostClaimNamespaces"):
+		return &baremetalv1alpha1.HostClaimNamespacesApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostClaimSpec"):
+		return &baremetalv1alpha1.HostClaimSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostClaimStatus"):
+		return &baremetalv1alpha1.HostClaimStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostDeployPolicy"):
+		return &baremetalv1alpha1.HostDeployPolicyApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostDeployPolicySpec"):
+		return &baremetalv1alpha1.HostDeployPolicySpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareComponents"):
 		return &baremetalv1alpha1.HostFirmwareComponentsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HostFirmwareComponentsSpec"):
@@ -102,6 +114,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.HostFirmwareSettingsStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HostNetworkAttachmentRef"):
 		return &baremetalv1alpha1.HostNetworkAttachmentRefApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostSelector"):
+		return &baremetalv1alpha1.HostSelectorApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("HostSelectorRequirement"):
+		return &baremetalv1alpha1.HostSelectorRequirementApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HostUpdatePolicy"):
 		return &baremetalv1alpha1.HostUpdatePolicyApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HostUpdatePolicySpec"):
@@ -110,6 +126,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &baremetalv1alpha1.ImageApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("LLDP"):
 		return &baremetalv1alpha1.LLDPApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("NameValuePair"):
+		return &baremetalv1alpha1.NameValuePairApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("NetworkInterface"):
 		return &baremetalv1alpha1.NetworkInterfaceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("NIC"):

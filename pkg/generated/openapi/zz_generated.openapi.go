@@ -67,6 +67,16 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.HardwareDetails{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_HardwareDetails(ref),
 		v1alpha1.HardwareRAIDVolume{}.OpenAPIModelName():           schema_pkg_apis_baremetal_v1alpha1_HardwareRAIDVolume(ref),
 		v1alpha1.HardwareSystemVendor{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref),
+		v1alpha1.HostClaim{}.OpenAPIModelName():                    schema_pkg_apis_baremetal_v1alpha1_HostClaim(ref),
+		v1alpha1.HostClaimBinding{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HostClaimBinding(ref),
+		v1alpha1.HostClaimList{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_HostClaimList(ref),
+		v1alpha1.HostClaimNamespaces{}.OpenAPIModelName():          schema_pkg_apis_baremetal_v1alpha1_HostClaimNamespaces(ref),
+		v1alpha1.HostClaimSpec{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_HostClaimSpec(ref),
+		v1alpha1.HostClaimStatus{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_HostClaimStatus(ref),
+		v1alpha1.HostDeployPolicy{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicy(ref),
+		v1alpha1.HostDeployPolicyList{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicyList(ref),
+		v1alpha1.HostDeployPolicySpec{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicySpec(ref),
+		v1alpha1.HostDeployPolicyStatus{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicyStatus(ref),
 		v1alpha1.HostFirmwareComponents{}.OpenAPIModelName():       schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponents(ref),
 		v1alpha1.HostFirmwareComponentsList{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsList(ref),
 		v1alpha1.HostFirmwareComponentsSpec{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponentsSpec(ref),
@@ -76,6 +86,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.HostFirmwareSettingsSpec{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsSpec(ref),
 		v1alpha1.HostFirmwareSettingsStatus{}.OpenAPIModelName():   schema_pkg_apis_baremetal_v1alpha1_HostFirmwareSettingsStatus(ref),
 		v1alpha1.HostNetworkAttachmentRef{}.OpenAPIModelName():     schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref),
+		v1alpha1.HostSelector{}.OpenAPIModelName():                 schema_pkg_apis_baremetal_v1alpha1_HostSelector(ref),
+		v1alpha1.HostSelectorRequirement{}.OpenAPIModelName():      schema_pkg_apis_baremetal_v1alpha1_HostSelectorRequirement(ref),
 		v1alpha1.HostUpdatePolicy{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicy(ref),
 		v1alpha1.HostUpdatePolicyList{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicyList(ref),
 		v1alpha1.HostUpdatePolicySpec{}.OpenAPIModelName():         schema_pkg_apis_baremetal_v1alpha1_HostUpdatePolicySpec(ref),
@@ -86,6 +98,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.InspectionStatus{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_InspectionStatus(ref),
 		v1alpha1.LLDP{}.OpenAPIModelName():                         schema_pkg_apis_baremetal_v1alpha1_LLDP(ref),
 		v1alpha1.NIC{}.OpenAPIModelName():                          schema_pkg_apis_baremetal_v1alpha1_NIC(ref),
+		v1alpha1.NameValuePair{}.OpenAPIModelName():                schema_pkg_apis_baremetal_v1alpha1_NameValuePair(ref),
 		v1alpha1.NetworkInterface{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_NetworkInterface(ref),
 		v1alpha1.ObjectReference{}.OpenAPIModelName():              schema_pkg_apis_baremetal_v1alpha1_ObjectReference(ref),
 		v1alpha1.OperationHistory{}.OpenAPIModelName():             schema_pkg_apis_baremetal_v1alpha1_OperationHistory(ref),
@@ -1833,6 +1846,468 @@ func schema_pkg_apis_baremetal_v1alpha1_HardwareSystemVendor(ref common.Referenc
 	}
 }
 
+func schema_pkg_apis_baremetal_v1alpha1_HostClaim(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostClaim is Metal3's claim on one BareMetalHost: the server binds it to one available host matching spec.hostSelector (labels, including the server-maintained hardware labels hardware.baremetal.metal3.io/...), in the claim's namespace or one whose HostDeployPolicy lets it in, by setting the host's consumerRef; the claim's image, power and config drive go to the host. Deleting the claim returns the host to the pool (deprovisioned, cleaned).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is what the claim asks for.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostClaimSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is what the claim holds.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostClaimStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostClaimSpec{}.OpenAPIModelName(), v1alpha1.HostClaimStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostClaimBinding(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostClaimBinding asks the server to bind a claim to a host now: POST it to hostclaims/NAME/binding (what the server's claim binder does for waiting claims when a host is returned to the pool). The answer is the claim, bound or with the reason it waits.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata; the name, when given, must be the claim's.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostClaimList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostClaimList is a list of HostClaims.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of HostClaims.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.HostClaim{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostClaim{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostClaimNamespaces(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostClaimNamespaces: a claim's namespace is allowed when it meets every constraint given.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"names": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Names lists the namespaces allowed.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"nameMatches": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NameMatches is a regular expression the whole namespace name must match (\"prod\" matches \"not-prod\"; use \"^prod$\").",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"hasLabels": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "HasLabels are labels the claim's Namespace must have (with the value, when given). A standalone server has no Namespaces to read: a policy with hasLabels allows nobody there.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.NameValuePair{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.NameValuePair{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostClaimSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostClaimSpec is what a claim asks for (Metal3's fields).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"poweredOn": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PoweredOn says whether the claimed host should be powered on.",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"image": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Image is the image to provision onto the claimed host.",
+							Ref:         ref(v1alpha1.Image{}.OpenAPIModelName()),
+						},
+					},
+					"userData": {
+						SchemaProps: spec.SchemaProps{
+							Description: "UserData references a Secret with user data for the host's config drive.",
+							Ref:         ref(v1alpha1.SecretReference{}.OpenAPIModelName()),
+						},
+					},
+					"networkData": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NetworkData references a Secret with network data for the host's config drive.",
+							Ref:         ref(v1alpha1.SecretReference{}.OpenAPIModelName()),
+						},
+					},
+					"metaData": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MetaData references a Secret with metadata for the host's config drive.",
+							Ref:         ref(v1alpha1.SecretReference{}.OpenAPIModelName()),
+						},
+					},
+					"customDeploy": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CustomDeploy is a custom deploy procedure, instead of an image.",
+							Ref:         ref(v1alpha1.CustomDeploy{}.OpenAPIModelName()),
+						},
+					},
+					"hostSelector": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HostSelector says which hosts the claim may take.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostSelector{}.OpenAPIModelName()),
+						},
+					},
+					"consumerRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ConsumerRef names what uses the claim (a Machine); informational.",
+							Ref:         ref(v1alpha1.ObjectReference{}.OpenAPIModelName()),
+						},
+					},
+					"failureDomain": {
+						SchemaProps: spec.SchemaProps{
+							Description: "FailureDomain prefers hosts labelled infrastructure.cluster.x-k8s.io/failure-domain with it.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"poweredOn"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.CustomDeploy{}.OpenAPIModelName(), v1alpha1.HostSelector{}.OpenAPIModelName(), v1alpha1.Image{}.OpenAPIModelName(), v1alpha1.ObjectReference{}.OpenAPIModelName(), v1alpha1.SecretReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostClaimStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostClaimStatus is what the claim holds.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"lastUpdated": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastUpdated is when the status was last written.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions of the claim: Associated.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"bareMetalHost": {
+						SchemaProps: spec.SchemaProps{
+							Description: "BareMetalHost is the host the claim holds.",
+							Ref:         ref(v1alpha1.ObjectReference{}.OpenAPIModelName()),
+						},
+					},
+					"hardwareData": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HardwareData is the HardwareData of the host held.",
+							Ref:         ref(v1alpha1.ObjectReference{}.OpenAPIModelName()),
+						},
+					},
+					"poweredOn": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PoweredOn is the held host's power state.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ObjectReference{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostDeployPolicy is Metal3's policy letting HostClaims of other namespaces claim the hosts of the policy's namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec says which namespaces' claims are allowed.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostDeployPolicySpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is empty, as in Metal3.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.HostDeployPolicyStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostDeployPolicySpec{}.OpenAPIModelName(), v1alpha1.HostDeployPolicyStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicyList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostDeployPolicyList is a list of HostDeployPolicies.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items is the list of HostDeployPolicies.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.HostDeployPolicy{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostDeployPolicy{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicySpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostDeployPolicySpec says which namespaces' claims may take this namespace's hosts.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"hostClaimNamespaces": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HostClaimNamespaces constrains the namespaces of the claims allowed; without it the policy allows nobody.",
+							Ref:         ref(v1alpha1.HostClaimNamespaces{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostClaimNamespaces{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostDeployPolicyStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostDeployPolicyStatus is empty, as in Metal3.",
+				Type:        []string{"object"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_baremetal_v1alpha1_HostFirmwareComponents(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2267,6 +2742,110 @@ func schema_pkg_apis_baremetal_v1alpha1_HostNetworkAttachmentRef(ref common.Refe
 						},
 					},
 				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostSelector(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostSelector says which hosts a claim may take.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"matchLabels": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MatchLabels are labels the host must have.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"matchExpressions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "MatchExpressions are label requirements the host must meet (operators in, notin, exists, !, gt, lt, =, ==, !=); gt and lt compare the numeric hardware labels, e.g. hardware.baremetal.metal3.io/cpu-count gt 63.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.HostSelectorRequirement{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"inNamespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "InNamespace is the one namespace to take a host from; empty means the claim's own namespace and every namespace whose HostDeployPolicy lets the claim's namespace in.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.HostSelectorRequirement{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_HostSelectorRequirement(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "HostSelectorRequirement is one label requirement.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Key is the label.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"operator": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Operator is a k8s.io/apimachinery/pkg/selection operator.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"values": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Values the operator compares with.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"key", "operator", "values"},
 			},
 		},
 	}
@@ -2718,6 +3297,35 @@ func schema_pkg_apis_baremetal_v1alpha1_NIC(ref common.ReferenceCallback) common
 		},
 		Dependencies: []string{
 			v1alpha1.LLDP{}.OpenAPIModelName(), v1alpha1.VLAN{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_baremetal_v1alpha1_NameValuePair(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "NameValuePair is a label name and, when Value is not empty, its value.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the label.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"value": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Value of the label, if it matters.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
 	}
 }
 

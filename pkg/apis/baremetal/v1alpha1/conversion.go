@@ -20,31 +20,44 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
 
 // SelectableFields are the field selectors BareMetalHosts support beyond metadata.name and
 // metadata.namespace. The registry computes their values; the list lives here because field
-// label conversion is per version.
-var SelectableFields = []string{
+// label conversion is per version. The hardware facts (hardware.cpu.arch, ...) follow.
+var SelectableFields = append([]string{
 	"status.provisioning.state",
 	"status.operationalStatus",
 	"status.poweredOn",
 	"spec.online",
 	"spec.consumerRef.name",
-}
+}, baremetal.HardwareFactFields()...)
+
+// HostClaimSelectableFields are the field selectors HostClaims support beyond metadata.name
+// and metadata.namespace: the host held (empty while the claim waits).
+var HostClaimSelectableFields = []string{"status.bareMetalHost.name", "status.bareMetalHost.namespace"}
 
 func addConversionFuncs(scheme *runtime.Scheme) error {
-	return scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind("BareMetalHost"),
+	if err := addFieldLabels(scheme, "BareMetalHost", SelectableFields); err != nil {
+		return err
+	}
+	return addFieldLabels(scheme, "HostClaim", HostClaimSelectableFields)
+}
+
+func addFieldLabels(scheme *runtime.Scheme, kind string, selectable []string) error {
+	return scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind(kind),
 		func(label, value string) (string, string, error) {
 			switch label {
 			case "metadata.name", "metadata.namespace":
 				return label, value, nil
 			}
-			for _, f := range SelectableFields {
+			for _, f := range selectable {
 				if label == f {
 					return label, value, nil
 				}
 			}
-			return "", "", fmt.Errorf("field label %q is not supported for BareMetalHost; supported: metadata.name, metadata.namespace, %v", label, SelectableFields)
+			return "", "", fmt.Errorf("field label %q is not supported for %s; supported: metadata.name, metadata.namespace, %v", label, kind, selectable)
 		})
 }

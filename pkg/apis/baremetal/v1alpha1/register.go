@@ -71,6 +71,11 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&BMCEventSubscriptionList{},
 		&PreprovisioningImage{},
 		&PreprovisioningImageList{},
+		&HostClaim{},
+		&HostClaimList{},
+		&HostClaimBinding{},
+		&HostDeployPolicy{},
+		&HostDeployPolicyList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -366,6 +366,106 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*HostClaim)(nil), (*baremetal.HostClaim)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostClaim_To_baremetal_HostClaim(a.(*HostClaim), b.(*baremetal.HostClaim), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostClaim)(nil), (*HostClaim)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostClaim_To_v1alpha1_HostClaim(a.(*baremetal.HostClaim), b.(*HostClaim), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostClaimBinding)(nil), (*baremetal.HostClaimBinding)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostClaimBinding_To_baremetal_HostClaimBinding(a.(*HostClaimBinding), b.(*baremetal.HostClaimBinding), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostClaimBinding)(nil), (*HostClaimBinding)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostClaimBinding_To_v1alpha1_HostClaimBinding(a.(*baremetal.HostClaimBinding), b.(*HostClaimBinding), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostClaimList)(nil), (*baremetal.HostClaimList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostClaimList_To_baremetal_HostClaimList(a.(*HostClaimList), b.(*baremetal.HostClaimList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostClaimList)(nil), (*HostClaimList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostClaimList_To_v1alpha1_HostClaimList(a.(*baremetal.HostClaimList), b.(*HostClaimList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostClaimNamespaces)(nil), (*baremetal.HostClaimNamespaces)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostClaimNamespaces_To_baremetal_HostClaimNamespaces(a.(*HostClaimNamespaces), b.(*baremetal.HostClaimNamespaces), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostClaimNamespaces)(nil), (*HostClaimNamespaces)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostClaimNamespaces_To_v1alpha1_HostClaimNamespaces(a.(*baremetal.HostClaimNamespaces), b.(*HostClaimNamespaces), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostClaimSpec)(nil), (*baremetal.HostClaimSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostClaimSpec_To_baremetal_HostClaimSpec(a.(*HostClaimSpec), b.(*baremetal.HostClaimSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostClaimSpec)(nil), (*HostClaimSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostClaimSpec_To_v1alpha1_HostClaimSpec(a.(*baremetal.HostClaimSpec), b.(*HostClaimSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostClaimStatus)(nil), (*baremetal.HostClaimStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostClaimStatus_To_baremetal_HostClaimStatus(a.(*HostClaimStatus), b.(*baremetal.HostClaimStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostClaimStatus)(nil), (*HostClaimStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostClaimStatus_To_v1alpha1_HostClaimStatus(a.(*baremetal.HostClaimStatus), b.(*HostClaimStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostDeployPolicy)(nil), (*baremetal.HostDeployPolicy)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostDeployPolicy_To_baremetal_HostDeployPolicy(a.(*HostDeployPolicy), b.(*baremetal.HostDeployPolicy), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostDeployPolicy)(nil), (*HostDeployPolicy)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostDeployPolicy_To_v1alpha1_HostDeployPolicy(a.(*baremetal.HostDeployPolicy), b.(*HostDeployPolicy), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostDeployPolicyList)(nil), (*baremetal.HostDeployPolicyList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostDeployPolicyList_To_baremetal_HostDeployPolicyList(a.(*HostDeployPolicyList), b.(*baremetal.HostDeployPolicyList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostDeployPolicyList)(nil), (*HostDeployPolicyList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostDeployPolicyList_To_v1alpha1_HostDeployPolicyList(a.(*baremetal.HostDeployPolicyList), b.(*HostDeployPolicyList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostDeployPolicySpec)(nil), (*baremetal.HostDeployPolicySpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostDeployPolicySpec_To_baremetal_HostDeployPolicySpec(a.(*HostDeployPolicySpec), b.(*baremetal.HostDeployPolicySpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostDeployPolicySpec)(nil), (*HostDeployPolicySpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostDeployPolicySpec_To_v1alpha1_HostDeployPolicySpec(a.(*baremetal.HostDeployPolicySpec), b.(*HostDeployPolicySpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostDeployPolicyStatus)(nil), (*baremetal.HostDeployPolicyStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostDeployPolicyStatus_To_baremetal_HostDeployPolicyStatus(a.(*HostDeployPolicyStatus), b.(*baremetal.HostDeployPolicyStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostDeployPolicyStatus)(nil), (*HostDeployPolicyStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostDeployPolicyStatus_To_v1alpha1_HostDeployPolicyStatus(a.(*baremetal.HostDeployPolicyStatus), b.(*HostDeployPolicyStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*HostFirmwareComponents)(nil), (*baremetal.HostFirmwareComponents)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_HostFirmwareComponents_To_baremetal_HostFirmwareComponents(a.(*HostFirmwareComponents), b.(*baremetal.HostFirmwareComponents), scope)
 	}); err != nil {
@@ -453,6 +553,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.HostNetworkAttachmentRef)(nil), (*HostNetworkAttachmentRef)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_HostNetworkAttachmentRef_To_v1alpha1_HostNetworkAttachmentRef(a.(*baremetal.HostNetworkAttachmentRef), b.(*HostNetworkAttachmentRef), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostSelector)(nil), (*baremetal.HostSelector)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostSelector_To_baremetal_HostSelector(a.(*HostSelector), b.(*baremetal.HostSelector), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostSelector)(nil), (*HostSelector)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostSelector_To_v1alpha1_HostSelector(a.(*baremetal.HostSelector), b.(*HostSelector), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*HostSelectorRequirement)(nil), (*baremetal.HostSelectorRequirement)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_HostSelectorRequirement_To_baremetal_HostSelectorRequirement(a.(*HostSelectorRequirement), b.(*baremetal.HostSelectorRequirement), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.HostSelectorRequirement)(nil), (*HostSelectorRequirement)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_HostSelectorRequirement_To_v1alpha1_HostSelectorRequirement(a.(*baremetal.HostSelectorRequirement), b.(*HostSelectorRequirement), scope)
 	}); err != nil {
 		return err
 	}
@@ -553,6 +673,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*baremetal.NIC)(nil), (*NIC)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_baremetal_NIC_To_v1alpha1_NIC(a.(*baremetal.NIC), b.(*NIC), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*NameValuePair)(nil), (*baremetal.NameValuePair)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_NameValuePair_To_baremetal_NameValuePair(a.(*NameValuePair), b.(*baremetal.NameValuePair), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*baremetal.NameValuePair)(nil), (*NameValuePair)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_baremetal_NameValuePair_To_v1alpha1_NameValuePair(a.(*baremetal.NameValuePair), b.(*NameValuePair), scope)
 	}); err != nil {
 		return err
 	}
@@ -1537,6 +1667,234 @@ func Convert_baremetal_HardwareSystemVendor_To_v1alpha1_HardwareSystemVendor(in 
 	return autoConvert_baremetal_HardwareSystemVendor_To_v1alpha1_HardwareSystemVendor(in, out, s)
 }
 
+func autoConvert_v1alpha1_HostClaim_To_baremetal_HostClaim(in *HostClaim, out *baremetal.HostClaim, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_HostClaimSpec_To_baremetal_HostClaimSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_HostClaimStatus_To_baremetal_HostClaimStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_HostClaim_To_baremetal_HostClaim is an autogenerated conversion function.
+func Convert_v1alpha1_HostClaim_To_baremetal_HostClaim(in *HostClaim, out *baremetal.HostClaim, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostClaim_To_baremetal_HostClaim(in, out, s)
+}
+
+func autoConvert_baremetal_HostClaim_To_v1alpha1_HostClaim(in *baremetal.HostClaim, out *HostClaim, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_HostClaimSpec_To_v1alpha1_HostClaimSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_HostClaimStatus_To_v1alpha1_HostClaimStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_HostClaim_To_v1alpha1_HostClaim is an autogenerated conversion function.
+func Convert_baremetal_HostClaim_To_v1alpha1_HostClaim(in *baremetal.HostClaim, out *HostClaim, s conversion.Scope) error {
+	return autoConvert_baremetal_HostClaim_To_v1alpha1_HostClaim(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostClaimBinding_To_baremetal_HostClaimBinding(in *HostClaimBinding, out *baremetal.HostClaimBinding, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	return nil
+}
+
+// Convert_v1alpha1_HostClaimBinding_To_baremetal_HostClaimBinding is an autogenerated conversion function.
+func Convert_v1alpha1_HostClaimBinding_To_baremetal_HostClaimBinding(in *HostClaimBinding, out *baremetal.HostClaimBinding, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostClaimBinding_To_baremetal_HostClaimBinding(in, out, s)
+}
+
+func autoConvert_baremetal_HostClaimBinding_To_v1alpha1_HostClaimBinding(in *baremetal.HostClaimBinding, out *HostClaimBinding, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	return nil
+}
+
+// Convert_baremetal_HostClaimBinding_To_v1alpha1_HostClaimBinding is an autogenerated conversion function.
+func Convert_baremetal_HostClaimBinding_To_v1alpha1_HostClaimBinding(in *baremetal.HostClaimBinding, out *HostClaimBinding, s conversion.Scope) error {
+	return autoConvert_baremetal_HostClaimBinding_To_v1alpha1_HostClaimBinding(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostClaimList_To_baremetal_HostClaimList(in *HostClaimList, out *baremetal.HostClaimList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.HostClaim)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_HostClaimList_To_baremetal_HostClaimList is an autogenerated conversion function.
+func Convert_v1alpha1_HostClaimList_To_baremetal_HostClaimList(in *HostClaimList, out *baremetal.HostClaimList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostClaimList_To_baremetal_HostClaimList(in, out, s)
+}
+
+func autoConvert_baremetal_HostClaimList_To_v1alpha1_HostClaimList(in *baremetal.HostClaimList, out *HostClaimList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]HostClaim)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_HostClaimList_To_v1alpha1_HostClaimList is an autogenerated conversion function.
+func Convert_baremetal_HostClaimList_To_v1alpha1_HostClaimList(in *baremetal.HostClaimList, out *HostClaimList, s conversion.Scope) error {
+	return autoConvert_baremetal_HostClaimList_To_v1alpha1_HostClaimList(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostClaimNamespaces_To_baremetal_HostClaimNamespaces(in *HostClaimNamespaces, out *baremetal.HostClaimNamespaces, s conversion.Scope) error {
+	*out = *(*baremetal.HostClaimNamespaces)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostClaimNamespaces_To_baremetal_HostClaimNamespaces is an autogenerated conversion function.
+func Convert_v1alpha1_HostClaimNamespaces_To_baremetal_HostClaimNamespaces(in *HostClaimNamespaces, out *baremetal.HostClaimNamespaces, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostClaimNamespaces_To_baremetal_HostClaimNamespaces(in, out, s)
+}
+
+func autoConvert_baremetal_HostClaimNamespaces_To_v1alpha1_HostClaimNamespaces(in *baremetal.HostClaimNamespaces, out *HostClaimNamespaces, s conversion.Scope) error {
+	*out = *(*HostClaimNamespaces)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostClaimNamespaces_To_v1alpha1_HostClaimNamespaces is an autogenerated conversion function.
+func Convert_baremetal_HostClaimNamespaces_To_v1alpha1_HostClaimNamespaces(in *baremetal.HostClaimNamespaces, out *HostClaimNamespaces, s conversion.Scope) error {
+	return autoConvert_baremetal_HostClaimNamespaces_To_v1alpha1_HostClaimNamespaces(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostClaimSpec_To_baremetal_HostClaimSpec(in *HostClaimSpec, out *baremetal.HostClaimSpec, s conversion.Scope) error {
+	*out = *(*baremetal.HostClaimSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostClaimSpec_To_baremetal_HostClaimSpec is an autogenerated conversion function.
+func Convert_v1alpha1_HostClaimSpec_To_baremetal_HostClaimSpec(in *HostClaimSpec, out *baremetal.HostClaimSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostClaimSpec_To_baremetal_HostClaimSpec(in, out, s)
+}
+
+func autoConvert_baremetal_HostClaimSpec_To_v1alpha1_HostClaimSpec(in *baremetal.HostClaimSpec, out *HostClaimSpec, s conversion.Scope) error {
+	*out = *(*HostClaimSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostClaimSpec_To_v1alpha1_HostClaimSpec is an autogenerated conversion function.
+func Convert_baremetal_HostClaimSpec_To_v1alpha1_HostClaimSpec(in *baremetal.HostClaimSpec, out *HostClaimSpec, s conversion.Scope) error {
+	return autoConvert_baremetal_HostClaimSpec_To_v1alpha1_HostClaimSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostClaimStatus_To_baremetal_HostClaimStatus(in *HostClaimStatus, out *baremetal.HostClaimStatus, s conversion.Scope) error {
+	*out = *(*baremetal.HostClaimStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostClaimStatus_To_baremetal_HostClaimStatus is an autogenerated conversion function.
+func Convert_v1alpha1_HostClaimStatus_To_baremetal_HostClaimStatus(in *HostClaimStatus, out *baremetal.HostClaimStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostClaimStatus_To_baremetal_HostClaimStatus(in, out, s)
+}
+
+func autoConvert_baremetal_HostClaimStatus_To_v1alpha1_HostClaimStatus(in *baremetal.HostClaimStatus, out *HostClaimStatus, s conversion.Scope) error {
+	*out = *(*HostClaimStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostClaimStatus_To_v1alpha1_HostClaimStatus is an autogenerated conversion function.
+func Convert_baremetal_HostClaimStatus_To_v1alpha1_HostClaimStatus(in *baremetal.HostClaimStatus, out *HostClaimStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_HostClaimStatus_To_v1alpha1_HostClaimStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostDeployPolicy_To_baremetal_HostDeployPolicy(in *HostDeployPolicy, out *baremetal.HostDeployPolicy, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_HostDeployPolicySpec_To_baremetal_HostDeployPolicySpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_HostDeployPolicyStatus_To_baremetal_HostDeployPolicyStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_HostDeployPolicy_To_baremetal_HostDeployPolicy is an autogenerated conversion function.
+func Convert_v1alpha1_HostDeployPolicy_To_baremetal_HostDeployPolicy(in *HostDeployPolicy, out *baremetal.HostDeployPolicy, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostDeployPolicy_To_baremetal_HostDeployPolicy(in, out, s)
+}
+
+func autoConvert_baremetal_HostDeployPolicy_To_v1alpha1_HostDeployPolicy(in *baremetal.HostDeployPolicy, out *HostDeployPolicy, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_baremetal_HostDeployPolicySpec_To_v1alpha1_HostDeployPolicySpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_baremetal_HostDeployPolicyStatus_To_v1alpha1_HostDeployPolicyStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_baremetal_HostDeployPolicy_To_v1alpha1_HostDeployPolicy is an autogenerated conversion function.
+func Convert_baremetal_HostDeployPolicy_To_v1alpha1_HostDeployPolicy(in *baremetal.HostDeployPolicy, out *HostDeployPolicy, s conversion.Scope) error {
+	return autoConvert_baremetal_HostDeployPolicy_To_v1alpha1_HostDeployPolicy(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostDeployPolicyList_To_baremetal_HostDeployPolicyList(in *HostDeployPolicyList, out *baremetal.HostDeployPolicyList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]baremetal.HostDeployPolicy)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_HostDeployPolicyList_To_baremetal_HostDeployPolicyList is an autogenerated conversion function.
+func Convert_v1alpha1_HostDeployPolicyList_To_baremetal_HostDeployPolicyList(in *HostDeployPolicyList, out *baremetal.HostDeployPolicyList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostDeployPolicyList_To_baremetal_HostDeployPolicyList(in, out, s)
+}
+
+func autoConvert_baremetal_HostDeployPolicyList_To_v1alpha1_HostDeployPolicyList(in *baremetal.HostDeployPolicyList, out *HostDeployPolicyList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]HostDeployPolicy)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_baremetal_HostDeployPolicyList_To_v1alpha1_HostDeployPolicyList is an autogenerated conversion function.
+func Convert_baremetal_HostDeployPolicyList_To_v1alpha1_HostDeployPolicyList(in *baremetal.HostDeployPolicyList, out *HostDeployPolicyList, s conversion.Scope) error {
+	return autoConvert_baremetal_HostDeployPolicyList_To_v1alpha1_HostDeployPolicyList(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostDeployPolicySpec_To_baremetal_HostDeployPolicySpec(in *HostDeployPolicySpec, out *baremetal.HostDeployPolicySpec, s conversion.Scope) error {
+	*out = *(*baremetal.HostDeployPolicySpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostDeployPolicySpec_To_baremetal_HostDeployPolicySpec is an autogenerated conversion function.
+func Convert_v1alpha1_HostDeployPolicySpec_To_baremetal_HostDeployPolicySpec(in *HostDeployPolicySpec, out *baremetal.HostDeployPolicySpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostDeployPolicySpec_To_baremetal_HostDeployPolicySpec(in, out, s)
+}
+
+func autoConvert_baremetal_HostDeployPolicySpec_To_v1alpha1_HostDeployPolicySpec(in *baremetal.HostDeployPolicySpec, out *HostDeployPolicySpec, s conversion.Scope) error {
+	*out = *(*HostDeployPolicySpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostDeployPolicySpec_To_v1alpha1_HostDeployPolicySpec is an autogenerated conversion function.
+func Convert_baremetal_HostDeployPolicySpec_To_v1alpha1_HostDeployPolicySpec(in *baremetal.HostDeployPolicySpec, out *HostDeployPolicySpec, s conversion.Scope) error {
+	return autoConvert_baremetal_HostDeployPolicySpec_To_v1alpha1_HostDeployPolicySpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostDeployPolicyStatus_To_baremetal_HostDeployPolicyStatus(in *HostDeployPolicyStatus, out *baremetal.HostDeployPolicyStatus, s conversion.Scope) error {
+	*out = *(*baremetal.HostDeployPolicyStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostDeployPolicyStatus_To_baremetal_HostDeployPolicyStatus is an autogenerated conversion function.
+func Convert_v1alpha1_HostDeployPolicyStatus_To_baremetal_HostDeployPolicyStatus(in *HostDeployPolicyStatus, out *baremetal.HostDeployPolicyStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostDeployPolicyStatus_To_baremetal_HostDeployPolicyStatus(in, out, s)
+}
+
+func autoConvert_baremetal_HostDeployPolicyStatus_To_v1alpha1_HostDeployPolicyStatus(in *baremetal.HostDeployPolicyStatus, out *HostDeployPolicyStatus, s conversion.Scope) error {
+	*out = *(*HostDeployPolicyStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostDeployPolicyStatus_To_v1alpha1_HostDeployPolicyStatus is an autogenerated conversion function.
+func Convert_baremetal_HostDeployPolicyStatus_To_v1alpha1_HostDeployPolicyStatus(in *baremetal.HostDeployPolicyStatus, out *HostDeployPolicyStatus, s conversion.Scope) error {
+	return autoConvert_baremetal_HostDeployPolicyStatus_To_v1alpha1_HostDeployPolicyStatus(in, out, s)
+}
+
 func autoConvert_v1alpha1_HostFirmwareComponents_To_baremetal_HostFirmwareComponents(in *HostFirmwareComponents, out *baremetal.HostFirmwareComponents, s conversion.Scope) error {
 	out.ObjectMeta = in.ObjectMeta
 	if err := Convert_v1alpha1_HostFirmwareComponentsSpec_To_baremetal_HostFirmwareComponentsSpec(&in.Spec, &out.Spec, s); err != nil {
@@ -1743,6 +2101,46 @@ func autoConvert_baremetal_HostNetworkAttachmentRef_To_v1alpha1_HostNetworkAttac
 // Convert_baremetal_HostNetworkAttachmentRef_To_v1alpha1_HostNetworkAttachmentRef is an autogenerated conversion function.
 func Convert_baremetal_HostNetworkAttachmentRef_To_v1alpha1_HostNetworkAttachmentRef(in *baremetal.HostNetworkAttachmentRef, out *HostNetworkAttachmentRef, s conversion.Scope) error {
 	return autoConvert_baremetal_HostNetworkAttachmentRef_To_v1alpha1_HostNetworkAttachmentRef(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostSelector_To_baremetal_HostSelector(in *HostSelector, out *baremetal.HostSelector, s conversion.Scope) error {
+	*out = *(*baremetal.HostSelector)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostSelector_To_baremetal_HostSelector is an autogenerated conversion function.
+func Convert_v1alpha1_HostSelector_To_baremetal_HostSelector(in *HostSelector, out *baremetal.HostSelector, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostSelector_To_baremetal_HostSelector(in, out, s)
+}
+
+func autoConvert_baremetal_HostSelector_To_v1alpha1_HostSelector(in *baremetal.HostSelector, out *HostSelector, s conversion.Scope) error {
+	*out = *(*HostSelector)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostSelector_To_v1alpha1_HostSelector is an autogenerated conversion function.
+func Convert_baremetal_HostSelector_To_v1alpha1_HostSelector(in *baremetal.HostSelector, out *HostSelector, s conversion.Scope) error {
+	return autoConvert_baremetal_HostSelector_To_v1alpha1_HostSelector(in, out, s)
+}
+
+func autoConvert_v1alpha1_HostSelectorRequirement_To_baremetal_HostSelectorRequirement(in *HostSelectorRequirement, out *baremetal.HostSelectorRequirement, s conversion.Scope) error {
+	*out = *(*baremetal.HostSelectorRequirement)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_HostSelectorRequirement_To_baremetal_HostSelectorRequirement is an autogenerated conversion function.
+func Convert_v1alpha1_HostSelectorRequirement_To_baremetal_HostSelectorRequirement(in *HostSelectorRequirement, out *baremetal.HostSelectorRequirement, s conversion.Scope) error {
+	return autoConvert_v1alpha1_HostSelectorRequirement_To_baremetal_HostSelectorRequirement(in, out, s)
+}
+
+func autoConvert_baremetal_HostSelectorRequirement_To_v1alpha1_HostSelectorRequirement(in *baremetal.HostSelectorRequirement, out *HostSelectorRequirement, s conversion.Scope) error {
+	*out = *(*HostSelectorRequirement)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_HostSelectorRequirement_To_v1alpha1_HostSelectorRequirement is an autogenerated conversion function.
+func Convert_baremetal_HostSelectorRequirement_To_v1alpha1_HostSelectorRequirement(in *baremetal.HostSelectorRequirement, out *HostSelectorRequirement, s conversion.Scope) error {
+	return autoConvert_baremetal_HostSelectorRequirement_To_v1alpha1_HostSelectorRequirement(in, out, s)
 }
 
 func autoConvert_v1alpha1_HostUpdatePolicy_To_baremetal_HostUpdatePolicy(in *HostUpdatePolicy, out *baremetal.HostUpdatePolicy, s conversion.Scope) error {
@@ -1963,6 +2361,26 @@ func autoConvert_baremetal_NIC_To_v1alpha1_NIC(in *baremetal.NIC, out *NIC, s co
 // Convert_baremetal_NIC_To_v1alpha1_NIC is an autogenerated conversion function.
 func Convert_baremetal_NIC_To_v1alpha1_NIC(in *baremetal.NIC, out *NIC, s conversion.Scope) error {
 	return autoConvert_baremetal_NIC_To_v1alpha1_NIC(in, out, s)
+}
+
+func autoConvert_v1alpha1_NameValuePair_To_baremetal_NameValuePair(in *NameValuePair, out *baremetal.NameValuePair, s conversion.Scope) error {
+	*out = *(*baremetal.NameValuePair)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_NameValuePair_To_baremetal_NameValuePair is an autogenerated conversion function.
+func Convert_v1alpha1_NameValuePair_To_baremetal_NameValuePair(in *NameValuePair, out *baremetal.NameValuePair, s conversion.Scope) error {
+	return autoConvert_v1alpha1_NameValuePair_To_baremetal_NameValuePair(in, out, s)
+}
+
+func autoConvert_baremetal_NameValuePair_To_v1alpha1_NameValuePair(in *baremetal.NameValuePair, out *NameValuePair, s conversion.Scope) error {
+	*out = *(*NameValuePair)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_baremetal_NameValuePair_To_v1alpha1_NameValuePair is an autogenerated conversion function.
+func Convert_baremetal_NameValuePair_To_v1alpha1_NameValuePair(in *baremetal.NameValuePair, out *NameValuePair, s conversion.Scope) error {
+	return autoConvert_baremetal_NameValuePair_To_v1alpha1_NameValuePair(in, out, s)
 }
 
 func autoConvert_v1alpha1_NetworkInterface_To_baremetal_NetworkInterface(in *NetworkInterface, out *baremetal.NetworkInterface, s conversion.Scope) error {

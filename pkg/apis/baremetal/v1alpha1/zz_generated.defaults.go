@@ -31,6 +31,8 @@ import (
 func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&BareMetalHost{}, func(obj interface{}) { SetObjectDefaults_BareMetalHost(obj.(*BareMetalHost)) })
 	scheme.AddTypeDefaultingFunc(&BareMetalHostList{}, func(obj interface{}) { SetObjectDefaults_BareMetalHostList(obj.(*BareMetalHostList)) })
+	scheme.AddTypeDefaultingFunc(&HostClaim{}, func(obj interface{}) { SetObjectDefaults_HostClaim(obj.(*HostClaim)) })
+	scheme.AddTypeDefaultingFunc(&HostClaimList{}, func(obj interface{}) { SetObjectDefaults_HostClaimList(obj.(*HostClaimList)) })
 	scheme.AddTypeDefaultingFunc(&RebootRequest{}, func(obj interface{}) { SetObjectDefaults_RebootRequest(obj.(*RebootRequest)) })
 	return nil
 }
@@ -50,6 +52,19 @@ func SetObjectDefaults_BareMetalHostList(in *BareMetalHostList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_BareMetalHost(a)
+	}
+}
+
+func SetObjectDefaults_HostClaim(in *HostClaim) {
+	if in.Spec.Image != nil {
+		SetDefaults_Image(in.Spec.Image)
+	}
+}
+
+func SetObjectDefaults_HostClaimList(in *HostClaimList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_HostClaim(a)
 	}
 }
 

@@ -187,6 +187,56 @@ func (in HardwareSystemVendor) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostClaim) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaim"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostClaimBinding) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimBinding"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostClaimList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostClaimNamespaces) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimNamespaces"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostClaimSpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostClaimStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostDeployPolicy) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicy"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostDeployPolicyList) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicyList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostDeployPolicySpec) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicySpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostDeployPolicyStatus) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicyStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HostFirmwareComponents) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponents"
 }
@@ -229,6 +279,16 @@ func (in HostFirmwareSettingsStatus) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HostNetworkAttachmentRef) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostNetworkAttachmentRef"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostSelector) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostSelector"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in HostSelectorRequirement) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostSelectorRequirement"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -279,6 +339,11 @@ func (in LLDP) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in NIC) OpenAPIModelName() string {
 	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NIC"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in NameValuePair) OpenAPIModelName() string {
+	return "com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NameValuePair"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -580,6 +580,139 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: serialNumber
       type:
         scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaim
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimSpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimNamespaces
+  map:
+    fields:
+    - name: hasLabels
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NameValuePair
+          elementRelationship: atomic
+    - name: nameMatches
+      type:
+        scalar: string
+    - name: names
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimSpec
+  map:
+    fields:
+    - name: consumerRef
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ObjectReference
+    - name: customDeploy
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CustomDeploy
+    - name: failureDomain
+      type:
+        scalar: string
+    - name: hostSelector
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostSelector
+      default: {}
+    - name: image
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.Image
+    - name: metaData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+    - name: networkData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+    - name: poweredOn
+      type:
+        scalar: boolean
+      default: false
+    - name: userData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.SecretReference
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimStatus
+  map:
+    fields:
+    - name: bareMetalHost
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ObjectReference
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: hardwareData
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.ObjectReference
+    - name: lastUpdated
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: poweredOn
+      type:
+        scalar: boolean
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicy
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicySpec
+      default: {}
+    - name: status
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicyStatus
+      default: {}
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicySpec
+  map:
+    fields:
+    - name: hostClaimNamespaces
+      type:
+        namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostClaimNamespaces
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostDeployPolicyStatus
+  map:
+    elementType:
+      scalar: untyped
+      list:
+        elementType:
+          namedType: __untyped_atomic_
+        elementRelationship: atomic
+      map:
+        elementType:
+          namedType: __untyped_deduced_
+        elementRelationship: separable
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostFirmwareComponents
   map:
     fields:
@@ -696,6 +829,40 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: namespace
       type:
         scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostSelector
+  map:
+    fields:
+    - name: inNamespace
+      type:
+        scalar: string
+    - name: matchExpressions
+      type:
+        list:
+          elementType:
+            namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostSelectorRequirement
+          elementRelationship: atomic
+    - name: matchLabels
+      type:
+        map:
+          elementType:
+            scalar: string
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostSelectorRequirement
+  map:
+    fields:
+    - name: key
+      type:
+        scalar: string
+      default: ""
+    - name: operator
+      type:
+        scalar: string
+      default: ""
+    - name: values
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.HostUpdatePolicy
   map:
     fields:
@@ -805,6 +972,16 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.VLAN
           elementRelationship: atomic
+- name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NameValuePair
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: value
+      type:
+        scalar: string
 - name: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.NetworkInterface
   map:
     fields:

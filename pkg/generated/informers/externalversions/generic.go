@@ -63,6 +63,10 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().FirmwareSchemas().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hardwaredata"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HardwareData().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("hostclaims"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostClaims().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("hostdeploypolicies"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostDeployPolicies().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwarecomponents"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Baremetal().V1alpha1().HostFirmwareComponents().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("hostfirmwaresettings"):

@@ -95,6 +95,8 @@ func (hostStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	host := obj.(*baremetal.BareMetalHost)
 	host.Status = baremetal.BareMetalHostStatus{}
 	host.Generation = 1
+	// Hardware labels are the server's, from status.hardware: a new host has none.
+	host.Labels = baremetal.SetHardwareLabels(host.Labels, nil)
 }
 
 // PrepareForUpdate keeps the stored status and bumps the generation when the desired state
@@ -106,6 +108,8 @@ func (hostStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Objec
 	host := obj.(*baremetal.BareMetalHost)
 	oldHost := old.(*baremetal.BareMetalHost)
 	host.Status = oldHost.Status
+	// The hardware labels follow the stored inventory, whatever the client sent.
+	host.Labels = baremetal.SetHardwareLabels(host.Labels, host.Status.Hardware)
 	if !apiequality.Semantic.DeepEqual(host.Spec, oldHost.Spec) ||
 		!v1alpha1.ActionAnnotationsEqual(host.Annotations, oldHost.Annotations) {
 		host.Generation = oldHost.Generation + 1
@@ -160,8 +164,10 @@ func (hostStatusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime
 	host := obj.(*baremetal.BareMetalHost)
 	oldHost := old.(*baremetal.BareMetalHost)
 	host.Spec = oldHost.Spec
-	host.Labels = oldHost.Labels
 	host.Annotations = oldHost.Annotations
+	// The one label change a status write makes: the hardware labels follow the inventory it
+	// writes, in the same etcd write, so they can never disagree with status.hardware.
+	host.Labels = baremetal.SetHardwareLabels(oldHost.Labels, host.Status.Hardware)
 }
 
 func (hostStatusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
@@ -188,13 +194,19 @@ func SelectableFields(host *baremetal.BareMetalHost) fields.Set {
 	if host.Spec.ConsumerRef != nil {
 		consumer = host.Spec.ConsumerRef.Name
 	}
-	return generic.AddObjectMetaFieldsSet(fields.Set{
+	set := fields.Set{
 		"status.provisioning.state": string(host.Status.Provisioning.State),
 		"status.operationalStatus":  string(host.Status.OperationalStatus),
 		"status.poweredOn":          strconv.FormatBool(host.Status.PoweredOn),
 		"spec.online":               strconv.FormatBool(host.Spec.Online),
 		"spec.consumerRef.name":     consumer,
-	}, &host.ObjectMeta, true)
+	}
+	// The hardware facts (hardware.cpu.arch, ...), computed from status at each match rather
+	// than stored: always consistent with status.hardware, nothing for anyone to write.
+	for fact, value := range baremetal.FactsOf(host.Status.Hardware) {
+		set[baremetal.HardwareFieldPrefix+fact] = value
+	}
+	return generic.AddObjectMetaFieldsSet(set, &host.ObjectMeta, true)
 }
 
 // Match returns the storage predicate of a label and field selector.

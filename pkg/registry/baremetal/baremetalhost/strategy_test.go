@@ -93,3 +93,41 @@ func TestPrepareForUpdateRemovingAnAction(t *testing.T) {
 		t.Errorf("generation %d, want 5", h.Generation)
 	}
 }
+
+// TestHardwareFacts: a status write that brings an inventory brings its hardware labels in
+// the same write; a client cannot forge or drop them; the facts are selectable fields.
+func TestHardwareFacts(t *testing.T) {
+	old := strategyHost()
+	h := old.DeepCopy()
+	h.Status.Hardware = &baremetal.HardwareDetails{CPU: baremetal.CPU{Arch: "x86_64", Count: 64}, RAMMebibytes: 131072,
+		SystemVendor: baremetal.HardwareSystemVendor{Manufacturer: "Dell Inc."}}
+	StatusStrategy.PrepareForUpdate(context.Background(), h, old)
+	if h.Labels["hardware.baremetal.metal3.io/cpu-count"] != "64" || h.Labels["hardware.baremetal.metal3.io/vendor"] != "Dell-Inc" {
+		t.Errorf("labels after the inventory was written: %v", h.Labels)
+	}
+
+	forged := h.DeepCopy()
+	forged.Labels["hardware.baremetal.metal3.io/cpu-count"] = "512"
+	delete(forged.Labels, "hardware.baremetal.metal3.io/cpu-arch")
+	forged.Labels["rack"] = "b"
+	Strategy.PrepareForUpdate(context.Background(), forged, h)
+	if forged.Labels["hardware.baremetal.metal3.io/cpu-count"] != "64" || forged.Labels["hardware.baremetal.metal3.io/cpu-arch"] != "x86_64" ||
+		forged.Labels["rack"] != "b" {
+		t.Errorf("labels after a client changed them: %v", forged.Labels)
+	}
+
+	created := strategyHost()
+	created.Labels = map[string]string{"hardware.baremetal.metal3.io/gpu-count": "8"}
+	Strategy.PrepareForCreate(context.Background(), created)
+	if len(created.Labels) != 0 {
+		t.Errorf("hardware labels kept on create: %v", created.Labels)
+	}
+
+	set := SelectableFields(h)
+	for field, want := range map[string]string{"hardware.cpu.arch": "x86_64", "hardware.cpu.count": "64", "hardware.ramGiB": "128",
+		"hardware.vendor": "Dell Inc.", "hardware.gpu.count": "0", "hardware.firmware.version": ""} {
+		if got, ok := set[field]; !ok || got != want {
+			t.Errorf("%s=%q (present %v), want %q", field, got, ok, want)
+		}
+	}
+}

@@ -58,6 +58,22 @@ type HardwareDataListerExpansion interface{}
 // HardwareDataNamespaceLister.
 type HardwareDataNamespaceListerExpansion interface{}
 
+// HostClaimListerExpansion allows custom methods to be added to
+// HostClaimLister.
+type HostClaimListerExpansion interface{}
+
+// HostClaimNamespaceListerExpansion allows custom methods to be added to
+// HostClaimNamespaceLister.
+type HostClaimNamespaceListerExpansion interface{}
+
+// HostDeployPolicyListerExpansion allows custom methods to be added to
+// HostDeployPolicyLister.
+type HostDeployPolicyListerExpansion interface{}
+
+// HostDeployPolicyNamespaceListerExpansion allows custom methods to be added to
+// HostDeployPolicyNamespaceLister.
+type HostDeployPolicyNamespaceListerExpansion interface{}
+
 // HostFirmwareComponentsListerExpansion allows custom methods to be added to
 // HostFirmwareComponentsLister.
 type HostFirmwareComponentsListerExpansion interface{}

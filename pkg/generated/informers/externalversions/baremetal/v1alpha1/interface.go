@@ -34,6 +34,10 @@ type Interface interface {
 	FirmwareSchemas() TypedFirmwareSchemaInformer
 	// HardwareData returns a HardwareDataInformer.
 	HardwareData() TypedHardwareDataInformer
+	// HostClaims returns a HostClaimInformer.
+	HostClaims() TypedHostClaimInformer
+	// HostDeployPolicies returns a HostDeployPolicyInformer.
+	HostDeployPolicies() TypedHostDeployPolicyInformer
 	// HostFirmwareComponents returns a HostFirmwareComponentsInformer.
 	HostFirmwareComponents() TypedHostFirmwareComponentsInformer
 	// HostFirmwareSettings returns a HostFirmwareSettingsInformer.
@@ -78,6 +82,16 @@ func (v *version) FirmwareSchemas() TypedFirmwareSchemaInformer {
 // HardwareData returns a TypedHardwareDataInformer.
 func (v *version) HardwareData() TypedHardwareDataInformer {
 	return &hardwareDataInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HostClaims returns a TypedHostClaimInformer.
+func (v *version) HostClaims() TypedHostClaimInformer {
+	return &hostClaimInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// HostDeployPolicies returns a TypedHostDeployPolicyInformer.
+func (v *version) HostDeployPolicies() TypedHostDeployPolicyInformer {
+	return &hostDeployPolicyInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // HostFirmwareComponents returns a TypedHostFirmwareComponentsInformer.

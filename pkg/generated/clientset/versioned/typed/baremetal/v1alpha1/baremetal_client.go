@@ -33,6 +33,8 @@ type BaremetalV1alpha1Interface interface {
 	DataImagesGetter
 	FirmwareSchemasGetter
 	HardwareDataGetter
+	HostClaimsGetter
+	HostDeployPoliciesGetter
 	HostFirmwareComponentsGetter
 	HostFirmwareSettingsGetter
 	HostUpdatePoliciesGetter
@@ -62,6 +64,14 @@ func (c *BaremetalV1alpha1Client) FirmwareSchemas(namespace string) FirmwareSche
 
 func (c *BaremetalV1alpha1Client) HardwareData(namespace string) HardwareDataInterface {
 	return newHardwareData(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HostClaims(namespace string) HostClaimInterface {
+	return newHostClaims(c, namespace)
+}
+
+func (c *BaremetalV1alpha1Client) HostDeployPolicies(namespace string) HostDeployPolicyInterface {
+	return newHostDeployPolicies(c, namespace)
 }
 
 func (c *BaremetalV1alpha1Client) HostFirmwareComponents(namespace string) HostFirmwareComponentsInterface {

@@ -28,6 +28,10 @@ type FirmwareSchemaExpansion interface{}
 
 type HardwareDataExpansion interface{}
 
+type HostClaimExpansion interface{}
+
+type HostDeployPolicyExpansion interface{}
+
 type HostFirmwareComponentsExpansion interface{}
 
 type HostFirmwareSettingsExpansion interface{}

@@ -48,6 +48,14 @@ func (c *FakeBaremetalV1alpha1) HardwareData(namespace string) v1alpha1.Hardware
 	return newFakeHardwareData(c, namespace)
 }
 
+func (c *FakeBaremetalV1alpha1) HostClaims(namespace string) v1alpha1.HostClaimInterface {
+	return newFakeHostClaims(c, namespace)
+}
+
+func (c *FakeBaremetalV1alpha1) HostDeployPolicies(namespace string) v1alpha1.HostDeployPolicyInterface {
+	return newFakeHostDeployPolicies(c, namespace)
+}
+
 func (c *FakeBaremetalV1alpha1) HostFirmwareComponents(namespace string) v1alpha1.HostFirmwareComponentsInterface {
 	return newFakeHostFirmwareComponents(c, namespace)
 }
