@@ -182,7 +182,7 @@ func (c completedConfig) New() (*Server, error) {
 		"hostclaims":                   &hostClaimREST{claims.Claim},
 		"hostclaims/status":            &hostClaimStatusREST{claims.Status},
 		"hostclaims/binding":           &hostClaimBindingREST{claims.Binding},
-		"hostdeploypolicies":           &hostDeployPolicyREST{deployPolicies},
+		"hostdeploypolicies":           &kindREST{deployPolicies},
 	}
 	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
 	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {

@@ -24,7 +24,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	hcstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostclaim/storage"
-	hdpstorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostdeploypolicy/storage"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
@@ -56,18 +55,6 @@ var (
 	_ rest.StandardStorage = &kindREST{}
 	_ rest.Patcher         = &kindStatusREST{}
 )
-
-type hostDeployPolicyREST struct{ *hdpstorage.REST }
-
-func (r *hostDeployPolicyREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	out, err := r.REST.Create(ctx, obj, createValidation, options)
-	return out, storageError(err)
-}
-
-func (r *hostDeployPolicyREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	out, created, err := r.REST.Update(ctx, name, checkedUpdate{objInfo}, createValidation, updateValidation, forceAllowCreate, options)
-	return out, created, storageError(err)
-}
 
 type hostClaimREST struct{ *hcstorage.REST }
 

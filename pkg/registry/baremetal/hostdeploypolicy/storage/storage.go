@@ -21,42 +21,21 @@ package storage
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/hostdeploypolicy"
-)
-
-// REST is the storage of the hostdeploypolicies resource.
-type REST struct {
-	*genericregistry.Store
-}
-
-// No short name: Metal3 declares none for this kind, and one of our own would be a name that
-// works here and nowhere else.
-var (
-	_ rest.StandardStorage      = &REST{}
-	_ rest.SingularNameProvider = &REST{}
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/specstatus"
 )
 
 // NewREST builds the storage of HostDeployPolicies on the given etcd options.
-func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
-	store := &genericregistry.Store{
-		NewFunc:                   func() runtime.Object { return &baremetal.HostDeployPolicy{} },
-		NewListFunc:               func() runtime.Object { return &baremetal.HostDeployPolicyList{} },
-		PredicateFunc:             hostdeploypolicy.Match,
-		DefaultQualifiedResource:  baremetal.Resource("hostdeploypolicies"),
-		SingularQualifiedResource: baremetal.Resource("hostdeploypolicy"),
-
-		CreateStrategy: hostdeploypolicy.Strategy,
-		UpdateStrategy: hostdeploypolicy.Strategy,
-		DeleteStrategy: hostdeploypolicy.Strategy,
-
+func NewREST(optsGetter generic.RESTOptionsGetter) (*specstatus.REST, error) {
+	return specstatus.NewREST(optsGetter, specstatus.Resource{
+		NewFunc:        func() runtime.Object { return &baremetal.HostDeployPolicy{} },
+		NewListFunc:    func() runtime.Object { return &baremetal.HostDeployPolicyList{} },
+		Plural:         "hostdeploypolicies",
+		Singular:       "hostdeploypolicy",
 		TableConvertor: hostdeploypolicy.TableConvertor,
-	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: hostdeploypolicy.GetAttrs}); err != nil {
-		return nil, err
-	}
-	return &REST{store}, nil
+		// No short name: Metal3 declares none for this kind, and one of our own would be a name
+		// that works here and nowhere else.
+	}, hostdeploypolicy.Strategy)
 }
