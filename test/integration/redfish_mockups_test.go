@@ -84,6 +84,9 @@ var mockupInventories = []mockupInventory{
 // server (--provisioner=redfish), each served by a simulator in mockup mode.
 func TestRedfishMockups(t *testing.T) {
 	if _, err := os.Stat(redfishMockups); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redfish mockups not readable at %s (CI has them in ../shared beside the project): %v", redfishMockups, err)
+		}
 		t.Skipf("Redfish mockups not readable at %s: %v", redfishMockups, err)
 	}
 	dataDir := t.TempDir()

@@ -54,6 +54,11 @@ func mockupTree(tb testing.TB, dir string) map[string][]byte {
 		return nil
 	})
 	if err != nil {
+		// CI has them at the same place (../shared beside the project): there a missing
+		// capture is a failure, not a skip.
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("Redfish mockups not readable at %s (they live in ../shared beside the project): %v", dir, err)
+		}
 		tb.Skipf("Redfish mockups not readable at %s (they live in ../shared beside the project): %v", dir, err)
 	}
 	return tree
