@@ -21,72 +21,92 @@ import (
 	"sync"
 )
 
-// slots enforces --max-concurrent-provisioning as a hard limit. A host takes a slot before
+// slots enforces --max-concurrent-provisioning as a hard limit, per pool: per Ironic endpoint
+// (status.provisioning.endpoint), since the limit protects the Ironic doing the work (Metal3's
+// one Ironic), so each Ironic of a server with several gets as many. A host takes a slot before
 // its status says inspecting, provisioning or deprovisioning and gives it back only after its
 // status says otherwise, so the number of hosts in those states, as anyone watching the API
 // sees them, never exceeds the limit. (Metal3 counts hosts as it goes and overflows.) It is
 // in memory: only the elected reconciler moves hosts, and it rebuilds the slots from the
 // informer cache when it starts.
 type slots struct {
-	mu      sync.Mutex
-	limit   int
-	holders map[string]bool
+	mu    sync.Mutex
+	limit int
+	// holders maps each host holding a slot to its pool; held counts them per pool.
+	holders map[string]string
+	held    map[string]int
 	// waiting maps each waiting host to when it started waiting (a sequence number), so
 	// that waiters are woken oldest first: the work queue is FIFO, so the host that waited
 	// longest is the first to try the freed slot.
-	waiting map[string]uint64
+	waiting map[string]waiter
 	seq     uint64
 }
 
+type waiter struct {
+	seq  uint64
+	pool string
+}
+
 func newSlots(limit int) *slots {
-	return &slots{limit: limit, holders: map[string]bool{}, waiting: map[string]uint64{}}
+	return &slots{limit: limit, holders: map[string]string{}, held: map[string]int{}, waiting: map[string]waiter{}}
 }
 
 // acquire takes a slot for key, or records key as waiting and returns false. taken says
 // whether this call took the slot (false when key already held one): only the taker may give
 // it back on a failed write, since a stale pass must not release a slot its host still needs.
-func (s *slots) acquire(key string) (ok, taken bool) {
+func (s *slots) acquire(key, pool string) (ok, taken bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.holders[key] {
+	if _, held := s.holders[key]; held {
 		return true, false
 	}
-	if len(s.holders) >= s.limit {
-		if _, ok := s.waiting[key]; !ok {
+	if s.held[pool] >= s.limit {
+		if w, ok := s.waiting[key]; !ok || w.pool != pool {
 			s.seq++
-			s.waiting[key] = s.seq
+			s.waiting[key] = waiter{seq: s.seq, pool: pool}
 		}
 		return false, false
 	}
 	delete(s.waiting, key)
-	s.holders[key] = true
+	s.holders[key] = pool
+	s.held[pool]++
 	return true, true
 }
 
 // hold records that key holds a slot, even past the limit: used at start for hosts already
 // in a long state.
-func (s *slots) hold(key string) {
+func (s *slots) hold(key, pool string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.holders[key] = true
+	if _, held := s.holders[key]; held {
+		return
+	}
+	s.holders[key] = pool
+	s.held[pool]++
 }
 
-// release gives back key's slot and returns the hosts waiting for one, oldest first, to be
-// woken. All are woken, not one: a woken host may no longer want the slot (deleted, paused,
-// its image removed), and the others must not wait for their timers then.
+// release gives back key's slot and returns the hosts waiting for one of its pool, oldest
+// first, to be woken. All are woken, not one: a woken host may no longer want the slot
+// (deleted, paused, its image removed), and the others must not wait for their timers then.
 func (s *slots) release(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.holders[key] {
+	pool, held := s.holders[key]
+	if !held {
 		delete(s.waiting, key)
 		return nil
 	}
 	delete(s.holders, key)
-	woken := make([]string, 0, len(s.waiting))
-	for k := range s.waiting {
-		woken = append(woken, k)
+	if s.held[pool]--; s.held[pool] <= 0 {
+		delete(s.held, pool)
 	}
-	sort.Slice(woken, func(i, j int) bool { return s.waiting[woken[i]] < s.waiting[woken[j]] })
+	woken := make([]string, 0, len(s.waiting))
+	for k, w := range s.waiting {
+		if w.pool == pool {
+			woken = append(woken, k)
+		}
+	}
+	sort.Slice(woken, func(i, j int) bool { return s.waiting[woken[i]].seq < s.waiting[woken[j]].seq })
 	return woken
 }
 

@@ -24,25 +24,25 @@ import (
 func TestSlotsWakeOldestFirstAndNeverExceed(t *testing.T) {
 	s := newSlots(2)
 	for _, k := range []string{"a", "b"} {
-		if ok, taken := s.acquire(k); !ok || !taken {
+		if ok, taken := s.acquire(k, ""); !ok || !taken {
 			t.Fatalf("acquire(%s) = %t, %t; want a slot", k, ok, taken)
 		}
 	}
 	for _, k := range []string{"w3", "w1", "w2", "w3"} { // w3 asks twice: it keeps its place
-		if ok, _ := s.acquire(k); ok {
+		if ok, _ := s.acquire(k, ""); ok {
 			t.Fatalf("acquire(%s) got a slot past the limit", k)
 		}
 	}
-	if ok, taken := s.acquire("a"); !ok || taken {
+	if ok, taken := s.acquire("a", ""); !ok || taken {
 		t.Errorf("a holder asking again = %t, %t; want ok without taking", ok, taken)
 	}
 	if got, want := s.release("a"), []string{"w3", "w1", "w2"}; !slices.Equal(got, want) {
 		t.Errorf("woken = %v, want oldest first %v", got, want)
 	}
-	if ok, _ := s.acquire("w1"); !ok {
+	if ok, _ := s.acquire("w1", ""); !ok {
 		t.Fatal("w1 did not get the freed slot")
 	}
-	if ok, _ := s.acquire("w3"); ok {
+	if ok, _ := s.acquire("w3", ""); ok {
 		t.Error("w3 got a slot while both are held")
 	}
 	if held, waiting := s.inUse(); held != 2 || waiting != 2 {
@@ -50,5 +50,80 @@ func TestSlotsWakeOldestFirstAndNeverExceed(t *testing.T) {
 	}
 	if got := s.release("nobody"); got != nil {
 		t.Errorf("release of a non-holder woke %v", got)
+	}
+}
+
+// With several Ironic endpoints, each is its own pool of --max-concurrent-provisioning slots:
+// a full pool delays only its own hosts, and a release wakes only its own waiters.
+func TestSlotsPerPool(t *testing.T) {
+	type step struct {
+		op        string // acquire, release, hold
+		key, pool string
+		ok        bool     // acquire: got a slot
+		woken     []string // release: who is woken
+	}
+	for _, tc := range []struct {
+		name  string
+		limit int
+		steps []step
+		held  int
+		wait  int
+	}{{
+		name: "pools fill independently", limit: 1,
+		steps: []step{
+			{op: "acquire", key: "a1", pool: "A", ok: true},
+			{op: "acquire", key: "b1", pool: "B", ok: true},
+			{op: "acquire", key: "a2", pool: "A"},
+			{op: "acquire", key: "b2", pool: "B"},
+		},
+		held: 2, wait: 2,
+	}, {
+		name: "a release wakes only its pool's waiters", limit: 1,
+		steps: []step{
+			{op: "acquire", key: "a1", pool: "A", ok: true},
+			{op: "acquire", key: "b1", pool: "B", ok: true},
+			{op: "acquire", key: "a2", pool: "A"},
+			{op: "acquire", key: "b2", pool: "B"},
+			{op: "acquire", key: "a3", pool: "A"},
+			{op: "release", key: "b1", woken: []string{"b2"}},
+			{op: "acquire", key: "a2", pool: "A"},
+			{op: "release", key: "a1", woken: []string{"a2", "a3"}},
+			{op: "acquire", key: "a3", pool: "A", ok: true},
+			{op: "acquire", key: "a2", pool: "A"},
+		},
+		held: 1, wait: 2,
+	}, {
+		name: "hosts held at start count against their pool only", limit: 2,
+		steps: []step{
+			{op: "hold", key: "a1", pool: "A"},
+			{op: "hold", key: "a2", pool: "A"},
+			{op: "hold", key: "a2", pool: "A"}, // twice: still one slot
+			{op: "acquire", key: "a3", pool: "A"},
+			{op: "acquire", key: "b1", pool: "B", ok: true},
+			{op: "release", key: "a2", woken: []string{"a3"}},
+			{op: "acquire", key: "a3", pool: "A", ok: true},
+		},
+		held: 3, wait: 0,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSlots(tc.limit)
+			for i, st := range tc.steps {
+				switch st.op {
+				case "acquire":
+					if ok, _ := s.acquire(st.key, st.pool); ok != st.ok {
+						t.Fatalf("step %d: acquire(%s, %s) = %t, want %t", i, st.key, st.pool, ok, st.ok)
+					}
+				case "hold":
+					s.hold(st.key, st.pool)
+				case "release":
+					if got := s.release(st.key); !slices.Equal(got, st.woken) {
+						t.Fatalf("step %d: release(%s) woke %v, want %v", i, st.key, got, st.woken)
+					}
+				}
+			}
+			if held, waiting := s.inUse(); held != tc.held || waiting != tc.wait {
+				t.Errorf("inUse = %d held, %d waiting; want %d, %d", held, waiting, tc.held, tc.wait)
+			}
+		})
 	}
 }
