@@ -76,8 +76,8 @@ func TestEndpointAssignment(t *testing.T) {
 			with(onEndpoint("http://ironic-b")).annotate(v1alpha1.DetachedAnnotation, ""), endpoints: two,
 		state: v1alpha1.StateProvisioned, calls: "Detach", endpoint: "",
 	}, {
-		name: "backend without endpoints: none recorded",
-		host: aHost(v1alpha1.StateRegistering),
+		name:  "backend without endpoints: none recorded",
+		host:  aHost(v1alpha1.StateRegistering),
 		state: v1alpha1.StateInspecting, calls: "Register", endpoint: "", id: "fake-1",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -149,10 +149,14 @@ func TestDispatch(t *testing.T) {
 		{name: "endpoint gone: power on fails", host: provisioner.Host{Endpoint: gone, ID: "node-1"},
 			call: powerOn, endpoint: gone, err: true},
 		{name: "endpoint gone: delete fails (the machine is not let go uncleaned)", host: provisioner.Host{Endpoint: gone, ID: "node-1"},
-			call: func(p *Provisioner, h provisioner.Host) (provisioner.Result, error) { return p.Delete(context.Background(), h) },
+			call: func(p *Provisioner, h provisioner.Host) (provisioner.Result, error) {
+				return p.Delete(context.Background(), h)
+			},
 			endpoint: gone, err: true},
 		{name: "endpoint gone: detach succeeds with a warning", host: provisioner.Host{Endpoint: gone, ID: "node-1"},
-			call: func(p *Provisioner, h provisioner.Host) (provisioner.Result, error) { return p.Detach(context.Background(), h) },
+			call: func(p *Provisioner, h provisioner.Host) (provisioner.Result, error) {
+				return p.Detach(context.Background(), h)
+			},
 			endpoint: gone, warning: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
