@@ -30,7 +30,7 @@ BENCH_TIMEOUT ?= 40m
 # The smoke run of the benchmark in make test (N=200) takes well under a minute.
 BENCH_SMOKE_TIMEOUT ?= 5m
 
-.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-e2e test-bench-smoke test-fuzz-smoke fuzz bench bench-lifecycle bench-power bench-redfish bench-claims run clean
+.PHONY: all build kubectl kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-e2e test-bench-smoke test-fuzz-smoke fuzz bench bench-lifecycle bench-scale bench-power bench-redfish bench-claims run clean
 
 all: build
 
@@ -99,7 +99,7 @@ test-e2e: build kubectl kube-apiserver
 		$(GO) test -timeout $(E2E_TIMEOUT) -count=1 ./test/e2e/...
 
 ## test-bench-smoke: the benchmark (test/bench) at N=200 with a short watch phase, the
-## lifecycle benchmark at 10 hosts, the power benchmark at 10 operations and the claim-binding
+## lifecycle benchmark at 10 hosts on 1 and on 2 Ironics (bench-scale's code path), the power benchmark at 10 operations and the claim-binding
 ## benchmark at 50 hosts (TestClaimBindingSmoke), so that they cannot rot; and the restart test of the
 ## storage encoding the first one led to. (Not bench-redfish: Ironic's redfish driver on
 ## sqlite can leave a node in "verifying" for good, see the benchmark's comment.)
@@ -108,7 +108,7 @@ test-bench-smoke: build kube-apiserver
 		BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBE_APISERVER_BIN=$(BIN)/kube-apiserver \
 		$(GO) test -count=1 -run '^TestStorageMediaTypeRestart$$' -bench '^BenchmarkAPIServers$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
-	BENCH_HOSTS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+	BENCH_HOSTS=10 BENCH_IRONICS=1,2 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
 		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
 	BENCH_POWER_OPS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
@@ -136,6 +136,18 @@ bench: build kube-apiserver
 bench-lifecycle: build
 	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
 		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./test/bench/
+
+## bench-scale: issue 17's scale run of bench-lifecycle: BENCH_SCALE_HOSTS (default 1,000)
+## hosts from creation to provisioned and powered on, through the server and by the same-work
+## gophercloud floor, on 1 and then 2 real Ironics (BENCH_SCALE_IRONICS, default 1,2; the server
+## gets one --ironic-endpoint per Ironic, the floor shards the same way); times, hosts/s, ratios
+BENCH_SCALE_HOSTS ?= 1000
+BENCH_SCALE_IRONICS ?= 1,2
+BENCH_SCALE_TIMEOUT ?= 150m
+bench-scale: build
+	BENCH_HOSTS=$(BENCH_SCALE_HOSTS) BENCH_IRONICS=$(BENCH_SCALE_IRONICS) BENCH_TRANSITIONS_ONLY=0 \
+		BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x -timeout $(BENCH_SCALE_TIMEOUT) ./test/bench/
 
 ## bench-power: write returned -> BMC received the power action, through baremetalhosts/power
 ## and through an update of spec.online (BENCH_POWER_OPS, default 200); p50/p99

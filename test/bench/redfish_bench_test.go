@@ -105,7 +105,7 @@ func BenchmarkRedfishRegisterInspect(b *testing.B) {
 		ironic := framework.StartIronic(b)
 		viaIronic := registerInspect(b, sim, serverBin, n, "ironic", append([]string{"--provisioner=ironic",
 			"--ironic-endpoint=" + ironic.Endpoint, "--ironic-poll-interval=200ms"}, backoff...)...)
-		reportIronicRequests(b, "server via Ironic's redfish driver", ironic, n)
+		reportIronicRequests(b, "server via Ironic's redfish driver", []*framework.Ironic{ironic}, n)
 		_ = ironic.Stop()
 
 		fmt.Printf("\nregister + out-of-band inspection of %d simulated Redfish hosts (one simulator, limit 20 at a time):\n", n)
