@@ -85,20 +85,43 @@ func (s *slots) hold(key, pool string) {
 	s.held[pool]++
 }
 
-// release gives back key's slot and returns the hosts waiting for one of its pool, oldest
-// first, to be woken. All are woken, not one: a woken host may no longer want the slot
-// (deleted, paused, its image removed), and the others must not wait for their timers then.
+// release gives back key's slot and returns the oldest hosts waiting for one of its pool, as
+// many as the pool has free slots, to be woken. Not every waiter: with a thousand hosts
+// waiting, waking all at each release cost a thousand passes per release, and the passes
+// that had work queued behind them. A woken host that no longer wants a slot (paused, its
+// image removed, deleted) leaves the queue through unwait or forget, which wake the next.
 func (s *slots) release(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pool, held := s.holders[key]
 	if !held {
-		delete(s.waiting, key)
 		return nil
 	}
 	delete(s.holders, key)
 	if s.held[pool]--; s.held[pool] <= 0 {
 		delete(s.held, pool)
+	}
+	return s.nextLocked(pool)
+}
+
+// unwait takes key out of the waiters (a pass of the host asked for no slot) and returns the
+// waiters to wake in its place, if its pool has a free slot.
+func (s *slots) unwait(key string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, waiting := s.waiting[key]
+	if !waiting {
+		return nil
+	}
+	delete(s.waiting, key)
+	return s.nextLocked(w.pool)
+}
+
+// nextLocked returns the oldest waiters of pool, as many as it has free slots.
+func (s *slots) nextLocked(pool string) []string {
+	free := s.limit - s.held[pool]
+	if free <= 0 {
+		return nil
 	}
 	woken := make([]string, 0, len(s.waiting))
 	for k, w := range s.waiting {
@@ -107,15 +130,15 @@ func (s *slots) release(key string) []string {
 		}
 	}
 	sort.Slice(woken, func(i, j int) bool { return s.waiting[woken[i]].seq < s.waiting[woken[j]].seq })
+	if len(woken) > free {
+		woken = woken[:free]
+	}
 	return woken
 }
 
 // forget drops key entirely (the host is gone) and returns the waiters to wake.
 func (s *slots) forget(key string) []string {
-	s.mu.Lock()
-	delete(s.waiting, key)
-	s.mu.Unlock()
-	return s.release(key)
+	return append(s.unwait(key), s.release(key)...)
 }
 
 func (s *slots) inUse() (held, waiting int) {

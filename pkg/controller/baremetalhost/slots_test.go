@@ -36,8 +36,8 @@ func TestSlotsWakeOldestFirstAndNeverExceed(t *testing.T) {
 	if ok, taken := s.acquire("a", ""); !ok || taken {
 		t.Errorf("a holder asking again = %t, %t; want ok without taking", ok, taken)
 	}
-	if got, want := s.release("a"), []string{"w3", "w1", "w2"}; !slices.Equal(got, want) {
-		t.Errorf("woken = %v, want oldest first %v", got, want)
+	if got, want := s.release("a"), []string{"w3"}; !slices.Equal(got, want) {
+		t.Errorf("woken = %v, want the oldest, as many as slots are free: %v", got, want)
 	}
 	if ok, _ := s.acquire("w1", ""); !ok {
 		t.Fatal("w1 did not get the freed slot")
@@ -51,6 +51,12 @@ func TestSlotsWakeOldestFirstAndNeverExceed(t *testing.T) {
 	if got := s.release("nobody"); got != nil {
 		t.Errorf("release of a non-holder woke %v", got)
 	}
+	if got := s.unwait("w3"); got != nil {
+		t.Errorf("unwait with every slot held woke %v", got)
+	}
+	if got, want := s.release("b"), []string{"w2"}; !slices.Equal(got, want) {
+		t.Errorf("woken = %v, want %v (w3 no longer waits)", got, want)
+	}
 }
 
 // With several Ironic endpoints, each is its own pool of --max-concurrent-provisioning slots:
@@ -60,7 +66,7 @@ func TestSlotsPerPool(t *testing.T) {
 		op        string // acquire, release, hold
 		key, pool string
 		ok        bool     // acquire: got a slot
-		woken     []string // release: who is woken
+		woken     []string // release, unwait, forget: who is woken
 	}
 	for _, tc := range []struct {
 		name  string
@@ -87,11 +93,27 @@ func TestSlotsPerPool(t *testing.T) {
 			{op: "acquire", key: "a3", pool: "A"},
 			{op: "release", key: "b1", woken: []string{"b2"}},
 			{op: "acquire", key: "a2", pool: "A"},
-			{op: "release", key: "a1", woken: []string{"a2", "a3"}},
+			{op: "release", key: "a1", woken: []string{"a2"}},
 			{op: "acquire", key: "a3", pool: "A", ok: true},
 			{op: "acquire", key: "a2", pool: "A"},
 		},
 		held: 1, wait: 2,
+	}, {
+		name: "a woken waiter that no longer wants a slot makes way for the next", limit: 2,
+		steps: []step{
+			{op: "acquire", key: "a1", pool: "A", ok: true},
+			{op: "acquire", key: "a2", pool: "A", ok: true},
+			{op: "acquire", key: "w1", pool: "A"},
+			{op: "acquire", key: "w2", pool: "A"},
+			{op: "acquire", key: "w3", pool: "A"},
+			{op: "unwait", key: "a1"}, // not waiting: nothing happens
+			{op: "release", key: "a1", woken: []string{"w1"}},
+			{op: "unwait", key: "w1", woken: []string{"w2"}},
+			{op: "forget", key: "w2", woken: []string{"w3"}},
+			{op: "forget", key: "a2", woken: []string{"w3"}},
+			{op: "acquire", key: "w3", pool: "A", ok: true},
+		},
+		held: 1, wait: 0,
 	}, {
 		name: "hosts held at start count against their pool only", limit: 2,
 		steps: []step{
@@ -115,9 +137,10 @@ func TestSlotsPerPool(t *testing.T) {
 					}
 				case "hold":
 					s.hold(st.key, st.pool)
-				case "release":
-					if got := s.release(st.key); !slices.Equal(got, st.woken) {
-						t.Fatalf("step %d: release(%s) woke %v, want %v", i, st.key, got, st.woken)
+				case "release", "unwait", "forget":
+					f := map[string]func(string) []string{"release": s.release, "unwait": s.unwait, "forget": s.forget}[st.op]
+					if got := f(st.key); !slices.Equal(got, st.woken) {
+						t.Fatalf("step %d: %s(%s) woke %v, want %v", i, st.op, st.key, got, st.woken)
 					}
 				}
 			}
