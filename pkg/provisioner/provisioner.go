@@ -121,6 +121,8 @@ type EndpointAssigner interface {
 	// first endpoint; otherwise a choice derived from the host's UID alone, so that every
 	// replica and every restart chooses the same.
 	EndpointFor(host Host) string
+	// HasEndpoint says whether endpoint is one of the backend's.
+	HasEndpoint(endpoint string) bool
 }
 
 // PrepareData is what preparing (cleaning, RAID, BIOS settings, firmware) applies.

@@ -28,6 +28,8 @@ import (
 // first one for hosts registered before endpoints were recorded, else a derived one.
 type assigner struct{ first, derived string }
 
+func (a assigner) HasEndpoint(e string) bool { return e == a.first || e == a.derived }
+
 func (a assigner) EndpointFor(h provisioner.Host) string {
 	switch {
 	case h.Endpoint != "":
@@ -75,6 +77,18 @@ func TestEndpointAssignment(t *testing.T) {
 		host: aHost(v1alpha1.StateProvisioned).provisionedWith("http://192.0.2.1/os.qcow2").image("http://192.0.2.1/os.qcow2").
 			with(onEndpoint("http://ironic-b")).annotate(v1alpha1.DetachedAnnotation, ""), endpoints: two,
 		state: v1alpha1.StateProvisioned, calls: "Detach", endpoint: "",
+	}, {
+		name: "status restored from another server's annotation, on an endpoint of ours: kept",
+		host: aHost(v1alpha1.StateNone).annotate(v1alpha1.StatusAnnotation,
+			`{"provisioning":{"state":"available","ID":"node-9","endpoint":"http://ironic-b"},"operationalStatus":"OK"}`), endpoints: two,
+		state: v1alpha1.StateAvailable, endpoint: "http://ironic-b", id: "node-9",
+	}, {
+		// Dropped: the next pass records the first endpoint, as for a host registered before
+		// endpoints were recorded.
+		name: "status restored from another server's annotation, on an Ironic not ours: dropped",
+		host: aHost(v1alpha1.StateNone).annotate(v1alpha1.StatusAnnotation,
+			`{"provisioning":{"state":"available","ID":"node-9","endpoint":"http://elsewhere"},"operationalStatus":"OK"}`), endpoints: two,
+		state: v1alpha1.StateAvailable, endpoint: "", id: "node-9",
 	}, {
 		name:  "backend without endpoints: none recorded",
 		host:  aHost(v1alpha1.StateRegistering),

@@ -124,6 +124,12 @@ func (p *Provisioner) EndpointFor(host provisioner.Host) string {
 	}
 }
 
+// HasEndpoint says whether endpoint is configured.
+func (p *Provisioner) HasEndpoint(endpoint string) bool {
+	_, ok := p.byName[endpoint]
+	return ok
+}
+
 // EndpointGoneError says that the endpoint holding a host's record is not configured.
 type EndpointGoneError struct {
 	Endpoint string
