@@ -164,7 +164,9 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "baremetalhosts"}),
 	}
 	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.enqueue})
-	c.firmware, _ = prov.(provisioner.FirmwareReader)
+	if fw := c.prov.FirmwareReader(); fw != nil {
+		c.firmware = fw
+	}
 	c.imageFormats, _ = prov.(provisioner.PreprovisioningImageBooter)
 	var err error
 	if c.bySecret, err = indexBySecret(informer.Informer()); err != nil {
