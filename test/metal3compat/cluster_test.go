@@ -26,6 +26,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,9 @@ const (
 	serviceAccount  = "baremetal-apiserver"
 
 	// metal3APIService is the APIService Metal3's consumers reach the server through.
-
+	metal3APIService = "v1alpha1.metal3.io"
+	// deployOverlay is what a user applies to serve metal3.io (artifacts/deploy/overlays).
+	deployOverlay = "artifacts/deploy/overlays/metal3-io"
 	// capm3User is the identity the Cluster API Provider Metal3 client runs as; it holds CAPM3's
 	// own RBAC rules (testdata/capm3-rbac.yaml) and nothing else.
 	capm3User = "capm3-controller-manager"
@@ -79,15 +82,16 @@ func newScheme(t testing.TB) *runtime.Scheme {
 	if err := clientgoscheme.AddToScheme(s); err != nil {
 		t.Fatal(err)
 	}
-	if err := addMetal3Types(s); err != nil {
+	if err := bmov1alpha1.AddToScheme(s); err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
 // startCluster starts etcd, kube-apiserver, Ironic and the server in delegated mode with
-// --serve-metal3-io on Ironic, applies the RBAC of artifacts/deploy and CAPM3's RBAC, registers
-// the APIService v1alpha1.metal3.io and waits until kube-apiserver routes and discovers it.
+// --serve-metal3-io on Ironic, applies the RBAC and APIServices of the metal3-io overlay (as a
+// user would, but for the Deployment, replaced by the process on loopback) and CAPM3's RBAC,
+// and waits until kube-apiserver routes and discovers metal3.io.
 // Every process is stopped by the test's cleanup.
 func startCluster(t *testing.T, serverArgs ...string) *cluster {
 	t.Helper()
@@ -115,7 +119,7 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 
 	// The RBAC and APIService of the deployment as a user applies it; the Deployment, its
 	// volume and the Service are replaced by the process on loopback and an ExternalName Service.
-	objs := renderDeploy(t, c.admin, "artifacts/deploy")
+	objs := renderDeploy(t, c.admin, deployOverlay)
 	var rbac, apiServices []map[string]any
 	for _, o := range objs {
 		switch kind(o) {
@@ -146,13 +150,14 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 		t.Fatal(err)
 	}
 	args := append([]string{"--tls-cert-file", serving.Cert, "--tls-private-key-file", serving.Key,
-		"--provisioner=ironic", "--ironic-endpoint=" + c.ironic.Endpoint, "--allow-test-bmc-schemes",
+		"--serve-metal3-io", "--provisioner=ironic", "--ironic-endpoint=" + c.ironic.Endpoint, "--allow-test-bmc-schemes",
 		"--ironic-poll-interval=200ms", "--error-backoff-base=200ms", "--error-backoff-cap=2s"}, serverArgs...)
-	args = append(args, devServerArgs...)
 	c.srv = framework.StartDelegated(t, serverBin, filepath.Join(c.dir, "server"), serverKubeconfig, args...)
 	t.Logf("baremetal-apiserver (pid %d) ready on 127.0.0.1:%d after %s", c.srv.PID(), c.srv.Port, time.Since(start).Round(time.Millisecond))
 
-	apiServices = withMetal3APIService(t, apiServices)
+	if !slices.ContainsFunc(apiServices, func(o map[string]any) bool { return name(o) == metal3APIService }) {
+		t.Fatalf("%s registers no APIService %s", deployOverlay, metal3APIService)
+	}
 	for _, as := range apiServices {
 		spec := as["spec"].(map[string]any)
 		spec["caBundle"] = base64.StdEncoding.EncodeToString(c.servingCA.CertPEM)
@@ -168,35 +173,9 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 	c.waitDiscovered(t)
 	t.Logf("APIService %s Available and discovered after %s", metal3APIService, time.Since(start).Round(time.Millisecond))
 
-	c.admin.RunStdin(t, devRBAC(readTestdata(t, "capm3-rbac.yaml")), "apply", "-f", "-")
+	c.admin.RunStdin(t, readTestdata(t, "capm3-rbac.yaml"), "apply", "-f", "-")
 	c.waitCanI(t, capm3User, "patch", "baremetalhosts."+apiGroup)
 	return c
-}
-
-// withMetal3APIService adds the APIService for metal3.io, made from the one for
-// baremetal.metal3.io, unless the deployment has it already.
-func withMetal3APIService(t *testing.T, apiServices []map[string]any) []map[string]any {
-	t.Helper()
-	var base map[string]any
-	for _, as := range apiServices {
-		switch name(as) {
-		case metal3APIService:
-			return apiServices
-		case "v1alpha1.baremetal.metal3.io":
-			base = as
-		}
-	}
-	if base == nil {
-		t.Fatalf("artifacts/deploy renders no APIService v1alpha1.baremetal.metal3.io")
-	}
-	var m3 map[string]any
-	raw, _ := json.Marshal(base)
-	if err := json.Unmarshal(raw, &m3); err != nil {
-		t.Fatal(err)
-	}
-	m3["metadata"] = map[string]any{"name": metal3APIService}
-	m3["spec"].(map[string]any)["group"] = bmov1alpha1.GroupVersion.Group
-	return append(apiServices, m3)
 }
 
 func (c *cluster) kubectlAs(t *testing.T, user string) framework.Kubectl {

@@ -34,6 +34,7 @@ import (
 
 	bmov1alpha1 "github.com/metal3-io/baremetal-operator/apis/metal3.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -208,6 +209,10 @@ func testCAPM3HostLifecycle(t *testing.T, c *cluster) {
 	watchDone, err := rawWatch(watchCtx, c.capm3Cfg, hostsPath+"?watch=true", func(typ string, obj []byte) {
 		var h bmov1alpha1.BareMetalHost
 		strict.decode(t, "watch event "+typ, obj, &h, "")
+		// One watch cache serves both groups: each event must still be in the group asked for.
+		if typ != "BOOKMARK" && typ != "ERROR" && (h.APIVersion != apiGroup+"/v1alpha1" || h.Kind != "BareMetalHost") {
+			t.Errorf("watch event %s of %s is a %s %s, want %s/v1alpha1 BareMetalHost", typ, h.Name, h.APIVersion, h.Kind, apiGroup)
+		}
 		watched.mu.Lock()
 		watched.events = append(watched.events, hostEvent{Type: typ, Host: h})
 		watched.mu.Unlock()
@@ -323,6 +328,11 @@ func testCAPM3HostLifecycle(t *testing.T, c *cluster) {
 			if got := names(list.Items); !slices.Equal(got, tc.want) {
 				t.Errorf("raw list -l %q = %v, want %v", tc.selector, got, tc.want)
 			}
+		}
+		// CAPM3's getHost tells a missing host by apierrors.IsNotFound; the error names Metal3's group.
+		missing := direct.Get(ctx, client.ObjectKey{Namespace: ns, Name: "no-such-host"}, &bmov1alpha1.BareMetalHost{})
+		if d := statusDetails(missing); !apierrors.IsNotFound(missing) || d == nil || d.Group != apiGroup || d.Kind != "baremetalhosts" {
+			t.Errorf("GET of a missing host: %v (details %+v), want NotFound for baremetalhosts.%s", missing, d, apiGroup)
 		}
 		// CAPM3's own selector for the machine, as hostLabelSelectorForMachine builds it.
 		sel, err := hostLabelSelectorForMachine(machines[0])
@@ -571,6 +581,14 @@ func testCAPM3HostLifecycle(t *testing.T, c *cluster) {
 	t.Logf("lifecycle: %s", time.Since(began).Round(time.Millisecond))
 }
 
+func statusDetails(err error) *metav1.StatusDetails {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return status.Status().Details
+	}
+	return nil
+}
+
 func chooseHostOnly(ctx context.Context, c client.Client, m *machine) (*bmov1alpha1.BareMetalHost, error) {
 	host, _, err := chooseHost(ctx, c, m)
 	return host, err
@@ -633,6 +651,9 @@ func getStrict(t *testing.T, ctx context.Context, c *cluster, strict *strictDeco
 	}
 	h := &bmov1alpha1.BareMetalHost{}
 	strict.decode(t, "GET "+name, raw, h, "")
+	if h.APIVersion != apiGroup+"/v1alpha1" || h.Kind != "BareMetalHost" {
+		t.Errorf("GET %s returned a %s %s", name, h.APIVersion, h.Kind)
+	}
 	return h
 }
 

@@ -22,6 +22,9 @@ import (
 	"os"
 	"testing"
 
+	"k8s.io/klog/v2"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
 
@@ -40,6 +43,8 @@ func inCI() bool {
 // TestMain finds (or builds) the binaries the way test/e2e does: the server and kubectl always,
 // kube-apiserver through hack/build-kube-apiserver.sh, whose failure is a skip only outside CI.
 func TestMain(m *testing.M) {
+	// controller-runtime's own logs (the cache, the client) go where the server's do.
+	ctrllog.SetLogger(klog.NewKlogr())
 	var err error
 	if serverBin, err = framework.ServerBinary(); err != nil {
 		fmt.Fprintln(os.Stderr, "metal3compat:", err)

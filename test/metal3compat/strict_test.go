@@ -23,6 +23,7 @@ import (
 	"sync"
 	"testing"
 
+	bmov1alpha1 "github.com/metal3-io/baremetal-operator/apis/metal3.io/v1alpha1"
 	sigsjson "sigs.k8s.io/json"
 )
 
@@ -98,3 +99,10 @@ func (d *strictDecoder) report() string {
 	sort.Strings(out)
 	return strings.Join(out, ", ")
 }
+
+// apiGroup is Metal3's group, which the server serves with --serve-metal3-io; apiPrefix is its
+// version's path.
+var (
+	apiGroup  = bmov1alpha1.GroupVersion.Group
+	apiPrefix = "/apis/" + bmov1alpha1.GroupVersion.String()
+)
