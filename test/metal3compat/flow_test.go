@@ -168,6 +168,7 @@ func TestMetal3Client(t *testing.T) {
 	// Power polls every 300 ms: the remediation step counts them.
 	c := startCluster(t, "--power-poll-interval=300ms")
 	t.Run("every field of Metal3's types round-trips", func(t *testing.T) { testRoundTrip(t, c) })
+	t.Run("a minimal host gets only documented defaults", func(t *testing.T) { testDefaults(t, c) })
 	t.Run("CAPM3's host lifecycle on Ironic", func(t *testing.T) { testCAPM3HostLifecycle(t, c) })
 }
 
@@ -287,6 +288,11 @@ func testCAPM3HostLifecycle(t *testing.T, c *cluster) {
 				t.Errorf("the informer fell back to a LIST (%s): the server's WatchList stream did not work through kube-apiserver", r)
 			}
 		}
+		if t.Failed() {
+			for _, r := range reqs {
+				t.Logf("%s: %d\n%.2000s", r, r.Status, capm3Log.answer(r))
+			}
+		}
 	})
 
 	t.Run("list by label selector, set-based too", func(t *testing.T) {
@@ -334,6 +340,7 @@ func testCAPM3HostLifecycle(t *testing.T, c *cluster) {
 		if d := statusDetails(missing); !apierrors.IsNotFound(missing) || d == nil || d.Group != apiGroup || d.Kind != "baremetalhosts" {
 			t.Errorf("GET of a missing host: %v (details %+v), want NotFound for baremetalhosts.%s", missing, d, apiGroup)
 		}
+		t.Logf("a missing host: %v", missing)
 		// CAPM3's own selector for the machine, as hostLabelSelectorForMachine builds it.
 		sel, err := hostLabelSelectorForMachine(machines[0])
 		if err != nil {

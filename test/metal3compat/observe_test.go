@@ -37,6 +37,10 @@ type request struct {
 	Query        url.Values
 	ContentType  string
 	Body         []byte
+	// Status is the answer's HTTP status; Answer its first bytes (kept for watches, where an
+	// error arrives as an event in the stream).
+	Status int
+	Answer *bytes.Buffer
 }
 
 // requestLog records every request of the clients built from the config it wraps: the proof of
@@ -63,10 +67,18 @@ func (l *requestLog) wrap(cfg *rest.Config) *rest.Config {
 					body.Close()
 				}
 			}
+			resp, err := next.RoundTrip(r)
+			if err == nil {
+				rec.Status = resp.StatusCode
+				if rec.Query.Get("watch") != "" {
+					rec.Answer = &bytes.Buffer{}
+					resp.Body = &teeBody{ReadCloser: resp.Body, w: &limitedWriter{buf: rec.Answer, left: 4096, mu: &l.mu}}
+				}
+			}
 			l.mu.Lock()
 			l.reqs = append(l.reqs, rec)
 			l.mu.Unlock()
-			return next.RoundTrip(r)
+			return resp, err
 		})
 	})
 	return c
@@ -87,6 +99,47 @@ func (l *requestLog) matching(keep func(request) bool) []request {
 
 func (r request) String() string {
 	return fmt.Sprintf("%s %s?%s", r.Method, r.Path, r.Query.Encode())
+}
+
+// teeBody copies what is read of a response body to w.
+type teeBody struct {
+	io.ReadCloser
+	w io.Writer
+}
+
+func (b *teeBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		_, _ = b.w.Write(p[:n])
+	}
+	return n, err
+}
+
+// limitedWriter keeps the first bytes written, under the log's lock.
+type limitedWriter struct {
+	mu   *sync.Mutex
+	buf  *bytes.Buffer
+	left int
+}
+
+func (w *limitedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := min(len(p), w.left); n > 0 {
+		w.buf.Write(p[:n])
+		w.left -= n
+	}
+	return len(p), nil
+}
+
+// answer is what was kept of the answer.
+func (l *requestLog) answer(r request) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r.Answer == nil {
+		return ""
+	}
+	return r.Answer.String()
 }
 
 // rawGet returns the body of a GET of path through cfg's server, as the server sent it.

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -424,4 +425,89 @@ func compareMeta(t *testing.T, want, got client.Object) {
 	}
 	compareJSON(t, want.GetName()+": labels", want.GetLabels(), labels)
 	compareJSON(t, want.GetName()+": annotations", want.GetAnnotations(), got.GetAnnotations())
+}
+
+// hostDefaults are the fields the server fills in on a host Metal3's client leaves them empty
+// on, with the value: the only differences a write/read cycle of a minimal host may show.
+var hostDefaults = map[string]any{
+	// Metal3's CRD defaults it the same way.
+	"spec.automatedCleaningMode": "metadata",
+	// This server writes the meaning down; Metal3 leaves them empty and reads empty as UEFI
+	// (BareMetalHost.BootMode()) and auto (Ironic's default).
+	"spec.bootMode":           "UEFI",
+	"spec.image.checksumType": "auto",
+}
+
+// testDefaults writes a minimal host as Metal3's documentation shows one (with an image) and
+// reads it back: its spec comes back identical but for hostDefaults.
+func testDefaults(t *testing.T, c *cluster) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	host := &bmov1alpha1.BareMetalHost{
+		ObjectMeta: metav1.ObjectMeta{Name: "minimal", Namespace: rtNamespace, Annotations: map[string]string{bmov1alpha1.PausedAnnotation: ""}},
+		Spec: bmov1alpha1.BareMetalHostSpec{
+			BMC:            bmov1alpha1.BMCDetails{Address: "redfish-virtualmedia://192.0.2.60/redfish/v1/Systems/1", CredentialsName: "minimal-bmc-secret"},
+			BootMACAddress: "b4:96:91:00:00:60",
+			Online:         true,
+			Image:          &bmov1alpha1.Image{URL: "http://192.0.2.1/images/node.qcow2", Checksum: "http://192.0.2.1/images/node.qcow2.md5sum"},
+		},
+	}
+	sent, err := json.Marshal(host.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.adminClient.Create(ctx, host); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rawGet(ctx, c.adminCfg, apiPrefix+"/namespaces/"+rtNamespace+"/baremetalhosts/minimal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read struct {
+		Spec json.RawMessage `json:"spec"`
+	}
+	if err := json.Unmarshal(raw, &read); err != nil {
+		t.Fatal(err)
+	}
+	before, after := flatten(t, "spec", sent), flatten(t, "spec", read.Spec)
+	for path, v := range after {
+		if w, ok := before[path]; ok && reflect.DeepEqual(w, v) {
+			continue
+		}
+		if d, ok := hostDefaults[path]; !ok || !reflect.DeepEqual(d, v) {
+			t.Errorf("a minimal host reads back %s = %v (sent %v); not a documented default", path, v, before[path])
+		}
+	}
+	for path, v := range before {
+		if _, ok := after[path]; !ok {
+			t.Errorf("a minimal host reads back without %s (sent %v)", path, v)
+		}
+	}
+}
+
+// flatten maps the leaves of a JSON document to their values, by path (list indices as [i]).
+func flatten(t *testing.T, root string, doc []byte) map[string]any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for i, e := range v {
+				walk(path+"["+strconv.Itoa(i)+"]", e)
+			}
+		default:
+			out[path] = v
+		}
+	}
+	walk(root, v)
+	return out
 }
