@@ -371,6 +371,25 @@ func testCAPM3HostLifecycle(t *testing.T, c *cluster) {
 		w1 := waitCached(t, ctx, capm3, "worker-1", "with its hardware details", 30*time.Second, func(h *bmov1alpha1.BareMetalHost) bool {
 			return h.Status.HardwareDetails != nil
 		})
+		// The inventory is in the host's HardwareData too, as Metal3 keeps it.
+		w0 := waitCached(t, ctx, capm3, "worker-0", "inspected", 30*time.Second, func(h *bmov1alpha1.BareMetalHost) bool {
+			return h.Status.HardwareDetails != nil
+		})
+		raw, err := rawGet(ctx, c.adminCfg, apiPrefix+"/namespaces/"+ns+"/hardwaredata/worker-0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hd bmov1alpha1.HardwareData
+		strict.decode(t, "GET hardwaredata/worker-0", raw, &hd, "")
+		compareJSON(t, "worker-0's HardwareData spec.hardware and status.hardware", w0.Status.HardwareDetails, hd.Spec.HardwareDetails)
+		// Owned by the host, whose group in the reference is the one the server stores
+		// (baremetal.metal3.io): Kubernetes keeps an owner reference as written, whatever group
+		// it is read through (a ReplicaSet read through extensions named its apps/v1 owner), and
+		// garbage collection goes by UID.
+		if owner := metav1.GetControllerOf(&hd); owner == nil || owner.Kind != "BareMetalHost" || owner.Name != "worker-0" || owner.UID != w0.UID ||
+			(owner.APIVersion != apiGroup+"/v1alpha1" && owner.APIVersion != "baremetal.metal3.io/v1alpha1") {
+			t.Errorf("worker-0's HardwareData is controlled by %+v, want its host", owner)
+		}
 		if got := nodeAddresses(w1); !slices.Equal(got, []string{"InternalIP:192.0.2.21", "InternalIP:2001:db8::21",
 			"Hostname:worker-1.example.com", "InternalDNS:worker-1.example.com"}) {
 			t.Errorf("CAPM3's addresses of worker-1 from status.hardware.nics[].ip: %v", got)
