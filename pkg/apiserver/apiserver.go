@@ -156,7 +156,7 @@ func (c completedConfig) New() (*Server, error) {
 	}
 	// HostClaims bind by writing hosts' consumerRef through the hosts' own store, and read
 	// HostDeployPolicies from theirs (in process, never through a client to this server).
-	claims, err := hcstorage.NewStorage(c.GenericConfig.RESTOptionsGetter, hosts.Host.Store, deployPolicies.Store)
+	claims, err := hcstorage.NewStorage(c.GenericConfig.RESTOptionsGetter, hosts.Host.Store, deployPolicies.Store, c.namespaceLabels())
 	if err != nil {
 		return nil, fmt.Errorf("creating HostClaim storage: %w", err)
 	}
@@ -219,4 +219,25 @@ func (c completedConfig) New() (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// namespaceLabels reads Namespaces' labels from kube-apiserver's Namespace informer (the one
+// NamespaceLifecycle admission uses, started with the server), for HostDeployPolicies that let
+// claims in by their namespace's labels. A standalone server has no Namespaces: nil.
+func (c completedConfig) namespaceLabels() hcstorage.NamespaceLabels {
+	factory := c.GenericConfig.SharedInformerFactory
+	if factory == nil {
+		return nil
+	}
+	namespaces := factory.Core().V1().Namespaces()
+	// Registered before the server starts the factory, so that it is started with it.
+	namespaces.Informer()
+	lister := namespaces.Lister()
+	return func(name string) (map[string]string, bool) {
+		ns, err := lister.Get(name)
+		if err != nil {
+			return nil, false
+		}
+		return ns.Labels, true
+	}
 }
