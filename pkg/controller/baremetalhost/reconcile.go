@@ -84,7 +84,7 @@ func after(d time.Duration) stepResult { return stepResult{requeue: d} }
 
 func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	h := r.host
-	if _, paused := h.Annotations[v1alpha1.PausedAnnotation]; paused {
+	if v1alpha1.Paused(h.Annotations) {
 		return 0, nil
 	}
 	if h.DeletionTimestamp == nil && !hasFinalizer(h) {

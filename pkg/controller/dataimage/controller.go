@@ -111,7 +111,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if _, paused := host.Annotations[v1alpha1.PausedAnnotation]; paused {
+	if v1alpha1.Paused(host.Annotations) {
 		return nil
 	}
 	di := cached.DeepCopy()

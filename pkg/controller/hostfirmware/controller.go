@@ -118,7 +118,7 @@ func atRest(h *v1alpha1.BareMetalHost) bool {
 	default:
 		return false
 	}
-	_, paused := h.Annotations[v1alpha1.PausedAnnotation]
+	paused := v1alpha1.Paused(h.Annotations)
 	return h.Status.Provisioning.ID != "" && h.DeletionTimestamp == nil && !paused &&
 		h.Status.OperationalStatus != v1alpha1.OperationalStatusDetached
 }

@@ -23,6 +23,10 @@ const (
 	BareMetalHostFinalizer = "baremetalhost.metal3.io"
 	// PausedAnnotation stops reconciliation of the host while present.
 	PausedAnnotation = "baremetalhost.metal3.io/paused"
+	// DeleteForMoveAnnotation is what clusterctl move puts on an object it is about to delete
+	// from the cluster it moves away from, replacing every other annotation (the paused one
+	// included). A host carrying it is treated as paused: it is being moved, not given up.
+	DeleteForMoveAnnotation = "clusterctl.cluster.x-k8s.io/delete-for-move"
 	// DetachedAnnotation detaches the host from the provisioner without deprovisioning it.
 	DetachedAnnotation = "baremetalhost.metal3.io/detached"
 	// StatusAnnotation carries a status to restore (used when moving hosts between clusters).
@@ -100,3 +104,12 @@ const (
 	ReasonWarningHealth           = "Warning"
 	ReasonCriticalHealth          = "CriticalError"
 )
+
+// Paused says whether the annotations stop every action on a host: Metal3's paused annotation,
+// or clusterctl move's delete-for-move (see DeleteForMoveAnnotation). One rule for the
+// reconciler, the other controllers, the claim binder and the plugin.
+func Paused(annotations map[string]string) bool {
+	_, paused := annotations[PausedAnnotation]
+	_, moving := annotations[DeleteForMoveAnnotation]
+	return paused || moving
+}

@@ -268,7 +268,7 @@ func unavailable(h *baremetal.BareMetalHost) string {
 		return "claimed"
 	case h.DeletionTimestamp != nil:
 		return "being deleted"
-	case hasAnnotation(h, v1alpha1.PausedAnnotation):
+	case v1alpha1.Paused(h.Annotations):
 		return "paused"
 	case h.Status.Provisioning.State != baremetal.StateAvailable && h.Status.Provisioning.State != baremetal.StateReady:
 		return string(h.Status.Provisioning.State)
@@ -276,11 +276,6 @@ func unavailable(h *baremetal.BareMetalHost) string {
 		return "in error"
 	}
 	return ""
-}
-
-func hasAnnotation(h *baremetal.BareMetalHost, key string) bool {
-	_, ok := h.Annotations[key]
-	return ok
 }
 
 // consumerRef is how a host names the claim holding it.
