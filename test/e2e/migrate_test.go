@@ -24,6 +24,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -31,7 +32,12 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 
 	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
@@ -63,16 +69,7 @@ func TestMigrateFromMetal3(t *testing.T) {
 	// Metal3's CRDs are generated while the cluster starts.
 	crdDir := filepath.Join(t.TempDir(), "metal3-crds")
 	crds := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(framework.RepoRoot(), "hack", "metal3-crds.sh"), crdDir)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			crds <- fmt.Errorf("hack/metal3-crds.sh: %v\n%s", err, out)
-			return
-		}
-		crds <- nil
-	}()
+	go func() { crds <- generateMetal3CRDs(crdDir) }()
 	ironic := framework.StartIronic(t)
 	images := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Ironic checks the image URL with a HEAD request even for fake-hardware.
@@ -198,6 +195,120 @@ func TestMigrateFromMetal3(t *testing.T) {
 		t.Errorf("the BMC password appears in the server log %d times", c)
 	}
 	t.Logf("test done after %s", time.Since(start).Round(time.Millisecond))
+}
+
+// generateMetal3CRDs writes Metal3's CRDs, generated from its published Go types, into dir.
+func generateMetal3CRDs(dir string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(framework.RepoRoot(), "hack", "metal3-crds.sh"), dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("hack/metal3-crds.sh: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// TestMetal3SchemasDecodeStrictly: an object of each of Metal3's kinds with every field its CRD
+// schema has (generated from Metal3's published types) decodes strictly into this server's
+// type of the kind. So `kubectl baremetal migrate` reports no unknown field for objects of the
+// pinned Metal3 release, and a newer release's new fields show up here first.
+func TestMetal3SchemasDecodeStrictly(t *testing.T) {
+	dir := t.TempDir()
+	if err := generateMetal3CRDs(dir); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) < 9 {
+		t.Fatalf("generated CRDs: %v (%v)", files, err)
+	}
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var crd struct {
+			Spec struct {
+				Group string `json:"group"`
+				Names struct {
+					Kind string `json:"kind"`
+				} `json:"names"`
+				Versions []struct {
+					Name   string `json:"name"`
+					Schema struct {
+						OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
+					} `json:"schema"`
+				} `json:"versions"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(data, &crd); err != nil {
+			t.Fatal(err)
+		}
+		kind := crd.Spec.Names.Kind
+		if crd.Spec.Group != "metal3.io" || len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1alpha1" {
+			t.Errorf("%s: group %s, versions %d: the migration reads metal3.io/v1alpha1 only", kind, crd.Spec.Group, len(crd.Spec.Versions))
+			continue
+		}
+		full := everyField(crd.Spec.Versions[0].Schema.OpenAPIV3Schema).(map[string]any)
+		delete(full, "metadata")
+		full["apiVersion"], full["kind"] = "metal3.io/v1alpha1", kind
+		raw, err := json.Marshal(full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, err := scheme.New(v1alpha1.SchemeGroupVersion.WithKind(kind))
+		if err != nil {
+			t.Errorf("Metal3's %s is not served here: %v", kind, err)
+			continue
+		}
+		strict, err := kjson.UnmarshalStrict(raw, obj)
+		if err != nil {
+			t.Errorf("%s: %v", kind, err)
+		}
+		for _, e := range strict {
+			t.Errorf("%s: %v", kind, e)
+		}
+	}
+}
+
+// everyField is a value for an OpenAPI v3 schema with every property it declares set.
+func everyField(schema map[string]any) any {
+	if props, ok := schema["properties"].(map[string]any); ok {
+		out := map[string]any{}
+		for name, p := range props {
+			out[name] = everyField(p.(map[string]any))
+		}
+		return out
+	}
+	if enum, ok := schema["enum"].([]any); ok && len(enum) > 0 {
+		return enum[0]
+	}
+	switch schema["type"] {
+	case "array":
+		items, _ := schema["items"].(map[string]any)
+		return []any{everyField(items)}
+	case "object":
+		if ap, ok := schema["additionalProperties"].(map[string]any); ok {
+			return map[string]any{"key": everyField(ap)}
+		}
+		return map[string]any{}
+	case "integer":
+		return 1
+	case "number":
+		return 1.5
+	case "boolean":
+		return true
+	}
+	if schema["x-kubernetes-int-or-string"] == true {
+		return 1
+	}
+	if schema["format"] == "date-time" {
+		return "2026-01-01T00:00:00Z"
+	}
+	return "x"
 }
 
 // ironicActionLine is what Ironic logs when it changes a node's provision state or power.
