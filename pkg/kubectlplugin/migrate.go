@@ -89,8 +89,8 @@ var perHostKinds = []migratedKind{
 
 var hostKind = migratedKind{"baremetalhosts", func() runtime.Object { return &v1alpha1.BareMetalHost{} }}
 
-func (k migratedKind) source() schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: metal3Group, Version: "v1alpha1", Resource: k.resource}
+func (k migratedKind) source(group string) schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: group, Version: "v1alpha1", Resource: k.resource}
 }
 
 func (k migratedKind) target() schema.GroupVersionResource {
@@ -124,6 +124,7 @@ type migrateOptions struct {
 	timeout           time.Duration
 	sourceKubeconfig  string
 	sourceContext     string
+	sourceGroup       string
 
 	// newSource is the dynamic client on Metal3's cluster; a field for tests.
 	newSource func() (dynamic.Interface, error)
@@ -138,7 +139,8 @@ func newMigrateCommand(o *Options) *cobra.Command {
 }
 
 func newMigrateOptions(o *Options) *migrateOptions {
-	m := &migrateOptions{Options: o, waitFor: true, timeout: 2 * time.Minute, pollInterval: 500 * time.Millisecond}
+	m := &migrateOptions{Options: o, waitFor: true, timeout: 2 * time.Minute, pollInterval: 500 * time.Millisecond,
+		sourceGroup: metal3Group}
 	m.newSource = m.sourceClient
 	return m
 }
@@ -161,7 +163,11 @@ which Metal3 has an operation under way (registering, inspecting, preparing, pro
 deprovisioning, deleting) are refused unless --allow-transient-states. Fields of Metal3's
 objects this server does not know are reported, and the host refused unless
 --drop-unknown-fields. Running it again finishes an interrupted migration: objects it created
-before are recognised by the ` + MigratedFromAnnotation + ` annotation, never duplicated.`,
+before are recognised by the ` + MigratedFromAnnotation + ` annotation, never duplicated.
+
+With --source-group baremetal.metal3.io and --source-kubeconfig (or --source-context) it moves
+hosts from another of these servers the same way: the pivot of hosts between management
+clusters that clusterctl move cannot do for an aggregated API.`,
 		Example: `  # What would move from namespace metal3 (changes nothing)
   kubectl baremetal migrate --all -n metal3
 
@@ -169,7 +175,10 @@ before are recognised by the ` + MigratedFromAnnotation + ` annotation, never du
   kubectl baremetal migrate node-0 node-1 -n metal3 --apply
 
   # Metal3 runs in another cluster
-  kubectl baremetal migrate --all -n metal3 --source-kubeconfig old.kubeconfig --apply`,
+  kubectl baremetal migrate --all -n metal3 --source-kubeconfig old.kubeconfig --apply
+
+  # Pivot: hosts served by this server in the old management cluster move to the new one
+  kubectl baremetal migrate --all -n metal3 --source-kubeconfig old.kubeconfig --source-group baremetal.metal3.io --apply`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.run(cmd.Context(), args)
 		},
@@ -185,7 +194,17 @@ before are recognised by the ` + MigratedFromAnnotation + ` annotation, never du
 	cmd.Flags().StringVar(&m.sourceKubeconfig, "source-kubeconfig", "",
 		"Kubeconfig of the cluster running Metal3 (default: the same cluster as --kubeconfig).")
 	cmd.Flags().StringVar(&m.sourceContext, "source-context", "", "Context of --source-kubeconfig to use.")
+	cmd.Flags().StringVar(&m.sourceGroup, "source-group", m.sourceGroup,
+		"API group the hosts are read from: metal3.io (Metal3's CRDs), or baremetal.metal3.io to move hosts between two of these servers (with --source-kubeconfig or --source-context).")
 	return cmd
+}
+
+// sourceName is how the report names where hosts come from.
+func (m *migrateOptions) sourceName() string {
+	if m.sourceGroup == metal3Group {
+		return "Metal3"
+	}
+	return "the source server"
 }
 
 // sourceClient is the dynamic client on Metal3's cluster: the plugin's own connection unless
@@ -217,6 +236,10 @@ func (m *migrateOptions) run(ctx context.Context, args []string) error {
 		return usageError{"--all-namespaces needs --selector or --all: named hosts are looked up in one namespace (-n)"}
 	case len(args) == 0 && m.selector == "" && !m.all:
 		return usageError{"name at least one HOST, or choose hosts with --selector or --all"}
+	case m.sourceGroup != metal3Group && m.sourceGroup != v1alpha1.GroupName:
+		return usageError{fmt.Sprintf("--source-group must be %s or %s, not %q", metal3Group, v1alpha1.GroupName, m.sourceGroup)}
+	case m.sourceGroup == v1alpha1.GroupName && m.sourceKubeconfig == "" && m.sourceContext == "":
+		return usageError{"--source-group " + v1alpha1.GroupName + " needs --source-kubeconfig or --source-context: hosts cannot move onto the server that holds them"}
 	}
 	if err := m.complete(); err != nil {
 		return err
@@ -267,7 +290,7 @@ type sourceHost struct {
 }
 
 func (m *migrateOptions) sourceHosts(ctx context.Context, args []string) ([]sourceHost, error) {
-	hosts := m.source.Resource(hostKind.source())
+	hosts := m.source.Resource(hostKind.source(m.sourceGroup))
 	if len(args) > 0 {
 		var out []sourceHost
 		seen := map[string]bool{}
@@ -283,7 +306,7 @@ func (m *migrateOptions) sourceHosts(ctx context.Context, args []string) ([]sour
 	ns := m.listNamespace()
 	list, err := hosts.Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: m.selector})
 	if err != nil {
-		return nil, describeSourceError(err, ns)
+		return nil, m.describeSourceError(err, ns)
 	}
 	out := make([]sourceHost, 0, len(list.Items))
 	for i := range list.Items {
@@ -297,17 +320,20 @@ func (m *migrateOptions) sourceHosts(ctx context.Context, args []string) ([]sour
 		return out[i].name < out[j].name
 	})
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no Metal3 hosts (baremetalhosts.metal3.io) %s", scope(ns))
+		return nil, fmt.Errorf("no hosts (baremetalhosts.%s) in %s %s", m.sourceGroup, m.sourceName(), scope(ns))
 	}
 	return out, nil
 }
 
-func describeSourceError(err error, namespace string) error {
+func (m *migrateOptions) describeSourceError(err error, namespace string) error {
 	if apierrors.IsNotFound(err) {
-		return errors.New("the source cluster does not serve baremetalhosts.metal3.io/v1alpha1: is Metal3 (its CRDs) installed there?")
+		if m.sourceGroup == metal3Group {
+			return errors.New("the source cluster does not serve baremetalhosts.metal3.io/v1alpha1: is Metal3 (its CRDs) installed there?")
+		}
+		return fmt.Errorf("the source cluster does not serve baremetalhosts.%s/v1alpha1", m.sourceGroup)
 	}
 	if apierrors.IsForbidden(err) {
-		return fmt.Errorf("forbidden: you may not list Metal3 hosts %s: %s", scope(namespace), serverReason(err, ""))
+		return fmt.Errorf("forbidden: you may not list the hosts of %s %s: %s", m.sourceName(), scope(namespace), serverReason(err, ""))
 	}
 	return errors.New(oneLine(err.Error()))
 }
@@ -346,7 +372,7 @@ type pendingHost struct {
 // migrateHost pauses one host in Metal3 and copies it and its per-host objects here. Each
 // step checks what is already done, so a second run after an interruption finishes the job.
 func (m *migrateOptions) migrateHost(ctx context.Context, sh sourceHost) (r hostResult) {
-	src := m.source.Resource(hostKind.source()).Namespace(sh.namespace)
+	src := m.source.Resource(hostKind.source(m.sourceGroup)).Namespace(sh.namespace)
 	obj := sh.obj
 	var host *v1alpha1.BareMetalHost
 	// The pause is a write conditional on what was read: when Metal3 changed the host in
@@ -358,7 +384,7 @@ func (m *migrateOptions) migrateHost(ctx context.Context, sh sourceHost) (r host
 			break
 		}
 		if attempt == 2 {
-			r.err = errors.New("Metal3 kept changing the host while it was being paused; run again")
+			r.err = fmt.Errorf("%s kept changing the host while it was being paused; run again", m.sourceName())
 			break
 		}
 		obj = nil
@@ -398,9 +424,9 @@ func (m *migrateOptions) checkAndPause(ctx context.Context, src dynamic.Resource
 		var err error
 		if obj, err = src.Get(ctx, sh.name, metav1.GetOptions{}); err != nil {
 			if apierrors.IsNotFound(err) {
-				r.err = fmt.Errorf("no Metal3 host %s/%s", sh.namespace, sh.name)
+				r.err = fmt.Errorf("no host %s/%s in %s", sh.namespace, sh.name, m.sourceName())
 			} else {
-				r.err = describe(err, action{"read the Metal3"}, target{sh.namespace, sh.name})
+				r.err = describe(err, action{"read the source"}, target{sh.namespace, sh.name})
 			}
 			return nil, nil, false
 		}
@@ -416,7 +442,7 @@ func (m *migrateOptions) checkAndPause(ctx context.Context, src dynamic.Resource
 		return nil, nil, false
 	}
 	if obj.GetDeletionTimestamp() != nil {
-		r.err = errors.New("it is being deleted in Metal3")
+		r.err = errors.New("it is being deleted in " + m.sourceName())
 		return nil, nil, false
 	}
 	if refs := obj.GetOwnerReferences(); len(refs) > 0 {
@@ -424,19 +450,22 @@ func (m *migrateOptions) checkAndPause(ctx context.Context, src dynamic.Resource
 		// reference would dangle, and a garbage collector would delete the copy.
 		r.warnings = append(r.warnings, fmt.Sprintf("owner references not copied: %s", ownerNames(refs)))
 	}
+	if r.err = m.preflight(ctx, obj); r.err != nil {
+		return nil, nil, false
+	}
 	if obj.GetAnnotations()[v1alpha1.PausedAnnotation] == migratePausedValue {
 		// Paused by an earlier run: the state it was paused in is the one that moves (a
 		// transient one only if that run allowed it); Metal3 has not touched it since.
-		r.steps = append(r.steps, "already paused in Metal3")
+		r.steps = append(r.steps, "already paused in "+m.sourceName())
 		return host, obj, false
 	}
 	if !settledStates[r.state] && !m.allowTransient {
-		r.err = fmt.Errorf("%q is a transient state: Metal3 has an operation under way; wait until it settles, or pass --allow-transient-states", r.state)
+		r.err = fmt.Errorf("%q is a transient state: %s has an operation under way; wait until it settles, or pass --allow-transient-states", r.state, m.sourceName())
 		return nil, nil, false
 	}
-	step := "pause in Metal3"
+	step := "pause in " + m.sourceName()
 	if prev, was := obj.GetAnnotations()[v1alpha1.PausedAnnotation]; was {
-		step = fmt.Sprintf("pause in Metal3 (was paused by %q)", prev)
+		step = fmt.Sprintf("pause in %s (was paused by %q)", m.sourceName(), prev)
 	}
 	if !m.apply {
 		r.steps = append(r.steps, "would "+step)
@@ -455,7 +484,7 @@ func (m *migrateOptions) checkAndPause(ctx context.Context, src dynamic.Resource
 	case apierrors.IsConflict(err):
 		return nil, nil, true
 	case err != nil:
-		r.err = fmt.Errorf("pausing it in Metal3: %s", serverReason(err, obj.GetName()))
+		r.err = fmt.Errorf("pausing it in %s: %s", m.sourceName(), serverReason(err, obj.GetName()))
 		return nil, nil, false
 	}
 	// What Metal3 last wrote before the pause is what moves: from now on it writes nothing.
@@ -465,6 +494,26 @@ func (m *migrateOptions) checkAndPause(ctx context.Context, src dynamic.Resource
 	r.state = host.Status.Provisioning.State
 	r.steps = append(r.steps, strings.Replace(step, "pause", "paused", 1))
 	return host, paused, false
+}
+
+// preflight refuses the host before anything is written when an object it would create here
+// exists already and was not made from it (or its per-host objects) by an earlier run: the
+// host would otherwise be paused in the source and then stop half-way.
+func (m *migrateOptions) preflight(ctx context.Context, obj *unstructured.Unstructured) error {
+	for _, k := range append([]migratedKind{hostKind}, perHostKinds...) {
+		existing, err := m.target.Resource(k.target()).Namespace(obj.GetNamespace()).Get(ctx, obj.GetName(), metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return fmt.Errorf("reading %s here: %s", k.resource, serverReason(err, obj.GetName()))
+		}
+		if _, ours := existing.GetAnnotations()[MigratedFromAnnotation]; !ours {
+			return fmt.Errorf("a %s %s/%s already exists here and was not migrated from this host: resolve by hand",
+				existing.GetKind(), existing.GetNamespace(), existing.GetName())
+		}
+	}
+	return nil
 }
 
 // decodeHost decodes a Metal3 host strictly into this server's type, returning the fields the
@@ -508,13 +557,13 @@ func (m *migrateOptions) checkUnknown(kind string, unknown []string, r *hostResu
 // copyObject copies the Metal3 object of kind k and the host's name, when there is one: its
 // labels, annotations and spec. It returns the step done or planned ("" when Metal3 has none).
 func (m *migrateOptions) copyObject(ctx context.Context, k migratedKind, namespace, name string, r *hostResult) (string, error) {
-	src, err := m.source.Resource(k.source()).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	src, err := m.source.Resource(k.source(m.sourceGroup)).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		// None, or Metal3's CRDs do not have the kind at all (older Metal3): nothing to move.
 		return "", nil
 	case err != nil:
-		return "", fmt.Errorf("reading Metal3's %s: %s", k.resource, serverReason(err, name))
+		return "", fmt.Errorf("reading %s of %s: %s", k.resource, m.sourceName(), serverReason(err, name))
 	}
 	typed := k.newObject()
 	unknown, err := decodeStrict(src, typed)
@@ -617,7 +666,7 @@ func alreadyThere(kind string, existing, src *unstructured.Unstructured) (string
 	if existing.GetAnnotations()[MigratedFromAnnotation] == string(src.GetUID()) {
 		return kind + " already migrated", nil
 	}
-	return "", fmt.Errorf("a %s %s/%s already exists here and was not migrated from this Metal3 host: resolve by hand",
+	return "", fmt.Errorf("a %s %s/%s already exists here and was not migrated from this host: resolve by hand",
 		kind, existing.GetNamespace(), existing.GetName())
 }
 

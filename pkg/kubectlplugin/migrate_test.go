@@ -19,6 +19,7 @@ package kubectlplugin
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,15 @@ func listKinds(group string) map[schema.GroupVersionResource]string {
 func newMigrateHarness(t *testing.T, source []runtime.Object, target ...runtime.Object) *migrateHarness {
 	t.Helper()
 	h := &migrateHarness{
-		source: dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), listKinds(metal3Group)),
+		source: dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), maps.Collect(func(yield func(schema.GroupVersionResource, string) bool) {
+			for _, g := range []string{metal3Group, v1alpha1.GroupName} {
+				for gvr, kind := range listKinds(g) {
+					if !yield(gvr, kind) {
+						return
+					}
+				}
+			}
+		})),
 		target: dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), listKinds(v1alpha1.GroupName)),
 		out:    &syncBuffer{}, errOut: &syncBuffer{},
 	}
@@ -315,11 +324,11 @@ func TestMigrateRefuses(t *testing.T) {
 			o["status"].(map[string]any)["futureStatus"] = "x"
 		})}, args: []string{"--drop-unknown-fields"}, want: "created BareMetalHost with its status", created: true},
 		{name: "a host of the name exists here", source: []runtime.Object{metal3Host("h0", "provisioned")}, target: []runtime.Object{foreign},
-			want: "h0: provisioned: not migrated: a BareMetalHost e2e/h0 already exists here and was not migrated from this Metal3 host"},
+			want: "h0: provisioned: not migrated: a BareMetalHost e2e/h0 already exists here and was not migrated from this host: resolve by hand\n"},
 		{name: "being deleted", source: []runtime.Object{metal3Host("h0", "provisioned", func(o map[string]any) {
 			o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-11-29T10:00:00Z"
 		})}, want: "being deleted in Metal3"},
-		{name: "missing", args: []string{"nope"}, want: "nope: (no status): not migrated: no Metal3 host"},
+		{name: "missing", args: []string{"nope"}, want: "nope: (no status): not migrated: no host default/nope in Metal3"},
 		{name: "paused by CAPM3 is paused by migrate", source: []runtime.Object{metal3Host("h0", "provisioned", func(o map[string]any) {
 			o["metadata"].(map[string]any)["annotations"] = map[string]any{v1alpha1.PausedAnnotation: "metal3.io/capm3"}
 		})}, want: `paused in Metal3 (was paused by "metal3.io/capm3")`, created: true},
@@ -341,15 +350,35 @@ func TestMigrateRefuses(t *testing.T) {
 			if created != tc.created || (code == 0) != tc.created {
 				t.Errorf("created %v, exit %d; want created %v", created, code, tc.created)
 			}
-			if !tc.created && len(writes(h.source)) > 0 && tc.target == nil {
+			if !tc.created && len(writes(h.source)) > 0 {
 				t.Errorf("a refused host was written to in Metal3: %v", writes(h.source))
 			}
 		})
 	}
 }
 
+// TestMigrateBetweenServers: --source-group baremetal.metal3.io moves hosts from another of
+// these servers (a pivot between management clusters), with the same pause and status.
+func TestMigrateBetweenServers(t *testing.T) {
+	ours := func(o map[string]any) { o["apiVersion"] = "baremetal.metal3.io/v1alpha1" }
+	h := newMigrateHarness(t, []runtime.Object{metal3Host("h0", "provisioned", ours), metal3HardwareData("h0", ours)})
+	if code := h.run(t, "--all", "--apply", "--source-group=baremetal.metal3.io", "--source-context=old"); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, h.out, h.errOut)
+	}
+	if want := "h0: provisioned: paused in the source server, created HardwareData, created BareMetalHost with its status"; !strings.Contains(h.out.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, h.out)
+	}
+	if got := writes(h.source); strings.Join(got, ",") != "patch baremetalhosts/h0" {
+		t.Errorf("writes to the source: %v", got)
+	}
+	if v := get(t, h.source, v1alpha1.GroupName, "baremetalhosts", "h0").GetAnnotations()[v1alpha1.PausedAnnotation]; v != migratePausedValue {
+		t.Errorf("source host paused with %q", v)
+	}
+}
+
 func TestMigrateUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"--all", "h0"}, {"-l", "a=b", "h0"}, {"-A", "h0"}} {
+	for _, args := range [][]string{{}, {"--all", "h0"}, {"-l", "a=b", "h0"}, {"-A", "h0"},
+		{"--all", "--source-group=baremetal.metal3.io"}, {"--all", "--source-group=example.com"}} {
 		h := newMigrateHarness(t, nil)
 		if code := h.run(t, args...); code != 1 || !strings.Contains(h.errOut.String(), "See 'kubectl baremetal migrate --help'") {
 			t.Errorf("%v: exit %d, %s", args, code, h.errOut)
