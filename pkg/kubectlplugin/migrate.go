@@ -36,6 +36,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/component-base/version"
 	kjson "sigs.k8s.io/json"
 
@@ -346,6 +347,8 @@ type hostResult struct {
 	err      error
 	// expect is what --wait waits for on the created host.
 	expect *pendingHost
+	// hostDone says an earlier run created the host here (see preflight).
+	hostDone bool
 }
 
 func (r hostResult) line() string {
@@ -394,8 +397,14 @@ func (m *migrateOptions) migrateHost(ctx context.Context, sh sourceHost) (r host
 	}
 
 	// 2. The per-host objects, then the host.
+	var owned []migratedKind
 	for _, k := range perHostKinds {
-		step, err := m.copyObject(ctx, k, sh.namespace, sh.name, &r)
+		step, isOwned, err := m.copyObject(ctx, k, sh.namespace, sh.name, &r)
+		if r.hostDone {
+			// Created before the host by an earlier run; only their ownership may be
+			// left to do.
+			step = ""
+		}
 		if err != nil {
 			r.err = err
 			return r
@@ -403,13 +412,32 @@ func (m *migrateOptions) migrateHost(ctx context.Context, sh sourceHost) (r host
 		if step != "" {
 			r.steps = append(r.steps, step)
 		}
+		if isOwned {
+			owned = append(owned, k)
+		}
 	}
-	step, err := m.copyHost(ctx, obj, host)
+	step, created, err := m.copyHost(ctx, obj, host)
 	if err != nil {
 		r.err = err
 		return r
 	}
 	r.steps = append(r.steps, step)
+	if created != nil {
+		var kinds []string
+		for _, k := range owned {
+			changed, err := m.own(ctx, k, created)
+			if err != nil {
+				r.err = err
+				return r
+			}
+			if changed {
+				kinds = append(kinds, k.resource)
+			}
+		}
+		if len(kinds) > 0 {
+			r.steps = append(r.steps, "host made owner of its "+strings.Join(kinds, ", "))
+		}
+	}
 	if m.apply && host.Status.Provisioning.State != v1alpha1.StateNone {
 		r.expect = &pendingHost{sh.namespace, sh.name, host.Status.Provisioning.State}
 	}
@@ -450,7 +478,7 @@ func (m *migrateOptions) checkAndPause(ctx context.Context, src dynamic.Resource
 		// reference would dangle, and a garbage collector would delete the copy.
 		r.warnings = append(r.warnings, fmt.Sprintf("owner references not copied: %s", ownerNames(refs)))
 	}
-	if r.err = m.preflight(ctx, obj); r.err != nil {
+	if r.hostDone, r.err = m.preflight(ctx, obj); r.err != nil {
 		return nil, nil, false
 	}
 	if obj.GetAnnotations()[v1alpha1.PausedAnnotation] == migratePausedValue {
@@ -496,24 +524,60 @@ func (m *migrateOptions) checkAndPause(ctx context.Context, src dynamic.Resource
 	return host, paused, false
 }
 
+// pendingChanges says whether a firmware object's status says that its spec asks for changes
+// not applied yet (Metal3's ChangeDetected condition, on HostFirmwareSettings and
+// HostFirmwareComponents).
+func pendingChanges(obj *unstructured.Unstructured) bool {
+	conditions, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conditions {
+		if c, ok := c.(map[string]any); ok && c["type"] == v1alpha1.FirmwareSettingsChangeDetected && c["status"] == string(metav1.ConditionTrue) {
+			return true
+		}
+	}
+	return false
+}
+
 // preflight refuses the host before anything is written when an object it would create here
-// exists already and was not made from it (or its per-host objects) by an earlier run: the
-// host would otherwise be paused in the source and then stop half-way.
-func (m *migrateOptions) preflight(ctx context.Context, obj *unstructured.Unstructured) error {
-	for _, k := range append([]migratedKind{hostKind}, perHostKinds...) {
-		existing, err := m.target.Resource(k.target()).Namespace(obj.GetNamespace()).Get(ctx, obj.GetName(), metav1.GetOptions{})
+// exists already and was not made from it by an earlier run: the host would otherwise be
+// paused in the source and then stop half-way. It reports whether an earlier run created the
+// host here (hostDone): that run created its per-host objects before it, and any here without
+// the marker are this server's own, made for the host since.
+func (m *migrateOptions) preflight(ctx context.Context, obj *unstructured.Unstructured) (hostDone bool, err error) {
+	foreign := func(existing *unstructured.Unstructured) error {
+		return fmt.Errorf("a %s %s/%s already exists here and was not migrated from this host: resolve by hand",
+			existing.GetKind(), existing.GetNamespace(), existing.GetName())
+	}
+	ns, name := obj.GetNamespace(), obj.GetName()
+	host, err := m.target.Resource(hostKind.target()).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case err == nil && host.GetAnnotations()[MigratedFromAnnotation] == string(obj.GetUID()):
+		return true, nil
+	case err == nil:
+		return false, foreign(host)
+	case !apierrors.IsNotFound(err):
+		return false, fmt.Errorf("reading baremetalhosts here: %s", serverReason(err, name))
+	}
+	for _, k := range perHostKinds {
+		existing, err := m.target.Resource(k.target()).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
 			continue
 		case err != nil:
-			return fmt.Errorf("reading %s here: %s", k.resource, serverReason(err, obj.GetName()))
+			return false, fmt.Errorf("reading %s here: %s", k.resource, serverReason(err, name))
 		}
-		if _, ours := existing.GetAnnotations()[MigratedFromAnnotation]; !ours {
-			return fmt.Errorf("a %s %s/%s already exists here and was not migrated from this host: resolve by hand",
-				existing.GetKind(), existing.GetNamespace(), existing.GetName())
+		if _, ours := existing.GetAnnotations()[MigratedFromAnnotation]; ours {
+			continue
 		}
+		// A conflict only when the source has one to copy.
+		switch _, err := m.source.Resource(k.source(m.sourceGroup)).Namespace(ns).Get(ctx, name, metav1.GetOptions{}); {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return false, fmt.Errorf("reading %s of %s: %s", k.resource, m.sourceName(), serverReason(err, name))
+		}
+		return false, foreign(existing)
 	}
-	return nil
+	return false, nil
 }
 
 // decodeHost decodes a Metal3 host strictly into this server's type, returning the fields the
@@ -556,58 +620,101 @@ func (m *migrateOptions) checkUnknown(kind string, unknown []string, r *hostResu
 
 // copyObject copies the Metal3 object of kind k and the host's name, when there is one: its
 // labels, annotations and spec. It returns the step done or planned ("" when Metal3 has none).
-func (m *migrateOptions) copyObject(ctx context.Context, k migratedKind, namespace, name string, r *hostResult) (string, error) {
+//
+// owned says that the host controls the source object (Metal3's HardwareData, firmware
+// objects): the copy is then given the new host as its controller once that exists.
+func (m *migrateOptions) copyObject(ctx context.Context, k migratedKind, namespace, name string, r *hostResult) (step string, owned bool, err error) {
 	src, err := m.source.Resource(k.source(m.sourceGroup)).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		// None, or Metal3's CRDs do not have the kind at all (older Metal3): nothing to move.
-		return "", nil
+		return "", false, nil
 	case err != nil:
-		return "", fmt.Errorf("reading %s of %s: %s", k.resource, m.sourceName(), serverReason(err, name))
+		return "", false, fmt.Errorf("reading %s of %s: %s", k.resource, m.sourceName(), serverReason(err, name))
+	}
+	if ref := metav1.GetControllerOfNoCopy(src); ref != nil && ref.Kind == v1alpha1.BareMetalHostKind.Kind && ref.Name == name {
+		owned = true
+	}
+	if pendingChanges(src) {
+		r.warnings = append(r.warnings, fmt.Sprintf("%s %s has changes %s has not applied yet (ChangeDetected): this server applies them as Metal3 does "+
+			"(an available host is prepared again; a provisioned one at servicing, as its HostUpdatePolicy allows)", src.GetKind(), name, m.sourceName()))
+	}
+	if r.hostDone {
+		// The host is here already, so this was copied before it (or is this server's own,
+		// made for the host since, which own leaves alone unless it carries the marker).
+		return "", owned, nil
 	}
 	typed := k.newObject()
 	unknown, err := decodeStrict(src, typed)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := m.checkUnknown(src.GetKind(), unknown, r); err != nil {
-		return "", err
+		return "", false, err
 	}
 	converted, err := runtime.DefaultUnstructuredConverter.ToUnstructured(typed)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	copied := newCopy(src, k.target())
 	if spec, ok := converted["spec"]; ok {
 		copied.Object["spec"] = spec
 	}
-	return m.create(ctx, k, copied, src)
+	step, _, err = m.create(ctx, k, copied, src)
+	return step, owned, err
 }
 
 // copyHost creates the host here: labels, annotations (without the pause), spec, and the
 // status as Metal3 had it in the status annotation, which this server's controller restores
 // before it does anything else.
-func (m *migrateOptions) copyHost(ctx context.Context, src *unstructured.Unstructured, host *v1alpha1.BareMetalHost) (string, error) {
+func (m *migrateOptions) copyHost(ctx context.Context, src *unstructured.Unstructured, host *v1alpha1.BareMetalHost) (string, *unstructured.Unstructured, error) {
 	spec, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&host.Spec)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	copied := newCopy(src, hostKind.target())
 	copied.Object["spec"] = spec
 	if host.Status.Provisioning.State != v1alpha1.StateNone {
 		raw, err := json.Marshal(&host.Status)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		annotations := copied.GetAnnotations()
 		annotations[v1alpha1.StatusAnnotation] = string(raw)
 		copied.SetAnnotations(annotations)
 	}
-	step, err := m.create(ctx, hostKind, copied, src)
-	if err == nil && host.Status.Provisioning.State != v1alpha1.StateNone {
+	step, created, err := m.create(ctx, hostKind, copied, src)
+	if err == nil && !strings.HasSuffix(step, "already migrated") && host.Status.Provisioning.State != v1alpha1.StateNone {
 		step += " with its status"
 	}
-	return step, err
+	return step, created, err
+}
+
+// own makes the new host the controller of its per-host object of kind k, as the host was of
+// the source object, unless the object has a controller already (this server's reconciler
+// adopts a HardwareData itself; a second run finds it done). The owner reference lets the
+// object go with its host, as in Metal3.
+func (m *migrateOptions) own(ctx context.Context, k migratedKind, host *unstructured.Unstructured) (bool, error) {
+	objs := m.target.Resource(k.target()).Namespace(host.GetNamespace())
+	changed := false
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		obj, err := objs.Get(ctx, host.GetName(), metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if _, ours := obj.GetAnnotations()[MigratedFromAnnotation]; !ours || metav1.GetControllerOfNoCopy(obj) != nil {
+			return nil
+		}
+		ref := metav1.NewControllerRef(host, v1alpha1.BareMetalHostKind)
+		obj.SetOwnerReferences(append(obj.GetOwnerReferences(), *ref))
+		_, err = objs.Update(ctx, obj, metav1.UpdateOptions{FieldManager: fieldManager})
+		changed = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("making the host own its %s: %s", k.resource, serverReason(err, host.GetName()))
+	}
+	return changed, nil
 }
 
 // newCopy is the object to create here for a Metal3 object: same name and namespace, its
@@ -636,30 +743,33 @@ func newCopy(src *unstructured.Unstructured, gvr schema.GroupVersionResource) *u
 // create creates obj here, or finds that an earlier run did (the marker names the same Metal3
 // object). An object of the name that this command did not make from that Metal3 object is
 // never overwritten: the host is refused.
-func (m *migrateOptions) create(ctx context.Context, k migratedKind, obj, src *unstructured.Unstructured) (string, error) {
+// It returns the object here (nil in a plan).
+func (m *migrateOptions) create(ctx context.Context, k migratedKind, obj, src *unstructured.Unstructured) (string, *unstructured.Unstructured, error) {
 	kind := obj.GetKind()
 	targets := m.target.Resource(k.target()).Namespace(obj.GetNamespace())
 	existing, err := targets.Get(ctx, obj.GetName(), metav1.GetOptions{})
 	switch {
 	case err == nil:
-		return alreadyThere(kind, existing, src)
+		step, err := alreadyThere(kind, existing, src)
+		return step, existing, err
 	case !apierrors.IsNotFound(err):
-		return "", fmt.Errorf("reading %s here: %s", kind, serverReason(err, obj.GetName()))
+		return "", nil, fmt.Errorf("reading %s here: %s", kind, serverReason(err, obj.GetName()))
 	case !namesObject(err, obj.GetName()):
-		return "", fmt.Errorf("this server does not serve %s: %v", k.target().GroupResource(), errNotServed)
+		return "", nil, fmt.Errorf("this server does not serve %s: %v", k.target().GroupResource(), errNotServed)
 	case !m.apply:
-		return "would create " + kind, nil
+		return "would create " + kind, nil, nil
 	}
-	_, err = targets.Create(ctx, obj, metav1.CreateOptions{FieldManager: fieldManager})
+	created, err := targets.Create(ctx, obj, metav1.CreateOptions{FieldManager: fieldManager})
 	if apierrors.IsAlreadyExists(err) {
 		if existing, err = targets.Get(ctx, obj.GetName(), metav1.GetOptions{}); err == nil {
-			return alreadyThere(kind, existing, src)
+			step, err := alreadyThere(kind, existing, src)
+			return step, existing, err
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("creating %s: %s", kind, serverReason(err, obj.GetName()))
+		return "", nil, fmt.Errorf("creating %s: %s", kind, serverReason(err, obj.GetName()))
 	}
-	return "created " + kind, nil
+	return "created " + kind, created, nil
 }
 
 func alreadyThere(kind string, existing, src *unstructured.Unstructured) (string, error) {

@@ -174,6 +174,8 @@ func writes(c *dynamicfake.FakeDynamicClient) []string {
 			switch a := a.(type) {
 			case k8stesting.CreateAction:
 				name = a.GetObject().(*unstructured.Unstructured).GetName()
+			case k8stesting.UpdateAction:
+				name = a.GetObject().(*unstructured.Unstructured).GetName()
 			case k8stesting.PatchAction:
 				name = a.GetName()
 			}
@@ -221,11 +223,11 @@ func TestMigrateApplyIsIdempotent(t *testing.T) {
 	if got := writes(h.source); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("writes to Metal3: %v, want %v", got, want)
 	}
-	want = []string{"create hardwaredata/h0", "create baremetalhosts/h0"}
+	want = []string{"create hardwaredata/h0", "create baremetalhosts/h0", "update hardwaredata/h0"}
 	if got := writes(h.target); strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("writes here: %v, want %v (HardwareData first, so the host finds it)", got, want)
+		t.Errorf("writes here: %v, want %v (HardwareData first, so the host finds it; then owned by it)", got, want)
 	}
-	if !strings.Contains(h.out.String(), "h0: provisioned: paused in Metal3, created HardwareData, created BareMetalHost with its status") {
+	if !strings.Contains(h.out.String(), "h0: provisioned: paused in Metal3, created HardwareData, created BareMetalHost with its status, host made owner of its hardwaredata") {
 		t.Errorf("report: %s", h.out)
 	}
 
@@ -259,8 +261,9 @@ func TestMigrateApplyIsIdempotent(t *testing.T) {
 		t.Errorf("spec.image.url %q", url)
 	}
 	hd := get(t, h.target, v1alpha1.GroupName, "hardwaredata", "h0")
-	if len(hd.GetOwnerReferences()) != 0 || len(hd.GetFinalizers()) != 0 {
-		t.Errorf("HardwareData copied with Metal3's owner %v / finalizers %v", hd.GetOwnerReferences(), hd.GetFinalizers())
+	if refs := hd.GetOwnerReferences(); len(refs) != 1 || refs[0].APIVersion != "baremetal.metal3.io/v1alpha1" || refs[0].UID != host.GetUID() ||
+		len(hd.GetFinalizers()) != 0 {
+		t.Errorf("HardwareData owners %v, finalizers %v: want the new host as its only owner, none of Metal3's finalizers", refs, hd.GetFinalizers())
 	}
 	if ram, _, _ := unstructured.NestedInt64(hd.Object, "spec", "hardware", "ramMebibytes"); ram != 4096 {
 		t.Errorf("HardwareData spec: %v", hd.Object["spec"])
@@ -273,7 +276,7 @@ func TestMigrateApplyIsIdempotent(t *testing.T) {
 	if w := append(writes(h.source), writes(h.target)...); len(w) != 0 {
 		t.Errorf("a second run wrote %v", w)
 	}
-	if !strings.Contains(h.out.String(), "h0: provisioned: already paused in Metal3, HardwareData already migrated, BareMetalHost already migrated") {
+	if !strings.Contains(h.out.String(), "h0: provisioned: already paused in Metal3, BareMetalHost already migrated\n") {
 		t.Errorf("second report: %s", h.out)
 	}
 }
@@ -286,14 +289,44 @@ func TestMigrateFinishesAnInterruptedRun(t *testing.T) {
 	})
 	copied := metal3HardwareData("h0", func(o map[string]any) {
 		o["apiVersion"] = "baremetal.metal3.io/v1alpha1"
-		o["metadata"].(map[string]any)["annotations"] = map[string]any{MigratedFromAnnotation: "uid-hd-h0"}
+		md := o["metadata"].(map[string]any)
+		md["annotations"] = map[string]any{MigratedFromAnnotation: "uid-hd-h0"}
+		delete(md, "ownerReferences")
+		delete(md, "finalizers")
 	})
 	h := newMigrateHarness(t, []runtime.Object{paused, metal3HardwareData("h0")}, copied)
 	if code := h.run(t, "h0", "--apply"); code != 0 {
 		t.Fatalf("exit %d: %s%s", code, h.out, h.errOut)
 	}
-	if got := append(writes(h.source), writes(h.target)...); strings.Join(got, ",") != "create baremetalhosts/h0" {
-		t.Errorf("writes %v, want only the host's creation", got)
+	if got := append(writes(h.source), writes(h.target)...); strings.Join(got, ",") != "create baremetalhosts/h0,update hardwaredata/h0" {
+		t.Errorf("writes %v, want only the host's creation and its ownership of the HardwareData", got)
+	}
+}
+
+// TestMigrateAgainAfterTheServerMadeItsOwn: after a migration this server creates the host's
+// firmware objects itself; Metal3 has its own of the name. A second run leaves both alone.
+func TestMigrateAgainAfterTheServerMadeItsOwn(t *testing.T) {
+	paused := metal3Host("h0", "provisioned", func(o map[string]any) {
+		o["metadata"].(map[string]any)["annotations"] = map[string]any{v1alpha1.PausedAnnotation: migratePausedValue}
+	})
+	hfs := func(group string, annotations map[string]any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": group + "/v1alpha1", "kind": "HostFirmwareSettings",
+			"metadata": map[string]any{"name": "h0", "namespace": testNS, "uid": "uid-hfs-" + group, "annotations": annotations},
+			"spec":     map[string]any{"settings": map[string]any{}},
+		}}
+	}
+	migrated := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "baremetal.metal3.io/v1alpha1", "kind": "BareMetalHost",
+		"metadata": map[string]any{"name": "h0", "namespace": testNS, "uid": "new-h0",
+			"annotations": map[string]any{MigratedFromAnnotation: "uid-h0"}},
+	}}
+	h := newMigrateHarness(t, []runtime.Object{paused, hfs(metal3Group, nil)}, migrated, hfs(v1alpha1.GroupName, map[string]any{}))
+	if code := h.run(t, "h0", "--apply"); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, h.out, h.errOut)
+	}
+	if w := append(writes(h.source), writes(h.target)...); len(w) != 0 {
+		t.Errorf("wrote %v", w)
 	}
 }
 
@@ -325,6 +358,9 @@ func TestMigrateRefuses(t *testing.T) {
 		})}, args: []string{"--drop-unknown-fields"}, want: "created BareMetalHost with its status", created: true},
 		{name: "a host of the name exists here", source: []runtime.Object{metal3Host("h0", "provisioned")}, target: []runtime.Object{foreign},
 			want: "h0: provisioned: not migrated: a BareMetalHost e2e/h0 already exists here and was not migrated from this host: resolve by hand\n"},
+		{name: "a HardwareData of the name exists here", source: []runtime.Object{metal3Host("h0", "provisioned"), metal3HardwareData("h0")},
+			target: []runtime.Object{metal3HardwareData("h0", func(o map[string]any) { o["apiVersion"] = "baremetal.metal3.io/v1alpha1" })},
+			want: "not migrated: a HardwareData default/h0 already exists here and was not migrated from this host"},
 		{name: "being deleted", source: []runtime.Object{metal3Host("h0", "provisioned", func(o map[string]any) {
 			o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-11-29T10:00:00Z"
 		})}, want: "being deleted in Metal3"},
@@ -383,5 +419,27 @@ func TestMigrateUsage(t *testing.T) {
 		if code := h.run(t, args...); code != 1 || !strings.Contains(h.errOut.String(), "See 'kubectl baremetal migrate --help'") {
 			t.Errorf("%v: exit %d, %s", args, code, h.errOut)
 		}
+	}
+}
+
+// TestMigrateWarnsOfPendingFirmwareChanges: desired firmware settings Metal3 has not applied
+// yet move with the host, and the user is told this server will apply them.
+func TestMigrateWarnsOfPendingFirmwareChanges(t *testing.T) {
+	hfs := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "metal3.io/v1alpha1", "kind": "HostFirmwareSettings",
+		"metadata": map[string]any{"name": "h0", "namespace": testNS, "uid": "uid-hfs"},
+		"spec":     map[string]any{"settings": map[string]any{"SecureBoot": "Enabled"}},
+		"status": map[string]any{"conditions": []any{map[string]any{
+			"type": "ChangeDetected", "status": "True", "reason": "Success", "lastTransitionTime": "2026-11-29T10:00:00Z"}}},
+	}}
+	h := newMigrateHarness(t, []runtime.Object{metal3Host("h0", "available"), hfs})
+	if code := h.run(t, "h0"); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, h.out, h.errOut)
+	}
+	if want := "warning: h0: HostFirmwareSettings h0 has changes Metal3 has not applied yet (ChangeDetected)"; !strings.Contains(h.errOut.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, h.errOut)
+	}
+	if want := "would create HostFirmwareSettings"; !strings.Contains(h.out.String(), want) {
+		t.Errorf("plan lacks %q:\n%s", want, h.out)
 	}
 }

@@ -100,8 +100,10 @@ func TestMigrateFromMetal3(t *testing.T) {
 		c.admin.RunStdin(t, h.manifest(), "create", "-f", "-")
 		c.admin.Run(t, "patch", "baremetalhosts.v1alpha1.metal3.io", h.name, "-n", testNamespace, "--subresource=status",
 			"--type=merge", "-p", h.status())
-		c.admin.RunStdin(t, h.hardwareData(c.admin.Run(t, "get", "baremetalhosts.v1alpha1.metal3.io", h.name, "-n", testNamespace,
-			"-o", "jsonpath={.metadata.uid}")), "create", "-f", "-")
+		uid := c.admin.Run(t, "get", "baremetalhosts.v1alpha1.metal3.io", h.name, "-n", testNamespace, "-o", "jsonpath={.metadata.uid}")
+		c.admin.RunStdin(t, h.hardwareData(uid), "create", "-f", "-")
+		c.admin.RunStdin(t, h.firmwareSettings(uid), "create", "-f", "-")
+		h.firmwareUID = c.admin.Run(t, "get", "hostfirmwaresettings.v1alpha1.metal3.io", h.name, "-n", testNamespace, "-o", "jsonpath={.metadata.uid}")
 	}
 	t.Logf("Metal3's hosts provisioned on Ironic after %s", time.Since(start).Round(time.Millisecond))
 	before := map[string]ironicNodeState{}
@@ -115,7 +117,7 @@ func TestMigrateFromMetal3(t *testing.T) {
 	// The plan changes nothing.
 	plan := plugin.Run(t, "migrate", "--all", "-n", testNamespace)
 	for _, h := range hosts {
-		want := fmt.Sprintf("%s: %s: would pause in Metal3, would create HardwareData, would create BareMetalHost with its status", h.name, h.state)
+		want := fmt.Sprintf("%s: %s: would pause in Metal3, would create HardwareData, would create HostFirmwareSettings, would create BareMetalHost with its status", h.name, h.state)
 		if !strings.Contains(plan, want) {
 			t.Errorf("plan lacks %q:\n%s", want, plan)
 		}
@@ -129,7 +131,7 @@ func TestMigrateFromMetal3(t *testing.T) {
 	t.Logf("migrated in %s:\n%s", time.Since(migrateStart).Round(time.Millisecond), out)
 	for _, h := range hosts {
 		for _, want := range []string{
-			fmt.Sprintf("%s: %s: paused in Metal3, created HardwareData, created BareMetalHost with its status", h.name, h.state),
+			fmt.Sprintf("%s: %s: paused in Metal3, created HardwareData, created HostFirmwareSettings, created BareMetalHost with its status", h.name, h.state),
 			fmt.Sprintf("%s: restored here: %s", h.name, h.state),
 		} {
 			if !strings.Contains(out, want) {
@@ -152,6 +154,9 @@ func TestMigrateFromMetal3(t *testing.T) {
 		}
 		if got := get("hardwaredata.v1alpha1.baremetal.metal3.io", h.name, `{.spec.hardware.hostname}/{.metadata.ownerReferences[0].kind}`); got != h.name+"/BareMetalHost" {
 			t.Errorf("%s's HardwareData here: %s", h.name, got)
+		}
+		if got := get("hostfirmwaresettings.v1alpha1.baremetal.metal3.io", h.name, `{.metadata.annotations.baremetal\.metal3\.io/migrated-from}/{.metadata.ownerReferences[?(@.controller==true)].name}`); got != h.firmwareUID+"/"+h.name {
+			t.Errorf("%s's HostFirmwareSettings here: %s, want Metal3's (%s), owned by the host", h.name, got, h.firmwareUID)
 		}
 		if got := get("baremetalhosts.v1alpha1.metal3.io", h.name, `{.metadata.annotations.baremetalhost\.metal3\.io/paused}`); got != "baremetal.metal3.io/migrate" {
 			t.Errorf("%s in Metal3: paused annotation %q", h.name, got)
@@ -186,7 +191,7 @@ func TestMigrateFromMetal3(t *testing.T) {
 	// A second run: nothing to do, nothing written.
 	again := plugin.Run(t, "migrate", "--all", "-n", testNamespace, "--apply", "--wait=false")
 	for _, h := range hosts {
-		want := fmt.Sprintf("%s: %s: already paused in Metal3, HardwareData already migrated, BareMetalHost already migrated", h.name, h.state)
+		want := fmt.Sprintf("%s: %s: already paused in Metal3, BareMetalHost already migrated\n", h.name, h.state)
 		if !strings.Contains(again, want) {
 			t.Errorf("second run: lacks %q:\n%s", want, again)
 		}
@@ -330,7 +335,7 @@ func ironicLog(t *testing.T, ir *framework.Ironic) string {
 type metal3Host struct {
 	name, mac, image, state string
 	online                  bool
-	uuid                    string
+	uuid, firmwareUID       string
 }
 
 func (h metal3Host) manifest() string {
@@ -405,6 +410,22 @@ func (h metal3Host) hardwareData(hostUID string) string {
 				"name": h.name, "uid": hostUID, "controller": true}},
 		},
 		"spec": map[string]any{"hardware": h.inventory()},
+	})
+	return string(raw)
+}
+
+// firmwareSettings is the HostFirmwareSettings Metal3's firmware controller keeps for the
+// host, owned by the host, with no change asked for: Metal3 would have applied one before the
+// host became available (fake-hardware's BIOS has no settings to ask for).
+func (h metal3Host) firmwareSettings(hostUID string) string {
+	raw, _ := json.Marshal(map[string]any{
+		"apiVersion": "metal3.io/v1alpha1", "kind": "HostFirmwareSettings",
+		"metadata": map[string]any{
+			"name": h.name, "namespace": testNamespace,
+			"ownerReferences": []any{map[string]any{"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+				"name": h.name, "uid": hostUID, "controller": true}},
+		},
+		"spec": map[string]any{"settings": map[string]any{}},
 	})
 	return string(raw)
 }
