@@ -360,7 +360,7 @@ func TestMigrateRefuses(t *testing.T) {
 			want: "h0: provisioned: not migrated: a BareMetalHost e2e/h0 already exists here and was not migrated from this host: resolve by hand\n"},
 		{name: "a HardwareData of the name exists here", source: []runtime.Object{metal3Host("h0", "provisioned"), metal3HardwareData("h0")},
 			target: []runtime.Object{metal3HardwareData("h0", func(o map[string]any) { o["apiVersion"] = "baremetal.metal3.io/v1alpha1" })},
-			want: "not migrated: a HardwareData default/h0 already exists here and was not migrated from this host"},
+			want:   "not migrated: a HardwareData default/h0 already exists here and was not migrated from this host"},
 		{name: "being deleted", source: []runtime.Object{metal3Host("h0", "provisioned", func(o map[string]any) {
 			o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-11-29T10:00:00Z"
 		})}, want: "being deleted in Metal3"},
