@@ -70,7 +70,7 @@ func metal3HardwareData(name string, mutate ...func(map[string]any)) *unstructur
 		"apiVersion": "metal3.io/v1alpha1", "kind": "HardwareData",
 		"metadata": map[string]any{
 			"name": name, "namespace": testNS, "uid": "uid-hd-" + name, "resourceVersion": "1",
-			"finalizers":      []any{"hardwaredata.metal3.io"},
+			"finalizers":      []any{"baremetalhost.metal3.io/hardwareData"},
 			"ownerReferences": []any{map[string]any{"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost", "name": name, "uid": "uid-" + name, "controller": true}},
 		},
 		"spec": map[string]any{"hardware": map[string]any{"hostname": name, "ramMebibytes": int64(4096)}},

@@ -405,7 +405,7 @@ func (h metal3Host) hardwareData(hostUID string) string {
 	raw, _ := json.Marshal(map[string]any{
 		"apiVersion": "metal3.io/v1alpha1", "kind": "HardwareData",
 		"metadata": map[string]any{
-			"name": h.name, "namespace": testNamespace, "finalizers": []string{"hardwaredata.metal3.io"},
+			"name": h.name, "namespace": testNamespace, "finalizers": []string{"baremetalhost.metal3.io/hardwareData"},
 			"ownerReferences": []any{map[string]any{"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
 				"name": h.name, "uid": hostUID, "controller": true}},
 		},
