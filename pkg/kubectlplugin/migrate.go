@@ -396,15 +396,11 @@ func (m *migrateOptions) migrateHost(ctx context.Context, sh sourceHost) (r host
 		return r
 	}
 
-	// 2. The per-host objects, then the host.
+	// The per-host objects, then the host; then the host becomes the controller of the copies
+	// of the objects the source host controlled.
 	var owned []migratedKind
 	for _, k := range perHostKinds {
 		step, isOwned, err := m.copyObject(ctx, k, sh.namespace, sh.name, &r)
-		if r.hostDone {
-			// Created before the host by an earlier run; only their ownership may be
-			// left to do.
-			step = ""
-		}
 		if err != nil {
 			r.err = err
 			return r
@@ -556,6 +552,9 @@ func (m *migrateOptions) preflight(ctx context.Context, obj *unstructured.Unstru
 		return false, foreign(host)
 	case !apierrors.IsNotFound(err):
 		return false, fmt.Errorf("reading baremetalhosts here: %s", serverReason(err, name))
+	case !namesObject(err, name):
+		// The group itself is missing here: nothing could be created after the pause.
+		return false, errNotServed
 	}
 	for _, k := range perHostKinds {
 		existing, err := m.target.Resource(k.target()).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
