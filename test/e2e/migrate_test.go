@@ -19,6 +19,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,7 +59,9 @@ import (
 // node, with Metal3's inventory (no inspection); Ironic's own log shows no provision-state
 // transition and no power action on any node since Metal3 left them, and the nodes'
 // provision_updated_at did not move; Metal3's objects are still there, paused, their status
-// untouched. A second run changes nothing.
+// untouched. A second run changes nothing. Then Metal3 is retired as the README says (finalizers
+// removed, CRDs deleted) and the server restarted with --serve-metal3-io: the same hosts answer
+// under metal3.io, and Ironic still saw nothing.
 func TestMigrateFromMetal3(t *testing.T) {
 	requireKubeAPIServer(t)
 	start := time.Now()
@@ -196,10 +199,70 @@ func TestMigrateFromMetal3(t *testing.T) {
 			t.Errorf("second run: lacks %q:\n%s", want, again)
 		}
 	}
+
+	// Metal3 retired as the README says: finalizers off (nothing deprovisions: its hosts are
+	// paused), its CRDs deleted; then this server serves metal3.io too, and Metal3's consumers
+	// find the same hosts, in the same state, under their old group.
+	for _, resource := range []string{"baremetalhosts", "hardwaredata"} {
+		for _, h := range hosts {
+			c.admin.Run(t, "patch", resource+".v1alpha1.metal3.io", h.name, "-n", testNamespace, "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
+		}
+	}
+	c.admin.Run(t, "delete", "-f", crdDir, "--wait=true", "--timeout=60s")
+	c.serveMetal3IO(t)
+	for _, h := range hosts {
+		want := fmt.Sprintf("%s/%s/%s", h.state, h.uuid, get("baremetalhosts.v1alpha1.baremetal.metal3.io", h.name, "{.metadata.uid}"))
+		if got := get("baremetalhosts.v1alpha1.metal3.io", h.name, "{.status.provisioning.state}/{.status.provisioning.ID}/{.metadata.uid}"); got != want {
+			t.Errorf("%s through metal3.io after the switch: %s, want %s (the migrated host)", h.name, got, want)
+		}
+	}
+	// Nothing happened to the machines through all of it, the server's restart included.
+	if m := ironicActionLine.FindAllString(ironicLog(t, ironic)[logMark:], -1); len(m) != 0 {
+		t.Errorf("Ironic acted on nodes after the migration started:\n%s", strings.Join(m, "\n"))
+	}
 	if c := strings.Count(c.srv.Output(), "metal3-secret-never-copied"); c != 0 {
 		t.Errorf("the BMC password appears in the server log %d times", c)
 	}
 	t.Logf("test done after %s", time.Since(start).Round(time.Millisecond))
+}
+
+// serveMetal3IO switches the running cluster to serving metal3.io from the server, as the
+// overlay artifacts/deploy/overlays/metal3-io does: its RBAC and its APIService for
+// v1alpha1.metal3.io (with the test's caBundle and port), and the server restarted with
+// --serve-metal3-io.
+func (c *cluster) serveMetal3IO(t *testing.T) {
+	t.Helper()
+	var register []map[string]any
+	for _, o := range renderDeploy(t, c.admin, "artifacts/deploy/overlays/metal3-io") {
+		switch kind(o) {
+		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			register = append(register, o)
+		case "APIService":
+			if name(o) != "v1alpha1.metal3.io" {
+				continue
+			}
+			spec := o["spec"].(map[string]any)
+			spec["caBundle"] = base64.StdEncoding.EncodeToString(c.servingCA.CertPEM)
+			spec["service"].(map[string]any)["port"] = c.srv.Port
+			register = append(register, o)
+		}
+	}
+	c.admin.RunStdin(t, list(t, register), "apply", "-f", "-")
+	if err := c.srv.Stop(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c.srv.ExtraArgs = append(c.srv.ExtraArgs, "--serve-metal3-io")
+	if err := c.srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.srv.WaitReady(90 * time.Second); err != nil {
+		t.Fatalf("server with --serve-metal3-io: %v\n%s", err, tail(c.srv.Output(), 4000))
+	}
+	k := c.admin
+	k.Timeout = 2 * time.Minute
+	if _, errOut, err := k.Exec("", "wait", "--for=condition=Available", "apiservice/v1alpha1.metal3.io", "--timeout=90s"); err != nil {
+		t.Fatalf("APIService v1alpha1.metal3.io not Available: %v\n%s", err, errOut)
+	}
 }
 
 // generateMetal3CRDs writes Metal3's CRDs, generated from its published Go types, into dir.
