@@ -132,7 +132,7 @@ Flags follow kubectl: --kubeconfig, --context, -n/--namespace, -A/--all-namespac
 		"Label selector (e.g. rack=r1) choosing the hosts instead of naming them.")
 
 	cmd.AddCommand(newPowerCommand(o), newRebootCommand(o), newInspectCommand(o), newWaitCommand(o), newListCommand(o),
-		newFirmwareCommand(o))
+		newFirmwareCommand(o), newMigrateCommand(o))
 	return cmd
 }
 
