@@ -286,18 +286,17 @@ func (h *harness) installSubresources() {
 	})
 }
 
-// powerOf is the server's Power view of a host (registry storage powerFromHost), simplified.
+// powerOf is the server's Power view of a host (registry storage powerFromHost), from the same
+// host views the server uses.
 func powerOf(h *v1alpha1.BareMetalHost) *v1alpha1.Power {
 	p := &v1alpha1.Power{
 		ObjectMeta: metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, ResourceVersion: h.ResourceVersion},
-		Spec:       v1alpha1.PowerSpec{State: v1alpha1.PowerState(powerWord(h.Spec.Online))},
+		Spec:       v1alpha1.PowerSpec{State: h.DesiredPower()},
 	}
-	if observedPower(h) == unknown {
-		p.Status.Pending = h.Spec.BMC.Address != ""
+	p.Status.State, p.Status.Pending = h.ObservedPower(), h.PowerPending()
+	if !h.PowerObserved() {
 		return p
 	}
-	p.Status.State = v1alpha1.PowerState(powerWord(h.Status.PoweredOn))
-	p.Status.Pending = h.Spec.Online != h.Status.PoweredOn
 	if c := meta.FindStatusCondition(h.Status.Conditions, "PoweredOn"); c != nil {
 		t := c.LastTransitionTime
 		p.Status.LastTransitionTime = &t

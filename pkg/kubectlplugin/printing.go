@@ -97,18 +97,10 @@ func powerWord(on bool) string {
 }
 
 // observedPower is the host's power as last read from the BMC, or <unknown> while nothing has
-// read it. It follows the power subresource's rule (status.poweredOn means something only once
-// the host is registered and not detached) so that `list` agrees with `power status` without a
-// GET of baremetalhosts/power per host.
+// read it: the power subresource's rule (v1alpha1.BareMetalHost.ObservedPower), so that `list`
+// agrees with `power status` without a GET of baremetalhosts/power per host.
 func observedPower(h *v1alpha1.BareMetalHost) string {
-	switch h.Status.Provisioning.State {
-	case v1alpha1.StateNone, v1alpha1.StateUnmanaged, v1alpha1.StateRegistering:
-		return unknown
-	}
-	if h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached {
-		return unknown
-	}
-	return powerWord(h.Status.PoweredOn)
+	return orDefault(string(h.ObservedPower()), unknown)
 }
 
 // hostError is the host's last error, for the ERROR column: the message says what happened,
