@@ -18,9 +18,12 @@ package kubectlplugin
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -176,5 +179,41 @@ h0: ready False -> True (0s)
 `
 	if got := h.out.String(); got != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestWaitOutlivesItsWatch: a watch the server ends, or ends with 410 Gone (resourceVersion
+// too old), is resumed; a change after that still ends the wait.
+func TestWaitOutlivesItsWatch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(*watch.FakeWatcher)
+	}{
+		{"watch closed by the server", func(w *watch.FakeWatcher) { w.Stop() }},
+		{"410 Gone", func(w *watch.FakeWatcher) {
+			w.Error(&apierrors.NewResourceExpired("too old resource version: 1 (42)").ErrStatus)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, newTestHost("h0"))
+			first := watch.NewFakeWithChanSize(1, false)
+			var once sync.Once
+			h.cs.PrependWatchReactor("baremetalhosts", func(k8stesting.Action) (bool, watch.Interface, error) {
+				handled := false
+				once.Do(func() { handled = true })
+				return handled, first, nil
+			})
+			result := h.runAsync("wait", "h0", "--for=state=available", "--timeout=1m")
+			h.awaitWatches(1)
+			tc.end(first)
+			h.awaitWatches(2)
+			h.change("h0", available)
+			if code := result(); code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, h.out, h.errOut)
+			}
+			if !strings.Contains(h.out.String(), "h0: <none> -> available (") {
+				t.Errorf("stdout:\n%s", h.out)
+			}
+		})
 	}
 }
