@@ -19,7 +19,9 @@ package kubectlplugin
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,9 +38,12 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/install"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost"
 )
 
 // The generated fake clientset stores objects but knows nothing of the subresources' meaning:
@@ -117,6 +122,9 @@ func newHarness(t *testing.T, objs ...runtime.Object) *harness {
 	h.o.newDynamic = func() (dynamic.Interface, error) { return dyn, nil }
 	h.o.namespace = func() (string, error) { return testNS, nil }
 	h.o.now = func() time.Time { return testNow }
+	h.o.tablePage = func(ctx context.Context, ns string, opts metav1.ListOptions) (*metav1.Table, error) {
+		return serverTable(ctx, cs, ns, opts)
+	}
 	h.installSubresources()
 	return h
 }
@@ -305,6 +313,47 @@ func powerOf(h *v1alpha1.BareMetalHost) *v1alpha1.Power {
 		p.Status.Message = h.Status.ErrorMessage
 	}
 	return p
+}
+
+// apiScheme converts hosts to the internal type, which the server's table convertor prints.
+var apiScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	install.Install(s)
+	return s
+}()
+
+// serverTable is what the server answers a list asked for as a Table: its own TableConvertor's
+// rows, in etcd's order (namespace, name), each with the host's metadata as raw JSON.
+func serverTable(ctx context.Context, cs versioned.Interface, ns string, opts metav1.ListOptions) (*metav1.Table, error) {
+	list, err := cs.BaremetalV1alpha1().BareMetalHosts(ns).List(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(list.Items, func(i, j int) bool {
+		a, b := list.Items[i], list.Items[j]
+		return a.Namespace < b.Namespace || (a.Namespace == b.Namespace && a.Name < b.Name)
+	})
+	internal := &baremetal.BareMetalHostList{}
+	if err := apiScheme.Convert(list, internal, nil); err != nil {
+		return nil, err
+	}
+	table, err := baremetalhost.TableConvertor.ConvertToTable(ctx, internal, &metav1.TableOptions{})
+	if err != nil {
+		return nil, err
+	}
+	table.Kind, table.APIVersion = "Table", "meta.k8s.io/v1"
+	for i := range table.Rows {
+		meta := &metav1.PartialObjectMetadata{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "PartialObjectMetadata"},
+			ObjectMeta: list.Items[i].ObjectMeta,
+		}
+		raw, err := json.Marshal(meta)
+		if err != nil {
+			return nil, err
+		}
+		table.Rows[i].Object = runtime.RawExtension{Raw: raw}
+	}
+	return table, nil
 }
 
 // inspectionOf is the server's Inspection view of a host (registry storage inspectionFromHost).

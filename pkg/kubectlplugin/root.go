@@ -62,7 +62,10 @@ type Options struct {
 	// HostUpdatePolicy, which a server may not serve); only the commands that read them build it.
 	newDynamic func() (dynamic.Interface, error)
 	namespace  func() (string, error)
-	now        func() time.Time
+	// tablePage asks the server for a page of its host table (a field: the fake clientset has
+	// no REST client to ask).
+	tablePage func(ctx context.Context, namespace string, opts metav1.ListOptions) (*metav1.Table, error)
+	now       func() time.Time
 
 	client versioned.Interface
 	ns     string
@@ -106,6 +109,7 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		ns, _, err := loader.Namespace()
 		return ns, err
 	}
+	o.tablePage = o.getTablePage
 	return o
 }
 
