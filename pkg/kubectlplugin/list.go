@@ -75,7 +75,9 @@ until the host is registered), a hardware summary, GPUs and power draw. The othe
 			if err := o.complete(); err != nil {
 				return err
 			}
-			human := *printFlags.OutputFormat == "" || *printFlags.OutputFormat == "wide"
+			// The table for the human formats; --template alone means -o go-template.
+			format, template := *printFlags.OutputFormat, printFlags.TemplateFlags.TemplateArgument
+			human := (format == "" && (template == nil || *template == "")) || format == "wide"
 			var out runtime.Object
 			if human {
 				out, err = o.listTable(cmd.Context())

@@ -82,6 +82,7 @@ a-ready    available
 b-broken   registering
 `},
 		{[]string{"list", "-l", "rack=r1", "-o", "jsonpath={.kind} {.items[*].kind} {.items[*].metadata.name}"}, `List BareMetalHost a-ready`},
+		{[]string{"list", "--template", "{{range .items}}{{.metadata.name}} {{end}}"}, `a-ready b-broken `},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			h.out.buf.Reset()
