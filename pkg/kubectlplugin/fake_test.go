@@ -369,14 +369,15 @@ func inspectionOf(h *v1alpha1.BareMetalHost) *v1alpha1.Inspection {
 	}
 	in.Status.Hardware = h.Status.Hardware.DeepCopy()
 	v, requested := h.Annotations[v1alpha1.InspectAnnotationPrefix]
+	// In the server's order: a host inspecting is in progress even while the request stays.
 	switch {
-	case requested && v == "":
-		in.Status.State = v1alpha1.InspectionPending
 	case h.Status.Provisioning.State == v1alpha1.StateInspecting && h.Status.ErrorType == v1alpha1.InspectionError:
 		in.Status.State = v1alpha1.InspectionFailed
 		in.Status.Message = h.Status.ErrorMessage
 	case h.Status.Provisioning.State == v1alpha1.StateInspecting:
 		in.Status.State = v1alpha1.InspectionInProgress
+	case requested && v == "":
+		in.Status.State = v1alpha1.InspectionPending
 	case h.Status.Hardware != nil:
 		in.Status.State = v1alpha1.InspectionCompleted
 	default:
