@@ -356,7 +356,8 @@ func serverTable(ctx context.Context, cs versioned.Interface, ns string, opts me
 	return table, nil
 }
 
-// inspectionOf is the server's Inspection view of a host (registry storage inspectionFromHost).
+// inspectionOf is the server's Inspection view of a host (registry storage inspectionFromHost),
+// from the same host view the server uses.
 func inspectionOf(h *v1alpha1.BareMetalHost) *v1alpha1.Inspection {
 	in := &v1alpha1.Inspection{ObjectMeta: metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, ResourceVersion: h.ResourceVersion}}
 	if op := h.Status.OperationHistory.Inspect; !op.End.IsZero() {
@@ -368,21 +369,7 @@ func inspectionOf(h *v1alpha1.BareMetalHost) *v1alpha1.Inspection {
 		in.Status.StartTime = &t
 	}
 	in.Status.Hardware = h.Status.Hardware.DeepCopy()
-	v, requested := h.Annotations[v1alpha1.InspectAnnotationPrefix]
-	// In the server's order: a host inspecting is in progress even while the request stays.
-	switch {
-	case h.Status.Provisioning.State == v1alpha1.StateInspecting && h.Status.ErrorType == v1alpha1.InspectionError:
-		in.Status.State = v1alpha1.InspectionFailed
-		in.Status.Message = h.Status.ErrorMessage
-	case h.Status.Provisioning.State == v1alpha1.StateInspecting:
-		in.Status.State = v1alpha1.InspectionInProgress
-	case requested && v == "":
-		in.Status.State = v1alpha1.InspectionPending
-	case h.Status.Hardware != nil:
-		in.Status.State = v1alpha1.InspectionCompleted
-	default:
-		in.Status.State = v1alpha1.InspectionNone
-	}
+	in.Status.State, in.Status.Message = h.InspectionState()
 	return in
 }
 

@@ -16,8 +16,8 @@ limitations under the License.
 
 package baremetal
 
-// Views derived from a host's fields that the power subresource, the table, the reconciler and
-// the kubectl plugin must all read the same way. The rules are written here once, on the hub
+// Views derived from a host's fields that the power and inspect subresources, the table, the
+// reconciler and the kubectl plugin must all read the same way. The rules are written here once, on the hub
 // type; the versioned type's methods of the same names delegate to them (v1alpha1/host_views.go).
 
 // PowerObserved says whether status.poweredOn is a reading of the BMC: only once the
@@ -54,6 +54,29 @@ func (h *BareMetalHost) PowerPending() bool {
 		return h.Spec.BMC.Address != ""
 	}
 	return h.Spec.Online != h.Status.PoweredOn && !h.Spec.DisablePowerOff
+}
+
+// InspectAnnotation is Metal3's inspect.metal3.io: empty, it requests an inspection
+// (v1alpha1.InspectAnnotationPrefix is this name).
+const InspectAnnotation = "inspect.metal3.io"
+
+// InspectionState is where the host's inspection stands, as baremetalhosts/inspect reports it,
+// with the failure's message when it failed. A host inspecting is in progress even while the
+// request is still in place (the reconciler removes it once the backend took it).
+func (h *BareMetalHost) InspectionState() (InspectionState, string) {
+	inspecting := h.Status.Provisioning.State == StateInspecting
+	value, requested := h.Annotations[InspectAnnotation]
+	switch {
+	case inspecting && h.Status.ErrorType == InspectionError:
+		return InspectionFailed, h.Status.ErrorMessage
+	case inspecting:
+		return InspectionInProgress, ""
+	case requested && value == "":
+		return InspectionPending, ""
+	case h.Status.Hardware != nil:
+		return InspectionCompleted, ""
+	}
+	return InspectionNone, ""
 }
 
 func powerState(on bool) PowerState {

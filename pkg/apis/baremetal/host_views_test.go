@@ -67,3 +67,36 @@ func TestPowerViews(t *testing.T) {
 		})
 	}
 }
+
+func TestInspectionState(t *testing.T) {
+	hw := &HardwareDetails{}
+	for _, tc := range []struct {
+		name        string
+		state       ProvisioningState
+		annotations map[string]string
+		errType     ErrorType
+		hardware    *HardwareDetails
+		want        InspectionState
+		message     string
+	}{
+		{name: "never inspected", state: StateRegistering, want: InspectionNone},
+		{name: "inventoried", state: StateAvailable, hardware: hw, want: InspectionCompleted},
+		{name: "requested", state: StateAvailable, hardware: hw, annotations: map[string]string{InspectAnnotation: ""}, want: InspectionPending},
+		{name: "disabled is no request", state: StateAvailable, annotations: map[string]string{InspectAnnotation: "disabled"}, want: InspectionNone},
+		{name: "inspecting, request still in place", state: StateInspecting, annotations: map[string]string{InspectAnnotation: ""}, want: InspectionInProgress},
+		{name: "inspection failed", state: StateInspecting, errType: InspectionError, want: InspectionFailed, message: "no IPA"},
+		{name: "another error while inspecting", state: StateInspecting, errType: PowerManagementError, want: InspectionInProgress},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &BareMetalHost{}
+			h.Annotations = tc.annotations
+			h.Status.Provisioning.State, h.Status.ErrorType, h.Status.Hardware = tc.state, tc.errType, tc.hardware
+			if tc.errType != "" {
+				h.Status.ErrorMessage = "no IPA"
+			}
+			if st, msg := h.InspectionState(); st != tc.want || msg != tc.message {
+				t.Errorf("InspectionState() = %q, %q; want %q, %q", st, msg, tc.want, tc.message)
+			}
+		})
+	}
+}

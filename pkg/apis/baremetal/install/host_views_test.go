@@ -51,6 +51,18 @@ func TestHostViewsAgree(t *testing.T) {
 		if i%3 == 0 {
 			in.Spec.BMC.Address = ""
 		}
+		switch i % 4 {
+		case 0:
+			in.Annotations = map[string]string{baremetal.InspectAnnotation: ""}
+		case 1:
+			in.Annotations = map[string]string{baremetal.InspectAnnotation: "disabled"}
+		}
+		if i%5 == 0 {
+			in.Status.Hardware = nil
+		}
+		if i%2 == 0 {
+			in.Status.ErrorType = baremetal.InspectionError
+		}
 		out := &v1alpha1.BareMetalHost{}
 		if err := scheme.Convert(in, out, nil); err != nil {
 			t.Fatal(err)
@@ -66,6 +78,10 @@ func TestHostViewsAgree(t *testing.T) {
 		}
 		if a, b := in.PowerPending(), out.PowerPending(); a != b {
 			t.Errorf("host %d: PowerPending %v (hub) != %v (v1alpha1)", i, a, b)
+		}
+		st, msg := in.InspectionState()
+		if vst, vmsg := out.InspectionState(); string(st) != string(vst) || msg != vmsg {
+			t.Errorf("host %d: InspectionState %q, %q (hub) != %q, %q (v1alpha1)", i, st, msg, vst, vmsg)
 		}
 	}
 }
