@@ -156,8 +156,17 @@ func (h *harness) runAsync(args ...string) func() int {
 	}
 }
 
-// awaitWatches waits until the plugin has opened n watches, so changes made afterwards are
-// seen as changes and not as the initial state.
+// awaitFollowing waits until a waiting command follows its host: its watch is open and its
+// first line, read from the watch's first event, printed. A change made afterwards is seen as a
+// change, not as the initial state (the fake's watch, unlike the server's, does not start from
+// the resourceVersion listed).
+func (h *harness) awaitFollowing() {
+	h.t.Helper()
+	h.awaitWatches(1)
+	h.out.await(h.t, "(waiting")
+}
+
+// awaitWatches waits until the plugin has opened n watches.
 func (h *harness) awaitWatches(n int) {
 	h.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

@@ -208,28 +208,32 @@ once the condition holds, 1 on timeout or when the host is deleted.
 // wait watches one host until cond holds, printing progress.
 func (o *Options) wait(parent context.Context, t target, cond waitFor, timeout time.Duration) error {
 	name := o.label(t)
-	if timeout == 0 {
-		h, err := o.hosts(t.namespace).Get(parent, t.name, metav1.GetOptions{})
-		if err != nil {
-			return describe(err, action{what: "read"}, t)
-		}
-		value, met, err := cond.observe(parent, o, t, h)
-		if err != nil {
-			return describe(err, action{what: "read the power of"}, t)
-		}
-		if !met {
-			return fmt.Errorf("%s: %s, not %s", name, cond.show(value), cond)
-		}
+	// One read first, as kubectl wait does: a missing host or a refused read fails at once, and
+	// a condition that already holds needs no watch.
+	h, err := o.hosts(t.namespace).Get(parent, t.name, metav1.GetOptions{})
+	if err != nil {
+		return describe(err, action{what: "read"}, t)
+	}
+	value, met, err := cond.observe(parent, o, t, h)
+	if err != nil {
+		return describe(err, action{what: "read the power of"}, t)
+	}
+	switch {
+	case met:
 		fmt.Fprintf(o.Out, "%s: %s\n", name, cond.show(value))
 		return nil
+	case timeout == 0:
+		return fmt.Errorf("%s: %s, not %s", name, cond.show(value), cond)
 	}
 
 	ctx, cancel := withTimeout(parent, timeout)
 	defer cancel()
 	start := o.now()
 	var last, lastErr string
+	// The first line is printed from the watch's first event, not from the read above: every
+	// change after it is then seen.
 	first := true
-	err := o.watchHost(ctx, t, func(h *v1alpha1.BareMetalHost) (bool, error) {
+	err = o.watchHost(ctx, t, func(h *v1alpha1.BareMetalHost) (bool, error) {
 		value, met, err := cond.observe(ctx, o, t, h)
 		if err != nil {
 			return false, err
@@ -307,20 +311,13 @@ func (e errHostDeleted) Error() string {
 	return fmt.Sprintf("host %s/%s was deleted", e.t.namespace, e.t.name)
 }
 
-// watchHost calls visit with the host now and on every change, until visit says done, visit
-// fails, or ctx ends. It reads the host first, so a missing host or a refused read fails at
-// once, then follows it as kubectl wait does: client-go's UntilWithSync, an informer on the one
-// host (field selector metadata.name) that relists and resumes by itself when a watch ends or
-// its resourceVersion is too old, so a wait of an hour outlives any single watch.
+// watchHost calls visit with the host as it is when the watch starts and on every change,
+// until visit says done, visit fails, or ctx ends. It follows the host as kubectl wait does:
+// client-go's UntilWithSync, an informer on the one host (field selector metadata.name) that
+// relists and resumes by itself when a watch ends or its resourceVersion is too old, so a wait
+// of an hour outlives any single watch.
 func (o *Options) watchHost(ctx context.Context, t target, visit func(*v1alpha1.BareMetalHost) (bool, error)) error {
 	hosts := o.hosts(t.namespace)
-	h, err := hosts.Get(ctx, t.name, metav1.GetOptions{})
-	if err != nil {
-		return err
-	}
-	if done, err := visit(h); done || err != nil {
-		return err
-	}
 	selector := fields.OneTermEqualSelector("metadata.name", t.name).String()
 	lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
@@ -332,14 +329,14 @@ func (o *Options) watchHost(ctx context.Context, t target, visit func(*v1alpha1.
 			return hosts.Watch(ctx, opts)
 		},
 	}, o.client)
-	// A host deleted between the read and the informer's first list never comes back.
+	// A host missing from the informer's first list was deleted since the caller read it.
 	precondition := func(store cache.Store) (bool, error) {
 		if _, exists, err := store.Get(&metav1.ObjectMeta{Namespace: t.namespace, Name: t.name}); err != nil || !exists {
 			return true, errors.Join(err, errHostDeleted{t})
 		}
 		return false, nil
 	}
-	_, err = watchtools.UntilWithSync(ctx, lw, &v1alpha1.BareMetalHost{}, precondition, func(ev watch.Event) (bool, error) {
+	_, err := watchtools.UntilWithSync(ctx, lw, &v1alpha1.BareMetalHost{}, precondition, func(ev watch.Event) (bool, error) {
 		h, ok := ev.Object.(*v1alpha1.BareMetalHost)
 		// The field selector already filters; the name check keeps a server (or fake) that
 		// ignores it from mixing hosts up.

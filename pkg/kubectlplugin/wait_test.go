@@ -72,7 +72,7 @@ func TestParseFor(t *testing.T) {
 func TestWaitForState(t *testing.T) {
 	h := newHarness(t, newTestHost("h0"), newTestHost("other"))
 	result := h.runAsync("wait", "h0", "--for=state=provisioned", "--timeout=1m")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	for _, step := range []func(*v1alpha1.BareMetalHost){
 		func(host *v1alpha1.BareMetalHost) { host.Status.Provisioning.State = v1alpha1.StateRegistering },
 		func(host *v1alpha1.BareMetalHost) { host.Spec.Description = "no state change: no line" },
@@ -141,7 +141,7 @@ func TestWaitAlreadyMetAndCheckOnce(t *testing.T) {
 func TestWaitHostDeletedOrMissing(t *testing.T) {
 	h := newHarness(t, newTestHost("h0"))
 	result := h.runAsync("wait", "h0", "--for=state=provisioned")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	if err := h.cs.Tracker().Delete(hostsGVR, testNS, "h0"); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestWaitForConditionHonoursGeneration(t *testing.T) {
 		host.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, ObservedGeneration: 1}}
 	}))
 	result := h.runAsync("wait", "h0", "--for=condition=ready", "--timeout=1m")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	h.change("h0", func(host *v1alpha1.BareMetalHost) {
 		host.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionFalse, ObservedGeneration: 2}}
 	})
@@ -204,7 +204,7 @@ func TestWaitOutlivesItsWatch(t *testing.T) {
 				return handled, first, nil
 			})
 			result := h.runAsync("wait", "h0", "--for=state=available", "--timeout=1m")
-			h.awaitWatches(1)
+			h.awaitFollowing()
 			tc.end(first)
 			h.awaitWatches(2)
 			h.change("h0", available)

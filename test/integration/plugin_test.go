@@ -323,8 +323,8 @@ func TestPlugin(t *testing.T) {
 		for !strings.Contains(out.String(), "waiting for state=provisioned") && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		// The first line is printed before the watch is opened; what changes after it is still
-		// seen, because the watch starts from the resourceVersion that line was read at.
+		// The first line is printed from the first event of the plugin's informer, whose watch
+		// starts from the resourceVersion it listed: every change after that line is seen.
 		for _, st := range []v1alpha1.ProvisioningState{v1alpha1.StateProvisioning, v1alpha1.StateProvisioned} {
 			h, err := hosts.Get(ctx, "pl-0", metav1.GetOptions{})
 			if err != nil {
