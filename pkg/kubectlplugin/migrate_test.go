@@ -185,7 +185,7 @@ func writes(c *dynamicfake.FakeDynamicClient) []string {
 	return out
 }
 
-func get(t *testing.T, c *dynamicfake.FakeDynamicClient, group, resource, name string) *unstructured.Unstructured {
+func getObject(t *testing.T, c *dynamicfake.FakeDynamicClient, group, resource, name string) *unstructured.Unstructured {
 	t.Helper()
 	obj, err := c.Resource(schema.GroupVersionResource{Group: group, Version: "v1alpha1", Resource: resource}).
 		Namespace(testNS).Get(context.Background(), name, metav1.GetOptions{})
@@ -231,11 +231,11 @@ func TestMigrateApplyIsIdempotent(t *testing.T) {
 		t.Errorf("report: %s", h.out)
 	}
 
-	src := get(t, h.source, metal3Group, "baremetalhosts", "h0")
+	src := getObject(t, h.source, metal3Group, "baremetalhosts", "h0")
 	if v := src.GetAnnotations()[v1alpha1.PausedAnnotation]; v != migratePausedValue {
 		t.Errorf("Metal3 host paused with %q, want %q", v, migratePausedValue)
 	}
-	host := get(t, h.target, v1alpha1.GroupName, "baremetalhosts", "h0")
+	host := getObject(t, h.target, v1alpha1.GroupName, "baremetalhosts", "h0")
 	a := host.GetAnnotations()
 	if a[MigratedFromAnnotation] != "uid-h0" {
 		t.Errorf("marker %q", a[MigratedFromAnnotation])
@@ -260,7 +260,7 @@ func TestMigrateApplyIsIdempotent(t *testing.T) {
 	if url, _, _ := unstructured.NestedString(host.Object, "spec", "image", "url"); url != "http://images/os.qcow2" {
 		t.Errorf("spec.image.url %q", url)
 	}
-	hd := get(t, h.target, v1alpha1.GroupName, "hardwaredata", "h0")
+	hd := getObject(t, h.target, v1alpha1.GroupName, "hardwaredata", "h0")
 	if refs := hd.GetOwnerReferences(); len(refs) != 1 || refs[0].APIVersion != "baremetal.metal3.io/v1alpha1" || refs[0].UID != host.GetUID() ||
 		len(hd.GetFinalizers()) != 0 {
 		t.Errorf("HardwareData owners %v, finalizers %v: want the new host as its only owner, none of Metal3's finalizers", refs, hd.GetFinalizers())
@@ -407,7 +407,7 @@ func TestMigrateBetweenServers(t *testing.T) {
 	if got := writes(h.source); strings.Join(got, ",") != "patch baremetalhosts/h0" {
 		t.Errorf("writes to the source: %v", got)
 	}
-	if v := get(t, h.source, v1alpha1.GroupName, "baremetalhosts", "h0").GetAnnotations()[v1alpha1.PausedAnnotation]; v != migratePausedValue {
+	if v := getObject(t, h.source, v1alpha1.GroupName, "baremetalhosts", "h0").GetAnnotations()[v1alpha1.PausedAnnotation]; v != migratePausedValue {
 		t.Errorf("source host paused with %q", v)
 	}
 }

@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import "github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+
 // Annotations and names Metal3 users rely on; the server honours them for compatibility, while
 // the subresources (power, reboot, inspect) are the native way to ask for the same actions.
 const (
@@ -42,7 +44,7 @@ const (
 	// one reboot (a reset, without holding the host off), after which the reconciler removes it.
 	RebootSubresourceAnnotation = RebootAnnotationPrefix + "/baremetal-api"
 	// InspectAnnotationPrefix requests (re)inspection, or disables it with the value "disabled".
-	InspectAnnotationPrefix = "inspect.metal3.io"
+	InspectAnnotationPrefix = baremetal.InspectAnnotation
 	// HardwareDetailsAnnotation carries hardware details for hosts whose inspection is disabled.
 	HardwareDetailsAnnotation = InspectAnnotationPrefix + "/hardwaredetails"
 	// InspectAnnotationValueDisabled is the inspect annotation's value that disables inspection.
