@@ -23,10 +23,10 @@ import (
 	"net/http"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
-	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/validation"
 	hoststorage "github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost/storage"
@@ -49,6 +49,10 @@ type ExtraConfig struct {
 	Validation validation.Options
 	// Reconciler, when set, runs the host reconciler in this process.
 	Reconciler *ReconcilerConfig
+	// ServeMetal3IO serves every kind under Metal3's group (metal3.io) as well: the same storages,
+	// so the same objects, resourceVersions and watch cache in both groups. The scheme must know
+	// the group (scheme.AddMetal3Group) before the OpenAPI configuration is built.
+	ServeMetal3IO bool
 }
 
 // Config is the configuration of the server, before completion.
@@ -152,11 +156,10 @@ func (c completedConfig) New() (*Server, error) {
 	}
 	// HostClaims bind by writing hosts' consumerRef through the hosts' own store, and read
 	// HostDeployPolicies from theirs (in process, never through a client to this server).
-	claims, err := hcstorage.NewStorage(c.GenericConfig.RESTOptionsGetter, hosts.Host.Store, deployPolicies.Store)
+	claims, err := hcstorage.NewStorage(c.GenericConfig.RESTOptionsGetter, hosts.Host.Store, deployPolicies.Store, c.namespaceLabels())
 	if err != nil {
 		return nil, fmt.Errorf("creating HostClaim storage: %w", err)
 	}
-	group := genericapiserver.NewDefaultAPIGroupInfo(baremetal.GroupName, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
 	// Each storage behind its wrapper (storageerrors.go), which gives storage errors their 4xx.
 	storages := map[string]rest.Storage{
 		"baremetalhosts":         &hostREST{hosts.Host},
@@ -184,11 +187,25 @@ func (c completedConfig) New() (*Server, error) {
 		"hostclaims/binding":           &hostClaimBindingREST{claims.Binding},
 		"hostdeploypolicies":           &kindREST{deployPolicies},
 	}
-	group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = storages
-	if err := s.GenericAPIServer.InstallAPIGroup(&group); err != nil {
+	versions := []schema.GroupVersion{v1alpha1.SchemeGroupVersion}
+	if c.ExtraConfig.ServeMetal3IO {
+		versions = append(versions, v1alpha1.Metal3GroupVersion)
+	}
+	groups := make([]*genericapiserver.APIGroupInfo, 0, len(versions))
+	for _, gv := range versions {
+		// Metal3's group gets the very same storages: one store per resource, so one set of
+		// etcd keys, one resourceVersion sequence and one watch cache behind both groups.
+		group := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, scheme.Scheme, metav1.ParameterCodec, scheme.Codecs)
+		group.VersionedResourcesStorageMap[gv.Version] = storages
+		groups = append(groups, &group)
+	}
+	// One call for both groups: the field manager's type converter is built from the OpenAPI
+	// models of every group installed together, so that server-side apply can read managed
+	// fields written through either group.
+	if err := s.GenericAPIServer.InstallAPIGroups(groups...); err != nil {
 		return nil, err
 	}
-	schemas, err := newResourceSchemas(v1alpha1.SchemeGroupVersion, storages, group.StaticOpenAPISpec)
+	schemas, err := newResourceSchemas(versions, storages, groups[0].StaticOpenAPISpec)
 	if err != nil {
 		return nil, err
 	}
@@ -202,4 +219,25 @@ func (c completedConfig) New() (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// namespaceLabels reads Namespaces' labels from kube-apiserver's Namespace informer (the one
+// NamespaceLifecycle admission uses, started with the server), for HostDeployPolicies that let
+// claims in by their namespace's labels. A standalone server has no Namespaces: nil.
+func (c completedConfig) namespaceLabels() hcstorage.NamespaceLabels {
+	factory := c.GenericConfig.SharedInformerFactory
+	if factory == nil {
+		return nil
+	}
+	namespaces := factory.Core().V1().Namespaces()
+	// Registered before the server starts the factory, so that it is started with it.
+	namespaces.Informer()
+	lister := namespaces.Lister()
+	return func(name string) (map[string]string, bool) {
+		ns, err := lister.Get(name)
+		if err != nil {
+			return nil, false
+		}
+		return ns.Labels, true
+	}
 }

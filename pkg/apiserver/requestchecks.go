@@ -77,7 +77,7 @@ type requestChecks struct {
 
 // resourceSchemas describes the served resources for the checks that need their types.
 type resourceSchemas struct {
-	// kinds maps "resource" and "resource/subresource" to the kind its requests carry.
+	// kinds maps "group/resource" and "group/resource/subresource" to the kind its requests carry.
 	kinds map[string]schema.GroupVersionKind
 	// applyKinds is the subset of kinds that take patches, so server-side apply.
 	applyKinds map[string]schema.GroupVersionKind
@@ -85,10 +85,10 @@ type resourceSchemas struct {
 	converter managedfields.TypeConverter
 }
 
-// newResourceSchemas describes the storages of version gv, with the OpenAPI models the group was
-// installed with: InstallAPIGroup builds the field manager's type converter from the same
-// models, and leaves them in APIGroupInfo.StaticOpenAPISpec.
-func newResourceSchemas(gv schema.GroupVersion, storages map[string]rest.Storage, models map[string]*spec.Schema) (*resourceSchemas, error) {
+// newResourceSchemas describes the storages served in every version of gvs, with the OpenAPI
+// models the groups were installed with: InstallAPIGroups builds the field manager's type
+// converter from the same models, and leaves them in APIGroupInfo.StaticOpenAPISpec.
+func newResourceSchemas(gvs []schema.GroupVersion, storages map[string]rest.Storage, models map[string]*spec.Schema) (*resourceSchemas, error) {
 	converter, err := managedfields.NewTypeConverter(models, false)
 	if err != nil {
 		return nil, fmt.Errorf("building the schema of server-side apply: %w", err)
@@ -103,10 +103,13 @@ func newResourceSchemas(gv schema.GroupVersion, storages map[string]rest.Storage
 		if err != nil {
 			return nil, fmt.Errorf("kind of %s: %w", path, err)
 		}
-		gvk := gv.WithKind(kinds[0].Kind)
-		s.kinds[path] = gvk
-		if _, ok := st.(rest.Patcher); ok {
-			s.applyKinds[path] = gvk
+		for _, gv := range gvs {
+			gvk := gv.WithKind(kinds[0].Kind)
+			key := gv.Group + "/" + path
+			s.kinds[key] = gvk
+			if _, ok := st.(rest.Patcher); ok {
+				s.applyKinds[key] = gvk
+			}
 		}
 	}
 	return s, nil
@@ -318,9 +321,9 @@ func (rc *requestChecks) checkApplyPatch(req *http.Request, info *request.Reques
 
 func resourceKey(info *request.RequestInfo) string {
 	if info.Subresource == "" {
-		return info.Resource
+		return info.APIGroup + "/" + info.Resource
 	}
-	return info.Resource + "/" + info.Subresource
+	return info.APIGroup + "/" + info.Resource + "/" + info.Subresource
 }
 
 func contentType(req *http.Request) string {

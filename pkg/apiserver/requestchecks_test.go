@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	"k8s.io/apiserver/pkg/endpoints/request"
@@ -59,6 +60,7 @@ func testStorages() map[string]rest.Storage {
 // (the same definitions and config as pkg/cmd/server, the same builder as InstallAPIGroup).
 func testSchemas(t *testing.T) *resourceSchemas {
 	t.Helper()
+	scheme.AddMetal3Group()
 	cfg := genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, openapi.NewDefinitionNamer(scheme.Scheme))
 	models, err := builder3.BuildOpenAPIDefinitionsForResources(cfg,
 		openapiutil.GetCanonicalTypeName(&v1alpha1.BareMetalHost{}),
@@ -68,7 +70,7 @@ func testSchemas(t *testing.T) *resourceSchemas {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newResourceSchemas(v1alpha1.SchemeGroupVersion, testStorages(), models)
+	s, err := newResourceSchemas([]schema.GroupVersion{v1alpha1.SchemeGroupVersion, v1alpha1.Metal3GroupVersion}, testStorages(), models)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,23 +79,26 @@ func testSchemas(t *testing.T) *resourceSchemas {
 
 func TestResourceSchemas(t *testing.T) {
 	s := testSchemas(t)
-	for path, kind := range map[string]string{
-		"baremetalhosts": "BareMetalHost", "baremetalhosts/status": "BareMetalHost", "baremetalhosts/power": "Power",
-		"baremetalhosts/reboot": "RebootRequest", "baremetalhosts/inspect": "InspectRequest",
-	} {
-		if got := s.kinds[path]; got != v1alpha1.SchemeGroupVersion.WithKind(kind) {
-			t.Errorf("kind of %s = %v, want %s", path, got, kind)
+	// Both groups, each with its own kinds (a body of the other group is not this one's).
+	for _, gv := range []schema.GroupVersion{v1alpha1.SchemeGroupVersion, v1alpha1.Metal3GroupVersion} {
+		for path, kind := range map[string]string{
+			"baremetalhosts": "BareMetalHost", "baremetalhosts/status": "BareMetalHost", "baremetalhosts/power": "Power",
+			"baremetalhosts/reboot": "RebootRequest", "baremetalhosts/inspect": "InspectRequest",
+		} {
+			if got := s.kinds[gv.Group+"/"+path]; got != gv.WithKind(kind) {
+				t.Errorf("kind of %s in %s = %v, want %s", path, gv, got, kind)
+			}
 		}
-	}
-	// Apply is a patch: only the storages that take patches are checked for it.
-	for _, path := range []string{"baremetalhosts", "baremetalhosts/status", "baremetalhosts/power"} {
-		if _, ok := s.applyKinds[path]; !ok {
-			t.Errorf("%s takes patches but has no apply kind", path)
+		// Apply is a patch: only the storages that take patches are checked for it.
+		for _, path := range []string{"baremetalhosts", "baremetalhosts/status", "baremetalhosts/power"} {
+			if _, ok := s.applyKinds[gv.Group+"/"+path]; !ok {
+				t.Errorf("%s in %s takes patches but has no apply kind", path, gv)
+			}
 		}
-	}
-	for _, path := range []string{"baremetalhosts/reboot", "baremetalhosts/inspect"} {
-		if _, ok := s.applyKinds[path]; ok {
-			t.Errorf("%s takes no patches but has an apply kind", path)
+		for _, path := range []string{"baremetalhosts/reboot", "baremetalhosts/inspect"} {
+			if _, ok := s.applyKinds[gv.Group+"/"+path]; ok {
+				t.Errorf("%s in %s takes no patches but has an apply kind", path, gv)
+			}
 		}
 	}
 }

@@ -19,7 +19,9 @@ package kubectlplugin
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,9 +38,12 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/install"
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/fake"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/baremetalhost"
 )
 
 // The generated fake clientset stores objects but knows nothing of the subresources' meaning:
@@ -117,6 +122,9 @@ func newHarness(t *testing.T, objs ...runtime.Object) *harness {
 	h.o.newDynamic = func() (dynamic.Interface, error) { return dyn, nil }
 	h.o.namespace = func() (string, error) { return testNS, nil }
 	h.o.now = func() time.Time { return testNow }
+	h.o.tablePage = func(ctx context.Context, ns string, opts metav1.ListOptions) (*metav1.Table, error) {
+		return serverTable(ctx, cs, ns, opts)
+	}
 	h.installSubresources()
 	return h
 }
@@ -148,8 +156,17 @@ func (h *harness) runAsync(args ...string) func() int {
 	}
 }
 
-// awaitWatches waits until the plugin has opened n watches, so changes made afterwards are
-// seen as changes and not as the initial state.
+// awaitFollowing waits until a waiting command follows its host: its watch is open and its
+// first line, read from the watch's first event, printed. A change made afterwards is seen as a
+// change, not as the initial state (the fake's watch, unlike the server's, does not start from
+// the resourceVersion listed).
+func (h *harness) awaitFollowing() {
+	h.t.Helper()
+	h.awaitWatches(1)
+	h.out.await(h.t, "(waiting")
+}
+
+// awaitWatches waits until the plugin has opened n watches.
 func (h *harness) awaitWatches(n int) {
 	h.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -286,18 +303,17 @@ func (h *harness) installSubresources() {
 	})
 }
 
-// powerOf is the server's Power view of a host (registry storage powerFromHost), simplified.
+// powerOf is the server's Power view of a host (registry storage powerFromHost), from the same
+// host views the server uses.
 func powerOf(h *v1alpha1.BareMetalHost) *v1alpha1.Power {
 	p := &v1alpha1.Power{
 		ObjectMeta: metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, ResourceVersion: h.ResourceVersion},
-		Spec:       v1alpha1.PowerSpec{State: v1alpha1.PowerState(powerWord(h.Spec.Online))},
+		Spec:       v1alpha1.PowerSpec{State: h.DesiredPower()},
 	}
-	if observedPower(h) == unknown {
-		p.Status.Pending = h.Spec.BMC.Address != ""
+	p.Status.State, p.Status.Pending = h.ObservedPower(), h.PowerPending()
+	if !h.PowerObserved() {
 		return p
 	}
-	p.Status.State = v1alpha1.PowerState(powerWord(h.Status.PoweredOn))
-	p.Status.Pending = h.Spec.Online != h.Status.PoweredOn
 	if c := meta.FindStatusCondition(h.Status.Conditions, "PoweredOn"); c != nil {
 		t := c.LastTransitionTime
 		p.Status.LastTransitionTime = &t
@@ -308,7 +324,49 @@ func powerOf(h *v1alpha1.BareMetalHost) *v1alpha1.Power {
 	return p
 }
 
-// inspectionOf is the server's Inspection view of a host (registry storage inspectionFromHost).
+// apiScheme converts hosts to the internal type, which the server's table convertor prints.
+var apiScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	install.Install(s)
+	return s
+}()
+
+// serverTable is what the server answers a list asked for as a Table: its own TableConvertor's
+// rows, in etcd's order (namespace, name), each with the host's metadata as raw JSON.
+func serverTable(ctx context.Context, cs versioned.Interface, ns string, opts metav1.ListOptions) (*metav1.Table, error) {
+	list, err := cs.BaremetalV1alpha1().BareMetalHosts(ns).List(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(list.Items, func(i, j int) bool {
+		a, b := list.Items[i], list.Items[j]
+		return a.Namespace < b.Namespace || (a.Namespace == b.Namespace && a.Name < b.Name)
+	})
+	internal := &baremetal.BareMetalHostList{}
+	if err := apiScheme.Convert(list, internal, nil); err != nil {
+		return nil, err
+	}
+	table, err := baremetalhost.TableConvertor.ConvertToTable(ctx, internal, &metav1.TableOptions{})
+	if err != nil {
+		return nil, err
+	}
+	table.Kind, table.APIVersion = "Table", "meta.k8s.io/v1"
+	for i := range table.Rows {
+		meta := &metav1.PartialObjectMetadata{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "PartialObjectMetadata"},
+			ObjectMeta: list.Items[i].ObjectMeta,
+		}
+		raw, err := json.Marshal(meta)
+		if err != nil {
+			return nil, err
+		}
+		table.Rows[i].Object = runtime.RawExtension{Raw: raw}
+	}
+	return table, nil
+}
+
+// inspectionOf is the server's Inspection view of a host (registry storage inspectionFromHost),
+// from the same host view the server uses.
 func inspectionOf(h *v1alpha1.BareMetalHost) *v1alpha1.Inspection {
 	in := &v1alpha1.Inspection{ObjectMeta: metav1.ObjectMeta{Name: h.Name, Namespace: h.Namespace, ResourceVersion: h.ResourceVersion}}
 	if op := h.Status.OperationHistory.Inspect; !op.End.IsZero() {
@@ -320,20 +378,7 @@ func inspectionOf(h *v1alpha1.BareMetalHost) *v1alpha1.Inspection {
 		in.Status.StartTime = &t
 	}
 	in.Status.Hardware = h.Status.Hardware.DeepCopy()
-	v, requested := h.Annotations[v1alpha1.InspectAnnotationPrefix]
-	switch {
-	case requested && v == "":
-		in.Status.State = v1alpha1.InspectionPending
-	case h.Status.Provisioning.State == v1alpha1.StateInspecting && h.Status.ErrorType == v1alpha1.InspectionError:
-		in.Status.State = v1alpha1.InspectionFailed
-		in.Status.Message = h.Status.ErrorMessage
-	case h.Status.Provisioning.State == v1alpha1.StateInspecting:
-		in.Status.State = v1alpha1.InspectionInProgress
-	case h.Status.Hardware != nil:
-		in.Status.State = v1alpha1.InspectionCompleted
-	default:
-		in.Status.State = v1alpha1.InspectionNone
-	}
+	in.Status.State, in.Status.Message = h.InspectionState()
 	return in
 }
 

@@ -302,7 +302,7 @@ func buildFirmwareView(h *v1alpha1.BareMetalHost, hfs *v1alpha1.HostFirmwareSett
 	v := &firmwareView{
 		Name: h.Name, Namespace: h.Namespace,
 		State: h.Status.Provisioning.State, OperationalStatus: h.Status.OperationalStatus,
-		Error: hostError(h, 0),
+		Error: hostError(h),
 	}
 	if hfc != nil {
 		v.Components = &componentsView{

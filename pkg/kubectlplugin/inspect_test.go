@@ -47,7 +47,7 @@ func TestInspectWait(t *testing.T) {
 		host.Status.OperationHistory.Inspect.End = metav1.NewTime(testNow.Add(-time.Hour))
 	}))
 	result := h.runAsync("inspect", "h0", "--wait", "--timeout=1m")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	// The reconciler takes the request: annotation gone, host inspecting.
 	h.change("h0", func(host *v1alpha1.BareMetalHost) {
 		delete(host.Annotations, v1alpha1.InspectAnnotationPrefix)
@@ -86,7 +86,7 @@ h0: inspection completed in 3m12s
 func TestInspectWaitFailed(t *testing.T) {
 	h := newHarness(t, newTestHost("h0", available))
 	result := h.runAsync("inspect", "h0", "--wait")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	h.change("h0", func(host *v1alpha1.BareMetalHost) {
 		delete(host.Annotations, v1alpha1.InspectAnnotationPrefix)
 		host.Status.Provisioning.State = v1alpha1.StateInspecting

@@ -18,107 +18,162 @@ package kubectlplugin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/kubectl/pkg/cmd/get"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/scheme"
 )
-
-// errorWidth keeps the ERROR column from pushing AGE off a terminal; -o wide shows it whole.
-const errorWidth = 48
 
 // listChunk is the page size, as kubectl's --chunk-size default: a large fleet is listed in
 // several requests instead of one response the server must build in memory at once.
 const listChunk = 500
 
+// tableAccept asks the server to render the list as a Table with its own columns (the
+// BareMetalHost TableConvertor), as kubectl get does.
+const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io"
+
 func newListCommand(o *Options) *cobra.Command {
-	var output string
+	printFlags := get.NewGetPrintFlags()
+	// kubectl get sorts itself, outside its printers; a flag that would be accepted and
+	// ignored is not offered.
+	printFlags.HumanReadableFlags.SortBy = nil
+	printFlags.SetKind(v1alpha1.SchemeGroupVersion.WithKind("BareMetalHost").GroupKind())
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List hosts with their state, power and last error",
-		Long: `One line per host, sorted by namespace and name:
-  STATE   the provisioning state (registering, available, provisioned, ...)
-  POWER   desired/observed power; observed is <unknown> until the host is registered
-  STATUS  the operational status (OK, discovered, error, delayed, detached, servicing)
-  ERROR   the last error's message (or type), empty when there is none
--o wide adds the BMC address and a hardware summary from the last inspection.`,
+		Long: `One line per host, sorted by namespace and name, with the server's columns (the same
+as kubectl get baremetalhosts):
+  STATE     the provisioning state (registering, available, provisioned, ...)
+  CONSUMER  what claimed the host
+  ONLINE    the power wanted (spec.online)
+  ERROR     the kind of the last error, empty when there is none
+-o wide adds the operational status, the BMC address, the power read from the BMC (<unknown>
+until the host is registered), a hardware summary, GPUs and power draw. The other -o formats
+(json, yaml, name, custom-columns, jsonpath, go-template) print the hosts themselves.`,
 		Example: `  kubectl baremetal list
-  kubectl baremetal list -A -l rack=r1 -o wide`,
+  kubectl baremetal list -A -l rack=r1 -o wide
+  kubectl baremetal list -o custom-columns=NAME:.metadata.name,MAC:.spec.bootMACAddress`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "" && output != "wide" {
-				return usageError{fmt.Sprintf(`--output must be "wide" (or empty), not %q; for yaml or json use kubectl get bmh`, output)}
+			if o.allNamespaces {
+				if err := printFlags.EnsureWithNamespace(); err != nil {
+					return err
+				}
 			}
-			return o.list(cmd.Context(), output == "wide")
+			printer, err := printFlags.ToPrinter()
+			if err != nil {
+				return usageError{oneLine(err.Error())}
+			}
+			if err := o.complete(); err != nil {
+				return err
+			}
+			// The table for the human formats; --template alone means -o go-template.
+			format, template := *printFlags.OutputFormat, printFlags.TemplateFlags.TemplateArgument
+			human := (format == "" && (template == nil || *template == "")) || format == "wide"
+			var out runtime.Object
+			if human {
+				out, err = o.listTable(cmd.Context())
+			} else {
+				out, err = o.listObjects(cmd.Context())
+			}
+			if err != nil {
+				return describeListError(err, o.listNamespace())
+			}
+			if human && len(out.(*metav1.Table).Rows) == 0 {
+				fmt.Fprintf(o.ErrOut, "No resources found %s.\n", scope(o.listNamespace()))
+				return nil
+			}
+			return printer.PrintObj(out, o.Out)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", `"wide" adds the BMC address and a hardware summary.`)
+	printFlags.AddFlags(cmd)
 	return cmd
 }
 
-func (o *Options) list(ctx context.Context, wide bool) error {
-	if err := o.complete(); err != nil {
-		return err
-	}
-	ns := o.listNamespace()
-	var hosts []v1alpha1.BareMetalHost
+// listTable is the server's table of the hosts, all pages in one.
+func (o *Options) listTable(ctx context.Context) (*metav1.Table, error) {
+	var all *metav1.Table
 	opts := metav1.ListOptions{LabelSelector: o.selector, Limit: listChunk}
 	for {
-		page, err := o.hosts(ns).List(ctx, opts)
+		page, err := o.tablePage(ctx, o.listNamespace(), opts)
 		if err != nil {
-			return describeListError(err, ns)
+			return nil, err
 		}
-		hosts = append(hosts, page.Items...)
+		if all == nil {
+			all = page
+		} else {
+			all.Rows = append(all.Rows, page.Rows...)
+		}
 		if opts.Continue = page.Continue; opts.Continue == "" {
 			break
 		}
 	}
-	if len(hosts) == 0 {
-		fmt.Fprintf(o.ErrOut, "No resources found %s.\n", scope(ns))
-		return nil
-	}
-	sort.Slice(hosts, func(i, j int) bool {
-		if hosts[i].Namespace != hosts[j].Namespace {
-			return hosts[i].Namespace < hosts[j].Namespace
+	// The rows carry the hosts' metadata, for the printer's NAMESPACE and label columns.
+	for i := range all.Rows {
+		row := &all.Rows[i]
+		if row.Object.Object == nil && row.Object.Raw != nil {
+			obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, row.Object.Raw)
+			if err != nil {
+				return nil, err
+			}
+			row.Object.Object = obj
 		}
-		return hosts[i].Name < hosts[j].Name
-	})
+	}
+	return all, nil
+}
 
-	header := []string{"NAME", "STATE", "POWER", "STATUS", "ERROR", "AGE"}
-	if wide {
-		header = append(header, "BMC", "HARDWARE")
+// getTablePage asks the server for one page of the host table.
+func (o *Options) getTablePage(ctx context.Context, namespace string, opts metav1.ListOptions) (*metav1.Table, error) {
+	raw, err := o.client.BaremetalV1alpha1().RESTClient().Get().
+		Namespace(namespace).Resource("baremetalhosts").
+		VersionedParams(&opts, scheme.ParameterCodec).
+		Param("includeObject", string(metav1.IncludeMetadata)).
+		SetHeader("Accept", tableAccept).
+		Do(ctx).Raw()
+	if err != nil {
+		return nil, err
 	}
-	if o.allNamespaces {
-		header = append([]string{"NAMESPACE"}, header...)
+	table := &metav1.Table{}
+	if err := json.Unmarshal(raw, table); err != nil {
+		return nil, fmt.Errorf("reading the host table: %w", err)
 	}
-	tbl := newTable(o.Out, header...)
-	width := errorWidth
-	if wide {
-		width = 0
+	if table.Kind != "Table" {
+		return nil, fmt.Errorf("the server sent a %s, not a Table, for the host list", table.Kind)
 	}
-	now := o.now()
-	for i := range hosts {
-		h := &hosts[i]
-		row := []string{
-			h.Name,
-			string(h.Status.Provisioning.State),
-			powerWord(h.Spec.Online) + "/" + observedPower(h),
-			string(h.Status.OperationalStatus),
-			hostError(h, width),
-			age(now, h.CreationTimestamp),
+	return table, nil
+}
+
+// listObjects is the hosts themselves, for the formats that print objects, as kubectl get
+// prints several: a v1 List whose items carry their kind, as unstructured objects, which every
+// printer takes (the name printer takes no typed list).
+func (o *Options) listObjects(ctx context.Context) (runtime.Object, error) {
+	list := &metav1.List{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "List"}}
+	opts := metav1.ListOptions{LabelSelector: o.selector, Limit: listChunk}
+	for {
+		page, err := o.hosts(o.listNamespace()).List(ctx, opts)
+		if err != nil {
+			return nil, err
 		}
-		if wide {
-			row = append(row, h.Spec.BMC.Address, hardwareSummary(h.Status.Hardware))
+		for i := range page.Items {
+			h := &page.Items[i]
+			h.SetGroupVersionKind(v1alpha1.SchemeGroupVersion.WithKind("BareMetalHost"))
+			list.Items = append(list.Items, runtime.RawExtension{Object: h})
 		}
-		if o.allNamespaces {
-			row = append([]string{h.Namespace}, row...)
+		if opts.Continue = page.Continue; opts.Continue == "" {
+			break
 		}
-		tbl.row(row...)
 	}
-	tbl.flush()
-	return nil
+	data, err := json.Marshal(list)
+	if err != nil {
+		return nil, err
+	}
+	return runtime.Decode(unstructured.UnstructuredJSONScheme, data)
 }

@@ -17,6 +17,8 @@ limitations under the License.
 package kubectlplugin
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -26,59 +28,106 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 )
 
+// listHosts are hosts of two namespaces. The server's table measures AGE from its own clock,
+// so they are created relative to the real one.
 func listHosts() []*v1alpha1.BareMetalHost {
+	now := time.Now()
 	broken := newTestHost("b-broken", func(h *v1alpha1.BareMetalHost) {
 		h.Status.Provisioning.State = v1alpha1.StateRegistering
 		h.Status.OperationalStatus = v1alpha1.OperationalStatusError
 		h.Status.ErrorType = v1alpha1.RegistrationError
 		h.Status.ErrorMessage = "Failed to get power state for node 1234: HTTP 401 Unauthorized from the BMC"
-		h.CreationTimestamp = metav1.NewTime(testNow.Add(-3 * 24 * time.Hour))
+		h.CreationTimestamp = metav1.NewTime(now.Add(-3 * 24 * time.Hour))
 	})
 	ready := newTestHost("a-ready", available, func(h *v1alpha1.BareMetalHost) {
+		h.Labels = map[string]string{"rack": "r1"}
 		h.Spec.Online = false
+		h.Spec.ConsumerRef = &v1alpha1.ObjectReference{Name: "claim-0"}
 		h.Status.Hardware = testHardware.DeepCopy()
+		h.CreationTimestamp = metav1.NewTime(now.Add(-2 * time.Hour))
 	})
-	other := newTestHost("c-other", func(h *v1alpha1.BareMetalHost) { h.Namespace = "lab" })
+	other := newTestHost("c-other", func(h *v1alpha1.BareMetalHost) {
+		h.Namespace = "lab"
+		h.CreationTimestamp = metav1.NewTime(now.Add(-2 * time.Hour))
+	})
 	return []*v1alpha1.BareMetalHost{broken, other, ready}
 }
 
+// TestList: the default and wide formats print the server's table with kubectl's printer
+// (NAMESPACE with -A, label columns, no headers); the others print the hosts themselves.
 func TestList(t *testing.T) {
 	hosts := listHosts()
 	h := newHarness(t, hosts[0], hosts[1], hosts[2])
-	if code := h.run("list"); code != 0 {
-		t.Fatalf("exit %d: %s", code, h.errOut)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list"}, `NAME       STATE         CONSUMER   ONLINE   ERROR                AGE
+a-ready    available     claim-0    false                         120m
+b-broken   registering              true     registration error   3d
+`},
+		{[]string{"list", "-A", "-o", "wide"}, `NAMESPACE   NAME       STATE         CONSUMER   ONLINE   ERROR                AGE    STATUS   BMC                                               POWERED     HARDWARE          GPUS   POWER DRAW
+default     a-ready    available     claim-0    false                         120m   OK       redfish://192.0.2.1/redfish/v1/Systems/a-ready    On          40 CPU, 256 GiB          
+default     b-broken   registering              true     registration error   3d     error    redfish://192.0.2.1/redfish/v1/Systems/b-broken   <unknown>                            
+lab         c-other                             true                          120m            redfish://192.0.2.1/redfish/v1/Systems/c-other    <unknown>                            
+`},
+		{[]string{"list", "-L", "rack", "--no-headers"}, `a-ready    available     claim-0   false                        120m   r1
+b-broken   registering             true    registration error   3d     
+`},
+		{[]string{"list", "-o", "name"}, `baremetalhost.baremetal.metal3.io/a-ready
+baremetalhost.baremetal.metal3.io/b-broken
+`},
+		{[]string{"list", "-o", "custom-columns=NAME:.metadata.name,STATE:.status.provisioning.state"}, `NAME       STATE
+a-ready    available
+b-broken   registering
+`},
+		{[]string{"list", "-l", "rack=r1", "-o", "jsonpath={.kind} {.items[*].kind} {.items[*].metadata.name}"}, `List BareMetalHost a-ready`},
+		{[]string{"list", "--template", "{{range .items}}{{.metadata.name}} {{end}}"}, `a-ready b-broken `},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			h.out.buf.Reset()
+			h.errOut.buf.Reset()
+			if code := h.run(tc.args...); code != 0 {
+				t.Fatalf("exit %d: %s", code, h.errOut)
+			}
+			if got := h.out.String(); got != tc.want {
+				t.Errorf("stdout:\n%s\nwant:\n%s", got, tc.want)
+			}
+		})
 	}
-	want := `NAME       STATE         POWER          STATUS   ERROR                                              AGE
-a-ready    available     Off/On         OK       <none>                                             120m
-b-broken   registering   On/<unknown>   error    Failed to get power state for node 1234: HTTP 4…   3d
-`
-	if got := h.out.String(); got != want {
-		t.Errorf("list:\n%s\nwant:\n%s", got, want)
-	}
+}
 
-	h.out.buf.Reset()
-	if code := h.run("list", "-A", "-o", "wide"); code != 0 {
+// TestListJSON: -o json and -o yaml print a v1 List of whole hosts, each with its kind, as
+// kubectl get does.
+func TestListJSON(t *testing.T) {
+	hosts := listHosts()
+	h := newHarness(t, hosts[0], hosts[1], hosts[2])
+	if code := h.run("list", "-A", "-o", "json"); code != 0 {
 		t.Fatalf("exit %d: %s", code, h.errOut)
 	}
-	lines := strings.Split(strings.TrimSpace(h.out.String()), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("list -A -o wide:\n%s", h.out)
+	var list struct {
+		Kind  string                   `json:"kind"`
+		Items []v1alpha1.BareMetalHost `json:"items"`
 	}
-	for _, col := range []string{"NAMESPACE", "BMC", "HARDWARE"} {
-		if !strings.Contains(lines[0], col) {
-			t.Errorf("header lacks %s: %s", col, lines[0])
-		}
+	if err := json.Unmarshal([]byte(h.out.String()), &list); err != nil {
+		t.Fatalf("%v:\n%s", err, h.out)
 	}
-	for i, want := range []string{"default a-ready", "default b-broken", "lab c-other"} {
-		if got := strings.Join(strings.Fields(lines[i+1])[:2], " "); got != want {
-			t.Errorf("row %d starts with %q, want %q (sorted by namespace, name)", i+1, got, want)
-		}
+	var names []string
+	for _, item := range list.Items {
+		names = append(names, item.Kind+" "+item.Namespace+"/"+item.Name+" "+item.Spec.BMC.Address)
 	}
-	if !strings.Contains(lines[1], "40 CPUs, 256 GiB RAM, 2 NICs, 2 disks") || !strings.Contains(lines[1], "redfish://192.0.2.1/redfish/v1/Systems/a-ready") {
-		t.Errorf("wide row lacks BMC or hardware: %s", lines[1])
+	want := []string{
+		"BareMetalHost default/a-ready redfish://192.0.2.1/redfish/v1/Systems/a-ready",
+		"BareMetalHost default/b-broken redfish://192.0.2.1/redfish/v1/Systems/b-broken",
+		"BareMetalHost lab/c-other redfish://192.0.2.1/redfish/v1/Systems/c-other",
 	}
-	if !strings.Contains(lines[2], "HTTP 401 Unauthorized from the BMC") {
-		t.Errorf("wide row truncates the error: %s", lines[2])
+	if list.Kind != "List" || !reflect.DeepEqual(names, want) {
+		t.Errorf("kind %q, items %q; want List of %q", list.Kind, names, want)
+	}
+	h.out.buf.Reset()
+	if code := h.run("list", "-o", "yaml", "-l", "rack=r1"); code != 0 ||
+		!strings.HasPrefix(h.out.String(), "apiVersion: v1\nitems:\n- apiVersion: baremetal.metal3.io/v1alpha1\n  kind: BareMetalHost\n") {
+		t.Errorf("-o yaml: exit %d\n%s", code, h.out)
 	}
 }
 
@@ -101,8 +150,5 @@ func TestSizes(t *testing.T) {
 		if got := mebibytes(in); got != want {
 			t.Errorf("mebibytes(%d) = %q, want %q", in, got, want)
 		}
-	}
-	if got := hardwareSummary(&v1alpha1.HardwareDetails{CPU: v1alpha1.CPU{Count: 1}, RAMMebibytes: 2048, NICs: make([]v1alpha1.NIC, 1)}); got != "1 CPUs, 2 GiB RAM, 1 NIC, 0 disks" {
-		t.Errorf("hardwareSummary = %q", got)
 	}
 }

@@ -205,7 +205,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"inspect", "h0", "h1"}, "accepts 1 arg(s)"},
 		{[]string{"wait", "h0"}, "--for is required"},
 		{[]string{"wait", "h0", "--for=state=provisoned"}, "unknown provisioning state"},
-		{[]string{"list", "-o", "yaml"}, `--output must be "wide"`},
+		{[]string{"list", "-o", "table"}, `unable to match a printer suitable for the output format "table"`},
 		{[]string{"list", "--bogus"}, "unknown flag: --bogus"},
 	} {
 		h := newHarness(t, newTestHost("h0"))

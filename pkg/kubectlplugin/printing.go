@@ -88,50 +88,14 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// powerWord is the Power subresource's spelling of a boolean power state.
-func powerWord(on bool) string {
-	if on {
-		return string(v1alpha1.PowerOn)
-	}
-	return string(v1alpha1.PowerOff)
-}
-
-// observedPower is the host's power as last read from the BMC, or <unknown> while nothing has
-// read it. It follows the power subresource's rule (status.poweredOn means something only once
-// the host is registered and not detached) so that `list` agrees with `power status` without a
-// GET of baremetalhosts/power per host.
-func observedPower(h *v1alpha1.BareMetalHost) string {
-	switch h.Status.Provisioning.State {
-	case v1alpha1.StateNone, v1alpha1.StateUnmanaged, v1alpha1.StateRegistering:
-		return unknown
-	}
-	if h.Status.OperationalStatus == v1alpha1.OperationalStatusDetached {
-		return unknown
-	}
-	return powerWord(h.Status.PoweredOn)
-}
-
-// hostError is the host's last error, for the ERROR column: the message says what happened,
-// the type only which phase failed, so the message wins when there is one.
-func hostError(h *v1alpha1.BareMetalHost, width int) string {
+// hostError is the host's last error on one line: the message says what happened, the type
+// only which phase failed, so the message wins when there is one.
+func hostError(h *v1alpha1.BareMetalHost) string {
 	msg := h.Status.ErrorMessage
 	if msg == "" {
 		msg = string(h.Status.ErrorType)
 	}
-	msg = oneLine(msg)
-	if width > 0 && len([]rune(msg)) > width {
-		msg = string([]rune(msg)[:width-1]) + "…"
-	}
-	return msg
-}
-
-// hardwareSummary is one cell's worth of inventory: "32 CPUs, 256 GiB RAM, 2 NICs, 2 disks".
-func hardwareSummary(hw *v1alpha1.HardwareDetails) string {
-	if hw == nil {
-		return none
-	}
-	return fmt.Sprintf("%d CPUs, %s RAM, %s, %s", hw.CPU.Count, mebibytes(hw.RAMMebibytes),
-		plural(len(hw.NICs), "NIC"), plural(len(hw.Storage), "disk"))
+	return oneLine(msg)
 }
 
 // printInventory writes the inventory indented, with the NIC and disk rows aligned.

@@ -32,10 +32,10 @@ import (
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/component-base/version"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
@@ -50,7 +50,8 @@ const fieldManager = "kubectl-baremetal"
 type Options struct {
 	genericiooptions.IOStreams
 
-	kube          connectionFlags
+	// kube are kubectl's own connection flags (--kubeconfig, --context, -n, -s, --as, ...).
+	kube          *genericclioptions.ConfigFlags
 	allNamespaces bool
 	selector      string
 
@@ -61,7 +62,10 @@ type Options struct {
 	// HostUpdatePolicy, which a server may not serve); only the commands that read them build it.
 	newDynamic func() (dynamic.Interface, error)
 	namespace  func() (string, error)
-	now        func() time.Time
+	// tablePage asks the server for a page of its host table (a field: the fake clientset has
+	// no REST client to ask).
+	tablePage func(ctx context.Context, namespace string, opts metav1.ListOptions) (*metav1.Table, error)
+	now       func() time.Time
 
 	client versioned.Interface
 	ns     string
@@ -69,7 +73,9 @@ type Options struct {
 
 // NewOptions returns options that read the kubeconfig the way kubectl does.
 func NewOptions(streams genericiooptions.IOStreams) *Options {
-	o := &Options{IOStreams: streams, kube: newKubeFlags(), now: time.Now}
+	// The default loading rules read $KUBECONFIG (a path list) and fall back to ~/.kube/config,
+	// as kubectl does; kubectl passes its environment to plugins unchanged.
+	o := &Options{IOStreams: streams, kube: genericclioptions.NewConfigFlags(true), now: time.Now}
 	config := func() (*rest.Config, error) {
 		cfg, err := o.kube.ToRESTConfig()
 		if err != nil {
@@ -96,9 +102,14 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		return dynamic.NewForConfig(cfg)
 	}
 	o.namespace = func() (string, error) {
-		ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
+		loader := o.kube.ToRawKubeConfigLoader()
+		if raw, err := loader.RawConfig(); err == nil && len(raw.Clusters) == 0 && *o.kube.APIServer == "" {
+			return "", errNoKubeconfig
+		}
+		ns, _, err := loader.Namespace()
 		return ns, err
 	}
+	o.tablePage = o.getTablePage
 	return o
 }
 
@@ -132,7 +143,7 @@ Flags follow kubectl: --kubeconfig, --context, -n/--namespace, -A/--all-namespac
 		"Label selector (e.g. rack=r1) choosing the hosts instead of naming them.")
 
 	cmd.AddCommand(newPowerCommand(o), newRebootCommand(o), newInspectCommand(o), newWaitCommand(o), newListCommand(o),
-		newFirmwareCommand(o))
+		newFirmwareCommand(o), newMigrateCommand(o))
 	return cmd
 }
 
@@ -187,22 +198,20 @@ func (o *Options) complete() error {
 		return nil
 	}
 	ns, err := o.namespace()
-	if clientcmd.IsEmptyConfig(err) {
-		return errors.New("no kubeconfig: set KUBECONFIG or pass --kubeconfig (kubectl config view shows what kubectl uses)")
-	}
 	if err != nil {
 		return err
 	}
 	client, err := o.newClient()
-	if clientcmd.IsEmptyConfig(err) {
-		return errors.New("no kubeconfig: set KUBECONFIG or pass --kubeconfig (kubectl config view shows what kubectl uses)")
-	}
 	if err != nil {
 		return err
 	}
 	o.ns, o.client = ns, client
 	return nil
 }
+
+// errNoKubeconfig: neither a kubeconfig nor --server says where the API is. kubectl would then
+// try localhost:8080, which for a plugin run by hand is never the intent.
+var errNoKubeconfig = errors.New("no kubeconfig: set KUBECONFIG or pass --kubeconfig (kubectl config view shows what kubectl uses)")
 
 // hosts is the typed client for one namespace ("" for all namespaces).
 func (o *Options) hosts(namespace string) typedv1alpha1.BareMetalHostInterface {

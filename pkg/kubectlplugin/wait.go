@@ -24,10 +24,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 )
@@ -206,28 +208,32 @@ once the condition holds, 1 on timeout or when the host is deleted.
 // wait watches one host until cond holds, printing progress.
 func (o *Options) wait(parent context.Context, t target, cond waitFor, timeout time.Duration) error {
 	name := o.label(t)
-	if timeout == 0 {
-		h, err := o.hosts(t.namespace).Get(parent, t.name, metav1.GetOptions{})
-		if err != nil {
-			return describe(err, action{what: "read"}, t)
-		}
-		value, met, err := cond.observe(parent, o, t, h)
-		if err != nil {
-			return describe(err, action{what: "read the power of"}, t)
-		}
-		if !met {
-			return fmt.Errorf("%s: %s, not %s", name, cond.show(value), cond)
-		}
+	// One read first, as kubectl wait does: a missing host or a refused read fails at once, and
+	// a condition that already holds needs no watch.
+	h, err := o.hosts(t.namespace).Get(parent, t.name, metav1.GetOptions{})
+	if err != nil {
+		return describe(err, action{what: "read"}, t)
+	}
+	value, met, err := cond.observe(parent, o, t, h)
+	if err != nil {
+		return describe(err, action{what: "read the power of"}, t)
+	}
+	switch {
+	case met:
 		fmt.Fprintf(o.Out, "%s: %s\n", name, cond.show(value))
 		return nil
+	case timeout == 0:
+		return fmt.Errorf("%s: %s, not %s", name, cond.show(value), cond)
 	}
 
 	ctx, cancel := withTimeout(parent, timeout)
 	defer cancel()
 	start := o.now()
 	var last, lastErr string
+	// The first line is printed from the watch's first event, not from the read above: every
+	// change after it is then seen.
 	first := true
-	err := o.watchHost(ctx, t, func(h *v1alpha1.BareMetalHost) (bool, error) {
+	err = o.watchHost(ctx, t, func(h *v1alpha1.BareMetalHost) (bool, error) {
 		value, met, err := cond.observe(ctx, o, t, h)
 		if err != nil {
 			return false, err
@@ -305,78 +311,45 @@ func (e errHostDeleted) Error() string {
 	return fmt.Sprintf("host %s/%s was deleted", e.t.namespace, e.t.name)
 }
 
-// watchHost calls visit with the host now and on every change, until visit says done, visit
-// fails, or ctx ends. It reads the host, then watches it (field selector metadata.name, from the
-// resourceVersion read) so no change in between is missed. A watch the server ends, or one
-// whose resourceVersion is too old (410 Gone), is resumed from a fresh read: a wait of an hour
-// outlives any single watch.
+// watchHost calls visit with the host as it is when the watch starts and on every change,
+// until visit says done, visit fails, or ctx ends. It follows the host as kubectl wait does:
+// client-go's UntilWithSync, an informer on the one host (field selector metadata.name) that
+// relists and resumes by itself when a watch ends or its resourceVersion is too old, so a wait
+// of an hour outlives any single watch.
 func (o *Options) watchHost(ctx context.Context, t target, visit func(*v1alpha1.BareMetalHost) (bool, error)) error {
 	hosts := o.hosts(t.namespace)
 	selector := fields.OneTermEqualSelector("metadata.name", t.name).String()
-	for {
-		h, err := hosts.Get(ctx, t.name, metav1.GetOptions{})
-		if err != nil {
-			return err
+	lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			opts.FieldSelector = selector
+			return hosts.List(ctx, opts)
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			opts.FieldSelector = selector
+			return hosts.Watch(ctx, opts)
+		},
+	}, o.client)
+	// A host missing from the informer's first list was deleted since the caller read it.
+	precondition := func(store cache.Store) (bool, error) {
+		if _, exists, err := store.Get(&metav1.ObjectMeta{Namespace: t.namespace, Name: t.name}); err != nil || !exists {
+			return true, errors.Join(err, errHostDeleted{t})
 		}
-		if done, err := visit(h); done || err != nil {
-			return err
-		}
-		w, err := hosts.Watch(ctx, metav1.ListOptions{FieldSelector: selector, ResourceVersion: h.ResourceVersion, AllowWatchBookmarks: true})
-		if err != nil {
-			return err
-		}
-		began := time.Now()
-		done, err := drain(ctx, w, t, visit)
-		w.Stop()
-		if done || err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		// A watch that ends at once again and again must not turn into a busy loop.
-		if time.Since(began) < time.Second {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Second):
-			}
-		}
+		return false, nil
 	}
-}
-
-// drain passes the watch's events to visit; it returns when the watch ends (done false, err nil:
-// resume), when visit is done or fails, or when ctx ends.
-func drain(ctx context.Context, w watch.Interface, t target, visit func(*v1alpha1.BareMetalHost) (bool, error)) (bool, error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return false, nil
-			}
-			switch ev.Type {
-			case watch.Added, watch.Modified:
-				// The field selector already filters; the check keeps a server (or fake) that
-				// ignores it from mixing hosts up.
-				if h, ok := ev.Object.(*v1alpha1.BareMetalHost); ok && h.Name == t.name {
-					if done, err := visit(h); done || err != nil {
-						return done, err
-					}
-				}
-			case watch.Deleted:
-				if h, ok := ev.Object.(*v1alpha1.BareMetalHost); ok && h.Name == t.name {
-					return false, errHostDeleted{t}
-				}
-			case watch.Error:
-				// Typically 410 Gone; anything else worth reporting is also returned by the
-				// fresh Get that follows.
-				if st, ok := ev.Object.(*metav1.Status); ok && st.Code != 0 && st.Code != 410 && st.Code != 500 {
-					return false, &apierrors.StatusError{ErrStatus: *st}
-				}
-				return false, nil
-			}
+	_, err := watchtools.UntilWithSync(ctx, lw, &v1alpha1.BareMetalHost{}, precondition, func(ev watch.Event) (bool, error) {
+		h, ok := ev.Object.(*v1alpha1.BareMetalHost)
+		// The field selector already filters; the name check keeps a server (or fake) that
+		// ignores it from mixing hosts up.
+		if !ok || h.Name != t.name {
+			return false, nil
 		}
+		if ev.Type == watch.Deleted {
+			return false, errHostDeleted{t}
+		}
+		return visit(h)
+	})
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
+	return err
 }

@@ -18,9 +18,12 @@ package kubectlplugin
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -69,7 +72,7 @@ func TestParseFor(t *testing.T) {
 func TestWaitForState(t *testing.T) {
 	h := newHarness(t, newTestHost("h0"), newTestHost("other"))
 	result := h.runAsync("wait", "h0", "--for=state=provisioned", "--timeout=1m")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	for _, step := range []func(*v1alpha1.BareMetalHost){
 		func(host *v1alpha1.BareMetalHost) { host.Status.Provisioning.State = v1alpha1.StateRegistering },
 		func(host *v1alpha1.BareMetalHost) { host.Spec.Description = "no state change: no line" },
@@ -138,7 +141,7 @@ func TestWaitAlreadyMetAndCheckOnce(t *testing.T) {
 func TestWaitHostDeletedOrMissing(t *testing.T) {
 	h := newHarness(t, newTestHost("h0"))
 	result := h.runAsync("wait", "h0", "--for=state=provisioned")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	if err := h.cs.Tracker().Delete(hostsGVR, testNS, "h0"); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +162,7 @@ func TestWaitForConditionHonoursGeneration(t *testing.T) {
 		host.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, ObservedGeneration: 1}}
 	}))
 	result := h.runAsync("wait", "h0", "--for=condition=ready", "--timeout=1m")
-	h.awaitWatches(1)
+	h.awaitFollowing()
 	h.change("h0", func(host *v1alpha1.BareMetalHost) {
 		host.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionFalse, ObservedGeneration: 2}}
 	})
@@ -176,5 +179,41 @@ h0: ready False -> True (0s)
 `
 	if got := h.out.String(); got != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestWaitOutlivesItsWatch: a watch the server ends, or ends with 410 Gone (resourceVersion
+// too old), is resumed; a change after that still ends the wait.
+func TestWaitOutlivesItsWatch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(*watch.FakeWatcher)
+	}{
+		{"watch closed by the server", func(w *watch.FakeWatcher) { w.Stop() }},
+		{"410 Gone", func(w *watch.FakeWatcher) {
+			w.Error(&apierrors.NewResourceExpired("too old resource version: 1 (42)").ErrStatus)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, newTestHost("h0"))
+			first := watch.NewFakeWithChanSize(1, false)
+			var once sync.Once
+			h.cs.PrependWatchReactor("baremetalhosts", func(k8stesting.Action) (bool, watch.Interface, error) {
+				handled := false
+				once.Do(func() { handled = true })
+				return handled, first, nil
+			})
+			result := h.runAsync("wait", "h0", "--for=state=available", "--timeout=1m")
+			h.awaitFollowing()
+			tc.end(first)
+			h.awaitWatches(2)
+			h.change("h0", available)
+			if code := result(); code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, h.out, h.errOut)
+			}
+			if !strings.Contains(h.out.String(), "h0: <none> -> available (") {
+				t.Errorf("stdout:\n%s", h.out)
+			}
+		})
 	}
 }

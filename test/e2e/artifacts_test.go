@@ -17,8 +17,10 @@ limitations under the License.
 package e2e
 
 import (
+	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -100,6 +102,52 @@ func TestArtifacts(t *testing.T) {
 	dnsNames := certSpec["dnsNames"].([]any)
 	if !slices.Contains(dnsNames, any(serviceName+"."+systemNamespace+".svc")) {
 		t.Errorf("serving Certificate dnsNames %v lack the name the aggregator verifies", dnsNames)
+	}
+}
+
+// TestMetal3IOArtifacts: the metal3-io overlay adds Metal3's APIService, the flag, and roles
+// that are the base's, rule for rule, in Metal3's group; nothing else of the base changes.
+func TestMetal3IOArtifacts(t *testing.T) {
+	k := framework.Kubectl{Binary: kubectlBin, Home: t.TempDir()}
+	base := byKind(renderDeploy(t, k, "artifacts/deploy"))
+	m3 := byKind(renderDeploy(t, k, "artifacts/deploy/overlays/metal3-io"))
+	if len(m3["ConfigMap"]) != 0 {
+		t.Errorf("the overlay renders ConfigMaps %v (the roles' group source must be deleted)", m3["ConfigMap"])
+	}
+	var services []string
+	for _, as := range m3["APIService"] {
+		services = append(services, name(as))
+	}
+	slices.Sort(services)
+	if !slices.Equal(services, []string{"v1alpha1.baremetal.metal3.io", "v1alpha1.metal3.io"}) {
+		t.Errorf("APIServices %v", services)
+	}
+	args := m3["Deployment"][0]["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["args"].([]any)
+	if !slices.Contains(args, any("--serve-metal3-io")) {
+		t.Errorf("the overlay's Deployment args %v lack --serve-metal3-io", args)
+	}
+	roles := map[string]map[string]any{}
+	for _, r := range m3["ClusterRole"] {
+		roles[name(r)] = r
+	}
+	for _, r := range base["ClusterRole"] {
+		if name(r) == "baremetal-apiserver" {
+			continue
+		}
+		mirror, ok := roles[name(r)+"-metal3-io"]
+		if !ok {
+			t.Errorf("no %s-metal3-io in the overlay", name(r))
+			continue
+		}
+		want, _ := json.Marshal(r["rules"])
+		want = []byte(strings.ReplaceAll(string(want), `"baremetal.metal3.io"`, `"metal3.io"`))
+		got, _ := json.Marshal(mirror["rules"])
+		if string(got) != string(want) {
+			t.Errorf("%s-metal3-io rules differ from %s's in Metal3's group:\n got %s\nwant %s", name(r), name(r), got, want)
+		}
+		if !reflect.DeepEqual(mirror["metadata"].(map[string]any)["labels"], r["metadata"].(map[string]any)["labels"]) {
+			t.Errorf("%s-metal3-io labels (aggregation) differ from %s's", name(r), name(r))
+		}
 	}
 }
 

@@ -54,8 +54,10 @@ type cluster struct {
 	dir string
 	kas *framework.KubeAPIServer
 	srv *framework.Server
-	// servingCA signed the server's serving certificate; it is the APIService's caBundle.
+	// servingCA signed the server's serving certificate; it is the APIServices' caBundle.
 	servingCA *framework.CA
+	// apiServices are the names of the APIServices registered for the server.
+	apiServices []string
 
 	// kubectl as each user, talking to kube-apiserver.
 	admin, viewer, editor, operator, powerop, nobody framework.Kubectl
@@ -68,12 +70,21 @@ var testUsers = []framework.TokenUser{
 	{Name: "operator", Groups: []string{"e2e:users"}}, // baremetal-admin in testNamespace
 	{Name: "powerop", Groups: []string{"e2e:users"}},  // baremetal-power-operator in testNamespace
 	{Name: "nobody", Groups: []string{"e2e:users"}},   // no binding at all
+	{Name: "m3editor", Groups: []string{"e2e:users"}}, // baremetal-edit-metal3-io (TestMetal3IO)
+	{Name: "m3viewer", Groups: []string{"e2e:users"}}, // baremetal-view-metal3-io (TestMetal3IO)
 }
 
 // startCluster starts etcd, kube-apiserver and the delegated server, applies the RBAC and
 // APIService of artifacts/deploy (rendered with kubectl kustomize, as a user would), and waits
 // for the APIService to be Available. Every process is stopped by the test's cleanup.
 func startCluster(t *testing.T, serverArgs ...string) *cluster {
+	t.Helper()
+	return startClusterFrom(t, "artifacts/deploy", serverArgs...)
+}
+
+// startClusterFrom is startCluster with the RBAC and APIServices of another kustomization
+// (an overlay of artifacts/deploy).
+func startClusterFrom(t *testing.T, deployDir string, serverArgs ...string) *cluster {
 	t.Helper()
 	start := time.Now()
 	c := &cluster{dir: t.TempDir()}
@@ -97,7 +108,7 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 
 	// Everything in the base except what needs a kubelet (the Deployment and its volume claim)
 	// and the Service, which points the aggregator at our process on loopback instead.
-	objs := renderDeploy(t, c.admin, "artifacts/deploy")
+	objs := renderDeploy(t, c.admin, deployDir)
 	var rbac, apiService []map[string]any
 	for _, o := range objs {
 		switch kind(o) {
@@ -107,8 +118,8 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 			apiService = append(apiService, o)
 		}
 	}
-	if len(apiService) != 1 || len(rbac) < 8 {
-		t.Fatalf("artifacts/deploy rendered %d APIServices and %d RBAC objects, want 1 and >= 8", len(apiService), len(rbac))
+	if len(apiService) == 0 || len(rbac) < 8 {
+		t.Fatalf("%s rendered %d APIServices and %d RBAC objects, want some and >= 8", deployDir, len(apiService), len(rbac))
 	}
 	c.admin.RunStdin(t, list(t, rbac), "apply", "-f", "-")
 
@@ -138,22 +149,26 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 		append([]string{"--tls-cert-file", serving.Cert, "--tls-private-key-file", serving.Key}, serverArgs...)...)
 	t.Logf("baremetal-apiserver (pid %d) ready on 127.0.0.1:%d after %s", c.srv.PID(), c.srv.Port, time.Since(start).Round(time.Millisecond))
 
-	// The real APIService with the real caBundle; only the port differs, because the server
+	// The real APIServices with the real caBundle; only the port differs, because the server
 	// listens on a free port of loopback rather than behind Service port 443. With no nodes or
 	// kube-proxy, a ClusterIP Service would not route: an ExternalName Service to localhost does.
-	as := apiService[0]
-	spec := as["spec"].(map[string]any)
-	if v, ok := spec["insecureSkipTLSVerify"]; ok && v != false {
-		t.Fatalf("artifacts' APIService sets insecureSkipTLSVerify=%v", v)
-	}
-	spec["caBundle"] = base64.StdEncoding.EncodeToString(c.servingCA.CertPEM)
-	spec["service"].(map[string]any)["port"] = c.srv.Port
 	svc := map[string]any{
 		"apiVersion": "v1", "kind": "Service",
 		"metadata": map[string]any{"name": serviceName, "namespace": systemNamespace},
 		"spec":     map[string]any{"type": "ExternalName", "externalName": "localhost"},
 	}
-	c.admin.RunStdin(t, list(t, []map[string]any{svc, as}), "apply", "-f", "-")
+	register := []map[string]any{svc}
+	for _, as := range apiService {
+		spec := as["spec"].(map[string]any)
+		if v, ok := spec["insecureSkipTLSVerify"]; ok && v != false {
+			t.Fatalf("artifacts' APIService %s sets insecureSkipTLSVerify=%v", name(as), v)
+		}
+		spec["caBundle"] = base64.StdEncoding.EncodeToString(c.servingCA.CertPEM)
+		spec["service"].(map[string]any)["port"] = c.srv.Port
+		register = append(register, as)
+		c.apiServices = append(c.apiServices, name(as))
+	}
+	c.admin.RunStdin(t, list(t, register), "apply", "-f", "-")
 	c.waitAvailable(t)
 	t.Logf("APIService Available after %s", time.Since(start).Round(time.Millisecond))
 	c.waitAggregated(t)
@@ -202,20 +217,22 @@ func (c *cluster) direct(t *testing.T, user string) framework.Kubectl {
 	return framework.Kubectl{Binary: kubectlBin, Kubeconfig: kubeconfig, Home: filepath.Join(c.dir, "home-"+name)}
 }
 
-// waitAvailable waits for the APIService's Available condition to be True.
+// waitAvailable waits for the Available condition of every APIService of the server to be True.
 func (c *cluster) waitAvailable(t *testing.T) {
 	t.Helper()
 	k := c.admin
 	k.Timeout = 2 * time.Minute
-	if _, errOut, err := k.Exec("", "wait", "--for=condition=Available", "apiservice/"+apiServiceName, "--timeout=90s"); err != nil {
-		status, _, _ := c.admin.Exec("", "get", "apiservice", apiServiceName, "-o", "jsonpath={.status}")
-		t.Fatalf("APIService %s not Available: %v\n%s\nstatus: %s\nserver output:\n%s", apiServiceName, err, errOut, status, c.srv.Output())
+	for _, name := range c.apiServices {
+		if _, errOut, err := k.Exec("", "wait", "--for=condition=Available", "apiservice/"+name, "--timeout=90s"); err != nil {
+			status, _, _ := c.admin.Exec("", "get", "apiservice", name, "-o", "jsonpath={.status}")
+			t.Fatalf("APIService %s not Available: %v\n%s\nstatus: %s\nserver output:\n%s", name, err, errOut, status, c.srv.Output())
+		}
 	}
 }
 
 // waitAggregated waits until kube-apiserver's aggregated discovery and OpenAPI v3 include the
-// group. Both are fetched from the server asynchronously, after the APIService turns Available,
-// so kubectl explain can fail for a moment after a fresh registration.
+// groups of every APIService. Both are fetched from the server asynchronously, after the
+// APIService turns Available, so kubectl explain can fail for a moment after a fresh registration.
 func (c *cluster) waitAggregated(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -223,19 +240,31 @@ func (c *cluster) waitAggregated(t *testing.T) {
 	var last string
 	err := wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(context.Context) (bool, error) {
 		disc, errOut, err := c.admin.Exec("", "get", "--raw", "/apis")
-		if err != nil || !strings.Contains(disc, `"baremetal.metal3.io"`) {
+		if err != nil {
 			last = "discovery: " + errOut
 			return false, nil
 		}
 		oapi, errOut, err := c.admin.Exec("", "get", "--raw", "/openapi/v3")
-		if err != nil || !strings.Contains(oapi, `"apis/baremetal.metal3.io/v1alpha1"`) {
-			last = "openapi/v3: " + errOut + oapi
+		if err != nil {
+			last = "openapi/v3: " + errOut
 			return false, nil
+		}
+		for _, name := range c.apiServices {
+			// An APIService is named <version>.<group>.
+			version, group, _ := strings.Cut(name, ".")
+			if !strings.Contains(disc, `"`+group+`"`) {
+				last = "discovery lacks " + group
+				return false, nil
+			}
+			if !strings.Contains(oapi, `"apis/`+group+`/`+version+`"`) {
+				last = "openapi/v3 lacks " + group + ": " + oapi
+				return false, nil
+			}
 		}
 		return true, nil
 	})
 	if err != nil {
-		t.Fatalf("kube-apiserver did not aggregate discovery and OpenAPI v3 of baremetal.metal3.io: %v\nlast: %.2000s", err, last)
+		t.Fatalf("kube-apiserver did not aggregate discovery and OpenAPI v3 of %v: %v\nlast: %.2000s", c.apiServices, err, last)
 	}
 }
 

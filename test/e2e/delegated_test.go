@@ -69,7 +69,60 @@ func TestDelegated(t *testing.T) {
 	t.Run("hardware action subresources and their RBAC", func(t *testing.T) { testActions(t, c) })
 	t.Run("firmware kinds: discovery, kubectl get hfs, 422 and RBAC", func(t *testing.T) { testFirmware(t, c) })
 	t.Run("Metal3's other kinds: discovery, kubectl get and explain, 422 and RBAC", func(t *testing.T) { testMetal3Kinds(t, c) })
+	t.Run("HostDeployPolicy hasLabels reads the claim's Namespace", func(t *testing.T) { testPolicyByNamespaceLabels(t, c) })
 	t.Run("restart keeps objects and the APIService comes back", func(t *testing.T) { testRestart(t, c) })
+}
+
+// testPolicyByNamespaceLabels: a HostDeployPolicy letting in namespaces by label is judged on
+// the claim's Namespace as kube-apiserver has it: a claim of a labelled namespace takes a host
+// of the pool, one of an unlabelled namespace is refused, and labelling it lets it in.
+func testPolicyByNamespaceLabels(t *testing.T, c *cluster) {
+	const pool = "claims-pool"
+	c.admin.Run(t, "create", "namespace", pool)
+	c.admin.Run(t, "create", "namespace", "team-a")
+	c.admin.Run(t, "label", "namespace", "team-a", "team=a")
+	c.admin.Run(t, "create", "namespace", "team-b")
+	c.admin.RunStdin(t, hostManifest("pool-0", pool, "pool", false), "create", "-f", "-")
+	c.admin.RunStdin(t, hostManifest("pool-1", pool, "pool", false), "create", "-f", "-")
+	for _, h := range []string{"pool-0", "pool-1"} {
+		// No reconciler runs here: the hosts are made available by hand.
+		c.admin.Run(t, "patch", "bmh", h, "-n", pool, "--subresource=status", "--type=merge", "-p",
+			`{"status":{"provisioning":{"state":"available","ID":"x"},"operationalStatus":"OK"}}`)
+	}
+	c.admin.RunStdin(t, `apiVersion: baremetal.metal3.io/v1alpha1
+kind: HostDeployPolicy
+metadata: {name: teams, namespace: `+pool+`}
+spec:
+  hostClaimNamespaces:
+    hasLabels: [{name: team, value: a}]
+`, "create", "-f", "-")
+	claim := func(ns string) string {
+		return `apiVersion: baremetal.metal3.io/v1alpha1
+kind: HostClaim
+metadata: {name: c, namespace: ` + ns + `}
+spec:
+  poweredOn: true
+  hostSelector: {inNamespace: ` + pool + `}
+`
+	}
+	c.admin.RunStdin(t, claim("team-a"), "create", "-f", "-")
+	if got := c.admin.Run(t, "get", "hostclaim", "c", "-n", "team-a", "-o", "jsonpath={.status.bareMetalHost.namespace}"); got != pool {
+		t.Errorf("claim of the labelled namespace holds a host of %q, want %s", got, pool)
+	}
+	_, errOut, err := c.admin.Exec(claim("team-b"), "create", "-f", "-")
+	if err == nil || !strings.Contains(errOut, `no HostDeployPolicy in namespace "`+pool+`" allows HostClaims from namespace "team-b"`) {
+		t.Errorf("claim of an unlabelled namespace: %v\n%s", err, errOut)
+	}
+	// Labelled now: the informer brings the label, and the claim is let in.
+	c.admin.Run(t, "label", "namespace", "team-b", "team=a")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(context.Context) (bool, error) {
+		_, _, err := c.admin.Exec(claim("team-b"), "create", "-f", "-")
+		return err == nil, nil
+	}); err != nil {
+		t.Errorf("claim of team-b after labelling it: %v", err)
+	}
 }
 
 func testDiscovery(t *testing.T, c *cluster) {

@@ -211,6 +211,18 @@ func (s *Server) Kill() {
 	s.killed = true
 }
 
+// WaitExit waits for the process to exit by itself (a server that refuses to start) and
+// returns its exit error, nil for a clean exit; after timeout it kills the process.
+func (s *Server) WaitExit(timeout time.Duration) error {
+	select {
+	case <-s.done:
+		return exitError(s.cmd)
+	case <-time.After(timeout):
+		s.Kill()
+		return fmt.Errorf("server still running after %s", timeout)
+	}
+}
+
 // PID is the server's process ID.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
 

@@ -68,7 +68,9 @@ func TestPluginFirmware(t *testing.T) {
 	})
 
 	// The firmware reader's work: a schema, the settings read and the versions read.
-	readAt := metav1.NewTime(time.Now().Add(-3 * time.Minute).Truncate(time.Second))
+	// 20 minutes ago: kubectl's age format shows whole minutes from 10m on, so the line does not
+	// depend on how long the test takes (3m ago became "3m1s" a second later).
+	readAt := metav1.NewTime(time.Now().Add(-20 * time.Minute).Truncate(time.Second))
 	if _, err := api.FirmwareSchemas(ns).Create(ctx, &v1alpha1.FirmwareSchema{
 		ObjectMeta: metav1.ObjectMeta{Name: "schema-fw0", Namespace: ns},
 		Spec: v1alpha1.FirmwareSchemaSpec{Schema: map[string]v1alpha1.SettingSchema{
@@ -130,10 +132,10 @@ func TestPluginFirmware(t *testing.T) {
 				"once a HostUpdatePolicy named fw-0 sets firmwareSettings and firmwareUpdates to onReboot\n",
 			// Whether or not this server serves the kind, there is none for fw-0.
 			"HostUpdatePolicy:   no HostUpdatePolicy",
-			"Firmware components: read 3m ago (" + readAt.UTC().Format(time.RFC3339) + ")\n",
+			"Firmware components: read 20m ago (" + readAt.UTC().Format(time.RFC3339) + ")\n",
 			"  bios        2.1.0     2.1.0     <none>         <none>\n",
 			"    bios        2.1.0     " + biosURL + "\n",
-			"BIOS settings: read 3m ago (" + readAt.UTC().Format(time.RFC3339) + "), schema default/schema-fw0\n",
+			"BIOS settings: read 20m ago (" + readAt.UTC().Format(time.RFC3339) + "), schema default/schema-fw0\n",
 			"    NumCores        64        128        1..128\n",
 			"    ProcTurboMode   Enabled   Disabled   Enabled, Disabled\n",
 		} {

@@ -251,23 +251,43 @@ func TestPlugin(t *testing.T) {
 	})
 
 	t.Run("list", func(t *testing.T) {
+		// The server's table (kubectl get's columns); empty cells collapse when split on
+		// whitespace, and AGE, last, is left out.
 		out := kb.ok(t, "list")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "NAME STATE POWER STATUS ERROR AGE" {
+		if len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "NAME STATE CONSUMER ONLINE ERROR AGE" {
 			t.Fatalf("list:\n%s", out)
 		}
-		for i, want := range []string{"pl-0 available On/On OK <none>", "pl-1 <none> Off/<unknown> <none> <none>", "pl-2 <none> On/<unknown> <none> <none>"} {
-			if got := strings.Join(strings.Fields(lines[i+1])[:5], " "); got != want {
+		for i, want := range []string{"pl-0 available true", "pl-1 false", "pl-2 true"} {
+			fields := strings.Fields(lines[i+1])
+			if got := strings.Join(fields[:len(fields)-1], " "); got != want {
 				t.Errorf("row %d = %q, want %q", i+1, got, want)
 			}
 		}
+		// -o wide: the power read from the BMC, unknown for a host nothing registered.
 		out = kb.ok(t, "list", "-o", "wide", "-l", "rack=plugin-a")
-		if !strings.Contains(out, "BMC") || !strings.Contains(out, "redfish+https://192.0.2.10/redfish/v1/Systems/1") ||
-			!strings.Contains(out, "pl-1") || strings.Contains(out, "pl-2") {
+		lines = strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 3 || !strings.Contains(lines[0], "POWERED") ||
+			!strings.Contains(lines[1], "redfish+https://192.0.2.10/redfish/v1/Systems/1") || !strings.HasSuffix(strings.TrimSpace(lines[1]), " On") ||
+			!strings.HasPrefix(lines[2], "pl-1 ") || !strings.HasSuffix(strings.TrimSpace(lines[2]), " <unknown>") {
 			t.Errorf("list -o wide -l rack=plugin-a:\n%s", out)
 		}
 		if out := kb.ok(t, "list", "-A"); !strings.HasPrefix(out, "NAMESPACE") || !strings.Contains(out, "default") {
 			t.Errorf("list -A:\n%s", out)
+		}
+		// The formats that print the hosts themselves.
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"-o", "name", "-l", "rack=plugin-a"}, "baremetalhost.baremetal.metal3.io/pl-0\nbaremetalhost.baremetal.metal3.io/pl-1\n"},
+			{[]string{"-o", "jsonpath={.items[*].metadata.name}"}, "pl-0 pl-1 pl-2"},
+			{[]string{"-o", "custom-columns=NAME:.metadata.name,RACK:.metadata.labels.rack,ONLINE:.spec.online", "--no-headers"},
+				"pl-0   plugin-a   true\npl-1   plugin-a   false\npl-2   plugin-b   true\n"},
+		} {
+			if out := kb.ok(t, append([]string{"list"}, tc.args...)...); out != tc.want {
+				t.Errorf("list %s printed %q, want %q", strings.Join(tc.args, " "), out, tc.want)
+			}
 		}
 	})
 
@@ -303,8 +323,8 @@ func TestPlugin(t *testing.T) {
 		for !strings.Contains(out.String(), "waiting for state=provisioned") && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		// The first line is printed before the watch is opened; what changes after it is still
-		// seen, because the watch starts from the resourceVersion that line was read at.
+		// The first line is printed from the first event of the plugin's informer, whose watch
+		// starts from the resourceVersion it listed: every change after that line is seen.
 		for _, st := range []v1alpha1.ProvisioningState{v1alpha1.StateProvisioning, v1alpha1.StateProvisioned} {
 			h, err := hosts.Get(ctx, "pl-0", metav1.GetOptions{})
 			if err != nil {

@@ -25,6 +25,13 @@ import (
 // both can live in one cluster while hosts move over.
 const GroupName = "baremetal.metal3.io"
 
+// Metal3GroupName is Metal3's own group. With --serve-metal3-io the server serves the same
+// kinds, the same stored objects, under it as well, so that Metal3's consumers work unmodified
+// (Kubernetes served Deployments in extensions and apps the same way). It is registered in a
+// scheme only on demand (AddToGroup): a server that does not serve it must not claim its kinds,
+// e.g. in the OpenAPI it publishes beside Metal3's own CRDs.
+const Metal3GroupName = "metal3.io"
+
 // SchemeGroupVersion is the internal version of the group.
 var SchemeGroupVersion = schema.GroupVersion{Group: GroupName, Version: runtime.APIVersionInternal}
 
@@ -46,7 +53,20 @@ func Resource(resource string) schema.GroupResource {
 }
 
 func addKnownTypes(scheme *runtime.Scheme) error {
-	scheme.AddKnownTypes(SchemeGroupVersion,
+	scheme.AddKnownTypes(SchemeGroupVersion, knownTypes()...)
+	return nil
+}
+
+// AddToGroup registers the internal types under the internal version of another group too, as
+// the one hub both groups' versions convert to and from.
+func AddToGroup(scheme *runtime.Scheme, group string) error {
+	scheme.AddKnownTypes(schema.GroupVersion{Group: group, Version: runtime.APIVersionInternal}, knownTypes()...)
+	return nil
+}
+
+// knownTypes are the kinds of the group, in one list for every group they are registered in.
+func knownTypes() []runtime.Object {
+	return []runtime.Object{
 		&BareMetalHost{},
 		&BareMetalHostList{},
 		&Power{},
@@ -74,6 +94,5 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostClaimBinding{},
 		&HostDeployPolicy{},
 		&HostDeployPolicyList{},
-	)
-	return nil
+	}
 }

@@ -39,6 +39,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/metadata"
 	cliflag "k8s.io/component-base/cli/flag"
 	basecompatibility "k8s.io/component-base/compatibility"
 	"k8s.io/component-base/logs"
@@ -75,6 +76,9 @@ type Options struct {
 	KubeconfigPath string
 	// AllowTestBMCSchemes accepts fake:// BMC addresses (Ironic's fake-hardware), for tests.
 	AllowTestBMCSchemes bool
+	// ServeMetal3IO serves every kind under Metal3's group (metal3.io) too, for Metal3's
+	// consumers; refused while the cluster has Metal3's CRDs (metal3group.go).
+	ServeMetal3IO bool
 	// EtcdStartTimeout bounds the embedded etcd's start.
 	EtcdStartTimeout time.Duration
 	// Reconciler configures the in-process host reconciler.
@@ -195,6 +199,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Where a standalone server writes the admin kubeconfig. Defaults to <data-dir>/kubeconfig.")
 	fs.BoolVar(&o.AllowTestBMCSchemes, "allow-test-bmc-schemes", o.AllowTestBMCSchemes,
 		"Accept fake:// BMC addresses, which map to Ironic's fake-hardware driver. For tests only.")
+	fs.BoolVar(&o.ServeMetal3IO, "serve-metal3-io", o.ServeMetal3IO,
+		"Serve every kind under Metal3's group metal3.io/v1alpha1 as well as baremetal.metal3.io/v1alpha1: the same objects, "+
+			"so that Metal3's consumers (Cluster API Provider Metal3, scripts using Metal3's Go types) work unmodified. "+
+			"Refused while the cluster has Metal3's CustomResourceDefinitions for that group.")
 	fs.DurationVar(&o.EtcdStartTimeout, "embedded-etcd-start-timeout", o.EtcdStartTimeout,
 		"How long to wait for the embedded etcd to start.")
 	o.Reconciler.AddFlags(fs)
@@ -260,6 +268,10 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, error) {
 	}
 
 	cfg := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	if o.ServeMetal3IO {
+		// Before the namer: it gives each type the kinds the scheme knows for it.
+		scheme.AddMetal3Group()
+	}
 	namer := openapi.NewDefinitionNamer(scheme.Scheme)
 	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
 	cfg.OpenAPIConfig.Info.Title = "baremetal-apiserver"
@@ -277,6 +289,16 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, error) {
 	if err := o.RecommendedOptions.ApplyTo(cfg); err != nil {
 		return nil, err
 	}
+	if o.ServeMetal3IO && cfg.ClientConfig != nil {
+		// Behind a kube-apiserver (a standalone server has no cluster to share the group with).
+		client, err := metadata.NewForConfig(cfg.ClientConfig)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkNoMetal3CRDs(ctx, client); err != nil {
+			return nil, err
+		}
+	}
 	if o.Standalone {
 		token, err := standalone.LoadOrCreateToken(filepath.Join(o.DataDir, "admin-token"))
 		if err != nil {
@@ -292,7 +314,8 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, error) {
 	config := &apiserver.Config{
 		GenericConfig: cfg,
 		ExtraConfig: apiserver.ExtraConfig{
-			Validation: validation.Options{AllowTestBMCSchemes: o.AllowTestBMCSchemes},
+			Validation:    validation.Options{AllowTestBMCSchemes: o.AllowTestBMCSchemes},
+			ServeMetal3IO: o.ServeMetal3IO,
 		},
 	}
 	rc, err := o.reconcilerConfig(ctx, config)

@@ -167,7 +167,9 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "baremetalhosts"}),
 	}
 	c.prov = async.New(prov, async.Config{Budget: opts.CallBudget, Notify: c.enqueue})
-	c.firmware, _ = prov.(provisioner.FirmwareReader)
+	if fw := c.prov.FirmwareReader(); fw != nil {
+		c.firmware = fw
+	}
 	c.imageFormats, _ = prov.(provisioner.PreprovisioningImageBooter)
 	c.endpoints, _ = prov.(provisioner.EndpointAssigner)
 	var err error

@@ -18,6 +18,7 @@ package baremetalhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/controller/firmwarestatus"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/async"
 )
 
 // Firmware changes, as Metal3 makes them: a host's HostFirmwareSettings and
@@ -81,6 +83,10 @@ func (r *hostReconcile) firmwareApplied(ctx context.Context, ph provisioner.Host
 		return r.fail(errType, fmt.Sprintf("the %s provisioner cannot read the firmware back to confirm the change", r.c.prov.Name())), false, nil
 	}
 	reading := firmwarestatus.Read(ctx, r.c.firmware, ph)
+	if errors.Is(reading.BIOSErr, async.ErrInProgress) || errors.Is(reading.ComponentsErr, async.ErrInProgress) {
+		// A slow BMC: the read goes on in the background and wakes the host when it ends.
+		return after(callInProgressRecheck), false, nil
+	}
 	if len(w.changes.Settings) > 0 {
 		if reading.BIOSErr != nil {
 			return noRequeue, false, fmt.Errorf("reading the BIOS back after changing it: %w", reading.BIOSErr)

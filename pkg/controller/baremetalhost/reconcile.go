@@ -86,7 +86,7 @@ func after(d time.Duration) stepResult { return stepResult{requeue: d} }
 
 func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	h := r.host
-	if _, paused := h.Annotations[v1alpha1.PausedAnnotation]; paused {
+	if v1alpha1.Paused(h.Annotations) {
 		// A paused host waits for nothing: the next waiter may have its slot.
 		r.c.wake(r.c.slots.unwait(r.key))
 		return 0, nil

@@ -817,6 +817,11 @@ func TestStateMachine(t *testing.T) {
 				`{"provisioning":{"state":"provisioned","ID":"old","image":{"url":"`+img+`"}},"poweredOn":true,"operationalStatus":"OK"}`),
 			state: v1alpha1.StateProvisioned},
 		{name: "paused: nothing", host: aHost(v1alpha1.StateAvailable).image(img).annotate(v1alpha1.PausedAnnotation, ""), state: v1alpha1.StateAvailable},
+		// clusterctl move replaces every annotation (the paused one too) before it deletes the
+		// moved objects: the host is being moved, not given up.
+		{name: "deleted for clusterctl move: nothing, not deprovisioned",
+			host:  aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.DeleteForMoveAnnotation, "").deleted(),
+			state: v1alpha1.StateProvisioned},
 
 		// HardwareData read back (Metal3's reconcileHostData and updateHardwareDetails).
 		{name: "host created again without an inventory: takes its HardwareData's, nothing called",

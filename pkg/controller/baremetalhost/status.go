@@ -294,21 +294,15 @@ func computeConditions(h *v1alpha1.BareMetalHost, health provisioner.Health, now
 			setCondition(h, now, v1alpha1.ConditionHealthy, metav1.ConditionUnknown, v1alpha1.ReasonUnknownHealth, "")
 		}
 	}
-	if managedState(state) {
+	// The condition reports a reading of the BMC, as the power subresource does: none while
+	// nothing reads it (before registration, or detached), so the last one stands.
+	if h.PowerObserved() {
 		if h.Status.PoweredOn {
 			set(v1alpha1.ConditionPoweredOn, true, "PoweredOn", "the BMC reports power on")
 		} else {
 			set(v1alpha1.ConditionPoweredOn, false, "PoweredOff", "the BMC reports power off")
 		}
 	}
-}
-
-func managedState(s v1alpha1.ProvisioningState) bool {
-	switch s {
-	case v1alpha1.StateNone, v1alpha1.StateUnmanaged, v1alpha1.StateRegistering:
-		return false
-	}
-	return true
 }
 
 // writeStatus writes the status through the status subresource, only when it changed, so a

@@ -36,11 +36,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/workloop"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
@@ -181,39 +182,11 @@ func (c *Controller) hostChanged(obj interface{}) {
 
 // Run reconciles until ctx ends, with a few workers: a BMC call takes seconds.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
 	klog.FromContext(ctx).Info("Reconciling BMCEventSubscriptions")
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, func(ctx context.Context) {
-			for c.processNext(ctx) {
-			}
-		}, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	logger := klog.FromContext(ctx).WithValues("bmceventsubscription", key)
-	err := c.sync(klog.NewContext(ctx, logger), key)
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case apierrors.IsConflict(err):
-		// A stale cache: the informer brings the newer object.
-		c.queue.AddRateLimited(key)
-	default:
-		logger.Info("Will retry", "reason", err.Error())
-		c.queue.AddRateLimited(key)
-	}
-	return true
+	workloop.Loop{Queue: c.queue, Synced: c.synced, Failed: "BMCEventSubscription sync failed, will retry", KeyName: "bmceventsubscription",
+		Sync: func(ctx context.Context, key string) (time.Duration, error) {
+			return 0, c.sync(klog.NewContext(ctx, klog.FromContext(ctx).WithValues("bmceventsubscription", key)), key)
+		}}.Run(ctx, workers)
 }
 
 // errRetry marks a failure recorded in status, to be retried with backoff.

@@ -31,10 +31,10 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/workloop"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
@@ -86,34 +86,8 @@ func New(client clientset.Interface, baremetal informers.Interface) (*Controller
 
 // Run keeps DataImages until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, func(ctx context.Context) {
-			for c.processNext(ctx) {
-			}
-		}, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
-		if !apierrors.IsConflict(err) {
-			klog.FromContext(ctx).Error(err, "DataImage sync failed", "dataImage", key)
-		}
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
+	workloop.Loop{Queue: c.queue, Synced: c.synced, Failed: "DataImage sync failed", KeyName: "dataImage",
+		Sync: func(ctx context.Context, key string) (time.Duration, error) { return 0, c.sync(ctx, key) }}.Run(ctx, workers)
 }
 
 // sync makes one change to the DataImage of key (the next pass, brought by its event, makes
@@ -137,7 +111,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if _, paused := host.Annotations[v1alpha1.PausedAnnotation]; paused {
+	if v1alpha1.Paused(host.Annotations) {
 		return nil
 	}
 	di := cached.DeepCopy()

@@ -90,7 +90,7 @@ func Waiting(claim *v1alpha1.HostClaim) bool {
 // Claimable says whether a host could be taken now (the registry decides for good).
 func Claimable(h *v1alpha1.BareMetalHost) bool {
 	s := h.Status.Provisioning.State
-	_, paused := h.Annotations[v1alpha1.PausedAnnotation]
+	paused := v1alpha1.Paused(h.Annotations)
 	return h.Spec.ConsumerRef == nil && h.DeletionTimestamp == nil && !paused && h.Status.ErrorMessage == "" &&
 		(s == v1alpha1.StateAvailable || s == v1alpha1.StateReady)
 }

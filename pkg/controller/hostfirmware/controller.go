@@ -31,11 +31,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/workloop"
 	"k8s.io/utils/clock"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -106,39 +107,7 @@ func New(client clientset.Interface, baremetal informers.Interface, reader provi
 // Run reads firmware until ctx ends, with a few workers: a BMC read takes seconds, and a slow
 // BMC must not hold every host back.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, func(ctx context.Context) {
-			for c.processNext(ctx) {
-			}
-		}, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	after, err := c.sync(ctx, key)
-	switch {
-	case err != nil:
-		if !apierrors.IsConflict(err) {
-			klog.FromContext(ctx).Error(err, "Firmware reading failed", "host", key)
-		}
-		c.queue.AddRateLimited(key)
-	case after > 0:
-		c.queue.Forget(key)
-		c.queue.AddAfter(key, after)
-	default:
-		c.queue.Forget(key)
-	}
-	return true
+	workloop.Loop{Queue: c.queue, Synced: c.synced, Sync: c.sync, Failed: "Firmware reading failed", KeyName: "host"}.Run(ctx, workers)
 }
 
 // atRest are the states in which a host's firmware is read: registered, and not in the middle
@@ -149,7 +118,7 @@ func atRest(h *v1alpha1.BareMetalHost) bool {
 	default:
 		return false
 	}
-	_, paused := h.Annotations[v1alpha1.PausedAnnotation]
+	paused := v1alpha1.Paused(h.Annotations)
 	return h.Status.Provisioning.ID != "" && h.DeletionTimestamp == nil && !paused &&
 		h.Status.OperationalStatus != v1alpha1.OperationalStatusDetached
 }

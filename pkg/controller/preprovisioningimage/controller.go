@@ -43,10 +43,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/controller/workloop"
 	"k8s.io/utils/clock"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -151,43 +152,12 @@ func (c *Controller) SecretChanged(namespace, name string) {
 
 // Run builds until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
 	logger := klog.FromContext(ctx).WithName("preprovisioningimage-controller")
 	ctx = klog.NewContext(ctx, logger)
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
 	logger.Info("Starting the default PreprovisioningImage provider", "iso", c.cfg.ISOURL != "",
 		"initrd", c.cfg.SupportsFormat(v1alpha1.ImageFormatInitRD))
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, func(ctx context.Context) {
-			for c.processNext(ctx) {
-			}
-		}, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	after, err := c.sync(ctx, key)
-	switch {
-	case err != nil:
-		if !apierrors.IsConflict(err) {
-			klog.FromContext(ctx).Error(err, "PreprovisioningImage not built", "image", key)
-		}
-		c.queue.AddRateLimited(key)
-	case after > 0:
-		c.queue.Forget(key)
-		c.queue.AddAfter(key, after)
-	default:
-		c.queue.Forget(key)
-	}
-	return true
+	workloop.Loop{Queue: c.queue, Synced: []cache.InformerSynced{c.synced}, Sync: c.sync,
+		Failed: "PreprovisioningImage not built", KeyName: "image"}.Run(ctx, workers)
 }
 
 // sync writes the image's status and says when to look again.

@@ -116,12 +116,14 @@ func New(inner provisioner.Provisioner, cfg Config) *Provisioner {
 
 // answer is everything a backend method can return.
 type answer struct {
-	watts   *float64
-	id      string
-	details *v1alpha1.HardwareDetails
-	state   provisioner.PowerState
-	res     provisioner.Result
-	err     error
+	watts      *float64
+	bios       *provisioner.BIOS
+	components []provisioner.FirmwareComponent
+	id         string
+	details    *v1alpha1.HardwareDetails
+	state      provisioner.PowerState
+	res        provisioner.Result
+	err        error
 }
 
 type call struct {
@@ -407,4 +409,39 @@ func (p *Provisioner) result(ctx context.Context, host provisioner.Host, method 
 		return answer{res: res, err: err}
 	})
 	return a.res, a.err
+}
+
+// FirmwareReader is the backend's FirmwareReader behind the same budget, nil when the backend
+// cannot read firmware. The reconciler reads the firmware back after a change through it, so
+// that a slow BMC holds no worker for that read either.
+func (p *Provisioner) FirmwareReader() provisioner.FirmwareReader {
+	inner, ok := p.inner.(provisioner.FirmwareReader)
+	if !ok {
+		return nil
+	}
+	return firmwareReader{p: p, inner: inner}
+}
+
+type firmwareReader struct {
+	p     *Provisioner
+	inner provisioner.FirmwareReader
+}
+
+func (f firmwareReader) ReadBIOS(ctx context.Context, host provisioner.Host) (provisioner.BIOS, error) {
+	a := f.p.do(ctx, host, "ReadBIOS", digest("ReadBIOS", host), func(ctx context.Context) answer {
+		bios, err := f.inner.ReadBIOS(ctx, host)
+		return answer{bios: &bios, err: err}
+	})
+	if a.bios == nil {
+		return provisioner.BIOS{}, a.err
+	}
+	return *a.bios, a.err
+}
+
+func (f firmwareReader) FirmwareComponents(ctx context.Context, host provisioner.Host) ([]provisioner.FirmwareComponent, error) {
+	a := f.p.do(ctx, host, "FirmwareComponents", digest("FirmwareComponents", host), func(ctx context.Context) answer {
+		components, err := f.inner.FirmwareComponents(ctx, host)
+		return answer{components: components, err: err}
+	})
+	return a.components, a.err
 }

@@ -313,3 +313,51 @@ func TestDataImages(t *testing.T) {
 		t.Fatalf("detach called %d times during the power-on", n)
 	}
 }
+
+// withFirmware reads firmware; ReadBIOS answers only when the gate of "ReadBIOS" is released.
+type withFirmware struct{ *gated }
+
+func (w withFirmware) ReadBIOS(ctx context.Context, h provisioner.Host) (provisioner.BIOS, error) {
+	_, err := w.answer("ReadBIOS")
+	return provisioner.BIOS{Settings: map[string]string{"BootMode": "Uefi"}}, err
+}
+
+func (w withFirmware) FirmwareComponents(ctx context.Context, h provisioner.Host) ([]provisioner.FirmwareComponent, error) {
+	_, err := w.answer("FirmwareComponents")
+	return []provisioner.FirmwareComponent{{Component: "bios", Version: "2.1"}}, err
+}
+
+func TestFirmwareReader(t *testing.T) {
+	if New(newGated(), Config{}).FirmwareReader() != nil {
+		t.Fatal("a backend that cannot read firmware has a reader")
+	}
+	inner := withFirmware{newGated()}
+	clock := clocktesting.NewFakeClock(time.Unix(0, 0))
+	notified := make(chan string, 1)
+	p := New(inner, Config{Budget: time.Second, ResultTTL: time.Minute, Clock: clock, Notify: func(ns, name string) { notified <- name }})
+	r := p.FirmwareReader()
+	if c, err := r.FirmwareComponents(context.Background(), host); err != nil || len(c) != 1 || c[0].Version != "2.1" {
+		t.Fatalf("components = %+v, %v", c, err)
+	}
+	// A slow BIOS read: the caller gets ErrInProgress after the budget, and the answer once
+	// the read ends, from the next identical call, without a second read.
+	gate := inner.gate("ReadBIOS")
+	done := make(chan error, 1)
+	go func() { _, err := r.ReadBIOS(context.Background(), host); done <- err }()
+	for !clock.HasWaiters() {
+		time.Sleep(time.Millisecond)
+	}
+	clock.Step(time.Second)
+	if err := <-done; !errors.Is(err, ErrInProgress) {
+		t.Fatalf("slow BIOS read = %v, want ErrInProgress", err)
+	}
+	if _, err := r.FirmwareComponents(context.Background(), host); !errors.Is(err, ErrInProgress) {
+		t.Fatalf("components during the BIOS read = %v, want ErrInProgress (one call per host)", err)
+	}
+	gate <- provisioner.Done()
+	<-notified
+	bios, err := r.ReadBIOS(context.Background(), host)
+	if err != nil || bios.Settings["BootMode"] != "Uefi" || inner.count("ReadBIOS") != 1 {
+		t.Fatalf("BIOS after the read ended = %+v, %v (%d reads)", bios, err, inner.count("ReadBIOS"))
+	}
+}

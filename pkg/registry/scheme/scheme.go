@@ -20,6 +20,8 @@ limitations under the License.
 package scheme
 
 import (
+	"sync"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -50,4 +52,13 @@ func init() {
 		&metav1.APIGroup{},
 		&metav1.APIResourceList{},
 	)
+}
+
+var metal3Group sync.Once
+
+// AddMetal3Group registers the served types under Metal3's group (metal3.io) too. Only a server
+// that serves that group calls it (--serve-metal3-io), before building its OpenAPI namer: the
+// types then carry both groups' kinds. Calling it again does nothing.
+func AddMetal3Group() {
+	metal3Group.Do(func() { install.InstallMetal3Group(Scheme) })
 }

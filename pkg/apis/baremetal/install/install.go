@@ -31,3 +31,11 @@ func Install(scheme *runtime.Scheme) {
 	utilruntime.Must(v1alpha1.AddToScheme(scheme))
 	utilruntime.Must(scheme.SetVersionPriority(v1alpha1.SchemeGroupVersion))
 }
+
+// InstallMetal3Group registers the same types under Metal3's group (metal3.io) as well, for a
+// server that serves both (--serve-metal3-io). Install must have run on the scheme.
+func InstallMetal3Group(scheme *runtime.Scheme) {
+	utilruntime.Must(baremetal.AddToGroup(scheme, baremetal.Metal3GroupName))
+	utilruntime.Must(v1alpha1.AddToGroup(scheme, baremetal.Metal3GroupName))
+	utilruntime.Must(scheme.SetVersionPriority(v1alpha1.Metal3GroupVersion))
+}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
@@ -40,14 +41,20 @@ var SelectableFields = append([]string{
 var HostClaimSelectableFields = []string{"status.bareMetalHost.name", "status.bareMetalHost.namespace"}
 
 func addConversionFuncs(scheme *runtime.Scheme) error {
-	if err := addFieldLabels(scheme, "BareMetalHost", SelectableFields); err != nil {
-		return err
-	}
-	return addFieldLabels(scheme, "HostClaim", HostClaimSelectableFields)
+	return addFieldLabelConversions(scheme, SchemeGroupVersion)
 }
 
-func addFieldLabels(scheme *runtime.Scheme, kind string, selectable []string) error {
-	return scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind(kind),
+// addFieldLabelConversions registers the field selectors of the kinds of gv (field label
+// conversion is per group version kind).
+func addFieldLabelConversions(scheme *runtime.Scheme, gv schema.GroupVersion) error {
+	if err := addFieldLabels(scheme, gv, "BareMetalHost", SelectableFields); err != nil {
+		return err
+	}
+	return addFieldLabels(scheme, gv, "HostClaim", HostClaimSelectableFields)
+}
+
+func addFieldLabels(scheme *runtime.Scheme, gv schema.GroupVersion, kind string, selectable []string) error {
+	return scheme.AddFieldLabelConversionFunc(gv.WithKind(kind),
 		func(label, value string) (string, string, error) {
 			switch label {
 			case "metadata.name", "metadata.namespace":

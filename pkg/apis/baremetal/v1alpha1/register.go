@@ -20,6 +20,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
 )
 
 // GroupName is the API group of this version.
@@ -48,7 +50,28 @@ func Resource(resource string) schema.GroupResource {
 }
 
 func addKnownTypes(scheme *runtime.Scheme) error {
-	scheme.AddKnownTypes(SchemeGroupVersion,
+	scheme.AddKnownTypes(SchemeGroupVersion, knownTypes()...)
+	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
+	return nil
+}
+
+// Metal3GroupVersion is this version in Metal3's own group, which the server serves too when
+// asked (--serve-metal3-io; see baremetal.Metal3GroupName).
+var Metal3GroupVersion = schema.GroupVersion{Group: baremetal.Metal3GroupName, Version: "v1alpha1"}
+
+// AddToGroup registers this version's types under the same version of another group: the
+// kinds, the meta types a served group version needs and the field selectors. Defaults and
+// conversions belong to the Go types and come with AddToScheme, which must have run.
+func AddToGroup(scheme *runtime.Scheme, group string) error {
+	gv := schema.GroupVersion{Group: group, Version: SchemeGroupVersion.Version}
+	scheme.AddKnownTypes(gv, knownTypes()...)
+	metav1.AddToGroupVersion(scheme, gv)
+	return addFieldLabelConversions(scheme, gv)
+}
+
+// knownTypes are the kinds of this version, in one list for every group they are registered in.
+func knownTypes() []runtime.Object {
+	return []runtime.Object{
 		&BareMetalHost{},
 		&BareMetalHostList{},
 		&Power{},
@@ -76,7 +99,5 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&HostClaimBinding{},
 		&HostDeployPolicy{},
 		&HostDeployPolicyList{},
-	)
-	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
-	return nil
+	}
 }

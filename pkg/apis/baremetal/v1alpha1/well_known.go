@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import "github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+
 // Annotations and names Metal3 users rely on; the server honours them for compatibility, while
 // the subresources (power, reboot, inspect) are the native way to ask for the same actions.
 const (
@@ -23,6 +25,10 @@ const (
 	BareMetalHostFinalizer = "baremetalhost.metal3.io"
 	// PausedAnnotation stops reconciliation of the host while present.
 	PausedAnnotation = "baremetalhost.metal3.io/paused"
+	// DeleteForMoveAnnotation is what clusterctl move puts on an object it is about to delete
+	// from the cluster it moves away from, replacing every other annotation (the paused one
+	// included). A host carrying it is treated as paused: it is being moved, not given up.
+	DeleteForMoveAnnotation = "clusterctl.cluster.x-k8s.io/delete-for-move"
 	// DetachedAnnotation detaches the host from the provisioner without deprovisioning it.
 	DetachedAnnotation = "baremetalhost.metal3.io/detached"
 	// StatusAnnotation carries a status to restore (used when moving hosts between clusters).
@@ -38,7 +44,7 @@ const (
 	// one reboot (a reset, without holding the host off), after which the reconciler removes it.
 	RebootSubresourceAnnotation = RebootAnnotationPrefix + "/baremetal-api"
 	// InspectAnnotationPrefix requests (re)inspection, or disables it with the value "disabled".
-	InspectAnnotationPrefix = "inspect.metal3.io"
+	InspectAnnotationPrefix = baremetal.InspectAnnotation
 	// HardwareDetailsAnnotation carries hardware details for hosts whose inspection is disabled.
 	HardwareDetailsAnnotation = InspectAnnotationPrefix + "/hardwaredetails"
 	// InspectAnnotationValueDisabled is the inspect annotation's value that disables inspection.
@@ -100,3 +106,12 @@ const (
 	ReasonWarningHealth           = "Warning"
 	ReasonCriticalHealth          = "CriticalError"
 )
+
+// Paused says whether the annotations stop every action on a host: Metal3's paused annotation,
+// or clusterctl move's delete-for-move (see DeleteForMoveAnnotation). One rule for the
+// reconciler, the other controllers, the claim binder and the plugin.
+func Paused(annotations map[string]string) bool {
+	_, paused := annotations[PausedAnnotation]
+	_, moving := annotations[DeleteForMoveAnnotation]
+	return paused || moving
+}

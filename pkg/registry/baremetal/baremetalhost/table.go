@@ -17,30 +17,27 @@ limitations under the License.
 package baremetalhost
 
 import (
-	"context"
-	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal"
+	"github.com/metal3-community/baremetal-apiserver/pkg/registry/baremetal/table"
 )
 
-// TableConvertor prints BareMetalHosts for kubectl get: the columns a fleet operator scans
-// (state, consumer, power intent, error), with inventory and BMC in -o wide. It replaces
-// Metal3's CRD printer columns and, unlike those, can summarise nested data (cpu/ram).
-var TableConvertor rest.TableConvertor = tableConvertor{}
-
-type tableConvertor struct{}
+// TableConvertor prints BareMetalHosts for kubectl get (and kubectl baremetal list, which asks
+// for this table): the columns a fleet operator scans (state, consumer, power intent, error),
+// with inventory, BMC and the power read from it in -o wide. It replaces Metal3's CRD printer
+// columns and, unlike those, can summarise nested data (cpu/ram).
+var TableConvertor rest.TableConvertor = table.Convertor[*baremetal.BareMetalHost]{
+	Resource: baremetal.Resource("baremetalhosts"),
+	Columns:  columns,
+	Cells:    hostCells,
+}
 
 // Priority 0 columns show by default, priority 1 only with -o wide.
 var columns = []metav1.TableColumnDefinition{
@@ -52,67 +49,37 @@ var columns = []metav1.TableColumnDefinition{
 	{Name: "Age", Type: "string", Description: "Time since the host was created."},
 	{Name: "Status", Type: "string", Priority: 1, Description: "Operational status (status.operationalStatus)."},
 	{Name: "BMC", Type: "string", Priority: 1, Description: "BMC address (spec.bmc.address)."},
-	{Name: "Powered", Type: "boolean", Priority: 1, Description: "Power state read from the BMC (status.poweredOn)."},
+	{Name: "Powered", Type: "string", Priority: 1, Description: "Power read from the BMC, On or Off; <unknown> until the host is registered, and while it is detached (baremetalhosts/power status.state)."},
 	{Name: "Hardware", Type: "string", Priority: 1, Description: "Inspected CPUs and memory (status.hardware)."},
 	{Name: "GPUs", Type: "string", Priority: 1, Description: "Inspected GPUs and accelerators by model (status.hardware.gpus)."},
 	{Name: "Power Draw", Type: "string", Priority: 1, Description: "Power the host draws, as its BMC last reported it (status.powerDraw.watts)."},
 }
 
-func (tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	table := &metav1.Table{}
-	if opts, ok := tableOptions.(*metav1.TableOptions); !ok || !opts.NoHeaders {
-		table.ColumnDefinitions = columns
-	}
-	now := time.Now()
-	switch t := obj.(type) {
-	case *baremetal.BareMetalHost:
-		table.Rows = []metav1.TableRow{hostRow(t, now)}
-		table.ResourceVersion = t.ResourceVersion
-	case *baremetal.BareMetalHostList:
-		table.Rows = make([]metav1.TableRow, 0, len(t.Items))
-		for i := range t.Items {
-			table.Rows = append(table.Rows, hostRow(&t.Items[i], now))
-		}
-		if m, err := meta.ListAccessor(t); err == nil {
-			table.ResourceVersion = m.GetResourceVersion()
-			table.Continue = m.GetContinue()
-			table.RemainingItemCount = m.GetRemainingItemCount()
-		}
-	default:
-		return nil, apierrors.NewGenericServerResponse(http.StatusInternalServerError, "list", baremetal.Resource("baremetalhosts"), "", fmt.Sprintf("cannot print %T as a table", obj), 0, false)
-	}
-	return table, nil
-}
-
-func hostRow(h *baremetal.BareMetalHost, now time.Time) metav1.TableRow {
+func hostCells(h *baremetal.BareMetalHost, now time.Time) []any {
 	consumer := ""
 	if h.Spec.ConsumerRef != nil {
 		consumer = h.Spec.ConsumerRef.Name
 	}
-	return metav1.TableRow{
-		Object: runtime.RawExtension{Object: h},
-		Cells: []interface{}{
-			h.Name,
-			string(h.Status.Provisioning.State),
-			consumer,
-			h.Spec.Online,
-			string(h.Status.ErrorType),
-			age(h.CreationTimestamp, now),
-			string(h.Status.OperationalStatus),
-			h.Spec.BMC.Address,
-			h.Status.PoweredOn,
-			hardwareSummary(h.Status.Hardware),
-			gpuSummary(h.Status.Hardware),
-			powerDraw(h.Status.PowerDraw),
-		},
+	// status.poweredOn is false before anything read the BMC: the column says so rather
+	// than claim the host is off.
+	powered := string(h.ObservedPower())
+	if powered == "" {
+		powered = "<unknown>"
 	}
-}
-
-func age(ts metav1.Time, now time.Time) string {
-	if ts.IsZero() {
-		return "<unknown>"
+	return []any{
+		h.Name,
+		string(h.Status.Provisioning.State),
+		consumer,
+		h.Spec.Online,
+		string(h.Status.ErrorType),
+		table.Age(h.CreationTimestamp, now),
+		string(h.Status.OperationalStatus),
+		h.Spec.BMC.Address,
+		powered,
+		hardwareSummary(h.Status.Hardware),
+		gpuSummary(h.Status.Hardware),
+		powerDraw(h.Status.PowerDraw),
 	}
-	return duration.HumanDuration(now.Sub(ts.Time))
 }
 
 // powerDraw renders a reading as "287 W", "" without one.

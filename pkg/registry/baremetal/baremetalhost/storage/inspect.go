@@ -124,21 +124,7 @@ func inspectionFromHost(h *baremetal.BareMetalHost) *baremetal.Inspection {
 		in.Status.CompletionTime = &t
 	}
 	in.Status.Hardware = h.Status.Hardware.DeepCopy()
-	_, requested := h.Annotations[v1alpha1.InspectAnnotationPrefix]
-	switch {
-	case h.Status.Provisioning.State == baremetal.StateInspecting && h.Status.ErrorType == baremetal.InspectionError:
-		in.Status.State = baremetal.InspectionFailed
-		in.Status.Message = h.Status.ErrorMessage
-	case h.Status.Provisioning.State == baremetal.StateInspecting:
-		// The request stays until the backend took it (the reconciler then removes it).
-		in.Status.State = baremetal.InspectionInProgress
-	case requested && h.Annotations[v1alpha1.InspectAnnotationPrefix] == "":
-		in.Status.State = baremetal.InspectionPending
-	case h.Status.Hardware != nil:
-		in.Status.State = baremetal.InspectionCompleted
-	default:
-		in.Status.State = baremetal.InspectionNone
-	}
+	in.Status.State, in.Status.Message = h.InspectionState()
 	return in
 }
 

@@ -125,15 +125,13 @@ func powerFromHost(h *baremetal.BareMetalHost) *baremetal.Power {
 			Name: h.Name, Namespace: h.Namespace, UID: h.UID,
 			ResourceVersion: h.ResourceVersion, CreationTimestamp: h.CreationTimestamp,
 		},
-		Spec: baremetal.PowerSpec{State: powerState(h.Spec.Online)},
+		Spec: baremetal.PowerSpec{State: h.DesiredPower()},
 	}
-	if !managed(h) {
-		// Nothing has read the BMC yet: the observed state is unknown, not Off.
-		p.Status.Pending = h.Spec.BMC.Address != ""
+	// Until the BMC is read, the observed state is unknown (empty), not Off.
+	p.Status.State, p.Status.Pending = h.ObservedPower(), h.PowerPending()
+	if !h.PowerObserved() {
 		return p
 	}
-	p.Status.State = powerState(h.Status.PoweredOn)
-	p.Status.Pending = h.Spec.Online != h.Status.PoweredOn && !h.Spec.DisablePowerOff
 	if c := meta.FindStatusCondition(h.Status.Conditions, v1alpha1.ConditionPoweredOn); c != nil {
 		t := c.LastTransitionTime
 		p.Status.LastTransitionTime = &t
@@ -142,20 +140,4 @@ func powerFromHost(h *baremetal.BareMetalHost) *baremetal.Power {
 		p.Status.Message = h.Status.ErrorMessage
 	}
 	return p
-}
-
-func powerState(on bool) baremetal.PowerState {
-	if on {
-		return baremetal.PowerOn
-	}
-	return baremetal.PowerOff
-}
-
-// managed says whether the reconciler has registered the host, so its status reflects the BMC.
-func managed(h *baremetal.BareMetalHost) bool {
-	switch h.Status.Provisioning.State {
-	case baremetal.StateNone, baremetal.StateUnmanaged, baremetal.StateRegistering:
-		return false
-	}
-	return h.Status.OperationalStatus != baremetal.OperationalStatusDetached
 }

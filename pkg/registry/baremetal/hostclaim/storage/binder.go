@@ -81,6 +81,8 @@ type Binder struct {
 	status   rest.Updater
 	hosts    HostStore
 	policies rest.Lister
+	// namespaceLabels reads the labels of a claim's Namespace, for policies with hasLabels.
+	namespaceLabels NamespaceLabels
 	// binding serialises the binds of one claim in this process (its create, the claim
 	// binder, a user's POST binding), so that the second finds the host the first took
 	// instead of taking another and giving it back. Correctness does not depend on it (other
@@ -266,7 +268,7 @@ func unavailable(h *baremetal.BareMetalHost) string {
 		return "claimed"
 	case h.DeletionTimestamp != nil:
 		return "being deleted"
-	case hasAnnotation(h, v1alpha1.PausedAnnotation):
+	case v1alpha1.Paused(h.Annotations):
 		return "paused"
 	case h.Status.Provisioning.State != baremetal.StateAvailable && h.Status.Provisioning.State != baremetal.StateReady:
 		return string(h.Status.Provisioning.State)
@@ -274,11 +276,6 @@ func unavailable(h *baremetal.BareMetalHost) string {
 		return "in error"
 	}
 	return ""
-}
-
-func hasAnnotation(h *baremetal.BareMetalHost, key string) bool {
-	_, ok := h.Annotations[key]
-	return ok
 }
 
 // consumerRef is how a host names the claim holding it.
@@ -540,9 +537,13 @@ func (b *Binder) namespaces(ctx context.Context, claim *baremetal.HostClaim) ([]
 	if in == "" {
 		allowed[claim.Namespace] = true
 	}
+	var nsLabels map[string]string
+	if b.namespaceLabels != nil {
+		nsLabels, _ = b.namespaceLabels(claim.Namespace)
+	}
 	for i := range list.(*baremetal.HostDeployPolicyList).Items {
 		p := &list.(*baremetal.HostDeployPolicyList).Items[i]
-		if PolicyAllows(p, claim.Namespace) {
+		if PolicyAllows(p, claim.Namespace, nsLabels) {
 			allowed[p.Namespace] = true
 		}
 	}
@@ -557,14 +558,24 @@ func (b *Binder) namespaces(ctx context.Context, claim *baremetal.HostClaim) ([]
 	return out, "", nil
 }
 
-// PolicyAllows says whether a HostDeployPolicy lets claims of namespace ns in, as Metal3
-// decides it: every constraint given must hold; a policy without hostClaimNamespaces allows
-// nobody. hasLabels needs the claim's Namespace object, which this server does not read: a
-// policy with hasLabels allows nobody here (documented).
-func PolicyAllows(p *baremetal.HostDeployPolicy, ns string) bool {
+// NamespaceLabels returns the labels of a Namespace, false when it is not known (a standalone
+// server has no Namespaces; behind kube-apiserver they come from its informer).
+type NamespaceLabels func(name string) (map[string]string, bool)
+
+// PolicyAllows says whether a HostDeployPolicy lets claims of namespace ns, labelled
+// nsLabels, in, as Metal3 decides it: every constraint given must hold (each label of
+// hasLabels present, with its value when one is given); a policy without hostClaimNamespaces
+// allows nobody. A namespace whose labels are not known has none.
+func PolicyAllows(p *baremetal.HostDeployPolicy, ns string, nsLabels map[string]string) bool {
 	c := p.Spec.HostClaimNamespaces
-	if c == nil || len(c.HasLabels) > 0 {
+	if c == nil {
 		return false
+	}
+	for _, l := range c.HasLabels {
+		v, ok := nsLabels[l.Name]
+		if !ok || (l.Value != "" && v != l.Value) {
+			return false
+		}
 	}
 	if len(c.Names) > 0 && !slices.Contains(c.Names, ns) {
 		return false

@@ -44,8 +44,9 @@ type ClaimStorage struct {
 
 // NewStorage builds the storages of HostClaims. hosts is the hosts' own store (binding writes
 // hosts through it, so the host strategy's validation applies to what binding records) and
-// policies the HostDeployPolicies' store, both in process.
-func NewStorage(optsGetter generic.RESTOptionsGetter, hosts HostStore, policies rest.Lister) (ClaimStorage, error) {
+// policies the HostDeployPolicies' store, both in process; namespaceLabels (nil when the server
+// has no Namespaces to read) serves policies that select claims' namespaces by label.
+func NewStorage(optsGetter generic.RESTOptionsGetter, hosts HostStore, policies rest.Lister, namespaceLabels NamespaceLabels) (ClaimStorage, error) {
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &baremetal.HostClaim{} },
 		NewListFunc:               func() runtime.Object { return &baremetal.HostClaimList{} },
@@ -67,7 +68,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, hosts HostStore, policies 
 	statusStore.UpdateStrategy = hostclaim.StatusStrategy
 	statusStore.ResetFieldsStrategy = hostclaim.StatusStrategy
 
-	b := &Binder{claims: store, status: &statusStore, hosts: hosts, policies: policies}
+	b := &Binder{claims: store, status: &statusStore, hosts: hosts, policies: policies, namespaceLabels: namespaceLabels}
 	// A claim deleted returns its host to the pool, whichever way it was deleted (one by one or
 	// by collection): the hook runs once the claim is gone from etcd. A crash between the two
 	// leaves a host held by a claim that no longer exists; Binder.ReleaseOrphans, run by the

@@ -19,9 +19,11 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -29,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	etcd3testing "k8s.io/apiserver/pkg/storage/etcd3/testing"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
@@ -53,9 +56,10 @@ func (g optionsGetter) GetRESTOptions(resource schema.GroupResource, example run
 }
 
 type fixture struct {
-	hosts  hoststorage.HostStorage
-	claims ClaimStorage
-	ctx    context.Context
+	hosts    hoststorage.HostStorage
+	policies *genericregistry.Store
+	claims   ClaimStorage
+	ctx      context.Context
 }
 
 const pool = "pool"
@@ -75,12 +79,64 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(policies.Store.DestroyFunc)
-	claims, err := NewStorage(optionsGetter{config}, hosts.Host.Store, policies.Store)
+	claims, err := NewStorage(optionsGetter{config}, hosts.Host.Store, policies.Store, testNamespaceLabels)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(claims.Claim.Store.DestroyFunc)
-	return &fixture{hosts: hosts, claims: claims, ctx: genericapirequest.WithNamespace(context.Background(), pool)}
+	return &fixture{hosts: hosts, policies: policies.Store, claims: claims, ctx: genericapirequest.WithNamespace(context.Background(), pool)}
+}
+
+// testNamespaceLabels are the labels of the namespaces of these tests, as kube-apiserver's
+// Namespaces would have them; "unlabelled" has none, any other namespace is unknown.
+func testNamespaceLabels(ns string) (map[string]string, bool) {
+	switch ns {
+	case "team-a":
+		return map[string]string{"team": "a"}, true
+	case "team-b":
+		return map[string]string{"team": "b"}, true
+	case "unlabelled":
+		return nil, true
+	}
+	return nil, false
+}
+
+// TestPolicyByNamespaceLabels: a HostDeployPolicy of the pool letting in the namespaces
+// labelled team=a: a claim of team-a takes a pool host, one of team-b is refused (403, naming
+// the namespaces), as are those of a namespace without labels or unknown.
+func TestPolicyByNamespaceLabels(t *testing.T) {
+	f := newFixture(t)
+	f.host(t, "h0")
+	f.host(t, "h1")
+	policy := &baremetal.HostDeployPolicy{ObjectMeta: metav1.ObjectMeta{Name: "team-a", Namespace: pool},
+		Spec: baremetal.HostDeployPolicySpec{HostClaimNamespaces: &baremetal.HostClaimNamespaces{
+			HasLabels: []baremetal.NameValuePair{{Name: "team", Value: "a"}}}}}
+	if _, err := f.policies.Create(f.ctx, policy, rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		ns        string
+		wantBound bool
+	}{{"team-a", true}, {"team-b", false}, {"unlabelled", false}, {"elsewhere", false}} {
+		t.Run(tc.ns, func(t *testing.T) {
+			c := claim("c")
+			c.Namespace = tc.ns
+			c.Spec.HostSelector.InNamespace = pool
+			out, err := f.claims.Claim.Create(genericapirequest.WithNamespace(context.Background(), tc.ns), c, rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+			if !tc.wantBound {
+				if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `no HostDeployPolicy in namespace "pool" allows HostClaims from namespace "`+tc.ns+`"`) {
+					t.Errorf("claim of %s: %v, want 403 naming the namespaces", tc.ns, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref := out.(*baremetal.HostClaim).Status.BareMetalHost; ref == nil || ref.Namespace != pool {
+				t.Errorf("claim of %s not bound to a pool host: %+v", tc.ns, out.(*baremetal.HostClaim).Status)
+			}
+		})
+	}
 }
 
 // host stores an available host of the pool, as the reconciler leaves one.
@@ -275,21 +331,28 @@ func TestPolicyAllows(t *testing.T) {
 		return &baremetal.HostDeployPolicy{Spec: baremetal.HostDeployPolicySpec{HostClaimNamespaces: c}}
 	}
 	for _, tc := range []struct {
-		name   string
-		policy *baremetal.HostDeployPolicy
-		ns     string
-		want   bool
+		name     string
+		policy   *baremetal.HostDeployPolicy
+		ns       string
+		nsLabels map[string]string
+		want     bool
 	}{
-		{"no constraints given: nobody", policy(nil), "a", false},
-		{"empty constraints: everybody, as Metal3", policy(&baremetal.HostClaimNamespaces{}), "a", true},
-		{"in names", policy(&baremetal.HostClaimNamespaces{Names: []string{"a", "b"}}), "b", true},
-		{"not in names", policy(&baremetal.HostClaimNamespaces{Names: []string{"a"}}), "c", false},
-		{"regexp matches anywhere", policy(&baremetal.HostClaimNamespaces{NameMatches: "prod"}), "not-prod", true},
-		{"anchored regexp", policy(&baremetal.HostClaimNamespaces{NameMatches: "^prod$"}), "not-prod", false},
-		{"every constraint", policy(&baremetal.HostClaimNamespaces{Names: []string{"prod-a"}, NameMatches: "^dev"}), "prod-a", false},
-		{"labels cannot be read here", policy(&baremetal.HostClaimNamespaces{HasLabels: []baremetal.NameValuePair{{Name: "team"}}}), "a", false},
+		{"no constraints given: nobody", policy(nil), "a", nil, false},
+		{"empty constraints: everybody, as Metal3", policy(&baremetal.HostClaimNamespaces{}), "a", nil, true},
+		{"in names", policy(&baremetal.HostClaimNamespaces{Names: []string{"a", "b"}}), "b", nil, true},
+		{"not in names", policy(&baremetal.HostClaimNamespaces{Names: []string{"a"}}), "c", nil, false},
+		{"regexp matches anywhere", policy(&baremetal.HostClaimNamespaces{NameMatches: "prod"}), "not-prod", nil, true},
+		{"anchored regexp", policy(&baremetal.HostClaimNamespaces{NameMatches: "^prod$"}), "not-prod", nil, false},
+		{"every constraint", policy(&baremetal.HostClaimNamespaces{Names: []string{"prod-a"}, NameMatches: "^dev"}), "prod-a", nil, false},
+		{"label present, any value", policy(&baremetal.HostClaimNamespaces{HasLabels: []baremetal.NameValuePair{{Name: "team"}}}), "a", map[string]string{"team": "x"}, true},
+		{"label absent", policy(&baremetal.HostClaimNamespaces{HasLabels: []baremetal.NameValuePair{{Name: "team"}}}), "a", map[string]string{"other": "x"}, false},
+		{"namespace labels unknown (standalone)", policy(&baremetal.HostClaimNamespaces{HasLabels: []baremetal.NameValuePair{{Name: "team"}}}), "a", nil, false},
+		{"label with the wanted value", policy(&baremetal.HostClaimNamespaces{HasLabels: []baremetal.NameValuePair{{Name: "team", Value: "a"}}}), "a", map[string]string{"team": "a"}, true},
+		{"label with another value", policy(&baremetal.HostClaimNamespaces{HasLabels: []baremetal.NameValuePair{{Name: "team", Value: "a"}}}), "a", map[string]string{"team": "b"}, false},
+		{"every label (forall)", policy(&baremetal.HostClaimNamespaces{HasLabels: []baremetal.NameValuePair{{Name: "team"}, {Name: "env", Value: "prod"}}}), "a", map[string]string{"team": "b"}, false},
+		{"labels and names", policy(&baremetal.HostClaimNamespaces{Names: []string{"b"}, HasLabels: []baremetal.NameValuePair{{Name: "team"}}}), "a", map[string]string{"team": "b"}, false},
 	} {
-		if got := PolicyAllows(tc.policy, tc.ns); got != tc.want {
+		if got := PolicyAllows(tc.policy, tc.ns, tc.nsLabels); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}

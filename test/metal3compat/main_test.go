@@ -1,0 +1,74 @@
+/*
+Copyright The baremetal-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package metal3compat
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+
+	"k8s.io/klog/v2"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
+)
+
+var (
+	serverBin, kubectlBin string
+	// kubeAPIServerBin is empty when kube-apiserver could not be built; kubeAPIServerErr says why.
+	kubeAPIServerBin string
+	kubeAPIServerErr error
+)
+
+func inCI() bool {
+	v := os.Getenv("CI")
+	return v != "" && v != "false" && v != "0"
+}
+
+// TestMain finds (or builds) the binaries the way test/e2e does: the server and kubectl always,
+// kube-apiserver through hack/build-kube-apiserver.sh, whose failure is a skip only outside CI.
+func TestMain(m *testing.M) {
+	// controller-runtime's own logs (the cache, the client) go where the server's do.
+	ctrllog.SetLogger(klog.NewKlogr())
+	var err error
+	if serverBin, err = framework.ServerBinary(); err != nil {
+		fmt.Fprintln(os.Stderr, "metal3compat:", err)
+		os.Exit(1)
+	}
+	if kubectlBin, err = framework.KubectlBinary(); err != nil {
+		fmt.Fprintln(os.Stderr, "metal3compat:", err)
+		os.Exit(1)
+	}
+	kubeAPIServerBin, kubeAPIServerErr = framework.KubeAPIServerBinary()
+	if kubeAPIServerErr != nil && (inCI() || !errors.Is(kubeAPIServerErr, framework.ErrKubeAPIServerBuild)) {
+		fmt.Fprintf(os.Stderr, "metal3compat: FAIL: no kube-apiserver (CI=%q): %v\n", os.Getenv("CI"), kubeAPIServerErr)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func requireKubeAPIServer(t *testing.T) {
+	t.Helper()
+	if kubeAPIServerErr == nil {
+		return
+	}
+	if inCI() {
+		t.Fatalf("kube-apiserver is required in CI: %v", kubeAPIServerErr)
+	}
+	t.Skipf("SKIP (not in CI): no kube-apiserver to test behind: %v", kubeAPIServerErr)
+}
