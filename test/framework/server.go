@@ -214,6 +214,19 @@ func (s *Server) Kill() {
 // PID is the server's process ID.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
 
+// Running reports whether the server's process is alive.
+func (s *Server) Running() bool {
+	if s.cmd == nil || s.done == nil {
+		return false
+	}
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // Output is what the server printed so far.
 func (s *Server) Output() string { return s.output.String() }
 
