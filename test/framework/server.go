@@ -211,6 +211,22 @@ func (s *Server) Kill() {
 	s.killed = true
 }
 
+// Dump makes the server print every goroutine's stack to its output and exit (SIGQUIT), for
+// a test that finds it stuck; it waits for the exit.
+func (s *Server) Dump() {
+	if !s.Running() {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.killed = true
+}
+
 // PID is the server's process ID.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
 
