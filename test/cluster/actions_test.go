@@ -84,7 +84,13 @@ func testNonLeaderActions(ctx context.Context, t *testing.T, top *topology) {
 				t.Fatalf("%s of %s recorded on a standby never reached the BMC", a.what, name)
 			}
 			latencies[a.what] = append(latencies[a.what], time.Since(returned))
+			settle := time.Now()
 			waitHost(ctx, t, cs, name, a.what+" settled", time.Minute, a.settled)
+			if d := time.Since(settle); d > slowSettle {
+				// Seconds where milliseconds are usual: keep what the leader was doing.
+				t.Logf("%s of %s took %s to show in status", a.what, name, d.Round(time.Millisecond))
+				top.saveLeaderGoroutines(ctx, t, "slow-"+name)
+			}
 		}
 	}
 	for _, a := range actions {
@@ -99,6 +105,10 @@ func testNonLeaderActions(ctx context.Context, t *testing.T, top *topology) {
 		}
 	}
 }
+
+// slowSettle is far more than a power change of the simulator (400 ms) and the status write
+// after it take.
+const slowSettle = 10 * time.Second
 
 func pendingReboot(h *v1alpha1.BareMetalHost) bool {
 	for k := range h.Annotations {

@@ -63,13 +63,10 @@ type topology struct {
 	clients  []*clientset.Clientset
 }
 
-// startTopology starts etcd (3 members), a simulator of systems BMCs and n replicas.
+// startTopology starts etcd (3 members), a simulator of systems BMCs and n replicas driving
+// them with the Redfish backend.
 func startTopology(t *testing.T, systems, n int) *topology {
 	t.Helper()
-	start := time.Now()
-	top := &topology{t: t, etcd: framework.StartEtcdCluster(t, etcdBin, 3)}
-	top.kv = top.etcd.Client(t)
-	etcdUp := time.Since(start)
 	sim, err := simredfish.New(simredfish.Config{Count: systems, Seed: 17, PowerDelay: 400 * time.Millisecond,
 		Username: bmcUser, Password: bmcPassword})
 	if err != nil {
@@ -79,10 +76,27 @@ func startTopology(t *testing.T, systems, n int) *topology {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
+	var secrets []string
+	for _, id := range sim.SystemIDs() {
+		secrets = append(secrets, hostName(id)+"-bmc")
+	}
+	top := startReplicas(t, n, secrets, "--provisioner=redfish")
 	top.sim = sim
+	return top
+}
 
-	args := append(top.etcd.ServerArgs(),
-		"--provisioner=redfish", "--leader-elect=true", "--leader-elect-lease-duration="+leaseDuration.String(),
+// startReplicas starts etcd (3 members) and n replicas on it with the given backend flags,
+// each with the BMC credentials Secrets named.
+func startReplicas(t *testing.T, n int, secrets []string, backendArgs ...string) *topology {
+	t.Helper()
+	start := time.Now()
+	top := &topology{t: t, etcd: framework.StartEtcdCluster(t, etcdBin, 3)}
+	top.kv = top.etcd.Client(t)
+	etcdUp := time.Since(start)
+
+	args := append(top.etcd.ServerArgs(), backendArgs...)
+	args = append(args,
+		"--leader-elect=true", "--leader-elect-lease-duration="+leaseDuration.String(),
 		"--power-poll-interval=2s", "--error-backoff-base=200ms", "--error-backoff-cap=2s",
 	)
 	// The replicas start together: each waits for its own readiness.
@@ -90,8 +104,8 @@ func startTopology(t *testing.T, systems, n int) *topology {
 	var wg sync.WaitGroup
 	for i := range servers {
 		dir := t.TempDir()
-		for _, id := range sim.SystemIDs() {
-			writeCredentials(t, dir, hostName(id)+"-bmc")
+		for _, name := range secrets {
+			writeCredentials(t, dir, name)
 		}
 		wg.Add(1)
 		go func() {
@@ -234,6 +248,20 @@ func (top *topology) dumpLeaderOnFailure(ctx context.Context, t *testing.T) {
 		t.Logf("replica %d leads: its goroutines follow in its output", leader)
 		top.replica(leader).Dump()
 	}
+}
+
+// saveLeaderGoroutines keeps the leading replica's goroutines in $TEST_LOG_DIR/<name>.log.
+func (top *topology) saveLeaderGoroutines(ctx context.Context, t *testing.T, name string) {
+	leader, err := top.leader(ctx)
+	if err != nil || leader < 0 {
+		return
+	}
+	dump, err := top.replica(leader).Goroutines(ctx)
+	if err != nil {
+		t.Logf("goroutines of replica %d: %v", leader, err)
+		return
+	}
+	framework.SaveLog(t, name+"-goroutines", dump)
 }
 
 // restart starts a killed replica again over its data dir and waits until it serves.

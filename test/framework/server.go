@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -225,6 +226,21 @@ func (s *Server) Dump() {
 		<-s.done
 	}
 	s.killed = true
+}
+
+// Goroutines reads every goroutine's stack from the server's profiling endpoint
+// (/debug/pprof/goroutine?debug=2, the admin may read it), without stopping it.
+func (s *Server) Goroutines(ctx context.Context) (string, error) {
+	cfg, err := s.RESTConfig()
+	if err != nil {
+		return "", err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	b, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/goroutine").Param("debug", "2").DoRaw(ctx)
+	return string(b), err
 }
 
 // PID is the server's process ID.
