@@ -18,7 +18,7 @@ FUZZTIME ?= 5m
 HTTP_FUZZ_REQUESTS ?= 20000
 # Test timeouts bound every tier (CI has 90 minutes for everything, on 2 cores).
 UNIT_TIMEOUT ?= 10m
-# The cluster tier (3 etcd members, 3 replicas, leader and member kills) takes about 75 s.
+# The cluster tier (3 etcd members, 3 replicas, leader and member kills, Ironic) takes about 2 min.
 CLUSTER_TIMEOUT ?= 8m
 INTEGRATION_TIMEOUT ?= 20m
 # The e2e suite itself takes about a minute; the bound leaves room for a slow machine.
@@ -103,7 +103,8 @@ test-integration: build kubectl
 ## test-cluster: three replicas on a three-member etcd cluster (TLS between members and to
 ## clients) with the Redfish simulator behind them: the leader killed 5 times during 30 hosts'
 ## lifecycles (CLUSTER_SEED=n repeats the kill moments), actions on standbys, one etcd member
-## killed, quorum lost and back (test/cluster). -v: the measured failover times and counts are
+## killed, quorum lost and back; and the leader killed twice while the replicas drive a real
+## Ironic (test/cluster). -v: the measured failover times and counts are
 ## the point of the tier.
 test-cluster: build etcd
 	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver TEST_ETCD_BIN=$(BIN)/etcd \
