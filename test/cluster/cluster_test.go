@@ -133,8 +133,17 @@ func testLeaderKills(ctx context.Context, t *testing.T, top *topology) {
 	)
 	start := time.Now()
 	// The killer: at each threshold it kills the leader with SIGKILL, measures until another
-	// replica leads, and starts the dead one again (as its Deployment would) to stand by.
+	// replica leads, and starts the dead one again (as its Deployment would) to stand by. It
+	// logs, so it must be over before this step returns, whichever way it ends.
+	killerCtx, stopKiller := context.WithCancel(ctx)
+	killerExited := make(chan struct{})
+	defer func() {
+		stopKiller()
+		<-killerExited
+	}()
 	go func() {
+		defer close(killerExited)
+		ctx := killerCtx
 		killDone <- func() error {
 			for k, th := range thresholds {
 				if err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(context.Context) (bool, error) {

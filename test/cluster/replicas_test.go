@@ -101,6 +101,7 @@ func startReplicas(t *testing.T, n int, secrets []string, backendArgs ...string)
 	)
 	// The replicas start together: each waits for its own readiness.
 	servers := make([]*framework.Server, n)
+	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range servers {
 		dir := t.TempDir()
@@ -110,13 +111,13 @@ func startReplicas(t *testing.T, n int, secrets []string, backendArgs ...string)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			servers[i] = framework.StartStandalone(t, serverBin, dir, args...)
+			servers[i], errs[i] = framework.StartStandaloneE(t, serverBin, dir, args...)
 		}()
 	}
 	wg.Wait()
-	for _, s := range servers {
-		if s == nil {
-			t.FailNow() // StartStandalone reported why
+	for i, s := range servers {
+		if errs[i] != nil {
+			t.Fatalf("replica %d: %v", i, errs[i])
 		}
 		top.replicas = append(top.replicas, s)
 		top.clients = append(top.clients, s.Clientset(t))

@@ -92,13 +92,23 @@ func FreePort() (int, error) {
 // it is ready. The test's cleanup stops it.
 func StartStandalone(t testing.TB, binary, dataDir string, extraArgs ...string) *Server {
 	t.Helper()
-	port, err := FreePort()
+	s, err := StartStandaloneE(t, binary, dataDir, extraArgs...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// StartStandaloneE is StartStandalone returning its error instead of failing the test, for
+// callers that start several servers from goroutines (t.Fatal belongs to the test's own).
+func StartStandaloneE(t testing.TB, binary, dataDir string, extraArgs ...string) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{Binary: binary, DataDir: dataDir, Port: port, Kubeconfig: filepath.Join(dataDir, "kubeconfig"), ExtraArgs: extraArgs}
 	if err := s.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	t.Cleanup(func() {
 		if err := s.Stop(30 * time.Second); err != nil {
@@ -109,9 +119,9 @@ func StartStandalone(t testing.TB, binary, dataDir string, extraArgs ...string) 
 		}
 	})
 	if err := s.WaitReady(90 * time.Second); err != nil {
-		t.Fatalf("%v\nserver output:\n%s", err, s.output.String())
+		return nil, fmt.Errorf("%w\nserver output:\n%s", err, s.output.String())
 	}
-	return s
+	return s, nil
 }
 
 // Start starts the process; it does not wait for readiness.
