@@ -21,8 +21,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	clientset "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned"
 	simredfish "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
+	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
 
 const (
@@ -248,6 +251,11 @@ func testLeaderKills(ctx context.Context, t *testing.T, top *topology) {
 		if time.Since(lastMove) > stallAfter {
 			// A leader that leads and does nothing: its goroutines say why.
 			if leader, err := top.leader(ctx); err == nil && leader >= 0 {
+				// And this process's, where the simulator runs.
+				var own strings.Builder
+				_ = pprof.Lookup("goroutine").WriteTo(&own, 2)
+				framework.SaveLog(t, "test-process-goroutines", own.String())
+				top.saveLeaderGoroutines(ctx, t, "stalled-leader")
 				top.replica(leader).Dump()
 				return false, fmt.Errorf("no host moved for %s while replica %d leads (its goroutines are in its output)", stallAfter, leader)
 			}
