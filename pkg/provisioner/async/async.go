@@ -33,7 +33,8 @@ limitations under the License.
 // and the reconciler then simply calls again: every backend step is idempotent and re-reads
 // the hardware before acting.
 //
-// A host keeps the answer of each distinct read (PowerState, PowerDraw) until it is taken: a
+// A host keeps the answer of each distinct read (PowerState, PowerDraw, and ReadBIOS and
+// FirmwareComponents, read back after a firmware change) until it is taken: a
 // pass over a host at rest reads both, and when one read's answer evicted the other's, every
 // wake-up started the other read again and the host never rested (thirty hosts behind one
 // slow BMC kept its session saturated and stalled every action for minutes). Any other call
@@ -178,7 +179,7 @@ func endpoint(h provisioner.Host) string {
 }
 
 // reads are the methods that only read the hardware.
-var reads = map[string]bool{"PowerState": true, "PowerDraw": true}
+var reads = map[string]bool{"PowerState": true, "PowerDraw": true, "ReadBIOS": true, "FirmwareComponents": true}
 
 // do runs fn for host, or answers from the host's call in flight or finished.
 func (p *Provisioner) do(ctx context.Context, host provisioner.Host, method string, d [sha256.Size]byte, fn func(context.Context) answer) answer {
