@@ -17,7 +17,12 @@ limitations under the License.
 */
 
 // Package tools pins the code generators' module in go.mod so hack/update-codegen.sh runs the
-// version the API machinery is built from.
+// version the API machinery is built from, and etcd's command (etcdmain) so that go.sum keeps
+// what test/framework.EtcdBinary needs to build the etcd the cluster tests run: the same 3.7 as
+// the embedded one.
 package tools
 
-import _ "k8s.io/code-generator"
+import (
+	_ "go.etcd.io/etcd/server/v3/etcdmain"
+	_ "k8s.io/code-generator"
+)

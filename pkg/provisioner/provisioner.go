@@ -85,6 +85,13 @@ type Host struct {
 	// failure reports it; the reconciler records it with backoff and calls again with this set.
 	// An input derived from the stored object, so a restart or another replica decides the same.
 	RestartOnFailure bool
+
+	// OperationStarted is when the host's current operation (provisioning, deprovisioning,
+	// ...) began: status.operationHistory, written when the host entered the state, before any
+	// backend call of the operation. A backend that keeps its progress in process memory (the
+	// Redfish one) reads it to recognise, after a restart or on a new leader, what an earlier
+	// process did for this operation, instead of doing it again. Zero when unknown.
+	OperationStarted time.Time
 }
 
 // PreprovisioningImage is the image a host boots before it is provisioned (the agent that

@@ -146,3 +146,12 @@ func SaveLog(t testing.TB, name, output string) {
 		t.Logf("saving %s log: %v", name, err)
 	}
 }
+
+// Kill stops the process at once (SIGKILL), as a crash would, and waits for it to exit.
+func (p *Process) Kill() {
+	if p == nil || p.cmd.Process == nil || p.Exited() {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}

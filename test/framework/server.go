@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -91,13 +92,23 @@ func FreePort() (int, error) {
 // it is ready. The test's cleanup stops it.
 func StartStandalone(t testing.TB, binary, dataDir string, extraArgs ...string) *Server {
 	t.Helper()
-	port, err := FreePort()
+	s, err := StartStandaloneE(t, binary, dataDir, extraArgs...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// StartStandaloneE is StartStandalone returning its error instead of failing the test, for
+// callers that start several servers from goroutines (t.Fatal belongs to the test's own).
+func StartStandaloneE(t testing.TB, binary, dataDir string, extraArgs ...string) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{Binary: binary, DataDir: dataDir, Port: port, Kubeconfig: filepath.Join(dataDir, "kubeconfig"), ExtraArgs: extraArgs}
 	if err := s.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	t.Cleanup(func() {
 		if err := s.Stop(30 * time.Second); err != nil {
@@ -108,9 +119,9 @@ func StartStandalone(t testing.TB, binary, dataDir string, extraArgs ...string) 
 		}
 	})
 	if err := s.WaitReady(90 * time.Second); err != nil {
-		t.Fatalf("%v\nserver output:\n%s", err, s.output.String())
+		return nil, fmt.Errorf("%w\nserver output:\n%s", err, s.output.String())
 	}
-	return s
+	return s, nil
 }
 
 // Start starts the process; it does not wait for readiness.
@@ -223,8 +234,52 @@ func (s *Server) WaitExit(timeout time.Duration) error {
 	}
 }
 
+// Dump makes the server print every goroutine's stack to its output and exit (SIGQUIT), for
+// a test that finds it stuck; it waits for the exit.
+func (s *Server) Dump() {
+	if !s.Running() {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.killed = true
+}
+
+// Goroutines reads every goroutine's stack from the server's profiling endpoint
+// (/debug/pprof/goroutine?debug=2, the admin may read it), without stopping it.
+func (s *Server) Goroutines(ctx context.Context) (string, error) {
+	cfg, err := s.RESTConfig()
+	if err != nil {
+		return "", err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	b, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/goroutine").Param("debug", "2").DoRaw(ctx)
+	return string(b), err
+}
+
 // PID is the server's process ID.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Running reports whether the server's process is alive.
+func (s *Server) Running() bool {
+	if s.cmd == nil || s.done == nil {
+		return false
+	}
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
+	}
+}
 
 // Output is what the server printed so far.
 func (s *Server) Output() string { return s.output.String() }

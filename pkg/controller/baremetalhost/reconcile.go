@@ -279,6 +279,9 @@ func (r *hostReconcile) providerHost(ctx context.Context, errType v1alpha1.Error
 	ph, version, err := ProviderHost(ctx, r.host, r.c.secrets, r.c.opts.AllowTestBMCSchemes)
 	ph.RestartOnFailure = r.host.Status.ErrorType == errType
 	ph.PreprovisioningImage = r.preprov
+	if m := r.metric(r.host.Status.Provisioning.State); m != nil {
+		ph.OperationStarted = m.Start.Time
+	}
 	return ph, version, err
 }
 

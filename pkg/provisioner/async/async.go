@@ -29,9 +29,17 @@ limitations under the License.
 //
 // What it keeps is about calls in flight, never a decision: one call per host at a time (a
 // second, different call for the host waits for the first: a host never gets two hardware
-// commands at once), and a finished call's answer for a short while. A restart loses both,
+// commands at once), and finished calls' answers for a short while. A restart loses both,
 // and the reconciler then simply calls again: every backend step is idempotent and re-reads
 // the hardware before acting.
+//
+// A host keeps the answer of each distinct read (PowerState, PowerDraw, and ReadBIOS and
+// FirmwareComponents, read back after a firmware change) until it is taken: a
+// pass over a host at rest reads both, and when one read's answer evicted the other's, every
+// wake-up started the other read again and the host never rested (thirty hosts behind one
+// slow BMC kept its session saturated and stalled every action for minutes). Any other call
+// changes the hardware, so it drops the host's kept answers: a read answered before an action
+// is never handed out after it.
 package async
 
 import (
@@ -87,8 +95,11 @@ type Provisioner struct {
 	clock  clock.Clock
 
 	mu sync.Mutex
-	// calls holds each host's call in flight, or its finished call's answer not yet taken.
+	// calls holds each host's call in flight.
 	calls map[string]*call
+	// answers holds each host's finished calls whose callers stopped waiting, one per
+	// distinct call, until taken or older than ttl.
+	answers map[string][]*call
 	// slow counts, per BMC endpoint, the calls running past the budget.
 	slow map[string]int
 }
@@ -98,7 +109,7 @@ var _ provisioner.Provisioner = &Provisioner{}
 // New wraps inner.
 func New(inner provisioner.Provisioner, cfg Config) *Provisioner {
 	p := &Provisioner{inner: inner, budget: cfg.Budget, ttl: cfg.ResultTTL, notify: cfg.Notify, clock: cfg.Clock,
-		calls: map[string]*call{}, slow: map[string]int{}}
+		calls: map[string]*call{}, answers: map[string][]*call{}, slow: map[string]int{}}
 	if p.budget <= 0 {
 		p.budget = DefaultBudget
 	}
@@ -127,7 +138,9 @@ type answer struct {
 }
 
 type call struct {
-	digest   [sha256.Size]byte
+	digest [sha256.Size]byte
+	// read says the call only reads the hardware.
+	read     bool
 	endpoint string
 	done     chan struct{}
 
@@ -136,6 +149,8 @@ type call struct {
 	finished time.Time
 	// abandoned is set when the caller stopped waiting: the end of the call notifies.
 	abandoned bool
+	// forgotten is set when the host went away while the call ran: its answer is not kept.
+	forgotten bool
 }
 
 // digest identifies a call: the method, every field of the host (credentials included, so a
@@ -163,26 +178,30 @@ func endpoint(h provisioner.Host) string {
 	return h.BMC.Endpoint()
 }
 
+// reads are the methods that only read the hardware.
+var reads = map[string]bool{"PowerState": true, "PowerDraw": true, "ReadBIOS": true, "FirmwareComponents": true}
+
 // do runs fn for host, or answers from the host's call in flight or finished.
 func (p *Provisioner) do(ctx context.Context, host provisioner.Host, method string, d [sha256.Size]byte, fn func(context.Context) answer) answer {
 	logger := klog.FromContext(ctx).WithValues("call", method)
 	key := hostKey(host)
 	p.mu.Lock()
 	if c := p.calls[key]; c != nil {
-		if c.finished.IsZero() {
-			// One call per host at a time, whatever it is.
-			p.mu.Unlock()
-			logger.V(4).Info("A hardware call for this host is still running; not calling again")
-			return answer{err: ErrInProgress}
-		}
-		delete(p.calls, key)
-		if c.digest == d && p.clock.Since(c.finished) <= p.ttl {
-			p.mu.Unlock()
-			return c.answer
-		}
-		// The answer of another call, or too old: the call is made afresh.
+		// One call per host at a time, whatever it is.
+		p.mu.Unlock()
+		logger.V(4).Info("A hardware call for this host is still running; not calling again")
+		return answer{err: ErrInProgress}
 	}
-	c := &call{digest: d, endpoint: endpoint(host), done: make(chan struct{})}
+	if a, ok := p.takeLocked(key, d); ok {
+		p.mu.Unlock()
+		return a
+	}
+	// No answer of this call, or too old: the call is made afresh. One that changes the
+	// hardware makes every kept answer stale.
+	c := &call{digest: d, read: reads[method], endpoint: endpoint(host), done: make(chan struct{})}
+	if !c.read {
+		delete(p.answers, key)
+	}
 	p.calls[key] = c
 	budget := p.budget
 	if c.endpoint != "" && p.slow[c.endpoint] > 0 {
@@ -196,12 +215,17 @@ func (p *Provisioner) do(ctx context.Context, host provisioner.Host, method stri
 		p.mu.Lock()
 		c.answer, c.finished = a, p.clock.Now()
 		abandoned := c.abandoned
-		if !abandoned {
-			// The caller takes the answer itself.
-			delete(p.calls, key)
-		} else if c.endpoint != "" {
-			if p.slow[c.endpoint]--; p.slow[c.endpoint] <= 0 {
-				delete(p.slow, c.endpoint)
+		delete(p.calls, key)
+		// The caller that waited takes the answer itself; one that stopped waiting finds it
+		// kept.
+		if abandoned {
+			if !c.forgotten {
+				p.keepLocked(key, c)
+			}
+			if c.endpoint != "" {
+				if p.slow[c.endpoint]--; p.slow[c.endpoint] <= 0 {
+					delete(p.slow, c.endpoint)
+				}
 			}
 		}
 		p.mu.Unlock()
@@ -234,14 +258,46 @@ func (p *Provisioner) do(ctx context.Context, host provisioner.Host, method stri
 	return answer{err: ErrInProgress}
 }
 
+// keepLocked keeps a finished call's answer for the host, replacing an older answer of the
+// same call.
+func (p *Provisioner) keepLocked(key string, c *call) {
+	kept := p.answers[key][:0]
+	for _, k := range p.answers[key] {
+		if k.digest != c.digest && p.clock.Since(k.finished) <= p.ttl {
+			kept = append(kept, k)
+		}
+	}
+	p.answers[key] = append(kept, c)
+}
+
+// takeLocked hands out, once, the kept answer of the call with digest d if it is fresh.
+func (p *Provisioner) takeLocked(key string, d [sha256.Size]byte) (answer, bool) {
+	kept := p.answers[key]
+	for i, k := range kept {
+		if k.digest != d {
+			continue
+		}
+		p.answers[key] = append(kept[:i:i], kept[i+1:]...)
+		if len(p.answers[key]) == 0 {
+			delete(p.answers, key)
+		}
+		if p.clock.Since(k.finished) > p.ttl {
+			return answer{}, false
+		}
+		return k.answer, true
+	}
+	return answer{}, false
+}
+
 // Forget drops what is kept for a host that is gone (its call in flight still ends, and
 // notifies, but its answer is never used).
 func (p *Provisioner) Forget(namespace, name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	key := namespace + "/" + name
-	if c := p.calls[key]; c != nil && !c.finished.IsZero() {
-		delete(p.calls, key)
+	delete(p.answers, key)
+	if c := p.calls[key]; c != nil {
+		c.forgotten = true
 	}
 }
 
@@ -249,13 +305,7 @@ func (p *Provisioner) Forget(namespace, name string) {
 func (p *Provisioner) InFlight() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := 0
-	for _, c := range p.calls {
-		if c.finished.IsZero() {
-			n++
-		}
-	}
-	return n
+	return len(p.calls)
 }
 
 func (p *Provisioner) Name() string { return p.inner.Name() }

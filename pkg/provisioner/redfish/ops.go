@@ -29,8 +29,11 @@ import (
 // Every step reads the BMC and decides from what it reports, so calls are idempotent. What
 // the BMC cannot say is remembered here between calls of one operation: when a command was
 // sent (to wait before sending it again, to time out, to force a graceful one) and what the
-// host looked like before (to recognise that a reset happened). Losing it (a restart) only
-// costs a repeated command.
+// host looked like before (to recognise that a reset happened). Losing it (a restart, or a new
+// leader) must not make a host boot twice: a provisioning taken over is resumed from the BMC
+// and the stored start of the operation (resumeLiveISOBoot), and power changes decide from
+// the power state alone. A reboot taken over is still sent again (its request carries no
+// stored start to compare LastResetTime with).
 
 type opKind string
 

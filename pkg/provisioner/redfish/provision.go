@@ -80,6 +80,7 @@ func (p *Provisioner) provisionStep(ctx context.Context, host provisioner.Host, 
 	op, ok := p.ops.get(host, opProvision, now)
 	if !ok || op.image != image {
 		op = operation{kind: opProvision, started: now, image: image}
+		ok = false
 	}
 	if now.Sub(op.started) >= p.cfg.BootTimeout {
 		p.ops.clear(host)
@@ -125,6 +126,21 @@ func (p *Provisioner) provisionStep(ctx context.Context, host provisioner.Host, 
 		return provisioner.InProgress(p.cfg.PollInterval), nil
 	}
 	if op.sent.IsZero() {
+		if !ok {
+			// Nothing in memory: this process did not start this provisioning (it restarted,
+			// or it is a new leader). What the earlier one did is read from the BMC.
+			switch resumeLiveISOBoot(sys, host.OperationStarted) {
+			case liveISOBooted:
+				logger.Info("Host booted the live ISO before this process took over", "image", loggable(image))
+				p.ops.clear(host)
+				return provisioner.Done(), nil
+			case liveISOBooting:
+				logger.Info("Host is resetting into the live ISO; waiting for it", "powerState", sys.PowerState)
+				op.sent, op.sawDown = now, true
+				p.ops.put(host, op, now)
+				return provisioner.InProgress(p.cfg.PollInterval), nil
+			}
+		}
 		return p.bootLiveISO(ctx, host, sys, op, now)
 	}
 
@@ -148,6 +164,45 @@ func (p *Provisioner) provisionStep(ctx context.Context, host provisioner.Host, 
 	}
 	p.ops.put(host, op, now)
 	return provisioner.InProgress(p.cfg.PollInterval), nil
+}
+
+type liveISOBoot int
+
+const (
+	liveISONotBooted liveISOBoot = iota
+	liveISOBooting
+	liveISOBooted
+)
+
+// resumeLiveISOBoot tells, for a host whose drive holds the live ISO, whether the reset into it
+// was sent by an earlier process (a leader that died, this one before a restart), from what
+// the BMC reports and when the provisioning began (status.operationHistory, stored before any
+// of its BMC actions). Resetting again would boot the host twice:
+//   - the one-time override to the CD still pending while the power is in transition: the
+//     reset is under way;
+//   - the override consumed (a boot happened since it was set), the host on, and its last
+//     reset not older than the provisioning: the host booted the ISO.
+//
+// Anything else (the override pending on a host at rest, or not set at all) means the reset
+// was never sent. The comparison is in whole seconds (Redfish dates and stored times have no
+// more), and trusts the BMC's clock to within them; a BMC that reports no LastResetTime gets
+// the reset again, as before.
+func resumeLiveISOBoot(sys *schemas.ComputerSystem, started time.Time) liveISOBoot {
+	transit := sys.PowerState == schemas.PoweringOnPowerState || sys.PowerState == schemas.PoweringOffPowerState
+	if overridesToCD(sys) {
+		if transit {
+			return liveISOBooting
+		}
+		return liveISONotBooted
+	}
+	if sys.PowerState != schemas.OnPowerState || started.IsZero() {
+		return liveISONotBooted
+	}
+	last, err := time.Parse(time.RFC3339, sys.LastResetTime)
+	if err != nil || last.Unix() < started.Unix() {
+		return liveISONotBooted
+	}
+	return liveISOBooted
 }
 
 // loggable hides the password of an image URL that carries credentials

@@ -24,6 +24,7 @@ import (
 
 	"github.com/stmcginnis/gofish"
 	"github.com/stmcginnis/gofish/schemas"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
@@ -171,5 +172,89 @@ func TestProvisionRefusesWhatNeedsAnAgent(t *testing.T) {
 	}
 	if c := s.System("1").Counters(); c.MediaInserts != 0 || c.Resets != 0 {
 		t.Errorf("a refused provisioning touched the BMC: %+v", c)
+	}
+}
+
+// TestProvisionTakenOverByAnotherProcess: a backend that did not start a provisioning (a new
+// leader, or this one restarted) continues it from what the BMC reports and when the
+// provisioning began (provisioner.Host.OperationStarted, from the stored host): the host boots
+// the ISO exactly once, wherever the first process stopped.
+func TestProvisionTakenOverByAnotherProcess(t *testing.T) {
+	const image = "http://192.0.2.1/images/live.iso"
+	for _, tc := range []struct {
+		name string
+		// firstCalls is how many Provision calls the first process made before it died;
+		// settle waits, after them, until the simulator's power is at rest.
+		firstCalls int
+		settle     bool
+	}{
+		{"nothing done yet", 0, false},
+		{"died with the reset under way", 1, false},
+		{"died after the host booted the ISO", 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startSim(t, sim.Config{Count: 1, PowerDelay: 200 * time.Millisecond})
+			ctx, _ := logCtx(t)
+			first := newBackend(t, testConfig())
+			h := registered(t, ctx, first, simHost(t, s.BMCAddress("1"), "taken-over"))
+			// The reconciler stored the start of the provisioning before calling the backend;
+			// stored times have whole seconds.
+			h.OperationStarted = time.Now().Truncate(time.Second)
+			sys := s.System("1")
+			for i := 0; i < tc.firstCalls; i++ {
+				if _, err := first.Provision(ctx, h, liveISO(image)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.settle {
+				if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+					return sys.PowerState() == sim.PowerOn, nil
+				}); err != nil {
+					t.Fatal("the host never came on")
+				}
+			}
+			second := newBackend(t, testConfig())
+			mustDrive(t, ctx, "provision by the second process", func(ctx context.Context) (provisioner.Result, error) {
+				return second.Provision(ctx, h, liveISO(image))
+			})
+			checkBootedFromCD(t, sys, image, "provisioning")
+			if c := sys.Counters(); c.Boots != 1 || c.Resets != 1 || c.MediaInserts != 1 {
+				t.Errorf("%d boots, %d resets, %d media inserts; the provisioning needs 1 of each", c.Boots, c.Resets, c.MediaInserts)
+			}
+		})
+	}
+}
+
+// TestResumeLiveISOBoot is the decision a backend without memory of a provisioning makes
+// from the BMC.
+func TestResumeLiveISOBoot(t *testing.T) {
+	started := time.Date(2026, 11, 29, 18, 0, 10, 0, time.UTC)
+	cd := schemas.Boot{BootSourceOverrideTarget: schemas.CdBootSource, BootSourceOverrideEnabled: schemas.OnceBootSourceOverrideEnabled}
+	consumed := schemas.Boot{BootSourceOverrideTarget: schemas.NoneBootSource, BootSourceOverrideEnabled: schemas.DisabledBootSourceOverrideEnabled}
+	for _, tc := range []struct {
+		name    string
+		power   schemas.PowerState
+		boot    schemas.Boot
+		last    string
+		started time.Time
+		want    liveISOBoot
+	}{
+		{"override pending, powering on", schemas.PoweringOnPowerState, cd, "", started, liveISOBooting},
+		{"override pending, powering off (a restart)", schemas.PoweringOffPowerState, cd, "", started, liveISOBooting},
+		{"override pending, on: the reset was never sent", schemas.OnPowerState, cd, "2026-11-29T18:00:11+00:00", started, liveISONotBooted},
+		{"override pending, off", schemas.OffPowerState, cd, "", started, liveISONotBooted},
+		{"consumed by a boot since the provisioning began", schemas.OnPowerState, consumed, "2026-11-29T18:00:11+00:00", started, liveISOBooted},
+		{"booted within the second it began", schemas.OnPowerState, consumed, "2026-11-29T18:00:10+00:00", started.Add(400 * time.Millisecond), liveISOBooted},
+		{"last boot before the provisioning: override never set", schemas.OnPowerState, consumed, "2026-11-29T17:59:00+00:00", started, liveISONotBooted},
+		{"no LastResetTime", schemas.OnPowerState, consumed, "", started, liveISONotBooted},
+		{"start unknown", schemas.OnPowerState, consumed, "2026-11-29T18:00:11+00:00", time.Time{}, liveISONotBooted},
+		{"off, override consumed", schemas.OffPowerState, consumed, "2026-11-29T18:00:11+00:00", started, liveISONotBooted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := &schemas.ComputerSystem{PowerState: tc.power, Boot: tc.boot, LastResetTime: tc.last}
+			if got := resumeLiveISOBoot(sys, tc.started); got != tc.want {
+				t.Errorf("resumeLiveISOBoot = %d, want %d", got, tc.want)
+			}
+		})
 	}
 }
