@@ -17,7 +17,6 @@ limitations under the License.
 package baremetalhost
 
 import (
-	"sort"
 	"sync"
 )
 
@@ -27,19 +26,38 @@ import (
 // sees them, never exceeds the limit. (Metal3 counts hosts as it goes and overflows.) It is
 // in memory: only the elected reconciler moves hosts, and it rebuilds the slots from the
 // informer cache when it starts.
+//
+// Hosts that find no slot wait in line. A freed slot is offered to the oldest waiter alone
+// (one host per free slot), and kept for it until its next pass: a host arriving meanwhile
+// does not take it. A woken host whose pass ends without taking its slot (deleted, paused, no
+// longer needing it) passes it on to the next in line. Waking every waiter at each release
+// instead cost a pass of every waiting host per freed slot: with 10,000 hosts registered at
+// once, 9,000 waiters woken for each of 10,000 slots, and the reconciler did little else.
 type slots struct {
 	mu      sync.Mutex
 	limit   int
 	holders map[string]bool
-	// waiting maps each waiting host to when it started waiting (a sequence number), so
-	// that waiters are woken oldest first: the work queue is FIFO, so the host that waited
-	// longest is the first to try the freed slot.
+	// waiting maps each waiting host to when it started waiting (a sequence number); line
+	// holds them in that order. An entry of line whose host left waiting, or waits again
+	// under a newer number, is skipped when reached.
 	waiting map[string]uint64
+	line    []waiter
 	seq     uint64
+	// woken are the hosts offered a freed slot, one per slot, until their next pass ends.
+	// seen says that pass began after the offer: a pass already running when the host was
+	// woken says nothing about whether it wants the slot.
+	woken map[string]*offer
 }
 
+type waiter struct {
+	key string
+	seq uint64
+}
+
+type offer struct{ seen bool }
+
 func newSlots(limit int) *slots {
-	return &slots{limit: limit, holders: map[string]bool{}, waiting: map[string]uint64{}}
+	return &slots{limit: limit, holders: map[string]bool{}, waiting: map[string]uint64{}, woken: map[string]*offer{}}
 }
 
 // acquire takes a slot for key, or records key as waiting and returns false. taken says
@@ -51,13 +69,16 @@ func (s *slots) acquire(key string) (ok, taken bool) {
 	if s.holders[key] {
 		return true, false
 	}
-	if len(s.holders) >= s.limit {
+	_, offered := s.woken[key]
+	if !offered && len(s.holders)+len(s.woken) >= s.limit {
 		if _, ok := s.waiting[key]; !ok {
 			s.seq++
 			s.waiting[key] = s.seq
+			s.line = append(s.line, waiter{key: key, seq: s.seq})
 		}
 		return false, false
 	}
+	delete(s.woken, key)
 	delete(s.waiting, key)
 	s.holders[key] = true
 	return true, true
@@ -71,9 +92,8 @@ func (s *slots) hold(key string) {
 	s.holders[key] = true
 }
 
-// release gives back key's slot and returns the hosts waiting for one, oldest first, to be
-// woken. All are woken, not one: a woken host may no longer want the slot (deleted, paused,
-// its image removed), and the others must not wait for their timers then.
+// release gives back key's slot and returns the hosts to wake for the slots now free: the
+// oldest waiters, one per free slot.
 func (s *slots) release(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -82,24 +102,65 @@ func (s *slots) release(key string) []string {
 		return nil
 	}
 	delete(s.holders, key)
-	woken := make([]string, 0, len(s.waiting))
-	for k := range s.waiting {
-		woken = append(woken, k)
-	}
-	sort.Slice(woken, func(i, j int) bool { return s.waiting[woken[i]] < s.waiting[woken[j]] })
-	return woken
+	return s.offerLocked()
 }
 
-// forget drops key entirely (the host is gone) and returns the waiters to wake.
+// forget drops key entirely (the host is gone) and returns the hosts to wake.
 func (s *slots) forget(key string) []string {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.waiting, key)
-	s.mu.Unlock()
-	return s.release(key)
+	delete(s.woken, key)
+	delete(s.holders, key)
+	return s.offerLocked()
 }
 
+// begin notes that a pass of key starts: if key was offered a slot, this pass will show
+// whether it takes it.
+func (s *slots) begin(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.woken[key]; o != nil {
+		o.seen = true
+	}
+}
+
+// end notes that a pass of key ended. A host offered a slot before this pass began and that
+// did not take it gives the offer up, and the next waiter is returned to be woken. If it
+// still wants a slot, its next pass waits in line again.
+func (s *slots) end(key string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.woken[key]; o == nil || !o.seen {
+		return nil
+	}
+	delete(s.woken, key)
+	return s.offerLocked()
+}
+
+// offerLocked offers each free slot to the oldest waiter not yet offered one.
+func (s *slots) offerLocked() []string {
+	var wake []string
+	for len(s.holders)+len(s.woken) < s.limit && len(s.line) > 0 {
+		w := s.line[0]
+		s.line = s.line[1:]
+		if seq, ok := s.waiting[w.key]; !ok || seq != w.seq {
+			continue // left the line, or waits again further back
+		}
+		delete(s.waiting, w.key)
+		s.woken[w.key] = &offer{}
+		wake = append(wake, w.key)
+	}
+	if len(s.line) == 0 {
+		s.line = nil // let the backing array go
+	}
+	return wake
+}
+
+// inUse counts the slots held, and the hosts waiting for one (including those offered one
+// and not yet come to take it).
 func (s *slots) inUse() (held, waiting int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.holders), len(s.waiting)
+	return len(s.holders), len(s.waiting) + len(s.woken)
 }

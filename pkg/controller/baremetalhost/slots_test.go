@@ -17,38 +17,141 @@ limitations under the License.
 package baremetalhost
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
 
-func TestSlotsWakeOldestFirstAndNeverExceed(t *testing.T) {
-	s := newSlots(2)
-	for _, k := range []string{"a", "b"} {
-		if ok, taken := s.acquire(k); !ok || !taken {
-			t.Fatalf("acquire(%s) = %t, %t; want a slot", k, ok, taken)
-		}
+// slotOp is one step of a slots scenario: a call and what it must return.
+type slotOp struct {
+	op   string // acquire, release, forget, begin, end
+	key  string
+	ok   bool     // acquire: got a slot
+	wake []string // release, forget, end: hosts to wake, in order
+}
+
+func TestSlots(t *testing.T) {
+	full := []slotOp{{op: "acquire", key: "a", ok: true}, {op: "acquire", key: "b", ok: true}}
+	waitAll := append(slices.Clone(full),
+		slotOp{op: "acquire", key: "w3"}, slotOp{op: "acquire", key: "w1"}, slotOp{op: "acquire", key: "w2"},
+		slotOp{op: "acquire", key: "w3"}) // w3 asks twice: it keeps its place
+	cases := []struct {
+		name              string
+		ops               []slotOp
+		held, waiting     int
+		neverOverTheLimit bool
+	}{{
+		name: "a holder asking again keeps its slot",
+		ops:  append(slices.Clone(full), slotOp{op: "acquire", key: "a", ok: true}),
+		held: 2,
+	}, {
+		name: "a freed slot goes to the oldest waiter alone",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "begin", key: "w3"}, slotOp{op: "acquire", key: "w3", ok: true}, slotOp{op: "end", key: "w3"}),
+		held: 2, waiting: 2,
+	}, {
+		name: "the offered slot is kept from a waiter further back and from a newcomer",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "acquire", key: "w1"}, slotOp{op: "acquire", key: "new"},
+			slotOp{op: "acquire", key: "w3", ok: true}),
+		held: 2, waiting: 3,
+	}, {
+		name: "a woken host that does not take its slot passes it on",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "begin", key: "w3"}, slotOp{op: "end", key: "w3", wake: []string{"w1"}},
+			slotOp{op: "acquire", key: "w1", ok: true},
+			// w3 wants a slot again: it queues behind w2.
+			slotOp{op: "acquire", key: "w3"}, slotOp{op: "release", key: "b", wake: []string{"w2"}}),
+		held: 1, waiting: 2,
+	}, {
+		name: "a pass already running when the host was woken does not give the slot up",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "begin", key: "w3"},
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "end", key: "w3"},
+			slotOp{op: "begin", key: "w3"}, slotOp{op: "acquire", key: "w3", ok: true}, slotOp{op: "end", key: "w3"}),
+		held: 2, waiting: 2,
+	}, {
+		name: "two slots freed wake two waiters; a deleted host's offer goes on",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "release", key: "b", wake: []string{"w1"}},
+			slotOp{op: "forget", key: "w3", wake: []string{"w2"}},
+			slotOp{op: "acquire", key: "w2", ok: true}, slotOp{op: "acquire", key: "w1", ok: true}),
+		held: 2,
+	}, {
+		name: "releasing without holding wakes nobody",
+		ops:  append(slices.Clone(waitAll), slotOp{op: "release", key: "nobody"}),
+		held: 2, waiting: 3,
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSlots(2)
+			for i, op := range tc.ops {
+				var wake []string
+				switch op.op {
+				case "acquire":
+					if ok, _ := s.acquire(op.key); ok != op.ok {
+						t.Fatalf("step %d: acquire(%s) = %t, want %t", i, op.key, ok, op.ok)
+					}
+				case "release":
+					wake = s.release(op.key)
+				case "forget":
+					wake = s.forget(op.key)
+				case "begin":
+					s.begin(op.key)
+				case "end":
+					wake = s.end(op.key)
+				}
+				if !slices.Equal(wake, op.wake) {
+					t.Fatalf("step %d: %s(%s) woke %v, want %v", i, op.op, op.key, wake, op.wake)
+				}
+				if held, _ := s.inUse(); held > 2 {
+					t.Fatalf("step %d: %d slots held, limit 2", i, held)
+				}
+			}
+			if held, waiting := s.inUse(); held != tc.held || waiting != tc.waiting {
+				t.Errorf("inUse = %d held, %d waiting; want %d, %d", held, waiting, tc.held, tc.waiting)
+			}
+		})
 	}
-	for _, k := range []string{"w3", "w1", "w2", "w3"} { // w3 asks twice: it keeps its place
+}
+
+// TestSlotsLongLine: with thousands waiting, each freed slot wakes one host, and every host
+// gets a slot in the order it asked.
+func TestSlotsLongLine(t *testing.T) {
+	const limit, hosts = 20, 5000
+	s := newSlots(limit)
+	var order []string
+	for i := 0; i < hosts; i++ {
+		k := fmt.Sprintf("h%04d", i)
 		if ok, _ := s.acquire(k); ok {
-			t.Fatalf("acquire(%s) got a slot past the limit", k)
+			order = append(order, k)
 		}
 	}
-	if ok, taken := s.acquire("a"); !ok || taken {
-		t.Errorf("a holder asking again = %t, %t; want ok without taking", ok, taken)
+	for done := 0; done < len(order); done++ {
+		wake := s.release(order[done])
+		if len(wake) > 1 {
+			t.Fatalf("release woke %d hosts for one slot", len(wake))
+		}
+		for _, k := range wake {
+			s.begin(k)
+			if ok, _ := s.acquire(k); !ok {
+				t.Fatalf("%s was woken but got no slot", k)
+			}
+			if next := s.end(k); next != nil {
+				t.Fatalf("%s took its slot, yet end woke %v", k, next)
+			}
+			order = append(order, k)
+		}
 	}
-	if got, want := s.release("a"), []string{"w3", "w1", "w2"}; !slices.Equal(got, want) {
-		t.Errorf("woken = %v, want oldest first %v", got, want)
+	if len(order) != hosts || !slices.IsSorted(order) {
+		t.Errorf("%d hosts got a slot, in order: %t", len(order), slices.IsSorted(order))
 	}
-	if ok, _ := s.acquire("w1"); !ok {
-		t.Fatal("w1 did not get the freed slot")
-	}
-	if ok, _ := s.acquire("w3"); ok {
-		t.Error("w3 got a slot while both are held")
-	}
-	if held, waiting := s.inUse(); held != 2 || waiting != 2 {
-		t.Errorf("inUse = %d held, %d waiting; want 2, 2", held, waiting)
-	}
-	if got := s.release("nobody"); got != nil {
-		t.Errorf("release of a non-holder woke %v", got)
+	if held, waiting := s.inUse(); held != 0 || waiting != 0 {
+		t.Errorf("inUse = %d, %d at the end", held, waiting)
 	}
 }
