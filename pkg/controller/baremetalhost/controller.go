@@ -365,7 +365,13 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	}
 	defer c.queue.Done(key)
 
+	// A host offered a provisioning slot shows in this pass whether it takes it; if it does
+	// not, the slot goes to the next host in line.
+	c.slots.begin(key)
 	requeue, err := c.sync(ctx, key)
+	if next := c.slots.end(key); next != nil {
+		c.wake(next)
+	}
 	switch {
 	case err != nil:
 		// Only API conflicts and the like land here; hardware errors are in status.

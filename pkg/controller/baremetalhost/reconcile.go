@@ -54,8 +54,6 @@ type hostReconcile struct {
 	host   *v1alpha1.BareMetalHost
 	orig   *v1alpha1.BareMetalHost
 	logger logr.Logger
-	// waitsForSlot is set when this pass asked for a provisioning slot and waits for one.
-	waitsForSlot bool
 	// acquired is set when this pass took a provisioning slot.
 	acquired bool
 	// wroteRV is the resourceVersion of this pass's last write, if it wrote.
@@ -87,8 +85,6 @@ func after(d time.Duration) stepResult { return stepResult{requeue: d} }
 func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	h := r.host
 	if v1alpha1.Paused(h.Annotations) {
-		// A paused host waits for nothing: the next waiter may have its slot.
-		r.c.wake(r.c.slots.unwait(r.key))
 		return 0, nil
 	}
 	if h.DeletionTimestamp == nil && !hasFinalizer(h) {
@@ -159,11 +155,6 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	// left the long states, never before.
 	if isLongState(r.orig.Status.Provisioning.State) && !isLongState(h.Status.Provisioning.State) {
 		r.c.wake(r.c.slots.release(r.key))
-	}
-	if !r.waitsForSlot {
-		// Woken for a slot it no longer wants (its image removed, say): out of the queue,
-		// and the next waiter is woken instead.
-		r.c.wake(r.c.slots.unwait(r.key))
 	}
 	if h.DeletionTimestamp != nil && h.Status.Provisioning.State == v1alpha1.StateDeleting && res == noRequeue {
 		// The HardwareData and the PreprovisioningImage go first: if that fails the host
@@ -1067,7 +1058,6 @@ func (r *hostReconcile) removeFinalizer(ctx context.Context) error {
 func (r *hostReconcile) enterLongState(state v1alpha1.ProvisioningState) (stepResult, error) {
 	ok, taken := r.c.slots.acquire(r.key, r.host.Status.Provisioning.Endpoint)
 	if !ok {
-		r.waitsForSlot = true
 		switch state {
 		case v1alpha1.StateProvisioning:
 			metal3DelayedProv.WithLabelValues(r.host.Namespace, r.host.Name).Inc()

@@ -17,63 +17,159 @@ limitations under the License.
 package baremetalhost
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
 
-func TestSlotsWakeOldestFirstAndNeverExceed(t *testing.T) {
-	s := newSlots(2)
-	for _, k := range []string{"a", "b"} {
-		if ok, taken := s.acquire(k, ""); !ok || !taken {
-			t.Fatalf("acquire(%s) = %t, %t; want a slot", k, ok, taken)
-		}
-	}
-	for _, k := range []string{"w3", "w1", "w2", "w3"} { // w3 asks twice: it keeps its place
-		if ok, _ := s.acquire(k, ""); ok {
-			t.Fatalf("acquire(%s) got a slot past the limit", k)
-		}
-	}
-	if ok, taken := s.acquire("a", ""); !ok || taken {
-		t.Errorf("a holder asking again = %t, %t; want ok without taking", ok, taken)
-	}
-	if got, want := s.release("a"), []string{"w3"}; !slices.Equal(got, want) {
-		t.Errorf("woken = %v, want the oldest, as many as slots are free: %v", got, want)
-	}
-	if ok, _ := s.acquire("w1", ""); !ok {
-		t.Fatal("w1 did not get the freed slot")
-	}
-	if ok, _ := s.acquire("w3", ""); ok {
-		t.Error("w3 got a slot while both are held")
-	}
-	if held, waiting := s.inUse(); held != 2 || waiting != 2 {
-		t.Errorf("inUse = %d held, %d waiting; want 2, 2", held, waiting)
-	}
-	if got := s.release("nobody"); got != nil {
-		t.Errorf("release of a non-holder woke %v", got)
-	}
-	if got := s.unwait("w3"); got != nil {
-		t.Errorf("unwait with every slot held woke %v", got)
-	}
-	if got, want := s.release("b"), []string{"w2"}; !slices.Equal(got, want) {
-		t.Errorf("woken = %v, want %v (w3 no longer waits)", got, want)
+// slotOp is one step of a slots scenario: a call and what it must return.
+type slotOp struct {
+	op   string // acquire, release, forget, begin, end
+	key  string
+	ok   bool     // acquire: got a slot
+	wake []string // release, forget, end: hosts to wake, in order
+}
+
+func TestSlots(t *testing.T) {
+	full := []slotOp{{op: "acquire", key: "a", ok: true}, {op: "acquire", key: "b", ok: true}}
+	waitAll := append(slices.Clone(full),
+		slotOp{op: "acquire", key: "w3"}, slotOp{op: "acquire", key: "w1"}, slotOp{op: "acquire", key: "w2"},
+		slotOp{op: "acquire", key: "w3"}) // w3 asks twice: it keeps its place
+	cases := []struct {
+		name              string
+		ops               []slotOp
+		held, waiting     int
+		neverOverTheLimit bool
+	}{{
+		name: "a holder asking again keeps its slot",
+		ops:  append(slices.Clone(full), slotOp{op: "acquire", key: "a", ok: true}),
+		held: 2,
+	}, {
+		name: "a freed slot goes to the oldest waiter alone",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "begin", key: "w3"}, slotOp{op: "acquire", key: "w3", ok: true}, slotOp{op: "end", key: "w3"}),
+		held: 2, waiting: 2,
+	}, {
+		name: "the offered slot is kept from a waiter further back and from a newcomer",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "acquire", key: "w1"}, slotOp{op: "acquire", key: "new"},
+			slotOp{op: "acquire", key: "w3", ok: true}),
+		held: 2, waiting: 3,
+	}, {
+		name: "a woken host that does not take its slot passes it on",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "begin", key: "w3"}, slotOp{op: "end", key: "w3", wake: []string{"w1"}},
+			slotOp{op: "acquire", key: "w1", ok: true},
+			// w3 wants a slot again: it queues behind w2.
+			slotOp{op: "acquire", key: "w3"}, slotOp{op: "release", key: "b", wake: []string{"w2"}}),
+		held: 1, waiting: 2,
+	}, {
+		name: "a pass already running when the host was woken does not give the slot up",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "begin", key: "w3"},
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "end", key: "w3"},
+			slotOp{op: "begin", key: "w3"}, slotOp{op: "acquire", key: "w3", ok: true}, slotOp{op: "end", key: "w3"}),
+		held: 2, waiting: 2,
+	}, {
+		name: "two slots freed wake two waiters; a deleted host's offer goes on",
+		ops: append(slices.Clone(waitAll),
+			slotOp{op: "release", key: "a", wake: []string{"w3"}},
+			slotOp{op: "release", key: "b", wake: []string{"w1"}},
+			slotOp{op: "forget", key: "w3", wake: []string{"w2"}},
+			slotOp{op: "acquire", key: "w2", ok: true}, slotOp{op: "acquire", key: "w1", ok: true}),
+		held: 2,
+	}, {
+		name: "releasing without holding wakes nobody",
+		ops:  append(slices.Clone(waitAll), slotOp{op: "release", key: "nobody"}),
+		held: 2, waiting: 3,
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSlots(2)
+			for i, op := range tc.ops {
+				var wake []string
+				switch op.op {
+				case "acquire":
+					if ok, _ := s.acquire(op.key, ""); ok != op.ok {
+						t.Fatalf("step %d: acquire(%s) = %t, want %t", i, op.key, ok, op.ok)
+					}
+				case "release":
+					wake = s.release(op.key)
+				case "forget":
+					wake = s.forget(op.key)
+				case "begin":
+					s.begin(op.key)
+				case "end":
+					wake = s.end(op.key)
+				}
+				if !slices.Equal(wake, op.wake) {
+					t.Fatalf("step %d: %s(%s) woke %v, want %v", i, op.op, op.key, wake, op.wake)
+				}
+				if held, _ := s.inUse(); held > 2 {
+					t.Fatalf("step %d: %d slots held, limit 2", i, held)
+				}
+			}
+			if held, waiting := s.inUse(); held != tc.held || waiting != tc.waiting {
+				t.Errorf("inUse = %d held, %d waiting; want %d, %d", held, waiting, tc.held, tc.waiting)
+			}
+		})
 	}
 }
 
-// With several Ironic endpoints, each is its own pool of --max-concurrent-provisioning slots:
-// a full pool delays only its own hosts, and a release wakes only its own waiters.
+// TestSlotsLongLine: with thousands waiting, each freed slot wakes one host, and every host
+// gets a slot in the order it asked.
+func TestSlotsLongLine(t *testing.T) {
+	const limit, hosts = 20, 5000
+	s := newSlots(limit)
+	var order []string
+	for i := 0; i < hosts; i++ {
+		k := fmt.Sprintf("h%04d", i)
+		if ok, _ := s.acquire(k, ""); ok {
+			order = append(order, k)
+		}
+	}
+	for done := 0; done < len(order); done++ {
+		wake := s.release(order[done])
+		if len(wake) > 1 {
+			t.Fatalf("release woke %d hosts for one slot", len(wake))
+		}
+		for _, k := range wake {
+			s.begin(k)
+			if ok, _ := s.acquire(k, ""); !ok {
+				t.Fatalf("%s was woken but got no slot", k)
+			}
+			if next := s.end(k); next != nil {
+				t.Fatalf("%s took its slot, yet end woke %v", k, next)
+			}
+			order = append(order, k)
+		}
+	}
+	if len(order) != hosts || !slices.IsSorted(order) {
+		t.Errorf("%d hosts got a slot, in order: %t", len(order), slices.IsSorted(order))
+	}
+	if held, waiting := s.inUse(); held != 0 || waiting != 0 {
+		t.Errorf("inUse = %d, %d at the end", held, waiting)
+	}
+}
+
+// With several Ironic endpoints each is its own pool of --max-concurrent-provisioning slots:
+// a full pool delays only its own hosts, and a freed slot is offered only to its own waiters.
 func TestSlotsPerPool(t *testing.T) {
 	type step struct {
-		op        string // acquire, release, hold
+		op        string // acquire, release, forget, begin+end (a pass that took nothing)
 		key, pool string
 		ok        bool     // acquire: got a slot
-		woken     []string // release, unwait, forget: who is woken
+		woken     []string // release, forget, end: who is woken
 	}
 	for _, tc := range []struct {
-		name  string
-		limit int
-		steps []step
-		held  int
-		wait  int
+		name       string
+		limit      int
+		steps      []step
+		held, wait int
 	}{{
 		name: "pools fill independently", limit: 1,
 		steps: []step{
@@ -84,7 +180,7 @@ func TestSlotsPerPool(t *testing.T) {
 		},
 		held: 2, wait: 2,
 	}, {
-		name: "a release wakes only its pool's waiters", limit: 1,
+		name: "a freed slot goes to its own pool's oldest waiter", limit: 1,
 		steps: []step{
 			{op: "acquire", key: "a1", pool: "A", ok: true},
 			{op: "acquire", key: "b1", pool: "B", ok: true},
@@ -92,56 +188,47 @@ func TestSlotsPerPool(t *testing.T) {
 			{op: "acquire", key: "b2", pool: "B"},
 			{op: "acquire", key: "a3", pool: "A"},
 			{op: "release", key: "b1", woken: []string{"b2"}},
-			{op: "acquire", key: "a2", pool: "A"},
 			{op: "release", key: "a1", woken: []string{"a2"}},
-			{op: "acquire", key: "a3", pool: "A", ok: true},
-			{op: "acquire", key: "a2", pool: "A"},
+			{op: "acquire", key: "a3", pool: "A"}, // kept for a2
+			{op: "acquire", key: "a2", pool: "A", ok: true},
+			{op: "acquire", key: "b2", pool: "B", ok: true},
 		},
-		held: 1, wait: 2,
+		held: 2, wait: 1,
 	}, {
-		name: "a woken waiter that no longer wants a slot makes way for the next", limit: 2,
+		name: "an offer not taken passes to the next of the same pool", limit: 1,
 		steps: []step{
 			{op: "acquire", key: "a1", pool: "A", ok: true},
-			{op: "acquire", key: "a2", pool: "A", ok: true},
-			{op: "acquire", key: "w1", pool: "A"},
-			{op: "acquire", key: "w2", pool: "A"},
-			{op: "acquire", key: "w3", pool: "A"},
-			{op: "unwait", key: "a1"}, // not waiting: nothing happens
-			{op: "release", key: "a1", woken: []string{"w1"}},
-			{op: "unwait", key: "w1", woken: []string{"w2"}},
-			{op: "forget", key: "w2", woken: []string{"w3"}},
-			{op: "forget", key: "a2", woken: []string{"w3"}},
-			{op: "acquire", key: "w3", pool: "A", ok: true},
-		},
-		held: 1, wait: 0,
-	}, {
-		name: "hosts held at start count against their pool only", limit: 2,
-		steps: []step{
-			{op: "hold", key: "a1", pool: "A"},
-			{op: "hold", key: "a2", pool: "A"},
-			{op: "hold", key: "a2", pool: "A"}, // twice: still one slot
+			{op: "acquire", key: "a2", pool: "A"},
 			{op: "acquire", key: "a3", pool: "A"},
 			{op: "acquire", key: "b1", pool: "B", ok: true},
-			{op: "release", key: "a2", woken: []string{"a3"}},
-			{op: "acquire", key: "a3", pool: "A", ok: true},
+			{op: "acquire", key: "b2", pool: "B"},
+			{op: "release", key: "a1", woken: []string{"a2"}},
+			{op: "begin+end", key: "a2", woken: []string{"a3"}},
+			{op: "forget", key: "a3"},
+			{op: "forget", key: "b1", woken: []string{"b2"}},
 		},
-		held: 3, wait: 0,
+		held: 0, wait: 1,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSlots(tc.limit)
 			for i, st := range tc.steps {
+				var woken []string
 				switch st.op {
 				case "acquire":
 					if ok, _ := s.acquire(st.key, st.pool); ok != st.ok {
 						t.Fatalf("step %d: acquire(%s, %s) = %t, want %t", i, st.key, st.pool, ok, st.ok)
 					}
-				case "hold":
-					s.hold(st.key, st.pool)
-				case "release", "unwait", "forget":
-					f := map[string]func(string) []string{"release": s.release, "unwait": s.unwait, "forget": s.forget}[st.op]
-					if got := f(st.key); !slices.Equal(got, st.woken) {
-						t.Fatalf("step %d: %s(%s) woke %v, want %v", i, st.op, st.key, got, st.woken)
-					}
+					continue
+				case "release":
+					woken = s.release(st.key)
+				case "forget":
+					woken = s.forget(st.key)
+				case "begin+end":
+					s.begin(st.key)
+					woken = s.end(st.key)
+				}
+				if !slices.Equal(woken, st.woken) {
+					t.Fatalf("step %d: %s(%s) woke %v, want %v", i, st.op, st.key, woken, st.woken)
 				}
 			}
 			if held, waiting := s.inUse(); held != tc.held || waiting != tc.wait {

@@ -17,50 +17,92 @@ limitations under the License.
 package redfish
 
 import (
-	"crypto/subtle"
+	"crypto/sha256"
 	"net/http"
-	"slices"
 	"time"
 )
 
 type credentials struct{ username, password string }
 
-// match compares in constant time so that the simulator does not teach
-// clients bad habits through timing.
-func (c credentials) match(username, password string) bool {
-	u := subtle.ConstantTimeCompare([]byte(c.username), []byte(username))
-	p := subtle.ConstantTimeCompare([]byte(c.password), []byte(password))
-	return u&p == 1
+// accountKey identifies a pair of credentials by a digest, so that looking them up takes the
+// same time whichever part is wrong and the index holds no password.
+type accountKey [sha256.Size]byte
+
+func (c credentials) key() accountKey { return keyOf(c.username, c.password) }
+
+func keyOf(username, password string) accountKey {
+	h := sha256.New()
+	h.Write([]byte(username))
+	h.Write([]byte{0})
+	h.Write([]byte(password))
+	var k accountKey
+	copy(k[:], h.Sum(nil))
+	return k
+}
+
+// account is what one pair of credentials opens: the systems, in configuration order, and
+// the same as a set. A simulator serving thousands of systems with one account answers each
+// request with a map lookup instead of a scan of every system.
+type account struct {
+	systems []*System
+	set     map[*System]struct{}
+}
+
+func (a *account) add(s *System) {
+	a.systems = append(a.systems, s)
+	a.set[s] = struct{}{}
+}
+
+// indexAccounts groups the systems by their credentials; systems never change theirs.
+func indexAccounts(systems []*System) map[accountKey]*account {
+	idx := map[accountKey]*account{}
+	for _, s := range systems {
+		k := s.cred.key()
+		a := idx[k]
+		if a == nil {
+			a = &account{set: map[*System]struct{}{}}
+			idx[k] = a
+		}
+		a.add(s)
+	}
+	return idx
 }
 
 // principal is an authenticated caller and the systems it may see.
 type principal struct {
 	username string
 	session  *session // nil for basic auth
-	systems  []*System
+	acct     *account
 }
 
 func (p *principal) grants(s *System) bool {
-	return p != nil && slices.Contains(p.systems, s)
+	if p == nil {
+		return false
+	}
+	_, ok := p.acct.set[s]
+	return ok
+}
+
+// systems lists, in configuration order, the systems the caller may see; callers must not
+// modify it.
+func (p *principal) systems() []*System {
+	if p == nil {
+		return nil
+	}
+	return p.acct.systems
 }
 
 // only is the single system the caller may see, if there is exactly one.
 func (p *principal) only() *System {
-	if p != nil && len(p.systems) == 1 {
-		return p.systems[0]
+	if p != nil && len(p.acct.systems) == 1 {
+		return p.acct.systems[0]
 	}
 	return nil
 }
 
-// systemsFor lists, in configuration order, the systems these credentials open.
-func (sim *Simulator) systemsFor(username, password string) []*System {
-	var out []*System
-	for _, s := range sim.systems {
-		if s.cred.match(username, password) {
-			out = append(out, s)
-		}
-	}
-	return out
+// accountFor is what these credentials open, nil when they open nothing.
+func (sim *Simulator) accountFor(username, password string) *account {
+	return sim.accounts[keyOf(username, password)]
 }
 
 // authenticate identifies the caller. A token wins over basic credentials, as
@@ -72,14 +114,14 @@ func (sim *Simulator) authenticate(r *http.Request, now time.Time) (who *princip
 		if sess == nil {
 			return nil, true
 		}
-		return &principal{username: sess.username, session: sess, systems: sess.systems}, false
+		return &principal{username: sess.username, session: sess, acct: sess.acct}, false
 	}
 	if user, pass, ok := r.BasicAuth(); ok {
-		systems := sim.systemsFor(user, pass)
-		if len(systems) == 0 {
+		acct := sim.accountFor(user, pass)
+		if acct == nil {
 			return nil, true
 		}
-		return &principal{username: user, systems: systems}, false
+		return &principal{username: user, acct: acct}, false
 	}
 	return nil, false
 }

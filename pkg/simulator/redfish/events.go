@@ -354,7 +354,7 @@ func (sim *Simulator) postSubscription(c *call) {
 	}
 	es.next++
 	s.id = strconv.Itoa(es.next)
-	s.owners = slices.Clone(c.who.systems)
+	s.owners = slices.Clone(c.who.systems())
 	s.created = c.now
 	es.byID[s.id] = s
 	es.order = append(es.order, s)

@@ -231,8 +231,8 @@ func (sim *Simulator) loginTarget(body []byte) *System {
 	if json.Unmarshal(body, &creds) != nil {
 		return nil
 	}
-	if s := sim.systemsFor(creds.UserName, creds.Password); len(s) == 1 {
-		return s[0]
+	if a := sim.accountFor(creds.UserName, creds.Password); a != nil && len(a.systems) == 1 {
+		return a.systems[0]
 	}
 	return nil
 }

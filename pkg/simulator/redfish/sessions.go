@@ -30,7 +30,7 @@ type session struct {
 	id       string
 	token    string
 	username string
-	systems  []*System
+	acct     *account
 	created  time.Time
 	lastUsed time.Time
 }
@@ -54,11 +54,11 @@ func newSessionStore(timeout time.Duration) *sessionStore {
 // system's limit.
 type sessionRefused struct{ limitedBy *System }
 
-func (ss *sessionStore) create(username string, systems []*System, now time.Time) (*session, *sessionRefused) {
+func (ss *sessionStore) create(username string, acct *account, now time.Time) (*session, *sessionRefused) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	ss.expireLocked(now)
-	for _, s := range systems {
+	for _, s := range acct.systems {
 		s.mu.Lock()
 		limit := s.sessionLimit
 		if s.faults.SessionLimit > 0 {
@@ -78,13 +78,13 @@ func (ss *sessionStore) create(username string, systems []*System, now time.Time
 		id:       strconv.Itoa(ss.next),
 		token:    newToken(),
 		username: username,
-		systems:  systems,
+		acct:     acct,
 		created:  now,
 		lastUsed: now,
 	}
 	ss.byID[sess.id] = sess
 	ss.byToken[sess.token] = sess
-	for _, s := range systems {
+	for _, s := range acct.systems {
 		ss.perSys[s]++
 		n := int64(ss.perSys[s])
 		s.mu.Lock()
@@ -140,7 +140,7 @@ func (ss *sessionStore) dropSystem(s *System) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	for _, sess := range ss.byID {
-		if slices.Contains(sess.systems, s) {
+		if _, granted := sess.acct.set[s]; granted {
 			ss.removeLocked(sess, func(c *Counters) { c.SessionsDeleted++ })
 		}
 	}
@@ -161,7 +161,13 @@ func (ss *sessionStore) visible(who *principal, now time.Time) []*session {
 }
 
 func sharesSystem(sess *session, who *principal) bool {
-	for _, s := range sess.systems {
+	if who == nil {
+		return false
+	}
+	if sess.acct == who.acct {
+		return true
+	}
+	for _, s := range sess.acct.systems {
 		if who.grants(s) {
 			return true
 		}
@@ -194,7 +200,7 @@ func (ss *sessionStore) expireLocked(now time.Time) {
 func (ss *sessionStore) removeLocked(sess *session, note func(*Counters)) {
 	delete(ss.byID, sess.id)
 	delete(ss.byToken, sess.token)
-	for _, s := range sess.systems {
+	for _, s := range sess.acct.systems {
 		ss.perSys[s]--
 		s.count(note)
 	}
@@ -254,15 +260,15 @@ func (sim *Simulator) postSession(c *call) {
 		c.fail(http.StatusBadRequest, msgActionParameterMissing("Session creation", "UserName and Password"))
 		return
 	}
-	systems := sim.systemsFor(*body.UserName, *body.Password)
-	if len(systems) == 0 {
+	acct := sim.accountFor(*body.UserName, *body.Password)
+	if acct == nil {
 		if c.target != nil {
 			c.target.count(func(cn *Counters) { cn.AuthFailures++ })
 		}
 		c.fail(http.StatusUnauthorized, msgNoValidSession())
 		return
 	}
-	sess, refused := sim.sessions.create(*body.UserName, systems, c.now)
+	sess, refused := sim.sessions.create(*body.UserName, acct, c.now)
 	if refused != nil {
 		sim.log.Debug("session refused", "system", refused.limitedBy.id, "user", *body.UserName)
 		c.fail(sim.cfg.SessionLimitStatus, msgSessionLimitExceeded())

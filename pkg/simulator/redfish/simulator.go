@@ -37,6 +37,7 @@ type Simulator struct {
 	log      *slog.Logger
 	systems  []*System
 	byID     map[string]*System
+	accounts map[accountKey]*account // the systems each pair of credentials opens
 	sessions *sessionStore
 	tasks    *taskStore
 	uuid     string
@@ -124,6 +125,7 @@ func New(cfg Config) (*Simulator, error) {
 		sim.systems = append(sim.systems, s)
 		sim.byID[s.id] = s
 	}
+	sim.accounts = indexAccounts(sim.systems)
 	if rc.TLS {
 		host, _, _ := net.SplitHostPort(rc.Listen)
 		cert, certPEM, err := selfSigned(host, now)
