@@ -36,7 +36,7 @@ BENCH_SMOKE_TIMEOUT ?= 5m
 # make bench-redfish-scale: simulated Redfish hosts registered and inspected (the issue's figure).
 REDFISH_SCALE_HOSTS ?= 10000
 
-.PHONY: all build kubectl etcd kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-cluster test-e2e test-metal3compat test-bench-smoke test-fuzz-smoke fuzz bench bench-lifecycle bench-power bench-redfish bench-redfish-scale bench-claims run clean
+.PHONY: all build kubectl etcd kube-apiserver generate verify vet fmt-check verify-codegen verify-codegen-cold test test-unit test-integration test-cluster test-e2e test-metal3compat test-bench-smoke test-fuzz-smoke fuzz bench bench-lifecycle bench-scale bench-power bench-redfish bench-redfish-scale bench-claims run clean
 
 all: build
 
@@ -131,7 +131,8 @@ test-metal3compat: build kubectl kube-apiserver
 		$(GO) test -timeout $(METAL3COMPAT_TIMEOUT) -count=1 ./...
 
 ## test-bench-smoke: the benchmark (test/bench) at N=200 with a short watch phase, the
-## lifecycle benchmark at 10 hosts, the power benchmark at 10 operations, the claim-binding
+## lifecycle benchmark at 10 hosts on 1 and on 2 Ironics (bench-scale's code path), the power
+## benchmark at 10 operations, the claim-binding
 ## benchmark at 50 hosts (TestClaimBindingSmoke) and bench-redfish-scale at 50 hosts (its API
 ## targets enforced), so that they cannot rot; and the restart test of the storage encoding the
 ## first one led to. (bench-redfish's Ironic run is not smoked: Ironic's redfish driver on sqlite
@@ -141,7 +142,7 @@ test-bench-smoke: build kube-apiserver
 		BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver KUBE_APISERVER_BIN=$(BIN)/kube-apiserver \
 		$(GO) test -count=1 -run '^TestStorageMediaTypeRestart$$' -bench '^BenchmarkAPIServers$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
-	BENCH_HOSTS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+	BENCH_HOSTS=10 BENCH_IRONICS=1,2 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
 		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x \
 		-timeout $(BENCH_SMOKE_TIMEOUT) ./test/bench/
 	BENCH_POWER_OPS=10 BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
@@ -170,6 +171,18 @@ bench: build kube-apiserver
 bench-lifecycle: build
 	BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
 		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./test/bench/
+
+## bench-scale: issue 17's scale run of bench-lifecycle: BENCH_SCALE_HOSTS (default 1,000)
+## hosts from creation to provisioned and powered on, through the server and by the same-work
+## gophercloud floor, on 1 and then 2 real Ironics (BENCH_SCALE_IRONICS, default 1,2; the server
+## gets one --ironic-endpoint per Ironic, the floor shards the same way); times, hosts/s, ratios
+BENCH_SCALE_HOSTS ?= 1000
+BENCH_SCALE_IRONICS ?= 1,2
+BENCH_SCALE_TIMEOUT ?= 150m
+bench-scale: build
+	BENCH_HOSTS=$(BENCH_SCALE_HOSTS) BENCH_IRONICS=$(BENCH_SCALE_IRONICS) BENCH_TRANSITIONS_ONLY=0 \
+		BAREMETAL_APISERVER_BIN=$(BIN)/baremetal-apiserver \
+		$(GO) test -count=1 -run '^$$' -bench '^BenchmarkLifecycle$$' -benchtime 1x -timeout $(BENCH_SCALE_TIMEOUT) ./test/bench/
 
 ## bench-power: write returned -> BMC received the power action, through baremetalhosts/power
 ## and through an update of spec.online (BENCH_POWER_OPS, default 200); p50/p99

@@ -54,6 +54,10 @@ type Host struct {
 	// ID is the backend's identifier of the host from an earlier Register
 	// (status.provisioning.ID); empty before the first registration.
 	ID string
+	// Endpoint is the backend endpoint holding (or to hold) the host's record
+	// (status.provisioning.endpoint), for a backend spread over several endpoints
+	// (EndpointAssigner); empty when none is recorded.
+	Endpoint string
 
 	BMC                            *bmc.Access
 	Credentials                    Credentials
@@ -112,6 +116,20 @@ type PreprovisioningImageBooter interface {
 	// PreprovisioningImageFormats lists the image formats the backend can boot on a host
 	// behind access, the preferred first (Metal3's order); none when it boots no agent there.
 	PreprovisioningImageFormats(access *bmc.Access) []v1alpha1.ImageFormat
+}
+
+// EndpointAssigner is a backend spread over several endpoints (Ironic instances), each host's
+// record living in exactly one of them. The reconciler records the endpoint a host is assigned
+// in its status before the host is first registered, and passes it back in Host.Endpoint on
+// every call, so the assignment is in the object, not in the backend's memory.
+type EndpointAssigner interface {
+	// EndpointFor is the endpoint that holds, or is to hold, the host's record: Host.Endpoint
+	// when set; for a host registered before endpoints were recorded (an ID, no endpoint) the
+	// first endpoint; otherwise a choice derived from the host's UID alone, so that every
+	// replica and every restart chooses the same.
+	EndpointFor(host Host) string
+	// HasEndpoint says whether endpoint is one of the backend's.
+	HasEndpoint(endpoint string) bool
 }
 
 // PrepareData is what preparing (cleaning, RAID, BIOS settings, firmware) applies.

@@ -36,9 +36,15 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/ports"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
+	baremetalclient "github.com/metal3-community/baremetal-apiserver/pkg/generated/clientset/versioned/typed/baremetal/v1alpha1"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/sharded"
 	"github.com/metal3-community/baremetal-apiserver/test/framework"
 )
 
@@ -49,6 +55,27 @@ func hostsFlag() int {
 	}
 	return 100
 }
+
+// ironicsFlag: BENCH_IRONICS lists the numbers of Ironic instances to measure with, e.g. "1,2"
+// (default "1"). With k, the server gets k --ironic-endpoint URLs and the floor shards its
+// hosts over the same k Ironics the same way (rendezvous hash), 20 at a time per Ironic as the
+// server's per-endpoint slots allow.
+func ironicsFlag() []int {
+	var out []int
+	for _, f := range strings.Split(os.Getenv("BENCH_IRONICS"), ",") {
+		if k, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && k > 0 {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return []int{1}
+	}
+	return out
+}
+
+// transitionsOnlyFlag: BENCH_TRANSITIONS_ONLY=0 skips the transitions-only script (make
+// bench-scale does: at 1,000 hosts it only adds time; the same-work floor is the target).
+func transitionsOnlyFlag() bool { return os.Getenv("BENCH_TRANSITIONS_ONLY") != "0" }
 
 const (
 	parallelism  = 20 // the server's default --max-concurrent-provisioning
@@ -66,8 +93,9 @@ const (
 //   - scripted directly with only the provision-state transitions (no hardware read, no
 //     validation, no config drive, no power-on), printed so the price of those is visible.
 //
-// Both scripts run 20 hosts at a time, polling every 100 ms. It reports the times and the
-// ratios to the same-work floor.
+// Both scripts run 20 hosts at a time per Ironic, polling every 100 ms. It reports the times,
+// hosts per second and the ratios to the same-work floor, for each number of Ironics in
+// BENCH_IRONICS (make bench-scale: 1,000 hosts on 1 and 2 Ironics).
 func BenchmarkLifecycle(b *testing.B) {
 	n := hostsFlag()
 	images := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,54 +104,115 @@ func BenchmarkLifecycle(b *testing.B) {
 	defer images.Close()
 	image := images.URL + "/os.qcow2"
 	for i := 0; i < b.N; i++ {
-		minimal := runDirect(b, n, image, false)
-		same := runDirect(b, n, image, true)
-		server := runServer(b, n, image)
-		ratio := server.Seconds() / same.Seconds()
-		fmt.Printf("\nlifecycle of %d fake-hardware hosts to provisioned and powered on (real Ironic 21.4, parallelism %d):\n", n, parallelism)
-		fmt.Printf("  %-52s %8.1fs\n", "gophercloud, transitions only", minimal.Seconds())
-		fmt.Printf("  %-52s %8.1fs\n", "gophercloud, the same Ironic work as the server", same.Seconds())
-		fmt.Printf("  %-52s %8.1fs\n", "through baremetal-apiserver", server.Seconds())
-		fmt.Printf("  %-52s %8.2f (target <= 1.2)\n", "ratio server / same work", ratio)
-		fmt.Printf("  %-52s %8.2f\n\n", "ratio server / transitions only", server.Seconds()/minimal.Seconds())
-		b.ReportMetric(minimal.Seconds(), "minimal-s")
-		b.ReportMetric(same.Seconds(), "direct-s")
-		b.ReportMetric(server.Seconds(), "server-s")
-		b.ReportMetric(ratio, "ratio")
+		for _, k := range ironicsFlag() {
+			fmt.Printf("\n%d hosts over %d Ironic(s): Ironic requests and CPU of each run, then the times\n", n, k)
+			var minimal time.Duration
+			if transitionsOnlyFlag() {
+				minimal = runDirect(b, n, k, image, false)
+			}
+			same := runDirect(b, n, k, image, true)
+			server := runServer(b, n, k, image)
+			ratio := server.Seconds() / same.Seconds()
+			fmt.Printf("lifecycle of %d fake-hardware hosts to provisioned and powered on (real Ironic 21.4 x %d, parallelism %d per Ironic):\n",
+				n, k, parallelism)
+			line := func(label string, d time.Duration) {
+				fmt.Printf("  %-52s %8.1fs %8.1f hosts/s\n", label, d.Seconds(), float64(n)/d.Seconds())
+			}
+			if transitionsOnlyFlag() {
+				line("gophercloud, transitions only", minimal)
+			}
+			line("gophercloud, the same Ironic work as the server", same)
+			line("through baremetal-apiserver", server)
+			fmt.Printf("  %-52s %8.2f (target <= %s)\n", "ratio server / same work", ratio, targetRatio(n))
+			if transitionsOnlyFlag() {
+				fmt.Printf("  %-52s %8.2f\n", "ratio server / transitions only", server.Seconds()/minimal.Seconds())
+			}
+			fmt.Println()
+			suffix := ""
+			if k > 1 {
+				suffix = fmt.Sprintf("-%dironics", k)
+			}
+			if transitionsOnlyFlag() {
+				b.ReportMetric(minimal.Seconds(), "minimal-s"+suffix)
+			}
+			b.ReportMetric(same.Seconds(), "direct-s"+suffix)
+			b.ReportMetric(server.Seconds(), "server-s"+suffix)
+			b.ReportMetric(ratio, "ratio"+suffix)
+		}
 	}
 }
 
-func runDirect(b *testing.B, n int, image string, sameWork bool) time.Duration {
-	ironic := framework.StartIronic(b)
-	client, err := noauth.NewBareMetalNoAuth(noauth.EndpointOpts{IronicEndpoint: ironic.Endpoint + "/v1"})
-	if err != nil {
-		b.Fatal(err)
+// targetRatio is the issue's target: <= 1.2 for the lifecycle, <= 1.1 (and 10 minutes) at scale.
+func targetRatio(n int) string {
+	if n >= 1000 {
+		return "1.1, and 10 min"
 	}
-	client.Microversion = "1.81"
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	return "1.2"
+}
+
+// startIronics starts k Ironic instances, each with its own database, port and directories.
+func startIronics(b *testing.B, k int) ([]*framework.Ironic, []string) {
+	ironics := make([]*framework.Ironic, k)
+	endpoints := make([]string, k)
+	for j := range ironics {
+		ironics[j] = framework.StartIronic(b)
+		endpoints[j] = ironics[j].Endpoint
+	}
+	return ironics, endpoints
+}
+
+// runDirect scripts n hosts over k fresh Ironics, each host on the Ironic the server's
+// sharding would choose for a UID (rendezvous hash), 20 at a time per Ironic.
+func runDirect(b *testing.B, n, k int, image string, sameWork bool) time.Duration {
+	ironics, endpoints := startIronics(b, k)
+	ctx, cancel := context.WithTimeout(context.Background(), benchRunTimeout(n))
 	defer cancel()
-	work := make(chan int)
+	work := map[string]chan int{}
 	var wg sync.WaitGroup
 	var failed error
 	var mu sync.Mutex
-	start := time.Now()
-	for w := 0; w < parallelism; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				if err := directHost(ctx, client, i, image, sameWork); err != nil {
-					mu.Lock()
-					failed = err
-					mu.Unlock()
+	for _, e := range endpoints {
+		client, err := noauth.NewBareMetalNoAuth(noauth.EndpointOpts{IronicEndpoint: e + "/v1"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		client.Microversion = "1.81"
+		ch := make(chan int)
+		work[e] = ch
+		for w := 0; w < parallelism; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range ch {
+					if err := directHost(ctx, client, i, image, sameWork); err != nil {
+						mu.Lock()
+						failed = err
+						mu.Unlock()
+					}
 				}
+			}()
+		}
+	}
+	start := time.Now()
+	// One feeder per Ironic, so that a busy one does not hold up the others' queues.
+	shards := map[string][]int{}
+	for i := 0; i < n; i++ {
+		e := sharded.Rendezvous(fmt.Sprintf("direct-%d", i), endpoints)
+		shards[e] = append(shards[e], i)
+	}
+	for e, hosts := range shards {
+		go func() {
+			for _, i := range hosts {
+				work[e] <- i
 			}
+			close(work[e])
 		}()
 	}
-	for i := 0; i < n; i++ {
-		work <- i
+	for e := range work {
+		if _, ok := shards[e]; !ok {
+			close(work[e])
+		}
 	}
-	close(work)
 	wg.Wait()
 	if failed != nil {
 		b.Fatal(failed)
@@ -133,29 +222,48 @@ func runDirect(b *testing.B, n int, image string, sameWork bool) time.Duration {
 	if sameWork {
 		label = "same work"
 	}
-	reportIronicRequests(b, label, ironic, n)
-	_ = ironic.Stop()
+	reportIronicRequests(b, label, ironics, n)
+	for _, ironic := range ironics {
+		_ = ironic.Stop()
+	}
 	return elapsed
 }
 
-// reportIronicRequests prints how many API requests Ironic served per host, by method: the
-// first thing to compare when the server path is slower than the direct one.
-func reportIronicRequests(b *testing.B, label string, ironic *framework.Ironic, n int) {
-	log, err := ironic.Log()
-	if err != nil {
-		return
-	}
-	if dir := os.Getenv("BENCH_KEEP_LOGS"); dir != "" {
-		// For digging into a slow path: the whole Ironic log, request by request.
-		_ = os.WriteFile(filepath.Join(dir, "ironic-"+strings.ReplaceAll(label, " ", "-")+".log"), []byte(log), 0o644)
-	}
+// benchRunTimeout bounds one run: 20 minutes, more for thousands of hosts.
+func benchRunTimeout(n int) time.Duration {
+	return max(20*time.Minute, time.Duration(n)*2*time.Second)
+}
+
+// reportIronicRequests prints how many API requests the Ironics served per host, by method:
+// the first thing to compare when the server path is slower than the direct one; and how
+// the hosts and CPU spread over them.
+func reportIronicRequests(b *testing.B, label string, ironics []*framework.Ironic, n int) {
 	counts := map[string]int{}
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		counts[m] = strings.Count(log, "\""+m+" /v1/")
+	var cpu []string
+	var total float64
+	for j, ironic := range ironics {
+		log, err := ironic.Log()
+		if err != nil {
+			return
+		}
+		if dir := os.Getenv("BENCH_KEEP_LOGS"); dir != "" {
+			// For digging into a slow path: the whole Ironic log, request by request.
+			_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("ironic-%s-%d.log", strings.ReplaceAll(label, " ", "-"), j)), []byte(log), 0o644)
+		}
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			counts[m] += strings.Count(log, "\""+m+" /v1/")
+		}
+		c := cpuSeconds(ironic.PID())
+		total += c
+		cpu = append(cpu, fmt.Sprintf("%.1fs (%d nodes)", c, strings.Count(log, "\"POST /v1/nodes HTTP")))
 	}
-	fmt.Printf("  Ironic requests per host, %s: GET %.1f POST %.1f PUT %.1f PATCH %.1f DELETE %.1f; Ironic CPU %.1fs\n", label,
-		float64(counts["GET"])/float64(n), float64(counts["POST"])/float64(n), float64(counts["PUT"])/float64(n),
-		float64(counts["PATCH"])/float64(n), float64(counts["DELETE"])/float64(n), cpuSeconds(ironic.PID()))
+	fmt.Printf("  Ironic requests per host, %s: GET %.1f POST %.1f PUT %.1f PATCH %.1f DELETE %.1f; Ironic CPU %.1fs",
+		label, float64(counts["GET"])/float64(n), float64(counts["POST"])/float64(n), float64(counts["PUT"])/float64(n),
+		float64(counts["PATCH"])/float64(n), float64(counts["DELETE"])/float64(n), total)
+	if len(ironics) > 1 {
+		fmt.Printf(" = %s", strings.Join(cpu, " + "))
+	}
+	fmt.Println()
 }
 
 // cpuSeconds is the user+system CPU a process has used, from /proc/PID/stat.
@@ -297,28 +405,37 @@ func transition(ctx context.Context, c *gophercloud.ServiceClient, id string, op
 
 func mac(i int) string { return fmt.Sprintf("52:54:00:%02x:%02x:%02x", i>>16&0xff, i>>8&0xff, i&0xff) }
 
-func runServer(b *testing.B, n int, image string) time.Duration {
+// runServer takes n hosts to provisioned and powered on through the server, over k fresh
+// Ironics given to it as k --ironic-endpoint URLs.
+func runServer(b *testing.B, n, k int, image string) time.Duration {
 	serverBin, err := framework.ServerBinary()
 	if err != nil {
 		b.Fatal(err)
 	}
-	ironic := framework.StartIronic(b)
+	ironics, endpoints := startIronics(b, k)
 	srv := framework.StartStandalone(b, serverBin, b.TempDir(),
-		"--provisioner=ironic", "--ironic-endpoint="+ironic.Endpoint, "--ironic-poll-interval="+pollInterval.String(),
+		"--provisioner=ironic", "--ironic-endpoint="+strings.Join(endpoints, ","), "--ironic-poll-interval="+pollInterval.String(),
 		"--allow-test-bmc-schemes", "--max-concurrent-provisioning="+strconv.Itoa(parallelism))
 	cs := srv.Clientset(b)
 	hosts := cs.BaremetalV1alpha1().BareMetalHosts("default")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), benchRunTimeout(n))
 	defer cancel()
 	for i := 0; i < n; i++ {
 		writeCredentials(b, srv.DataDir, fmt.Sprintf("host-%03d-bmc", i), "admin", "pw")
 	}
+	// Watched, not listed in a loop: at 1,000 hosts a LIST every 100 ms would cost the
+	// server more than the work measured.
+	ready := make(chan error, 1)
+	go func() { ready <- waitProvisioned(ctx, hosts, n) }()
 	start := time.Now()
+	// Created 50 at a time: a client creating hosts as fast as the API takes them.
+	creators := make(chan struct{}, 50)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
+		creators <- struct{}{}
 		go func(i int) {
-			defer wg.Done()
+			defer func() { <-creators; wg.Done() }()
 			name := fmt.Sprintf("host-%03d", i)
 			_, err := hosts.Create(ctx, &v1alpha1.BareMetalHost{
 				ObjectMeta: metav1.ObjectMeta{Name: name},
@@ -334,26 +451,56 @@ func runServer(b *testing.B, n int, image string) time.Duration {
 		}(i)
 	}
 	wg.Wait()
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 20*time.Minute, true, func(ctx context.Context) (bool, error) {
-		list, err := hosts.List(ctx, metav1.ListOptions{FieldSelector: "status.provisioning.state=provisioned"})
-		if err != nil {
-			return false, nil
-		}
-		on := 0
-		for _, h := range list.Items {
-			if h.Status.PoweredOn {
-				on++
-			}
-		}
-		return on == n, nil
-	})
-	if err != nil {
+	if err := <-ready; err != nil {
 		b.Fatalf("hosts not provisioned and powered on: %v", err)
 	}
 	elapsed := time.Since(start)
-	reportIronicRequests(b, "server", ironic, n)
+	reportIronicRequests(b, "server", ironics, n)
 	fmt.Printf("  server CPU (API, etcd, reconciler): %.1fs\n", cpuSeconds(srv.PID()))
+	if k > 1 {
+		list, err := hosts.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		per := map[string]int{}
+		for _, h := range list.Items {
+			per[h.Status.Provisioning.Endpoint]++
+		}
+		var spread []string
+		for _, e := range endpoints {
+			spread = append(spread, strconv.Itoa(per[e]))
+		}
+		fmt.Printf("  hosts per Ironic (status.provisioning.endpoint): %s\n", strings.Join(spread, " + "))
+	}
 	_ = srv.Stop(30 * time.Second)
-	_ = ironic.Stop()
+	for _, ironic := range ironics {
+		_ = ironic.Stop()
+	}
 	return elapsed
+}
+
+// waitProvisioned waits until n hosts are provisioned and powered on, following a watch.
+func waitProvisioned(ctx context.Context, hosts baremetalclient.BareMetalHostInterface, n int) error {
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return hosts.List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return hosts.Watch(ctx, o)
+		},
+	}
+	done := map[string]bool{}
+	_, err := watchtools.UntilWithSync(ctx, lw, &v1alpha1.BareMetalHost{}, nil, func(ev watch.Event) (bool, error) {
+		h, ok := ev.Object.(*v1alpha1.BareMetalHost)
+		if !ok {
+			return false, nil
+		}
+		if ev.Type == watch.Deleted || h.Status.Provisioning.State != v1alpha1.StateProvisioned || !h.Status.PoweredOn {
+			delete(done, h.Name)
+		} else {
+			done[h.Name] = true
+		}
+		return len(done) == n, nil
+	})
+	return err
 }

@@ -206,7 +206,7 @@ func BenchmarkRedfishRegisterInspect(b *testing.B) {
 				ironic := framework.StartIronic(b)
 				results = append(results, registerInspect(b, cfg, sim, serverBin, "ironic", append([]string{"--provisioner=ironic",
 					"--ironic-endpoint=" + ironic.Endpoint, "--ironic-poll-interval=200ms"}, backoff...)...))
-				reportIronicRequests(b, "server via Ironic's redfish driver", ironic, n)
+				reportIronicRequests(b, "server via Ironic's redfish driver", []*framework.Ironic{ironic}, n)
 				_ = ironic.Stop()
 			}
 		}

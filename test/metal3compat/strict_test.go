@@ -47,6 +47,7 @@ var extensions = map[string]string{
 	"status.hardware.gpus":              "this server: GPUs and accelerators found by inspection",
 	"status.hardware.nics[].pciAddress": "this server: the PCI address of a NIC",
 	"status.powerDraw":                  "this server: the last power reading of the BMC",
+	"status.provisioning.endpoint":      "this server: the Ironic endpoint holding the host's record (several --ironic-endpoint)",
 }
 
 var listIndex = regexp.MustCompile(`\[[0-9]+\]`)

@@ -477,6 +477,10 @@ type ProvisionStatus struct {
 	Firmware *FirmwareConfig
 	// CustomDeploy is the custom deploy step used for the last provisioning.
 	CustomDeploy *CustomDeploy
+	// Endpoint is the provisioner endpoint (the Ironic API URL) that holds the host's record
+	// (ID), recorded before the host is first registered and kept: a record lives in one
+	// Ironic, so the host is never moved to another endpoint behind the user's back.
+	Endpoint string
 }
 
 // CredentialsStatus references a version of the BMC credentials Secret.

@@ -28,11 +28,13 @@ import (
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/ironic"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/redfish"
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner/sharded"
 )
 
 // IronicOptions are the flags of the Ironic backend.
 type IronicOptions struct {
-	Endpoint           string
+	// Endpoints are the Ironic API URLs, hosts spread over them (pkg/provisioner/sharded).
+	Endpoints          []string
 	Username           string
 	PasswordFile       string
 	CACertFile         string
@@ -44,7 +46,11 @@ type IronicOptions struct {
 }
 
 func (o *IronicOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Endpoint, "ironic-endpoint", o.Endpoint, "Ironic API endpoint, e.g. http://127.0.0.1:6385.")
+	fs.StringSliceVar(&o.Endpoints, "ironic-endpoint", o.Endpoints,
+		"Ironic API endpoint, e.g. http://127.0.0.1:6385. Repeat it (or separate URLs with commas) to spread hosts over several Ironic instances, each with its own database: "+
+			"a new host is assigned one by a hash of its UID, recorded in status.provisioning.endpoint, and stays on it; adding an endpoint moves no host, and the hosts of an endpoint "+
+			"removed while they are on it report an error until it is back (or they are detached). "+
+			"Hosts registered before endpoints were recorded are on the first. --max-concurrent-provisioning applies per endpoint. Username, password and TLS options apply to all.")
 	fs.StringVar(&o.Username, "ironic-username", o.Username, "HTTP basic auth user for Ironic; empty means noauth.")
 	fs.StringVar(&o.PasswordFile, "ironic-password-file", o.PasswordFile,
 		"File holding the HTTP basic auth password for Ironic (a file, never a flag, so it stays out of process listings).")
@@ -61,10 +67,31 @@ func (o *IronicOptions) AddFlags(fs *pflag.FlagSet) {
 }
 
 func (o *IronicOptions) Validate() []error {
-	if o.Endpoint == "" {
+	if len(o.Endpoints) == 0 {
 		return []error{fmt.Errorf("--provisioner=ironic needs --ironic-endpoint")}
 	}
-	return nil
+	seen := map[string]bool{}
+	var errs []error
+	for _, e := range o.Endpoints {
+		key := endpointKey(e)
+		if key == "" {
+			errs = append(errs, fmt.Errorf("--ironic-endpoint: empty URL"))
+			continue
+		}
+		if seen[key] {
+			errs = append(errs, fmt.Errorf("--ironic-endpoint %s is given twice", e))
+		}
+		seen[key] = true
+	}
+	return errs
+}
+
+// endpointKey is how an endpoint is recorded in hosts' status: the URL as given, without the
+// trailing slash or /v1 (both forms name the same Ironic), so that writing it either way in
+// the flags does not strand the hosts recorded under the other.
+func endpointKey(e string) string {
+	e = strings.TrimRight(strings.TrimSpace(e), "/")
+	return strings.TrimRight(strings.TrimSuffix(e, "/v1"), "/")
 }
 
 func (o *IronicOptions) password() (string, error) {
@@ -78,20 +105,30 @@ func (o *IronicOptions) password() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// New builds the Ironic backend; preprovImages says hosts boot the images built for them
-// (--build-preprov-image).
+// New builds the Ironic backend, one per endpoint behind a sharded one (also for a single
+// endpoint, so that every host's endpoint is recorded and adding one later is safe);
+// preprovImages says hosts boot the images built for them (--build-preprov-image).
 func (o *IronicOptions) New(ctx context.Context, preprovImages bool) (provisioner.Provisioner, error) {
 	password, err := o.password()
 	if err != nil {
 		return nil, err
 	}
-	return ironic.New(ctx, ironic.Config{
-		Endpoint: o.Endpoint, Username: o.Username, Password: password,
-		CACertFile: o.CACertFile, InsecureSkipVerify: o.InsecureSkipVerify,
-		PollInterval:    o.PollInterval,
-		DeployKernelURL: o.DeployKernelURL, DeployRamdiskURL: o.DeployRamdiskURL, DeployISOURL: o.DeployISOURL,
-		PreprovisioningImageBuilder: preprovImages,
-	})
+	shards := make([]sharded.Shard, 0, len(o.Endpoints))
+	for _, e := range o.Endpoints {
+		key := endpointKey(e)
+		p, err := ironic.New(ctx, ironic.Config{
+			Endpoint: key, Username: o.Username, Password: password,
+			CACertFile: o.CACertFile, InsecureSkipVerify: o.InsecureSkipVerify,
+			PollInterval:    o.PollInterval,
+			DeployKernelURL: o.DeployKernelURL, DeployRamdiskURL: o.DeployRamdiskURL, DeployISOURL: o.DeployISOURL,
+			PreprovisioningImageBuilder: preprovImages,
+		})
+		if err != nil {
+			return nil, err
+		}
+		shards = append(shards, sharded.Shard{Endpoint: key, Backend: p})
+	}
+	return sharded.New(shards)
 }
 
 // RedfishOptions are the flags of the Redfish backend (--provisioner=redfish), which talks to

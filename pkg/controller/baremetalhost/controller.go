@@ -124,6 +124,9 @@ type Controller struct {
 	// Options.BuildPreprovImage only; imageFormats is the backend, when it boots agent images.
 	preprovImages listers.PreprovisioningImageLister
 	imageFormats  provisioner.PreprovisioningImageBooter
+	// endpoints is the backend, when it is spread over several endpoints (Ironic instances):
+	// it assigns each host the endpoint recorded in its status (nil otherwise).
+	endpoints provisioner.EndpointAssigner
 	// related are the caches of the objects above, synced before the first pass.
 	related []cache.InformerSynced
 }
@@ -168,6 +171,7 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		c.firmware = fw
 	}
 	c.imageFormats, _ = prov.(provisioner.PreprovisioningImageBooter)
+	c.endpoints, _ = prov.(provisioner.EndpointAssigner)
 	var err error
 	if c.bySecret, err = indexBySecret(informer.Informer()); err != nil {
 		return nil, err
@@ -343,7 +347,7 @@ func (c *Controller) restoreSlots() {
 	}
 	for _, h := range hosts {
 		if isLongState(h.Status.Provisioning.State) {
-			c.slots.hold(h.Namespace + "/" + h.Name)
+			c.slots.hold(h.Namespace+"/"+h.Name, h.Status.Provisioning.Endpoint)
 		}
 	}
 	c.updateSlotMetrics()

@@ -114,6 +114,12 @@ func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 
+	if r.c.endpoints != nil && h.Status.Provisioning.Endpoint == "" && h.Status.Provisioning.ID != "" {
+		// Registered before endpoints were recorded (when the server had one Ironic): the
+		// record is where the backend says (the first endpoint), and now the status says so.
+		h.Status.Provisioning.Endpoint = r.c.endpoints.EndpointFor(provisioner.Host{UID: h.UID, ID: h.Status.Provisioning.ID})
+	}
+
 	var res stepResult
 	var err error
 	switch {
@@ -285,7 +291,8 @@ func ProviderHost(ctx context.Context, h *v1alpha1.BareMetalHost, secrets Secret
 	}
 	return provisioner.Host{
 		Namespace: h.Namespace, Name: h.Name, UID: h.UID, ID: h.Status.Provisioning.ID,
-		BMC: access, Credentials: creds,
+		Endpoint: h.Status.Provisioning.Endpoint,
+		BMC:      access, Credentials: creds,
 		DisableCertificateVerification: h.Spec.BMC.DisableCertificateVerification,
 		BootMACAddress:                 h.Spec.BootMACAddress,
 		BootMode:                       bootMode(h),
@@ -374,6 +381,13 @@ func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType
 	h.Status.TriedCredentials = v1alpha1.CredentialsStatus{
 		Credentials:        &v1alpha1.SecretReference{Name: h.Spec.BMC.CredentialsName, Namespace: h.Namespace},
 		CredentialsVersion: version,
+	}
+	if r.c.endpoints != nil && h.Status.Provisioning.Endpoint == "" {
+		// The endpoint is written into the status before any Ironic has a record of the
+		// host: a crash after the record is made, or an endpoint added meanwhile, cannot
+		// make the next pass look for (and make) the record elsewhere.
+		h.Status.Provisioning.Endpoint = r.c.endpoints.EndpointFor(ph)
+		return now_, false, nil
 	}
 	id, res, err := r.c.prov.Register(ctx, ph)
 	if id != "" {
@@ -917,8 +931,14 @@ func (r *hostReconcile) handleDetach(ctx context.Context) (stepResult, error) {
 		if done, out := r.outcome(v1alpha1.DetachError, res, err); !done {
 			return out, nil
 		}
+		for _, w := range res.Warnings {
+			r.event(corev1.EventTypeWarning, "DetachWarning", w)
+		}
 	}
 	h.Status.Provisioning.ID = ""
+	// Forgotten by its endpoint: attached again, it is assigned one afresh (the way to move
+	// a host off an endpoint that is to be removed).
+	h.Status.Provisioning.Endpoint = ""
 	h.Status.OperationalStatus = v1alpha1.OperationalStatusDetached
 	return noRequeue, nil
 }
@@ -971,7 +991,7 @@ func (r *hostReconcile) handleDelete(ctx context.Context) (stepResult, error) {
 		if state != v1alpha1.StateProvisioned && state != v1alpha1.StateProvisioning && state != v1alpha1.StateDeprovisioning {
 			metal3DeleteNoPowerOff.Inc()
 		}
-		ph = provisioner.Host{Namespace: h.Namespace, Name: h.Name, UID: h.UID, ID: h.Status.Provisioning.ID}
+		ph = provisioner.Host{Namespace: h.Namespace, Name: h.Name, UID: h.UID, ID: h.Status.Provisioning.ID, Endpoint: h.Status.Provisioning.Endpoint}
 	}
 	switch state {
 	case v1alpha1.StateProvisioned, v1alpha1.StateProvisioning:
@@ -1036,7 +1056,7 @@ func (r *hostReconcile) removeFinalizer(ctx context.Context) error {
 // free; otherwise the host waits, shown as operationalStatus delayed, and is woken when a slot
 // is released.
 func (r *hostReconcile) enterLongState(state v1alpha1.ProvisioningState) (stepResult, error) {
-	ok, taken := r.c.slots.acquire(r.key)
+	ok, taken := r.c.slots.acquire(r.key, r.host.Status.Provisioning.Endpoint)
 	if !ok {
 		switch state {
 		case v1alpha1.StateProvisioning:

@@ -55,6 +55,13 @@ func (r *hostReconcile) restore(hd *v1alpha1.HardwareData) bool {
 				restored.Hardware = hd.Spec.Hardware.DeepCopy()
 			}
 			h.Status = restored
+			if e := h.Status.Provisioning.Endpoint; e != "" && (r.c.endpoints == nil || !r.c.endpoints.HasEndpoint(e)) {
+				// Written by another server (a pivot, a migration): its Ironic is not one of
+				// this server's. The host is then as one registered before endpoints were
+				// recorded: on the first endpoint, where a record it lacks is made again
+				// (Metal3's pivot registers the hosts with the new Ironic as well).
+				h.Status.Provisioning.Endpoint = ""
+			}
 			if h.Status.Conditions == nil {
 				h.Status.Conditions = conditions
 			}

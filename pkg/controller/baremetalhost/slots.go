@@ -20,32 +20,34 @@ import (
 	"sync"
 )
 
-// slots enforces --max-concurrent-provisioning as a hard limit. A host takes a slot before
+// slots enforces --max-concurrent-provisioning as a hard limit, per pool: per Ironic endpoint
+// (status.provisioning.endpoint), since the limit protects the Ironic doing the work (Metal3's
+// one Ironic), so each Ironic of a server with several gets as many. A host takes a slot before
 // its status says inspecting, provisioning or deprovisioning and gives it back only after its
 // status says otherwise, so the number of hosts in those states, as anyone watching the API
 // sees them, never exceeds the limit. (Metal3 counts hosts as it goes and overflows.) It is
 // in memory: only the elected reconciler moves hosts, and it rebuilds the slots from the
 // informer cache when it starts.
 //
-// Hosts that find no slot wait in line. A freed slot is offered to the oldest waiter alone
-// (one host per free slot), and kept for it until its next pass: a host arriving meanwhile
-// does not take it. A woken host whose pass ends without taking its slot (deleted, paused, no
-// longer needing it) passes it on to the next in line. Waking every waiter at each release
-// instead cost a pass of every waiting host per freed slot: with 10,000 hosts registered at
-// once, 9,000 waiters woken for each of 10,000 slots, and the reconciler did little else.
+// Hosts that find no slot wait in their pool's line. A freed slot is offered to the oldest
+// waiter of its pool alone (one host per free slot), and kept for it until its next pass: a
+// host arriving meanwhile does not take it. A woken host whose pass ends without taking its
+// slot (deleted, paused, no longer needing it) passes it on to the next in line. Waking every
+// waiter at each release instead cost a pass of every waiting host per freed slot: with 10,000
+// hosts registered at once, 9,000 waiters woken for each of 10,000 slots, and the reconciler
+// did little else.
 type slots struct {
-	mu      sync.Mutex
-	limit   int
-	holders map[string]bool
-	// waiting maps each waiting host to when it started waiting (a sequence number); line
-	// holds them in that order. An entry of line whose host left waiting, or waits again
-	// under a newer number, is skipped when reached.
+	mu    sync.Mutex
+	limit int
+	// holders maps each host holding a slot to its pool.
+	holders map[string]string
+	// waiting maps each waiting host to when it started waiting (a sequence number); lines
+	// hold them in that order, per pool. An entry of a line whose host left waiting, or waits
+	// again under a newer number, is skipped when reached.
 	waiting map[string]uint64
-	line    []waiter
+	lines   map[string][]waiter
 	seq     uint64
 	// woken are the hosts offered a freed slot, one per slot, until their next pass ends.
-	// seen says that pass began after the offer: a pass already running when the host was
-	// woken says nothing about whether it wants the slot.
 	woken map[string]*offer
 }
 
@@ -54,65 +56,107 @@ type waiter struct {
 	seq uint64
 }
 
-type offer struct{ seen bool }
-
-func newSlots(limit int) *slots {
-	return &slots{limit: limit, holders: map[string]bool{}, waiting: map[string]uint64{}, woken: map[string]*offer{}}
+// offer is a slot of pool kept for a woken host. seen says that a pass of the host began
+// after the offer: a pass already running when the host was woken says nothing about whether
+// it wants the slot.
+type offer struct {
+	pool string
+	seen bool
 }
 
-// acquire takes a slot for key, or records key as waiting and returns false. taken says
-// whether this call took the slot (false when key already held one): only the taker may give
-// it back on a failed write, since a stale pass must not release a slot its host still needs.
-func (s *slots) acquire(key string) (ok, taken bool) {
+func newSlots(limit int) *slots {
+	return &slots{limit: limit, holders: map[string]string{}, waiting: map[string]uint64{},
+		lines: map[string][]waiter{}, woken: map[string]*offer{}}
+}
+
+// usedLocked counts the slots of pool held or kept for a woken host (a few dozen at most).
+func (s *slots) usedLocked(pool string) int {
+	n := 0
+	for _, p := range s.holders {
+		if p == pool {
+			n++
+		}
+	}
+	for _, o := range s.woken {
+		if o.pool == pool {
+			n++
+		}
+	}
+	return n
+}
+
+// acquire takes a slot of pool for key, or records key as waiting and returns false. taken
+// says whether this call took the slot (false when key already held one): only the taker may
+// give it back on a failed write, since a stale pass must not release a slot its host still
+// needs.
+func (s *slots) acquire(key, pool string) (ok, taken bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.holders[key] {
+	if _, held := s.holders[key]; held {
 		return true, false
 	}
-	_, offered := s.woken[key]
-	if !offered && len(s.holders)+len(s.woken) >= s.limit {
+	o, offered := s.woken[key]
+	if offered && o.pool != pool {
+		// Offered in another pool (its endpoint changed since: a detach): given up.
+		delete(s.woken, key)
+		offered = false
+		s.offerLocked(o.pool)
+	}
+	if !offered && s.usedLocked(pool) >= s.limit {
 		if _, ok := s.waiting[key]; !ok {
 			s.seq++
 			s.waiting[key] = s.seq
-			s.line = append(s.line, waiter{key: key, seq: s.seq})
+			s.lines[pool] = append(s.lines[pool], waiter{key: key, seq: s.seq})
 		}
 		return false, false
 	}
 	delete(s.woken, key)
 	delete(s.waiting, key)
-	s.holders[key] = true
+	s.holders[key] = pool
 	return true, true
 }
 
-// hold records that key holds a slot, even past the limit: used at start for hosts already
-// in a long state.
-func (s *slots) hold(key string) {
+// hold records that key holds a slot of pool, even past the limit: used at start for hosts
+// already in a long state.
+func (s *slots) hold(key, pool string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.holders[key] = true
+	s.holders[key] = pool
 }
 
-// release gives back key's slot and returns the hosts to wake for the slots now free: the
-// oldest waiters, one per free slot.
+// release gives back key's slot and returns the hosts to wake for the slots now free in its
+// pool: the oldest waiters, one per free slot.
 func (s *slots) release(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.holders[key] {
+	pool, held := s.holders[key]
+	if !held {
 		delete(s.waiting, key)
 		return nil
 	}
 	delete(s.holders, key)
-	return s.offerLocked()
+	return s.offerLocked(pool)
 }
 
 // forget drops key entirely (the host is gone) and returns the hosts to wake.
 func (s *slots) forget(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	pools := map[string]bool{}
+	if p, ok := s.holders[key]; ok {
+		pools[p] = true
+	}
+	if o := s.woken[key]; o != nil {
+		pools[o.pool] = true
+	}
 	delete(s.waiting, key)
 	delete(s.woken, key)
 	delete(s.holders, key)
-	return s.offerLocked()
+	var wake []string
+	for p := range pools {
+		wake = append(wake, s.offerLocked(p)...)
+	}
+	return wake
 }
 
 // begin notes that a pass of key starts: if key was offered a slot, this pass will show
@@ -131,28 +175,32 @@ func (s *slots) begin(key string) {
 func (s *slots) end(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o := s.woken[key]; o == nil || !o.seen {
+	o := s.woken[key]
+	if o == nil || !o.seen {
 		return nil
 	}
 	delete(s.woken, key)
-	return s.offerLocked()
+	return s.offerLocked(o.pool)
 }
 
-// offerLocked offers each free slot to the oldest waiter not yet offered one.
-func (s *slots) offerLocked() []string {
+// offerLocked offers each free slot of pool to the oldest waiter of its line not yet offered one.
+func (s *slots) offerLocked(pool string) []string {
 	var wake []string
-	for len(s.holders)+len(s.woken) < s.limit && len(s.line) > 0 {
-		w := s.line[0]
-		s.line = s.line[1:]
+	line := s.lines[pool]
+	for s.usedLocked(pool) < s.limit && len(line) > 0 {
+		w := line[0]
+		line = line[1:]
 		if seq, ok := s.waiting[w.key]; !ok || seq != w.seq {
 			continue // left the line, or waits again further back
 		}
 		delete(s.waiting, w.key)
-		s.woken[w.key] = &offer{}
+		s.woken[w.key] = &offer{pool: pool}
 		wake = append(wake, w.key)
 	}
-	if len(s.line) == 0 {
-		s.line = nil // let the backing array go
+	if len(line) == 0 {
+		delete(s.lines, pool) // let the backing array go
+	} else {
+		s.lines[pool] = line
 	}
 	return wake
 }

@@ -94,7 +94,7 @@ func TestSlots(t *testing.T) {
 				var wake []string
 				switch op.op {
 				case "acquire":
-					if ok, _ := s.acquire(op.key); ok != op.ok {
+					if ok, _ := s.acquire(op.key, ""); ok != op.ok {
 						t.Fatalf("step %d: acquire(%s) = %t, want %t", i, op.key, ok, op.ok)
 					}
 				case "release":
@@ -128,7 +128,7 @@ func TestSlotsLongLine(t *testing.T) {
 	var order []string
 	for i := 0; i < hosts; i++ {
 		k := fmt.Sprintf("h%04d", i)
-		if ok, _ := s.acquire(k); ok {
+		if ok, _ := s.acquire(k, ""); ok {
 			order = append(order, k)
 		}
 	}
@@ -139,7 +139,7 @@ func TestSlotsLongLine(t *testing.T) {
 		}
 		for _, k := range wake {
 			s.begin(k)
-			if ok, _ := s.acquire(k); !ok {
+			if ok, _ := s.acquire(k, ""); !ok {
 				t.Fatalf("%s was woken but got no slot", k)
 			}
 			if next := s.end(k); next != nil {
@@ -153,5 +153,87 @@ func TestSlotsLongLine(t *testing.T) {
 	}
 	if held, waiting := s.inUse(); held != 0 || waiting != 0 {
 		t.Errorf("inUse = %d, %d at the end", held, waiting)
+	}
+}
+
+// With several Ironic endpoints each is its own pool of --max-concurrent-provisioning slots:
+// a full pool delays only its own hosts, and a freed slot is offered only to its own waiters.
+func TestSlotsPerPool(t *testing.T) {
+	type step struct {
+		op        string // acquire, release, forget, begin+end (a pass that took nothing)
+		key, pool string
+		ok        bool     // acquire: got a slot
+		woken     []string // release, forget, end: who is woken
+	}
+	for _, tc := range []struct {
+		name       string
+		limit      int
+		steps      []step
+		held, wait int
+	}{{
+		name: "pools fill independently", limit: 1,
+		steps: []step{
+			{op: "acquire", key: "a1", pool: "A", ok: true},
+			{op: "acquire", key: "b1", pool: "B", ok: true},
+			{op: "acquire", key: "a2", pool: "A"},
+			{op: "acquire", key: "b2", pool: "B"},
+		},
+		held: 2, wait: 2,
+	}, {
+		name: "a freed slot goes to its own pool's oldest waiter", limit: 1,
+		steps: []step{
+			{op: "acquire", key: "a1", pool: "A", ok: true},
+			{op: "acquire", key: "b1", pool: "B", ok: true},
+			{op: "acquire", key: "a2", pool: "A"},
+			{op: "acquire", key: "b2", pool: "B"},
+			{op: "acquire", key: "a3", pool: "A"},
+			{op: "release", key: "b1", woken: []string{"b2"}},
+			{op: "release", key: "a1", woken: []string{"a2"}},
+			{op: "acquire", key: "a3", pool: "A"}, // kept for a2
+			{op: "acquire", key: "a2", pool: "A", ok: true},
+			{op: "acquire", key: "b2", pool: "B", ok: true},
+		},
+		held: 2, wait: 1,
+	}, {
+		name: "an offer not taken passes to the next of the same pool", limit: 1,
+		steps: []step{
+			{op: "acquire", key: "a1", pool: "A", ok: true},
+			{op: "acquire", key: "a2", pool: "A"},
+			{op: "acquire", key: "a3", pool: "A"},
+			{op: "acquire", key: "b1", pool: "B", ok: true},
+			{op: "acquire", key: "b2", pool: "B"},
+			{op: "release", key: "a1", woken: []string{"a2"}},
+			{op: "begin+end", key: "a2", woken: []string{"a3"}},
+			{op: "forget", key: "a3"},
+			{op: "forget", key: "b1", woken: []string{"b2"}},
+		},
+		held: 0, wait: 1,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSlots(tc.limit)
+			for i, st := range tc.steps {
+				var woken []string
+				switch st.op {
+				case "acquire":
+					if ok, _ := s.acquire(st.key, st.pool); ok != st.ok {
+						t.Fatalf("step %d: acquire(%s, %s) = %t, want %t", i, st.key, st.pool, ok, st.ok)
+					}
+					continue
+				case "release":
+					woken = s.release(st.key)
+				case "forget":
+					woken = s.forget(st.key)
+				case "begin+end":
+					s.begin(st.key)
+					woken = s.end(st.key)
+				}
+				if !slices.Equal(woken, st.woken) {
+					t.Fatalf("step %d: %s(%s) woke %v, want %v", i, st.op, st.key, woken, st.woken)
+				}
+			}
+			if held, waiting := s.inUse(); held != tc.held || waiting != tc.wait {
+				t.Errorf("inUse = %d held, %d waiting; want %d, %d", held, waiting, tc.held, tc.wait)
+			}
+		})
 	}
 }

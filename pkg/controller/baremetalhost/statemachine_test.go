@@ -78,6 +78,8 @@ type hostBuilder struct {
 	di *v1alpha1.DataImage
 	// ppimg is the host's PreprovisioningImage as stored.
 	ppimg *v1alpha1.PreprovisioningImage
+	// endpoints is the backend's endpoint assigner, for a backend over several Ironics.
+	endpoints provisioner.EndpointAssigner
 	// secrets are more Secrets of the host's namespace, by name, beside its BMC credentials.
 	secrets map[string]map[string]string
 }
@@ -414,10 +416,11 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 		firmware:           prov,
 		preprovImages:      listers.NewPreprovisioningImageLister(ppCache),
 		imageFormats:       prov,
+		endpoints:          b.endpoints,
 	}
 	t.Cleanup(c.queue.ShutDown)
 	for i := 0; i < slotsTaken; i++ {
-		c.slots.hold(fmt.Sprintf("%s/other-%d", ns, i))
+		c.slots.hold(fmt.Sprintf("%s/other-%d", ns, i), "")
 	}
 	c.prov = async.New(prov, async.Config{Budget: time.Minute, Notify: c.enqueue})
 	r := &hostReconcile{c: c, key: ns + "/" + smHost, host: stored.DeepCopy(), orig: stored, logger: klog.Background()}

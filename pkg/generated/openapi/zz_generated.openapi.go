@@ -3939,6 +3939,13 @@ func schema_pkg_apis_baremetal_v1alpha1_ProvisionStatus(ref common.ReferenceCall
 							Ref:         ref(v1alpha1.CustomDeploy{}.OpenAPIModelName()),
 						},
 					},
+					"endpoint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Endpoint is the provisioner endpoint (the Ironic API URL, without credentials) that holds the host's record (ID), recorded before the host is first registered and kept while the record may exist: a record lives in one Ironic, so with several Ironic endpoints the host is never moved to another one behind the user's back. Empty for backends without endpoints, and for hosts registered before it was recorded (they are on the first endpoint).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 				},
 				Required: []string{"state", "ID"},
 			},

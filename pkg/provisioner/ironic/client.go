@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg Config) (*Provisioner, error) {
 	}
 	registerMetrics()
 	cache := newNodeCache()
-	httpClient.Transport = &instrumentedTransport{next: httpClient.Transport, onWrite: cache.forget}
+	httpClient.Transport = &instrumentedTransport{next: httpClient.Transport, endpoint: cfg.Endpoint, onWrite: cache.forget}
 	var sc *gophercloud.ServiceClient
 	if cfg.Username != "" {
 		sc, err = httpbasic.NewBareMetalHTTPBasic(httpbasic.EndpointOpts{

@@ -33,13 +33,13 @@ import (
 var (
 	requestsTotal = metrics.NewCounterVec(&metrics.CounterOpts{
 		Namespace: "baremetal", Subsystem: "ironic", Name: "requests_total", StabilityLevel: metrics.ALPHA,
-		Help: "Requests sent to Ironic, by HTTP method and status code (\"error\" when no answer came).",
-	}, []string{"method", "code"})
+		Help: "Requests sent to Ironic, by Ironic endpoint, HTTP method and status code (\"error\" when no answer came).",
+	}, []string{"endpoint", "method", "code"})
 	requestDuration = metrics.NewHistogramVec(&metrics.HistogramOpts{
 		Namespace: "baremetal", Subsystem: "ironic", Name: "request_duration_seconds", StabilityLevel: metrics.ALPHA,
-		Help:    "Time Ironic took to answer, by HTTP method.",
+		Help:    "Time Ironic took to answer, by Ironic endpoint and HTTP method.",
 		Buckets: metrics.ExponentialBuckets(0.005, 2, 12),
-	}, []string{"method"})
+	}, []string{"endpoint", "method"})
 )
 
 var registerMetricsOnce sync.Once
@@ -52,8 +52,10 @@ func registerMetrics() {
 // path and status only: bodies carry BMC passwords), and tells onWrite about each request
 // that may change a node, so that cached reads of it are dropped whatever code path wrote.
 type instrumentedTransport struct {
-	next    http.RoundTripper
-	onWrite func(nodeIdent string)
+	next http.RoundTripper
+	// endpoint labels the metrics: with several Ironic endpoints, each one's load is visible.
+	endpoint string
+	onWrite  func(nodeIdent string)
 }
 
 func (t *instrumentedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -75,8 +77,8 @@ func (t *instrumentedTransport) RoundTrip(req *http.Request) (*http.Response, er
 	if err == nil {
 		code = strconv.Itoa(resp.StatusCode)
 	}
-	requestsTotal.WithLabelValues(req.Method, code).Inc()
-	requestDuration.WithLabelValues(req.Method).Observe(elapsed.Seconds())
+	requestsTotal.WithLabelValues(t.endpoint, req.Method, code).Inc()
+	requestDuration.WithLabelValues(t.endpoint, req.Method).Observe(elapsed.Seconds())
 	klog.FromContext(req.Context()).V(5).Info("Ironic request", "method", req.Method, "path", req.URL.Path,
 		"code", code, "duration", elapsed)
 	return resp, err

@@ -4335,6 +4335,11 @@ func (m *ProvisionStatus) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	i -= len(m.Endpoint)
+	copy(dAtA[i:], m.Endpoint)
+	i = encodeVarintGenerated(dAtA, i, uint64(len(m.Endpoint)))
+	i--
+	dAtA[i] = 0x4a
 	if m.CustomDeploy != nil {
 		{
 			size, err := m.CustomDeploy.MarshalToSizedBuffer(dAtA[:i])
@@ -6523,6 +6528,8 @@ func (m *ProvisionStatus) Size() (n int) {
 		l = m.CustomDeploy.Size()
 		n += 1 + l + sovGenerated(uint64(l))
 	}
+	l = len(m.Endpoint)
+	n += 1 + l + sovGenerated(uint64(l))
 	return n
 }
 
@@ -7924,6 +7931,7 @@ func (this *ProvisionStatus) String() string {
 		`RAID:` + strings.Replace(this.RAID.String(), "RAIDConfig", "RAIDConfig", 1) + `,`,
 		`Firmware:` + strings.Replace(this.Firmware.String(), "FirmwareConfig", "FirmwareConfig", 1) + `,`,
 		`CustomDeploy:` + strings.Replace(this.CustomDeploy.String(), "CustomDeploy", "CustomDeploy", 1) + `,`,
+		`Endpoint:` + fmt.Sprintf("%v", this.Endpoint) + `,`,
 		`}`,
 	}, "")
 	return s
@@ -21035,6 +21043,38 @@ func (m *ProvisionStatus) Unmarshal(dAtA []byte) error {
 			if err := m.CustomDeploy.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Endpoint", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenerated
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenerated
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Endpoint = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

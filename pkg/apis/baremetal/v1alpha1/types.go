@@ -590,6 +590,14 @@ type ProvisionStatus struct {
 	// CustomDeploy is the custom deploy step used for the last provisioning.
 	// +optional
 	CustomDeploy *CustomDeploy `json:"customDeploy,omitempty" protobuf:"bytes,8,opt,name=customDeploy"`
+	// Endpoint is the provisioner endpoint (the Ironic API URL, without credentials) that
+	// holds the host's record (ID), recorded before the host is first registered and kept
+	// while the record may exist: a record lives in one Ironic, so with several Ironic
+	// endpoints the host is never moved to another one behind the user's back. Empty for
+	// backends without endpoints, and for hosts registered before it was recorded (they are
+	// on the first endpoint).
+	// +optional
+	Endpoint string `json:"endpoint,omitempty" protobuf:"bytes,9,opt,name=endpoint"`
 }
 
 // CredentialsStatus references a version of the BMC credentials Secret.

@@ -1138,6 +1138,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: customDeploy
       type:
         namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.CustomDeploy
+    - name: endpoint
+      type:
+        scalar: string
     - name: firmware
       type:
         namedType: com.github.metal3-community.baremetal-apiserver.pkg.apis.baremetal.v1alpha1.FirmwareConfig

@@ -43,6 +43,13 @@ type ProvisionStatusApplyConfiguration struct {
 	Firmware *FirmwareConfigApplyConfiguration `json:"firmware,omitempty"`
 	// CustomDeploy is the custom deploy step used for the last provisioning.
 	CustomDeploy *CustomDeployApplyConfiguration `json:"customDeploy,omitempty"`
+	// Endpoint is the provisioner endpoint (the Ironic API URL, without credentials) that
+	// holds the host's record (ID), recorded before the host is first registered and kept
+	// while the record may exist: a record lives in one Ironic, so with several Ironic
+	// endpoints the host is never moved to another one behind the user's back. Empty for
+	// backends without endpoints, and for hosts registered before it was recorded (they are
+	// on the first endpoint).
+	Endpoint *string `json:"endpoint,omitempty"`
 }
 
 // ProvisionStatusApplyConfiguration constructs a declarative configuration of the ProvisionStatus type for use with
@@ -112,5 +119,13 @@ func (b *ProvisionStatusApplyConfiguration) WithFirmware(value *FirmwareConfigAp
 // If called multiple times, the CustomDeploy field is set to the value of the last call.
 func (b *ProvisionStatusApplyConfiguration) WithCustomDeploy(value *CustomDeployApplyConfiguration) *ProvisionStatusApplyConfiguration {
 	b.CustomDeploy = value
+	return b
+}
+
+// WithEndpoint sets the Endpoint field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Endpoint field is set to the value of the last call.
+func (b *ProvisionStatusApplyConfiguration) WithEndpoint(value string) *ProvisionStatusApplyConfiguration {
+	b.Endpoint = &value
 	return b
 }
