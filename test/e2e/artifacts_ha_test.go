@@ -33,7 +33,7 @@ import (
 // inside the mounted client Secret, leader election on, and only flags the server has.
 func TestArtifactsHA(t *testing.T) {
 	k := framework.Kubectl{Binary: kubectlBin, Home: t.TempDir()}
-	ha := byKind(renderDeploy(t, k, filepath.Join("artifacts", "deploy", "overlays", "ha")))
+	ha := byKind(k.Kustomize(t, filepath.Join("artifacts", "deploy", "overlays", "ha")))
 	if n := len(ha["PersistentVolumeClaim"]); n != 0 {
 		t.Errorf("the HA overlay keeps %d PersistentVolumeClaims: the embedded etcd's volume has no use with --etcd-servers", n)
 	}

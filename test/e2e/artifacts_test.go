@@ -34,7 +34,7 @@ import (
 func TestArtifacts(t *testing.T) {
 	k := framework.Kubectl{Binary: kubectlBin, Home: t.TempDir()}
 
-	base := byKind(renderDeploy(t, k, "artifacts/deploy"))
+	base := byKind(k.Kustomize(t, "artifacts/deploy"))
 	for _, want := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "RoleBinding",
 		"PersistentVolumeClaim", "Deployment", "Service", "APIService"} {
 		if len(base[want]) == 0 {
@@ -43,7 +43,7 @@ func TestArtifacts(t *testing.T) {
 	}
 	var roles []string
 	for _, r := range base["ClusterRole"] {
-		roles = append(roles, name(r))
+		roles = append(roles, framework.NameOf(r))
 	}
 	for _, want := range []string{"baremetal-apiserver", "baremetal-view", "baremetal-edit", "baremetal-admin"} {
 		if !slices.Contains(roles, want) {
@@ -52,7 +52,7 @@ func TestArtifacts(t *testing.T) {
 	}
 	for _, rb := range base["RoleBinding"] {
 		if ns := rb["metadata"].(map[string]any)["namespace"]; ns != "kube-system" {
-			t.Errorf("RoleBinding %s is in %v: the authentication reader must be bound in kube-system", name(rb), ns)
+			t.Errorf("RoleBinding %s is in %v: the authentication reader must be bound in kube-system", framework.NameOf(rb), ns)
 		}
 	}
 
@@ -72,7 +72,7 @@ func TestArtifacts(t *testing.T) {
 		}
 	}
 
-	overlay := byKind(renderDeploy(t, k, filepath.Join("artifacts", "deploy", "overlays", "cert-manager")))
+	overlay := byKind(k.Kustomize(t, filepath.Join("artifacts", "deploy", "overlays", "cert-manager")))
 	if len(overlay["APIService"]) != 1 {
 		t.Fatalf("overlay renders %d APIServices", len(overlay["APIService"]))
 	}
@@ -88,7 +88,7 @@ func TestArtifacts(t *testing.T) {
 	var serving map[string]any
 	for _, cert := range overlay["Certificate"] {
 		m := cert["metadata"].(map[string]any)
-		if m["namespace"].(string)+"/"+name(cert) == inject {
+		if m["namespace"].(string)+"/"+framework.NameOf(cert) == inject {
 			serving = cert
 		}
 	}
@@ -109,14 +109,14 @@ func TestArtifacts(t *testing.T) {
 // that are the base's, rule for rule, in Metal3's group; nothing else of the base changes.
 func TestMetal3IOArtifacts(t *testing.T) {
 	k := framework.Kubectl{Binary: kubectlBin, Home: t.TempDir()}
-	base := byKind(renderDeploy(t, k, "artifacts/deploy"))
-	m3 := byKind(renderDeploy(t, k, "artifacts/deploy/overlays/metal3-io"))
+	base := byKind(k.Kustomize(t, "artifacts/deploy"))
+	m3 := byKind(k.Kustomize(t, "artifacts/deploy/overlays/metal3-io"))
 	if len(m3["ConfigMap"]) != 0 {
 		t.Errorf("the overlay renders ConfigMaps %v (the roles' group source must be deleted)", m3["ConfigMap"])
 	}
 	var services []string
 	for _, as := range m3["APIService"] {
-		services = append(services, name(as))
+		services = append(services, framework.NameOf(as))
 	}
 	slices.Sort(services)
 	if !slices.Equal(services, []string{"v1alpha1.baremetal.metal3.io", "v1alpha1.metal3.io"}) {
@@ -128,25 +128,25 @@ func TestMetal3IOArtifacts(t *testing.T) {
 	}
 	roles := map[string]map[string]any{}
 	for _, r := range m3["ClusterRole"] {
-		roles[name(r)] = r
+		roles[framework.NameOf(r)] = r
 	}
 	for _, r := range base["ClusterRole"] {
-		if name(r) == "baremetal-apiserver" {
+		if framework.NameOf(r) == "baremetal-apiserver" {
 			continue
 		}
-		mirror, ok := roles[name(r)+"-metal3-io"]
+		mirror, ok := roles[framework.NameOf(r)+"-metal3-io"]
 		if !ok {
-			t.Errorf("no %s-metal3-io in the overlay", name(r))
+			t.Errorf("no %s-metal3-io in the overlay", framework.NameOf(r))
 			continue
 		}
 		want, _ := json.Marshal(r["rules"])
 		want = []byte(strings.ReplaceAll(string(want), `"baremetal.metal3.io"`, `"metal3.io"`))
 		got, _ := json.Marshal(mirror["rules"])
 		if string(got) != string(want) {
-			t.Errorf("%s-metal3-io rules differ from %s's in Metal3's group:\n got %s\nwant %s", name(r), name(r), got, want)
+			t.Errorf("%s-metal3-io rules differ from %s's in Metal3's group:\n got %s\nwant %s", framework.NameOf(r), framework.NameOf(r), got, want)
 		}
 		if !reflect.DeepEqual(mirror["metadata"].(map[string]any)["labels"], r["metadata"].(map[string]any)["labels"]) {
-			t.Errorf("%s-metal3-io labels (aggregation) differ from %s's", name(r), name(r))
+			t.Errorf("%s-metal3-io labels (aggregation) differ from %s's", framework.NameOf(r), framework.NameOf(r))
 		}
 	}
 }
@@ -154,7 +154,7 @@ func TestMetal3IOArtifacts(t *testing.T) {
 func byKind(objs []map[string]any) map[string][]map[string]any {
 	m := map[string][]map[string]any{}
 	for _, o := range objs {
-		m[kind(o)] = append(m[kind(o)], o)
+		m[framework.KindOf(o)] = append(m[framework.KindOf(o)], o)
 	}
 	return m
 }

@@ -17,12 +17,8 @@ limitations under the License.
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"io"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -31,7 +27,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	netutils "k8s.io/utils/net"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/embeddedetcd"
@@ -108,10 +103,10 @@ func startClusterFrom(t *testing.T, deployDir string, serverArgs ...string) *clu
 
 	// Everything in the base except what needs a kubelet (the Deployment and its volume claim)
 	// and the Service, which points the aggregator at our process on loopback instead.
-	objs := renderDeploy(t, c.admin, deployDir)
+	objs := c.admin.Kustomize(t, deployDir)
 	var rbac, apiService []map[string]any
 	for _, o := range objs {
-		switch kind(o) {
+		switch framework.KindOf(o) {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
 			rbac = append(rbac, o)
 		case "APIService":
@@ -121,7 +116,7 @@ func startClusterFrom(t *testing.T, deployDir string, serverArgs ...string) *clu
 	if len(apiService) == 0 || len(rbac) < 8 {
 		t.Fatalf("%s rendered %d APIServices and %d RBAC objects, want some and >= 8", deployDir, len(apiService), len(rbac))
 	}
-	c.admin.RunStdin(t, list(t, rbac), "apply", "-f", "-")
+	c.admin.RunStdin(t, framework.AsList(t, rbac), "apply", "-f", "-")
 
 	// The server authenticates to kube-apiserver as its ServiceAccount, with a real token from
 	// the TokenRequest API, so the artifacts' bindings are what grants it access.
@@ -161,14 +156,14 @@ func startClusterFrom(t *testing.T, deployDir string, serverArgs ...string) *clu
 	for _, as := range apiService {
 		spec := as["spec"].(map[string]any)
 		if v, ok := spec["insecureSkipTLSVerify"]; ok && v != false {
-			t.Fatalf("artifacts' APIService %s sets insecureSkipTLSVerify=%v", name(as), v)
+			t.Fatalf("artifacts' APIService %s sets insecureSkipTLSVerify=%v", framework.NameOf(as), v)
 		}
 		spec["caBundle"] = base64.StdEncoding.EncodeToString(c.servingCA.CertPEM)
 		spec["service"].(map[string]any)["port"] = c.srv.Port
 		register = append(register, as)
-		c.apiServices = append(c.apiServices, name(as))
+		c.apiServices = append(c.apiServices, framework.NameOf(as))
 	}
-	c.admin.RunStdin(t, list(t, register), "apply", "-f", "-")
+	c.admin.RunStdin(t, framework.AsList(t, register), "apply", "-f", "-")
 	c.waitAvailable(t)
 	t.Logf("APIService Available after %s", time.Since(start).Round(time.Millisecond))
 	c.waitAggregated(t)
@@ -266,45 +261,4 @@ func (c *cluster) waitAggregated(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kube-apiserver did not aggregate discovery and OpenAPI v3 of %v: %v\nlast: %.2000s", c.apiServices, err, last)
 	}
-}
-
-// renderDeploy runs kubectl kustomize on a directory of the repository and decodes the objects.
-func renderDeploy(t *testing.T, k framework.Kubectl, dir string) []map[string]any {
-	t.Helper()
-	out := k.Run(t, "kustomize", filepath.Join(framework.RepoRoot(), dir))
-	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(out), 4096)
-	var objs []map[string]any
-	for {
-		var o map[string]any
-		if err := dec.Decode(&o); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("decoding kubectl kustomize %s: %v", dir, err)
-		}
-		if o != nil {
-			objs = append(objs, o)
-		}
-	}
-	return objs
-}
-
-// list wraps objects in a v1 List, which kubectl apply -f - reads as JSON.
-func list(t *testing.T, objs []map[string]any) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
-}
-
-func kind(o map[string]any) string {
-	k, _ := o["kind"].(string)
-	return k
-}
-
-func name(o map[string]any) string {
-	m, _ := o["metadata"].(map[string]any)
-	n, _ := m["name"].(string)
-	return n
 }

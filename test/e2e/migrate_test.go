@@ -233,12 +233,12 @@ func TestMigrateFromMetal3(t *testing.T) {
 func (c *cluster) serveMetal3IO(t *testing.T) {
 	t.Helper()
 	var register []map[string]any
-	for _, o := range renderDeploy(t, c.admin, "artifacts/deploy/overlays/metal3-io") {
-		switch kind(o) {
+	for _, o := range c.admin.Kustomize(t, "artifacts/deploy/overlays/metal3-io") {
+		switch framework.KindOf(o) {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
 			register = append(register, o)
 		case "APIService":
-			if name(o) != "v1alpha1.metal3.io" {
+			if framework.NameOf(o) != "v1alpha1.metal3.io" {
 				continue
 			}
 			spec := o["spec"].(map[string]any)
@@ -247,7 +247,7 @@ func (c *cluster) serveMetal3IO(t *testing.T) {
 			register = append(register, o)
 		}
 	}
-	c.admin.RunStdin(t, list(t, register), "apply", "-f", "-")
+	c.admin.RunStdin(t, framework.AsList(t, register), "apply", "-f", "-")
 	if err := c.srv.Stop(30 * time.Second); err != nil {
 		t.Fatal(err)
 	}

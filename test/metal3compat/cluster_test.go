@@ -17,12 +17,8 @@ limitations under the License.
 package metal3compat
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -34,7 +30,6 @@ import (
 	bmov1alpha1 "github.com/metal3-io/baremetal-operator/apis/metal3.io/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -119,17 +114,17 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 
 	// The RBAC and APIService of the deployment as a user applies it; the Deployment, its
 	// volume and the Service are replaced by the process on loopback and an ExternalName Service.
-	objs := renderDeploy(t, c.admin, deployOverlay)
+	objs := c.admin.Kustomize(t, deployOverlay)
 	var rbac, apiServices []map[string]any
 	for _, o := range objs {
-		switch kind(o) {
+		switch framework.KindOf(o) {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
 			rbac = append(rbac, o)
 		case "APIService":
 			apiServices = append(apiServices, o)
 		}
 	}
-	c.admin.RunStdin(t, list(t, rbac), "apply", "-f", "-")
+	c.admin.RunStdin(t, framework.AsList(t, rbac), "apply", "-f", "-")
 	token := strings.TrimSpace(c.admin.Run(t, "create", "token", serviceAccount, "-n", systemNamespace, "--duration=2h"))
 	serverKubeconfig := filepath.Join(c.dir, "server.kubeconfig")
 	if err := framework.WriteTokenKubeconfig(serverKubeconfig, c.kas.URL, c.kas.ServingCA.CertPEM,
@@ -155,7 +150,7 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 	c.srv = framework.StartDelegated(t, serverBin, filepath.Join(c.dir, "server"), serverKubeconfig, args...)
 	t.Logf("baremetal-apiserver (pid %d) ready on 127.0.0.1:%d after %s", c.srv.PID(), c.srv.Port, time.Since(start).Round(time.Millisecond))
 
-	if !slices.ContainsFunc(apiServices, func(o map[string]any) bool { return name(o) == metal3APIService }) {
+	if !slices.ContainsFunc(apiServices, func(o map[string]any) bool { return framework.NameOf(o) == metal3APIService }) {
 		t.Fatalf("%s registers no APIService %s", deployOverlay, metal3APIService)
 	}
 	for _, as := range apiServices {
@@ -168,7 +163,7 @@ func startCluster(t *testing.T, serverArgs ...string) *cluster {
 		"metadata": map[string]any{"name": serviceName, "namespace": systemNamespace},
 		"spec":     map[string]any{"type": "ExternalName", "externalName": "localhost"},
 	}
-	c.admin.RunStdin(t, list(t, append([]map[string]any{svc}, apiServices...)), "apply", "-f", "-")
+	c.admin.RunStdin(t, framework.AsList(t, append([]map[string]any{svc}, apiServices...)), "apply", "-f", "-")
 	c.waitAvailable(t, metal3APIService)
 	c.waitDiscovered(t)
 	t.Logf("APIService %s Available and discovered after %s", metal3APIService, time.Since(start).Round(time.Millisecond))
@@ -242,47 +237,6 @@ func (c *cluster) waitCanI(t *testing.T, user, verb, resource string) {
 	}); err != nil {
 		t.Fatalf("%s may not %s %s: %v", user, verb, resource, err)
 	}
-}
-
-// renderDeploy runs kubectl kustomize on a directory of the repository and decodes the objects.
-func renderDeploy(t *testing.T, k framework.Kubectl, dir string) []map[string]any {
-	t.Helper()
-	out := k.Run(t, "kustomize", filepath.Join(framework.RepoRoot(), dir))
-	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(out), 4096)
-	var objs []map[string]any
-	for {
-		var o map[string]any
-		if err := dec.Decode(&o); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("decoding kubectl kustomize %s: %v", dir, err)
-		}
-		if o != nil {
-			objs = append(objs, o)
-		}
-	}
-	return objs
-}
-
-// list wraps objects in a v1 List, which kubectl apply -f - reads as JSON.
-func list(t *testing.T, objs []map[string]any) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(map[string]any{"apiVersion": "v1", "kind": "List", "items": objs}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
-}
-
-func kind(o map[string]any) string {
-	k, _ := o["kind"].(string)
-	return k
-}
-
-func name(o map[string]any) string {
-	m, _ := o["metadata"].(map[string]any)
-	n, _ := m["name"].(string)
-	return n
 }
 
 func readTestdata(t *testing.T, file string) string {
