@@ -17,7 +17,6 @@ limitations under the License.
 package e2e
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -33,11 +32,6 @@ var (
 	kubeAPIServerErr error
 )
 
-func inCI() bool {
-	v := os.Getenv("CI")
-	return v != "" && v != "false" && v != "0"
-}
-
 func TestMain(m *testing.M) {
 	var err error
 	if serverBin, err = framework.ServerBinary(); err != nil {
@@ -48,13 +42,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
-	kubeAPIServerBin, kubeAPIServerErr = framework.KubeAPIServerBinary()
-	if kubeAPIServerErr != nil && (inCI() || !errors.Is(kubeAPIServerErr, framework.ErrKubeAPIServerBuild)) {
-		// CI must prove the server behind a real kube-apiserver: never turn that into a skip.
-		// A KUBE_APISERVER_BIN that does not exist is a mistake to report, not a reason to skip.
-		fmt.Fprintf(os.Stderr, "e2e: FAIL: no kube-apiserver (CI=%q): %v\n", os.Getenv("CI"), kubeAPIServerErr)
-		os.Exit(1)
-	}
+	// CI must prove the server behind a real kube-apiserver: never turn that into a skip.
+	kubeAPIServerBin, kubeAPIServerErr = framework.KubeAPIServerForSuite("e2e")
 	os.Exit(m.Run())
 }
 
@@ -62,11 +51,5 @@ func TestMain(m *testing.M) {
 // has already failed the suite for every other case).
 func requireKubeAPIServer(t *testing.T) {
 	t.Helper()
-	if kubeAPIServerErr == nil {
-		return
-	}
-	if inCI() {
-		t.Fatalf("kube-apiserver is required in CI: %v", kubeAPIServerErr)
-	}
-	t.Skipf("SKIP (not in CI): the server cannot be tested behind kube-apiserver: %v", kubeAPIServerErr)
+	framework.RequireKubeAPIServer(t, kubeAPIServerErr)
 }

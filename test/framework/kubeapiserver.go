@@ -299,3 +299,36 @@ func tail(s string, n int) string {
 	}
 	return "..." + s[len(s)-n:]
 }
+
+// InCI says whether the tests run in CI (CI set, and not "false" or "0"), where nothing that
+// should run may skip.
+func InCI() bool {
+	v := os.Getenv("CI")
+	return v != "" && v != "false" && v != "0"
+}
+
+// KubeAPIServerForSuite is KubeAPIServerBinary for a suite's TestMain: a failed build is
+// returned, for the suite's tests to skip on (RequireKubeAPIServer), only outside CI; in CI, or
+// when KUBE_APISERVER_BIN names nothing (a mistake to report, not a reason to skip), it prints
+// why and exits the test binary.
+func KubeAPIServerForSuite(suite string) (string, error) {
+	bin, err := KubeAPIServerBinary()
+	if err != nil && (InCI() || !errors.Is(err, ErrKubeAPIServerBuild)) {
+		fmt.Fprintf(os.Stderr, "%s: FAIL: no kube-apiserver (CI=%q): %v\n", suite, os.Getenv("CI"), err)
+		os.Exit(1)
+	}
+	return bin, err
+}
+
+// RequireKubeAPIServer skips the test when kube-apiserver could not be built (err, from
+// KubeAPIServerForSuite) outside CI, and fails it in CI.
+func RequireKubeAPIServer(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if InCI() {
+		t.Fatalf("kube-apiserver is required in CI: %v", err)
+	}
+	t.Skipf("SKIP (not in CI): the server cannot be tested behind kube-apiserver: %v", err)
+}
