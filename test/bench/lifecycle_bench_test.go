@@ -25,6 +25,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/rest"
 	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -427,6 +429,7 @@ func runServer(b *testing.B, n, k int, image string) time.Duration {
 	// server more than the work measured.
 	ready := make(chan error, 1)
 	go func() { ready <- waitProvisioned(ctx, hosts, n) }()
+	profiled := profileServer(ctx, b, cs.RESTClient())
 	start := time.Now()
 	// Created 50 at a time: a client creating hosts as fast as the API takes them.
 	creators := make(chan struct{}, 50)
@@ -455,8 +458,10 @@ func runServer(b *testing.B, n, k int, image string) time.Duration {
 		b.Fatalf("hosts not provisioned and powered on: %v", err)
 	}
 	elapsed := time.Since(start)
+	<-profiled
 	reportIronicRequests(b, "server", ironics, n)
 	fmt.Printf("  server CPU (API, etcd, reconciler): %.1fs\n", cpuSeconds(srv.PID()))
+	reportAPIRequests(ctx, b, cs.RESTClient(), n)
 	if k > 1 {
 		list, err := hosts.List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -503,4 +508,81 @@ func waitProvisioned(ctx context.Context, hosts baremetalclient.BareMetalHostInt
 		return len(done) == n, nil
 	})
 	return err
+}
+
+// profileServer writes a CPU profile of the server to BENCH_PROFILE (a file), taken over the
+// first BENCH_PROFILE_SECONDS (default 60) of the run through the server's /debug/pprof, for
+// finding where its CPU per host goes. The channel closes when the profile is written (at once
+// when BENCH_PROFILE is unset).
+func profileServer(ctx context.Context, b *testing.B, c rest.Interface) <-chan struct{} {
+	done := make(chan struct{})
+	file := os.Getenv("BENCH_PROFILE")
+	if file == "" {
+		close(done)
+		return done
+	}
+	seconds := "60"
+	if s := os.Getenv("BENCH_PROFILE_SECONDS"); s != "" {
+		seconds = s
+	}
+	go func() {
+		defer close(done)
+		data, err := c.Get().AbsPath("/debug/pprof/profile").Param("seconds", seconds).DoRaw(ctx)
+		if err != nil {
+			b.Logf("CPU profile: %v", err)
+			return
+		}
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			b.Logf("CPU profile: %v", err)
+		}
+	}()
+	return done
+}
+
+// reportAPIRequests prints the server's API requests per host by verb, resource and
+// subresource (from apiserver_request_total, the busiest first): the writes the reconciler
+// makes per host are most of the server's own CPU.
+func reportAPIRequests(ctx context.Context, b *testing.B, c rest.Interface, n int) {
+	metrics, err := c.Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		b.Logf("server metrics: %v", err)
+		return
+	}
+	counts := map[string]float64{}
+	for _, line := range strings.Split(string(metrics), "\n") {
+		rest, ok := strings.CutPrefix(line, "apiserver_request_total{")
+		if !ok {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		if !ok {
+			continue
+		}
+		l := map[string]string{}
+		for _, kv := range strings.Split(labels, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			l[k] = strings.Trim(v, `"`)
+		}
+		if l["group"] != v1alpha1.GroupName {
+			continue
+		}
+		v, _ := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		key := l["verb"] + " " + l["resource"]
+		if l["subresource"] != "" {
+			key += "/" + l["subresource"]
+		}
+		counts[key] += v
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return counts[keys[i]] > counts[keys[j]] })
+	var parts []string
+	for _, k := range keys {
+		if per := counts[k] / float64(n); per >= 0.05 {
+			parts = append(parts, fmt.Sprintf("%s %.1f", k, per))
+		}
+	}
+	fmt.Printf("  server API requests per host: %s\n", strings.Join(parts, ", "))
 }
