@@ -56,7 +56,11 @@ func TestEndpointAssignment(t *testing.T) {
 		endpoint  string
 		id        string
 	}{{
-		name: "new host: its endpoint is written before any backend call",
+		name: "new host: registering and its endpoint in one write, before any backend call",
+		host: aHost(v1alpha1.StateNone), endpoints: two,
+		state: v1alpha1.StateRegistering, calls: "", endpoint: "http://ironic-b",
+	}, {
+		name: "registering without an endpoint (older server): it is written before any backend call",
 		host: aHost(v1alpha1.StateRegistering), endpoints: two,
 		state: v1alpha1.StateRegistering, calls: "", endpoint: "http://ironic-b",
 	}, {

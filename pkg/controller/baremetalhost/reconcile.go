@@ -228,7 +228,23 @@ var stateHandlers = map[v1alpha1.ProvisioningState]struct {
 }
 
 func startRegistering(r *hostReconcile, _ context.Context) (stepResult, error) {
+	r.chooseEndpoint()
 	return r.setState(v1alpha1.StateRegistering, now_), nil
+}
+
+// chooseEndpoint records the endpoint that is to hold the host's record, when the backend
+// has several and the status names none yet. It is chosen with the state change to
+// registering, in the same write: the record must be durable before any Ironic has a
+// record of the host (a crash after the record is made, or an endpoint added meanwhile,
+// cannot then make the next pass look for, and make, the record elsewhere), and one write
+// per host less matters with thousands of hosts registering at once.
+func (r *hostReconcile) chooseEndpoint() bool {
+	h := r.host
+	if r.c.endpoints == nil || h.Status.Provisioning.Endpoint != "" {
+		return false
+	}
+	h.Status.Provisioning.Endpoint = r.c.endpoints.EndpointFor(provisioner.Host{UID: h.UID, ID: h.Status.Provisioning.ID})
+	return true
 }
 
 func deprovisioningToAvailable(r *hostReconcile, ctx context.Context) (stepResult, error) {
@@ -382,17 +398,16 @@ func (r *hostReconcile) register(ctx context.Context, errType v1alpha1.ErrorType
 		Credentials:        &v1alpha1.SecretReference{Name: h.Spec.BMC.CredentialsName, Namespace: h.Namespace},
 		CredentialsVersion: version,
 	}
-	if r.c.endpoints != nil && h.Status.Provisioning.Endpoint == "" {
-		// The endpoint is written into the status before any Ironic has a record of the
-		// host: a crash after the record is made, or an endpoint added meanwhile, cannot
-		// make the next pass look for (and make) the record elsewhere.
-		h.Status.Provisioning.Endpoint = r.c.endpoints.EndpointFor(ph)
+	if r.chooseEndpoint() {
+		// A host that reached registering without one (from an older server, or
+		// registering again): written before the backend is called, as startRegistering.
 		return now_, false, nil
 	}
 	id, res, err := r.c.prov.Register(ctx, ph)
 	if id != "" {
-		// Known as soon as the backend created its record, as in Metal3: the next call
-		// finds the record by ID instead of searching for it.
+		// Known as soon as the backend created its record, as in Metal3: deletion and
+		// detachment of a host still registering undo the record by its ID, and the next
+		// call finds the record by ID instead of searching for it.
 		h.Status.Provisioning.ID = id
 	}
 	if done, out := r.outcome(errType, res, err); !done {
@@ -562,7 +577,13 @@ func (r *hostReconcile) available(ctx context.Context) (stepResult, error) {
 				"provisioning failed %d times, retry limit (%d) reached; change the image or reset status.provisioningFailCount to retry",
 				h.Status.ProvisioningFailCount, limit)), nil
 		}
-		return r.enterLongState(v1alpha1.StateProvisioning)
+		res, err := r.enterLongState(v1alpha1.StateProvisioning)
+		if h.Status.Provisioning.State == v1alpha1.StateProvisioning && h.Spec.Image != nil {
+			// The attempt starts with the state change, and is recorded in the same write
+			// (provisioning would otherwise write it alone as it calls the backend).
+			h.Status.LastAttemptedImage = h.Spec.Image.DeepCopy()
+		}
+		return res, err
 	}
 	if h.Spec.Image == nil || h.Spec.Image.URL == "" {
 		h.Status.ProvisioningFailCount = 0

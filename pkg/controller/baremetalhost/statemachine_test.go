@@ -609,7 +609,12 @@ func TestStateMachine(t *testing.T) {
 					t.Errorf("error %s, status.updates %v", got.host.Status.ErrorType, got.hfc.Status.Updates)
 				}
 			}},
-		{name: "available with an image: provisioning", host: aHost(v1alpha1.StateAvailable).image(img), state: v1alpha1.StateProvisioning},
+		{name: "available with an image: provisioning, the attempt recorded in the same write", host: aHost(v1alpha1.StateAvailable).image(img),
+			state: v1alpha1.StateProvisioning, check: func(t *testing.T, got smResult) {
+				if a := got.host.Status.LastAttemptedImage; a == nil || a.URL != img {
+					t.Errorf("lastAttemptedImage %+v, want %s", a, img)
+				}
+			}},
 		{name: "available, offline with an image: stays", host: aHost(v1alpha1.StateAvailable).image(img).with(func(h *v1alpha1.BareMetalHost) { h.Spec.Online = false }),
 			state: v1alpha1.StateAvailable, calls: "PowerState PowerDraw"},
 		{name: "available, retry limit reached: stays, with an error", host: aHost(v1alpha1.StateAvailable).image(img).with(func(h *v1alpha1.BareMetalHost) {
