@@ -32,10 +32,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/component-base/version"
 	kjson "sigs.k8s.io/json"
@@ -129,8 +131,6 @@ type migrateOptions struct {
 
 	// newSource is the dynamic client on Metal3's cluster; a field for tests.
 	newSource func() (dynamic.Interface, error)
-	// pollInterval is how often --wait reads the migrated hosts.
-	pollInterval time.Duration
 
 	source, target dynamic.Interface
 }
@@ -140,7 +140,7 @@ func newMigrateCommand(o *Options) *cobra.Command {
 }
 
 func newMigrateOptions(o *Options) *migrateOptions {
-	m := &migrateOptions{Options: o, waitFor: true, timeout: 2 * time.Minute, pollInterval: 500 * time.Millisecond,
+	m := &migrateOptions{Options: o, waitFor: true, timeout: 2 * time.Minute,
 		sourceGroup: metal3Group}
 	m.newSource = m.sourceClient
 	return m
@@ -789,39 +789,76 @@ func ownerNames(refs []metav1.OwnerReference) string {
 
 // waitRestored waits until this server has restored every created host: the status
 // annotation consumed and the provisioning state Metal3 had. It reports each host's outcome
-// and whether all were restored in time.
+// and whether all were restored in time. It follows the hosts as wait does, with client-go's
+// UntilWithSync: one informer over their namespace (all namespaces when they are in several),
+// so a restoration is seen as it is written, and a watch that ends is resumed.
 func (m *migrateOptions) waitRestored(ctx context.Context, hosts []pendingHost) bool {
-	pending := map[pendingHost]string{}
-	for _, h := range hosts {
-		pending[h] = "not read yet"
+	type key struct{ namespace, name string }
+	pending := map[key]pendingHost{}
+	// why is what each pending host last showed, for the timeout's report.
+	why := map[key]string{}
+	namespace := ""
+	for i, h := range hosts {
+		k := key{h.namespace, h.name}
+		pending[k], why[k] = h, "not seen yet"
+		if i == 0 {
+			namespace = h.namespace
+		} else if h.namespace != namespace {
+			namespace = metav1.NamespaceAll
+		}
 	}
+	var deleted []key
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
-	_ = wait.PollUntilContextCancel(ctx, m.pollInterval, true, func(ctx context.Context) (bool, error) {
-		for h := range pending {
-			obj, err := m.target.Resource(hostKind.target()).Namespace(h.namespace).Get(ctx, h.name, metav1.GetOptions{})
-			if err != nil {
-				pending[h] = oneLine(err.Error())
-				continue
-			}
-			_, annotated := obj.GetAnnotations()[v1alpha1.StatusAnnotation]
-			state, _, _ := unstructured.NestedString(obj.Object, "status", "provisioning", "state")
-			if !annotated && state == string(h.state) {
-				fmt.Fprintf(m.Out, "%s: restored here: %s\n", m.label(target{h.namespace, h.name}), state)
-				delete(pending, h)
-				continue
-			}
-			pending[h] = fmt.Sprintf("state %q, status annotation consumed: %v", state, !annotated)
+	client := m.target.Resource(hostKind.target()).Namespace(namespace)
+	lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			return client.List(ctx, opts)
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			return client.Watch(ctx, opts)
+		},
+	}, m.target)
+	_, err := watchtools.UntilWithSync(ctx, lw, &unstructured.Unstructured{}, nil, func(ev watch.Event) (bool, error) {
+		obj, ok := ev.Object.(*unstructured.Unstructured)
+		if !ok {
+			return false, nil
 		}
-		return len(pending) == 0, nil
+		k := key{obj.GetNamespace(), obj.GetName()}
+		h, isPending := pending[k]
+		if !isPending {
+			return false, nil
+		}
+		if ev.Type == watch.Deleted {
+			// It can never be restored: reported now rather than at the timeout.
+			delete(pending, k)
+			deleted = append(deleted, k)
+			return len(pending) == 0, nil
+		}
+		_, annotated := obj.GetAnnotations()[v1alpha1.StatusAnnotation]
+		state, _, _ := unstructured.NestedString(obj.Object, "status", "provisioning", "state")
+		if !annotated && state == string(h.state) {
+			fmt.Fprintf(m.Out, "%s: restored here: %s\n", m.label(target{h.namespace, h.name}), state)
+			delete(pending, k)
+			return len(pending) == 0, nil
+		}
+		why[k] = fmt.Sprintf("state %q, status annotation consumed: %v", state, !annotated)
+		return false, nil
 	})
-	var left []pendingHost
-	for h := range pending {
-		left = append(left, h)
+	for _, k := range deleted {
+		fmt.Fprintf(m.ErrOut, "%s: deleted here before it was restored\n", m.label(target{k.namespace, k.name}))
+	}
+	var left []key
+	for k := range pending {
+		left = append(left, k)
 	}
 	sort.Slice(left, func(i, j int) bool { return left[i].namespace+"/"+left[i].name < left[j].namespace+"/"+left[j].name })
-	for _, h := range left {
-		fmt.Fprintf(m.ErrOut, "%s: not restored within %s (want %q; %s)\n", m.label(target{h.namespace, h.name}), m.timeout, h.state, pending[h])
+	for _, k := range left {
+		reason := why[k]
+		if err != nil && ctx.Err() == nil { // not the timeout: the watch itself failed
+			reason = oneLine(err.Error())
+		}
+		fmt.Fprintf(m.ErrOut, "%s: not restored within %s (want %q; %s)\n", m.label(target{k.namespace, k.name}), m.timeout, pending[k].state, reason)
 	}
-	return len(left) == 0
+	return len(left) == 0 && len(deleted) == 0
 }

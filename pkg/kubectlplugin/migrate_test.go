@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
@@ -152,7 +154,7 @@ func (h *migrateHarness) run(t *testing.T, args ...string) int {
 	}
 	m := newMigrateOptions(h.o)
 	m.newSource = func() (dynamic.Interface, error) { return h.source, nil }
-	m.waitFor, m.pollInterval = false, time.Millisecond
+	m.waitFor = false
 	root.AddCommand(migrateCommand(m))
 	root.SetArgs(append([]string{"migrate"}, args...))
 	root.SetOut(h.out)
@@ -441,5 +443,112 @@ func TestMigrateWarnsOfPendingFirmwareChanges(t *testing.T) {
 	}
 	if want := "would create HostFirmwareSettings"; !strings.Contains(h.out.String(), want) {
 		t.Errorf("plan lacks %q:\n%s", want, h.out)
+	}
+}
+
+// --wait follows the created hosts with a watch: each is reported as this server restores it
+// (status annotation consumed, Metal3's state back), a host deleted meanwhile at once, and
+// the hosts never restored when the timeout comes.
+func TestMigrateWaitFollowsTheHosts(t *testing.T) {
+	hostsGVR := v1alpha1.SchemeGroupVersion.WithResource("baremetalhosts")
+	// created is a host as migrate creates it here: its status still in the annotation.
+	created := func(name, state string) *unstructured.Unstructured {
+		return metal3Host(name, "", func(o map[string]any) {
+			o["apiVersion"] = v1alpha1.SchemeGroupVersion.String()
+			o["metadata"].(map[string]any)["annotations"] = map[string]any{v1alpha1.StatusAnnotation: `{"provisioning":{"state":"` + state + `"}}`}
+			o["status"] = map[string]any{}
+		})
+	}
+	restore := func(u *unstructured.Unstructured, state string) *unstructured.Unstructured {
+		u = u.DeepCopy()
+		u.SetAnnotations(nil)
+		_ = unstructured.SetNestedField(u.Object, state, "status", "provisioning", "state")
+		return u
+	}
+	for _, tc := range []struct {
+		name string
+		// wait are the hosts waited for (of h0 provisioned, h1 and h2 available).
+		wait []pendingHost
+		// server is what this server does once the watch is up.
+		server  func(t *testing.T, h *migrateHarness)
+		ok      bool
+		out     []string
+		errOut  []string
+		timeout time.Duration
+	}{{
+		name: "restored while waiting, and restored before the wait began",
+		wait: []pendingHost{{testNS, "h0", "provisioned"}, {testNS, "h1", "available"}},
+		server: func(t *testing.T, h *migrateHarness) {
+			if err := h.target.Tracker().Update(hostsGVR, restore(created("h0", "provisioned"), "provisioned"), testNS); err != nil {
+				t.Error(err)
+			}
+		},
+		ok:  true,
+		out: []string{"h0: restored here: provisioned", "h1: restored here: available"},
+	}, {
+		name: "a host deleted here is reported at once",
+		wait: []pendingHost{{testNS, "h0", "provisioned"}, {testNS, "h1", "available"}, {testNS, "h2", "available"}},
+		server: func(t *testing.T, h *migrateHarness) {
+			if err := h.target.Tracker().Update(hostsGVR, restore(created("h0", "provisioned"), "provisioned"), testNS); err != nil {
+				t.Error(err)
+			}
+			if err := h.target.Tracker().Delete(hostsGVR, testNS, "h2"); err != nil {
+				t.Error(err)
+			}
+		},
+		out:    []string{"h0: restored here: provisioned", "h1: restored here: available"},
+		errOut: []string{"h2: deleted here before it was restored"},
+	}, {
+		name: "not restored within the timeout: what it last showed",
+		wait: []pendingHost{{testNS, "h0", "provisioned"}, {testNS, "h1", "available"}},
+		server: func(t *testing.T, h *migrateHarness) {
+			// Restored to another state than Metal3's: not what --wait waits for.
+			if err := h.target.Tracker().Update(hostsGVR, restore(created("h0", "provisioned"), "available"), testNS); err != nil {
+				t.Error(err)
+			}
+		},
+		timeout: 300 * time.Millisecond,
+		out:     []string{"h1: restored here: available"},
+		errOut:  []string{`h0: not restored within 300ms (want "provisioned"; state "available", status annotation consumed: true)`},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newMigrateHarness(t, nil, created("h0", "provisioned"), restore(created("h1", "available"), "available"), created("h2", "available"))
+			// The server acts once the watch is up: the informer's list has seen the hosts as
+			// they were, and only the watch can bring the change.
+			watching := make(chan struct{})
+			var once sync.Once
+			h.target.PrependWatchReactor("baremetalhosts", func(k8stesting.Action) (bool, watch.Interface, error) {
+				once.Do(func() { close(watching) })
+				return false, nil, nil
+			})
+			go func() {
+				<-watching
+				tc.server(t, h)
+			}()
+			m := newMigrateOptions(h.o)
+			m.Out, m.ErrOut = h.out, h.errOut
+			m.target = h.target
+			if tc.timeout != 0 {
+				m.timeout = tc.timeout
+			} else {
+				m.timeout = 30 * time.Second
+			}
+			if ok := m.waitRestored(context.Background(), tc.wait); ok != tc.ok {
+				t.Errorf("waitRestored = %t, want %t", ok, tc.ok)
+			}
+			for _, want := range tc.out {
+				if !strings.Contains(h.out.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, h.out)
+				}
+			}
+			for _, want := range tc.errOut {
+				if !strings.Contains(h.errOut.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, h.errOut)
+				}
+			}
+			if tc.errOut == nil && h.errOut.String() != "" {
+				t.Errorf("stderr: %s", h.errOut)
+			}
+		})
 	}
 }

@@ -130,6 +130,8 @@ type EndpointAssigner interface {
 	EndpointFor(host Host) string
 	// HasEndpoint says whether endpoint is one of the backend's.
 	HasEndpoint(endpoint string) bool
+	// Endpoints lists the backend's endpoints, in order.
+	Endpoints() []string
 }
 
 // PrepareData is what preparing (cleaning, RAID, BIOS settings, firmware) applies.

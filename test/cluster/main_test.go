@@ -21,7 +21,6 @@ limitations under the License.
 package cluster
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -34,14 +33,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	if serverBin, err = framework.ServerBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "cluster:", err)
-		os.Exit(1)
-	}
-	if etcdBin, err = framework.EtcdBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "cluster:", err)
-		os.Exit(1)
-	}
+	serverBin = framework.MustBinary("cluster", framework.ServerBinary)
+	etcdBin = framework.MustBinary("cluster", framework.EtcdBinary)
 	os.Exit(m.Run())
 }

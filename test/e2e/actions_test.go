@@ -49,7 +49,7 @@ func testActions(t *testing.T, c *cluster) {
 	// The power operator may power and reboot, but not change what the host is.
 	c.powerop.Run(t, "patch", "bmh", "h-act", ns, "--subresource=power", "--type=merge", "-p", `{"spec":{"state":"On"}}`)
 	expectForbidden(t, c.powerop, "powerop", "", "patch", "bmh", "h-act", ns, "--type=merge", "-p", `{"spec":{"description":"mine"}}`)
-	body := filepath.Join(c.dir, "reboot.json")
+	body := filepath.Join(c.Dir, "reboot.json")
 	if err := os.WriteFile(body, []byte(`{"apiVersion":"baremetal.metal3.io/v1alpha1","kind":"RebootRequest","spec":{"mode":"hard"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}

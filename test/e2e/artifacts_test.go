@@ -100,7 +100,7 @@ func TestArtifacts(t *testing.T) {
 		t.Errorf("serving Certificate writes Secret %v, the Deployment mounts baremetal-apiserver-tls", certSpec["secretName"])
 	}
 	dnsNames := certSpec["dnsNames"].([]any)
-	if !slices.Contains(dnsNames, any(serviceName+"."+systemNamespace+".svc")) {
+	if !slices.Contains(dnsNames, any(framework.ServiceName+"."+framework.SystemNamespace+".svc")) {
 		t.Errorf("serving Certificate dnsNames %v lack the name the aggregator verifies", dnsNames)
 	}
 }

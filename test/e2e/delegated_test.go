@@ -379,7 +379,7 @@ func testRBAC(t *testing.T, c *cluster) {
 	expectForbidden(t, c.nobody, "nobody", "", "get", "bmh", ns)
 	// kubectl would prompt for a password when the kubeconfig has no credentials, so the
 	// credential-less request is a plain HTTPS GET.
-	code, body, _ := httpGet(t, c.kas.URL+hostsPath, c.kas.ServingCA.CertPEM, nil)
+	code, body, _ := httpGet(t, c.KAS.URL+hostsPath, c.KAS.ServingCA.CertPEM, nil)
 	if code != http.StatusUnauthorized && code != http.StatusForbidden {
 		t.Errorf("a request with no credentials through kube-apiserver: %d, want 401 or 403\n%s", code, body)
 	}
@@ -425,23 +425,23 @@ func expectForbidden(t *testing.T, k framework.Kubectl, user, stdin string, args
 // headers from a client that is not the front proxy.
 func testDirect(t *testing.T, c *cluster) {
 	ns := "-n=" + testNamespace
-	viewer := c.direct(t, "viewer")
+	viewer := c.Direct(t, "viewer")
 	if out := viewer.Run(t, "get", "bmh", ns); !strings.Contains(out, "h-table") {
 		t.Errorf("viewer straight at the server cannot list:\n%s", out)
 	}
 	expectForbidden(t, viewer, "viewer", hostManifest("h-direct", testNamespace, "direct", true), "create", "-f", "-", ns)
-	editor := c.direct(t, "editor")
+	editor := c.Direct(t, "editor")
 	editor.RunStdin(t, hostManifest("h-direct", testNamespace, "direct", true), "create", "-f", "-")
 	editor.Run(t, "delete", "bmh", "h-direct", ns)
 
-	serverURL := fmt.Sprintf("https://127.0.0.1:%d", c.srv.Port)
-	code, body, _ := httpGet(t, serverURL+hostsPath, c.servingCA.CertPEM, nil)
+	serverURL := fmt.Sprintf("https://127.0.0.1:%d", c.Server.Port)
+	code, body, _ := httpGet(t, serverURL+hostsPath, c.ServingCA.CertPEM, nil)
 	if code != http.StatusForbidden || !strings.Contains(body, "system:anonymous") {
 		t.Errorf("no credentials, straight at the server: %d, want 403 for system:anonymous\n%s", code, body)
 	}
 	// Forged front-proxy headers on a connection without the front-proxy client certificate
 	// must not make the caller anyone but anonymous.
-	code, body, _ = httpGet(t, serverURL+hostsPath, c.servingCA.CertPEM,
+	code, body, _ = httpGet(t, serverURL+hostsPath, c.ServingCA.CertPEM,
 		map[string]string{"X-Remote-User": "admin", "X-Remote-Group": "system:masters"})
 	if code != http.StatusForbidden || !strings.Contains(body, "system:anonymous") {
 		t.Errorf("forged X-Remote-User without the front-proxy certificate: %d, want 403 for system:anonymous\n%s", code, body)
@@ -531,8 +531,8 @@ spec:
 // testPriorityAndFairness checks that the server itself classified the request: the headers
 // come from its own filter, since the request does not pass kube-apiserver.
 func testPriorityAndFairness(t *testing.T, c *cluster) {
-	code, body, h := httpGet(t, fmt.Sprintf("https://127.0.0.1:%d%s", c.srv.Port, hostsPath), c.servingCA.CertPEM,
-		map[string]string{"Authorization": "Bearer " + c.kas.Tokens["viewer"]})
+	code, body, h := httpGet(t, fmt.Sprintf("https://127.0.0.1:%d%s", c.Server.Port, hostsPath), c.ServingCA.CertPEM,
+		map[string]string{"Authorization": "Bearer " + c.KAS.Tokens["viewer"]})
 	if code != http.StatusOK {
 		t.Fatalf("viewer list straight at the server: %d\n%s", code, body)
 	}
@@ -567,8 +567,8 @@ func testRestart(t *testing.T, c *cluster) {
 	if len(before) < 2 {
 		t.Fatalf("only %d hosts before the restart: %v", len(before), before)
 	}
-	pid := c.srv.PID()
-	if err := c.srv.Stop(30 * time.Second); err != nil {
+	pid := c.Server.PID()
+	if err := c.Server.Stop(30 * time.Second); err != nil {
 		t.Fatalf("clean stop on SIGTERM: %v", err)
 	}
 	// Requests through kube-apiserver reach our process, not a cache: with it gone they fail.
@@ -587,16 +587,16 @@ func testRestart(t *testing.T, c *cluster) {
 	}
 	t.Logf("APIService Available=False %s after the stop", time.Since(stopped).Round(time.Millisecond))
 
-	if err := c.srv.Start(); err != nil {
+	if err := c.Server.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.srv.WaitReady(90 * time.Second); err != nil {
-		t.Fatalf("%v\n%s", err, c.srv.Output())
+	if err := c.Server.WaitReady(90 * time.Second); err != nil {
+		t.Fatalf("%v\n%s", err, c.Server.Output())
 	}
-	t.Logf("server restarted: pid %d -> %d, same port %d and data dir", pid, c.srv.PID(), c.srv.Port)
+	t.Logf("server restarted: pid %d -> %d, same port %d and data dir", pid, c.Server.PID(), c.Server.Port)
 	// An unavailable APIService is rechecked with an exponential backoff capped at 30 seconds.
 	restarted := time.Now()
-	c.waitAvailable(t)
+	c.WaitAvailable(t)
 	t.Logf("APIService Available again %s after the restart", time.Since(restarted).Round(time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -17,7 +17,6 @@ limitations under the License.
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -33,15 +32,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	if serverBin, err = framework.ServerBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
-	}
-	if kubectlBin, err = framework.KubectlBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
-	}
+	serverBin = framework.MustBinary("e2e", framework.ServerBinary)
+	kubectlBin = framework.MustBinary("e2e", framework.KubectlBinary)
 	// CI must prove the server behind a real kube-apiserver: never turn that into a skip.
 	kubeAPIServerBin, kubeAPIServerErr = framework.KubeAPIServerForSuite("e2e")
 	os.Exit(m.Run())

@@ -17,12 +17,9 @@ limitations under the License.
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // metal3CRD is the smallest CustomResourceDefinition of Metal3's group: what a cluster running
@@ -50,15 +47,15 @@ spec:
 func TestMetal3IO(t *testing.T) {
 	requireKubeAPIServer(t)
 	c := startClusterFrom(t, "artifacts/deploy/overlays/metal3-io", "--serve-metal3-io")
-	if len(c.apiServices) != 2 {
-		t.Fatalf("the overlay registers %v, want both groups", c.apiServices)
+	if len(c.APIServices) != 2 {
+		t.Fatalf("the overlay registers %v, want both groups", c.APIServices)
 	}
 	// Roles for Metal3's group, rendered by the component from the base's.
 	for user, role := range map[string]string{"m3editor": "baremetal-edit-metal3-io", "m3viewer": "baremetal-view-metal3-io"} {
 		c.admin.Run(t, "create", "rolebinding", user, "-n", testNamespace, "--clusterrole="+role, "--user="+user)
 	}
-	waitCan(t, c, "m3editor", "patch", "baremetalhosts.metal3.io")
-	waitCan(t, c, "m3viewer", "get", "baremetalhosts.metal3.io")
+	c.WaitCan(t, testNamespace, "patch", "baremetalhosts.metal3.io", "m3editor")
+	c.WaitCan(t, testNamespace, "get", "baremetalhosts.metal3.io", "m3viewer")
 
 	t.Run("a Metal3 manifest applies unchanged, and is the same host in both groups", func(t *testing.T) {
 		manifest := strings.Replace(hostManifest("m3-0", testNamespace, "from Metal3", false),
@@ -83,10 +80,10 @@ func TestMetal3IO(t *testing.T) {
 	})
 
 	t.Run("RBAC is per group", func(t *testing.T) {
-		m3editor := c.kubectlAs(t, "m3editor")
+		m3editor := c.KubectlAs(t, "m3editor")
 		m3editor.Run(t, "label", "baremetalhosts.metal3.io", "m3-0", "-n", testNamespace, "cluster=c1")
 		expectForbidden(t, m3editor, "m3editor", "", "label", "baremetalhosts.baremetal.metal3.io", "m3-0", "-n", testNamespace, "other=x")
-		m3viewer := c.kubectlAs(t, "m3viewer")
+		m3viewer := c.KubectlAs(t, "m3viewer")
 		if out := m3viewer.Run(t, "get", "baremetalhosts.metal3.io", "-n", testNamespace, "-l", "cluster in (c1)", "-o", "name"); strings.TrimSpace(out) != "baremetalhost.metal3.io/m3-0" {
 			t.Errorf("viewer list by set-based selector through metal3.io: %q", out)
 		}
@@ -98,43 +95,29 @@ func TestMetal3IO(t *testing.T) {
 
 	t.Run("refused while Metal3's CRDs are installed, served again once they are gone", func(t *testing.T) {
 		c.admin.RunStdin(t, metal3CRD, "apply", "-f", "-")
-		if err := c.srv.Stop(30 * time.Second); err != nil {
+		if err := c.Server.Stop(30 * time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.srv.Start(); err != nil {
+		if err := c.Server.Start(); err != nil {
 			t.Fatal(err)
 		}
-		err := c.srv.WaitExit(90 * time.Second)
-		out := c.srv.Output()
+		err := c.Server.WaitExit(90 * time.Second)
+		out := c.Server.Output()
 		if err == nil || !strings.Contains(out, "refusing to serve metal3.io/v1alpha1") || !strings.Contains(out, "baremetalhosts.metal3.io") {
 			t.Fatalf("server with --serve-metal3-io beside Metal3's CRDs: exit %v, output:\n%s", err, tail(out, 4000))
 		}
 		c.admin.Run(t, "delete", "customresourcedefinition", "baremetalhosts.metal3.io", "--wait=true")
-		if err := c.srv.Start(); err != nil {
+		if err := c.Server.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.srv.WaitReady(90 * time.Second); err != nil {
-			t.Fatalf("%v\n%s", err, tail(c.srv.Output(), 4000))
+		if err := c.Server.WaitReady(90 * time.Second); err != nil {
+			t.Fatalf("%v\n%s", err, tail(c.Server.Output(), 4000))
 		}
-		c.waitAvailable(t)
+		c.WaitAvailable(t)
 		if got := c.admin.Run(t, "get", "baremetalhosts.metal3.io", "m3-0", "-n", testNamespace, "-o", "jsonpath={.metadata.labels.cluster}"); got != "c1" {
 			t.Errorf("host through metal3.io after the restart: label cluster=%q", got)
 		}
 	})
-}
-
-// waitCan waits until kube-apiserver's RBAC cache lets user do verb on resource in the test
-// namespace (bindings take effect through informers).
-func waitCan(t *testing.T, c *cluster, user, verb, resource string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(context.Context) (bool, error) {
-		out, _, _ := c.admin.Exec("", "auth", "can-i", verb, resource, "-n", testNamespace, "--as="+user)
-		return strings.TrimSpace(out) == "yes", nil
-	}); err != nil {
-		t.Fatalf("%s cannot %s %s: %v", user, verb, resource, err)
-	}
 }
 
 func tail(s string, n int) string {

@@ -19,7 +19,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +116,7 @@ func TestMigrateFromMetal3(t *testing.T) {
 	metal3Status := c.admin.Run(t, "get", "baremetalhosts.v1alpha1.metal3.io", "-n", testNamespace, "-o", "jsonpath={.items[*].status}")
 	logMark := len(ironicLog(t, ironic))
 
-	plugin := framework.Kubectl{Binary: pluginBin, Kubeconfig: c.admin.Kubeconfig, Home: filepath.Join(c.dir, "home-plugin"), Timeout: 3 * time.Minute}
+	plugin := framework.Kubectl{Binary: pluginBin, Kubeconfig: c.admin.Kubeconfig, Home: filepath.Join(c.Dir, "home-plugin"), Timeout: 3 * time.Minute}
 	// The plan changes nothing.
 	plan := plugin.Run(t, "migrate", "--all", "-n", testNamespace)
 	for _, h := range hosts {
@@ -220,11 +220,14 @@ func TestMigrateFromMetal3(t *testing.T) {
 	if m := ironicActionLine.FindAllString(ironicLog(t, ironic)[logMark:], -1); len(m) != 0 {
 		t.Errorf("Ironic acted on nodes after the migration started:\n%s", strings.Join(m, "\n"))
 	}
-	if c := strings.Count(c.srv.Output(), "metal3-secret-never-copied"); c != 0 {
+	if c := strings.Count(c.Server.Output(), "metal3-secret-never-copied"); c != 0 {
 		t.Errorf("the BMC password appears in the server log %d times", c)
 	}
 	t.Logf("test done after %s", time.Since(start).Round(time.Millisecond))
 }
+
+// metal3APIService is the APIService of artifacts/deploy/overlays/metal3-io for Metal3's group.
+const metal3APIService = "v1alpha1.metal3.io"
 
 // serveMetal3IO switches the running cluster to serving metal3.io from the server, as the
 // overlay artifacts/deploy/overlays/metal3-io does: its RBAC and its APIService for
@@ -232,37 +235,21 @@ func TestMigrateFromMetal3(t *testing.T) {
 // --serve-metal3-io.
 func (c *cluster) serveMetal3IO(t *testing.T) {
 	t.Helper()
-	var register []map[string]any
-	for _, o := range c.admin.Kustomize(t, "artifacts/deploy/overlays/metal3-io") {
-		switch framework.KindOf(o) {
-		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
-			register = append(register, o)
-		case "APIService":
-			if framework.NameOf(o) != "v1alpha1.metal3.io" {
-				continue
-			}
-			spec := o["spec"].(map[string]any)
-			spec["caBundle"] = base64.StdEncoding.EncodeToString(c.servingCA.CertPEM)
-			spec["service"].(map[string]any)["port"] = c.srv.Port
-			register = append(register, o)
-		}
-	}
-	c.admin.RunStdin(t, framework.AsList(t, register), "apply", "-f", "-")
-	if err := c.srv.Stop(30 * time.Second); err != nil {
+	rbac, apiServices := framework.SplitDeploy(c.admin.Kustomize(t, "artifacts/deploy/overlays/metal3-io"))
+	apiServices = slices.DeleteFunc(apiServices, func(o map[string]any) bool { return framework.NameOf(o) != metal3APIService })
+	c.admin.RunStdin(t, framework.AsList(t, rbac), "apply", "-f", "-")
+	c.RegisterAPIServices(t, apiServices)
+	if err := c.Server.Stop(30 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	c.srv.ExtraArgs = append(c.srv.ExtraArgs, "--serve-metal3-io")
-	if err := c.srv.Start(); err != nil {
+	c.Server.ExtraArgs = append(c.Server.ExtraArgs, "--serve-metal3-io")
+	if err := c.Server.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.srv.WaitReady(90 * time.Second); err != nil {
-		t.Fatalf("server with --serve-metal3-io: %v\n%s", err, tail(c.srv.Output(), 4000))
+	if err := c.Server.WaitReady(90 * time.Second); err != nil {
+		t.Fatalf("server with --serve-metal3-io: %v\n%s", err, tail(c.Server.Output(), 4000))
 	}
-	k := c.admin
-	k.Timeout = 2 * time.Minute
-	if _, errOut, err := k.Exec("", "wait", "--for=condition=Available", "apiservice/v1alpha1.metal3.io", "--timeout=90s"); err != nil {
-		t.Fatalf("APIService v1alpha1.metal3.io not Available: %v\n%s", err, errOut)
-	}
+	c.WaitAvailable(t, metal3APIService)
 }
 
 // generateMetal3CRDs writes Metal3's CRDs, generated from its published Go types, into dir.

@@ -135,7 +135,7 @@ spec:
 	}()
 
 	for _, p := range []string{password, newPassword} {
-		if strings.Contains(c.srv.Output(), p) {
+		if strings.Contains(c.Server.Output(), p) {
 			t.Errorf("a BMC password (%d characters) appears in the server log", len(p))
 		}
 		if strings.Contains(c.admin.Run(t, "get", "bmh", "h-rec", ns, "-o", "yaml"), p) {

@@ -81,3 +81,14 @@ func KubectlBinary() (string, error) {
 func PluginBinary() (string, error) {
 	return Binary("kubectl-baremetal", "KUBECTL_BAREMETAL_BIN", ".", "./cmd/kubectl-baremetal", 15*time.Minute, "")
 }
+
+// MustBinary is for a suite's TestMain: it returns the binary get finds (or builds) or, when
+// there is none, prints why and exits the test binary, since no test of the suite could run.
+func MustBinary(suite string, get func() (string, error)) string {
+	bin, err := get()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", suite, err)
+		os.Exit(1)
+	}
+	return bin
+}

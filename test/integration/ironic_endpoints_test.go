@@ -120,6 +120,18 @@ func TestIronicEndpointsAddAndRemove(t *testing.T) {
 			}
 		}
 		onlyIn(list)
+		// Each endpoint has its own slots, and its own slot gauges (all free: every host rests).
+		metrics, err := srv.Kubectl(t, kubectlBin, "get", "--raw", "/metrics")
+		if err != nil {
+			t.Fatalf("GET /metrics: %v", err)
+		}
+		for _, e := range []string{a.Endpoint, b.Endpoint} {
+			for _, m := range []string{"baremetal_provisioning_slots_in_use", "baremetal_hosts_delayed"} {
+				if want := m + `{endpoint="` + e + `"} 0`; !strings.Contains(metrics, want) {
+					t.Errorf("/metrics lacks %s", want)
+				}
+			}
+		}
 		// A host on A is still driven through A: powered off there.
 		h, err := hosts.Get(ctx, "node-00", metav1.GetOptions{})
 		if err != nil {

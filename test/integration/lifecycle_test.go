@@ -361,7 +361,9 @@ func TestLifecycleOnIronic(t *testing.T) {
 		`baremetal_operation_duration_seconds_count{operation="provision"} 20`,
 		`baremetal_operation_duration_seconds_count{operation="inspect"}`,
 		`baremetal_power_changes_total{target="off"}`,
-		"baremetal_provisioning_slots_in_use 0",
+		// Slots are per Ironic endpoint.
+		`baremetal_provisioning_slots_in_use{endpoint="` + ironic.Endpoint + `"} 0`,
+		`baremetal_hosts_delayed{endpoint="` + ironic.Endpoint + `"} 0`,
 	} {
 		if !strings.Contains(metrics, m) {
 			t.Errorf("/metrics lacks %s", m)

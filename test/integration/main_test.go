@@ -19,7 +19,6 @@ limitations under the License.
 package integration
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -32,14 +31,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	if serverBin, err = framework.ServerBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "integration:", err)
-		os.Exit(1)
-	}
-	if kubectlBin, err = framework.KubectlBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "integration:", err)
-		os.Exit(1)
-	}
+	serverBin = framework.MustBinary("integration", framework.ServerBinary)
+	kubectlBin = framework.MustBinary("integration", framework.KubectlBinary)
 	os.Exit(m.Run())
 }

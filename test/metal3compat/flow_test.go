@@ -687,8 +687,8 @@ func getStrict(t *testing.T, ctx context.Context, c *cluster, strict *strictDeco
 // power-ons.
 func metal3Metrics(t *testing.T, ctx context.Context, c *cluster, host string) (reconciles, powerOns float64) {
 	t.Helper()
-	cfg := &rest.Config{Host: fmt.Sprintf("https://127.0.0.1:%d", c.srv.Port), BearerToken: c.kas.Tokens["admin"],
-		TLSClientConfig: rest.TLSClientConfig{CAData: c.servingCA.CertPEM}}
+	cfg := &rest.Config{Host: fmt.Sprintf("https://127.0.0.1:%d", c.Server.Port), BearerToken: c.KAS.Tokens["admin"],
+		TLSClientConfig: rest.TLSClientConfig{CAData: c.ServingCA.CertPEM}}
 	raw, err := rawGet(ctx, cfg, "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ limitations under the License.
 package metal3compat
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -39,15 +38,8 @@ var (
 func TestMain(m *testing.M) {
 	// controller-runtime's own logs (the cache, the client) go where the server's do.
 	ctrllog.SetLogger(klog.NewKlogr())
-	var err error
-	if serverBin, err = framework.ServerBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "metal3compat:", err)
-		os.Exit(1)
-	}
-	if kubectlBin, err = framework.KubectlBinary(); err != nil {
-		fmt.Fprintln(os.Stderr, "metal3compat:", err)
-		os.Exit(1)
-	}
+	serverBin = framework.MustBinary("metal3compat", framework.ServerBinary)
+	kubectlBin = framework.MustBinary("metal3compat", framework.KubectlBinary)
 	// CI must prove the server behind a real kube-apiserver: never turn that into a skip.
 	kubeAPIServerBin, kubeAPIServerErr = framework.KubeAPIServerForSuite("metal3compat")
 	os.Exit(m.Run())

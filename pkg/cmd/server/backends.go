@@ -19,6 +19,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 
@@ -50,7 +51,7 @@ func (o *IronicOptions) AddFlags(fs *pflag.FlagSet) {
 		"Ironic API endpoint, e.g. http://127.0.0.1:6385. Repeat it (or separate URLs with commas) to spread hosts over several Ironic instances, each with its own database: "+
 			"a new host is assigned one by a hash of its UID, recorded in status.provisioning.endpoint, and stays on it; adding an endpoint moves no host, and the hosts of an endpoint "+
 			"removed while they are on it report an error until it is back (or they are detached). "+
-			"Hosts registered before endpoints were recorded are on the first. --max-concurrent-provisioning applies per endpoint. Username, password and TLS options apply to all.")
+			"Hosts registered before endpoints were recorded are on the first. --max-concurrent-provisioning applies per endpoint. Username, password and TLS options apply to all; the URL may not carry credentials (it is recorded in hosts' status).")
 	fs.StringVar(&o.Username, "ironic-username", o.Username, "HTTP basic auth user for Ironic; empty means noauth.")
 	fs.StringVar(&o.PasswordFile, "ironic-password-file", o.PasswordFile,
 		"File holding the HTTP basic auth password for Ironic (a file, never a flag, so it stays out of process listings).")
@@ -76,6 +77,13 @@ func (o *IronicOptions) Validate() []error {
 		key := endpointKey(e)
 		if key == "" {
 			errs = append(errs, fmt.Errorf("--ironic-endpoint: empty URL"))
+			continue
+		}
+		// The endpoint is recorded in hosts' status, labels metrics and appears in logs:
+		// credentials have their own flags (the password in a file, out of process listings).
+		if u, err := url.Parse(key); err == nil && u.User != nil {
+			u.User = nil
+			errs = append(errs, fmt.Errorf("--ironic-endpoint %s carries credentials in the URL: give them with --ironic-username and --ironic-password-file", u))
 			continue
 		}
 		if seen[key] {

@@ -42,6 +42,8 @@ func TestIronicEndpointsFlag(t *testing.T) {
 		{name: "comma-separated, /v1 or not", args: []string{"--ironic-endpoint=http://a:6385/v1,http://b:6385"},
 			keys: []string{"http://a:6385", "http://b:6385"}},
 		{name: "the same Ironic twice", args: []string{"--ironic-endpoint=http://a:6385/v1/,http://a:6385"}, err: "given twice"},
+		// The error names the endpoint without its userinfo.
+		{name: "credentials in the URL", args: []string{"--ironic-endpoint=http://ironic:s3cret@a:6385"}, err: "--ironic-endpoint http://a:6385 carries credentials"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var o IronicOptions
@@ -53,6 +55,11 @@ func TestIronicEndpointsFlag(t *testing.T) {
 			errs := o.Validate()
 			if (len(errs) > 0) != (tc.err != "") || (len(errs) > 0 && !strings.Contains(errs[0].Error(), tc.err)) {
 				t.Fatalf("Validate = %v, want an error with %q", errs, tc.err)
+			}
+			for _, err := range errs {
+				if strings.Contains(err.Error(), "s3cret") {
+					t.Errorf("an error shows the password: %v", err)
+				}
 			}
 			if tc.err != "" {
 				return

@@ -24,6 +24,8 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"net/url"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -127,6 +129,12 @@ type Controller struct {
 	// endpoints is the backend, when it is spread over several endpoints (Ironic instances):
 	// it assigns each host the endpoint recorded in its status (nil otherwise).
 	endpoints provisioner.EndpointAssigner
+	// slotMetrics are the endpoint labels the slot gauges have been set for (kept, at 0, when
+	// their hosts leave), under the lock that orders the workers' updates.
+	slotMetrics struct {
+		sync.Mutex
+		labels map[string]bool
+	}
 	// related are the caches of the objects above, synced before the first pass.
 	related []cache.InformerSynced
 }
@@ -172,6 +180,7 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 	}
 	c.imageFormats, _ = prov.(provisioner.PreprovisioningImageBooter)
 	c.endpoints, _ = prov.(provisioner.EndpointAssigner)
+	c.initSlotMetrics()
 	var err error
 	if c.bySecret, err = indexBySecret(informer.Informer()); err != nil {
 		return nil, err
@@ -433,10 +442,68 @@ func (c *Controller) wake(keys []string) {
 	c.updateSlotMetrics()
 }
 
+// initSlotMetrics gives every endpoint its slot gauges, at 0 until its first host.
+func (c *Controller) initSlotMetrics() {
+	c.slotMetrics.Lock()
+	c.slotMetrics.labels = map[string]bool{}
+	if c.endpoints == nil {
+		c.slotMetrics.labels[""] = true
+	} else {
+		for _, e := range c.endpoints.Endpoints() {
+			c.slotMetrics.labels[c.endpointLabel(e)] = true
+		}
+	}
+	c.slotMetrics.Unlock()
+	c.updateSlotMetrics()
+}
+
+// updateSlotMetrics sets the slot gauges of every endpoint from the slots: an endpoint whose
+// hosts all left keeps its series, at 0.
 func (c *Controller) updateSlotMetrics() {
-	held, waiting := c.slots.inUse()
-	slotsInUse.Set(float64(held))
-	hostsDelayed.Set(float64(waiting))
+	c.slotMetrics.Lock()
+	defer c.slotMetrics.Unlock()
+	if c.slotMetrics.labels == nil { // a Controller built by a test, not New
+		c.slotMetrics.labels = map[string]bool{}
+	}
+	byLabel := map[string]poolUsage{}
+	for l := range c.slotMetrics.labels {
+		byLabel[l] = poolUsage{}
+	}
+	for pool, u := range c.slots.usage() {
+		l := c.endpointLabel(pool)
+		sum := byLabel[l]
+		sum.held += u.held
+		sum.waiting += u.waiting
+		byLabel[l] = sum
+	}
+	for l, u := range byLabel {
+		c.slotMetrics.labels[l] = true
+		slotsInUse.WithLabelValues(l).Set(float64(u.held))
+		hostsDelayed.WithLabelValues(l).Set(float64(u.waiting))
+	}
+}
+
+// unconfiguredEndpoint labels the slots of hosts whose recorded endpoint is not configured.
+const unconfiguredEndpoint = "unconfigured"
+
+// endpointLabel is the endpoint label of a pool's slot gauges: the Ironic endpoint as
+// configured, with any userinfo cut off (a metric is no place for credentials); "" for a
+// backend without endpoints (Redfish). An endpoint recorded in a host's status but not
+// configured (any more) is "unconfigured": status is written by clients too, and a label
+// must not take whatever value they write.
+func (c *Controller) endpointLabel(pool string) string {
+	if pool == "" {
+		return ""
+	}
+	if c.endpoints == nil || !c.endpoints.HasEndpoint(pool) {
+		return unconfiguredEndpoint
+	}
+	u, err := url.Parse(pool)
+	if err != nil {
+		return unconfiguredEndpoint
+	}
+	u.User = nil
+	return u.String()
 }
 
 // backoff is the delay after the n-th consecutive error: exponential, capped, with jitter so

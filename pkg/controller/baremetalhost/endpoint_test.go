@@ -30,6 +30,8 @@ type assigner struct{ first, derived string }
 
 func (a assigner) HasEndpoint(e string) bool { return e == a.first || e == a.derived }
 
+func (a assigner) Endpoints() []string { return []string{a.first, a.derived} }
+
 func (a assigner) EndpointFor(h provisioner.Host) string {
 	switch {
 	case h.Endpoint != "":

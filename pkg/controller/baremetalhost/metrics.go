@@ -50,14 +50,17 @@ var (
 		Namespace: "baremetal", Name: "power_changes_total", StabilityLevel: metrics.ALPHA,
 		Help: "Power actions carried out, by target state (on, off, reboot).",
 	}, []string{"target"})
-	slotsInUse = metrics.NewGauge(&metrics.GaugeOpts{
+	// The slots are per Ironic endpoint (--max-concurrent-provisioning applies to each), so
+	// their gauges are too; sum() over endpoint is what these gauges were before they had
+	// the label. See endpointLabel for the label's values.
+	slotsInUse = metrics.NewGaugeVec(&metrics.GaugeOpts{
 		Namespace: "baremetal", Name: "provisioning_slots_in_use", StabilityLevel: metrics.ALPHA,
-		Help: "Hosts holding one of the --max-concurrent-provisioning slots.",
-	})
-	hostsDelayed = metrics.NewGauge(&metrics.GaugeOpts{
+		Help: "Hosts holding one of the --max-concurrent-provisioning slots, by Ironic endpoint.",
+	}, []string{"endpoint"})
+	hostsDelayed = metrics.NewGaugeVec(&metrics.GaugeOpts{
 		Namespace: "baremetal", Name: "hosts_delayed", StabilityLevel: metrics.ALPHA,
-		Help: "Hosts waiting for a provisioning slot.",
-	})
+		Help: "Hosts waiting for a provisioning slot, by Ironic endpoint.",
+	}, []string{"endpoint"})
 )
 
 var registerOnce sync.Once

@@ -41,19 +41,24 @@ type slots struct {
 	limit int
 	// holders maps each host holding a slot to its pool.
 	holders map[string]string
-	// waiting maps each waiting host to when it started waiting (a sequence number); lines
-	// hold them in that order, per pool. An entry of a line whose host left waiting, or waits
-	// again under a newer number, is skipped when reached.
-	waiting map[string]uint64
+	// waiting maps each waiting host to when it started waiting (a sequence number) and in
+	// which pool; lines hold them in that order, per pool. An entry of a line whose host left
+	// waiting, or waits again under a newer number, is skipped when reached.
+	waiting map[string]waiter
 	lines   map[string][]waiter
-	seq     uint64
+	// waitingIn counts the waiting hosts of each pool, for the metrics: waiting is the one map
+	// that grows with the fleet (10,000 hosts registered at once), too large to count on
+	// every pass.
+	waitingIn map[string]int
+	seq       uint64
 	// woken are the hosts offered a freed slot, one per slot, until their next pass ends.
 	woken map[string]*offer
 }
 
 type waiter struct {
-	key string
-	seq uint64
+	key  string
+	seq  uint64
+	pool string
 }
 
 // offer is a slot of pool kept for a woken host. seen says that a pass of the host began
@@ -65,8 +70,8 @@ type offer struct {
 }
 
 func newSlots(limit int) *slots {
-	return &slots{limit: limit, holders: map[string]string{}, waiting: map[string]uint64{},
-		lines: map[string][]waiter{}, woken: map[string]*offer{}}
+	return &slots{limit: limit, holders: map[string]string{}, waiting: map[string]waiter{},
+		lines: map[string][]waiter{}, waitingIn: map[string]int{}, woken: map[string]*offer{}}
 }
 
 // usedLocked counts the slots of pool held or kept for a woken host (a few dozen at most).
@@ -103,15 +108,20 @@ func (s *slots) acquire(key, pool string) (ok, taken bool) {
 		s.offerLocked(o.pool)
 	}
 	if !offered && s.usedLocked(pool) >= s.limit {
-		if _, ok := s.waiting[key]; !ok {
+		// A host already waiting in another pool (its endpoint changed since: a detach)
+		// moves to the end of this pool's line; its entry in the other is skipped.
+		if w, ok := s.waiting[key]; !ok || w.pool != pool {
+			s.unwaitLocked(key)
 			s.seq++
-			s.waiting[key] = s.seq
-			s.lines[pool] = append(s.lines[pool], waiter{key: key, seq: s.seq})
+			w = waiter{key: key, seq: s.seq, pool: pool}
+			s.waiting[key] = w
+			s.waitingIn[pool]++
+			s.lines[pool] = append(s.lines[pool], w)
 		}
 		return false, false
 	}
 	delete(s.woken, key)
-	delete(s.waiting, key)
+	s.unwaitLocked(key)
 	s.holders[key] = pool
 	return true, true
 }
@@ -131,7 +141,7 @@ func (s *slots) release(key string) []string {
 	defer s.mu.Unlock()
 	pool, held := s.holders[key]
 	if !held {
-		delete(s.waiting, key)
+		s.unwaitLocked(key)
 		return nil
 	}
 	delete(s.holders, key)
@@ -149,7 +159,7 @@ func (s *slots) forget(key string) []string {
 	if o := s.woken[key]; o != nil {
 		pools[o.pool] = true
 	}
-	delete(s.waiting, key)
+	s.unwaitLocked(key)
 	delete(s.woken, key)
 	delete(s.holders, key)
 	var wake []string
@@ -183,6 +193,18 @@ func (s *slots) end(key string) []string {
 	return s.offerLocked(o.pool)
 }
 
+// unwaitLocked takes key out of waiting (its entry in its line is skipped when reached).
+func (s *slots) unwaitLocked(key string) {
+	w, ok := s.waiting[key]
+	if !ok {
+		return
+	}
+	delete(s.waiting, key)
+	if s.waitingIn[w.pool]--; s.waitingIn[w.pool] == 0 {
+		delete(s.waitingIn, w.pool)
+	}
+}
+
 // offerLocked offers each free slot of pool to the oldest waiter of its line not yet offered one.
 func (s *slots) offerLocked(pool string) []string {
 	var wake []string
@@ -190,10 +212,10 @@ func (s *slots) offerLocked(pool string) []string {
 	for s.usedLocked(pool) < s.limit && len(line) > 0 {
 		w := line[0]
 		line = line[1:]
-		if seq, ok := s.waiting[w.key]; !ok || seq != w.seq {
+		if cur, ok := s.waiting[w.key]; !ok || cur.seq != w.seq {
 			continue // left the line, or waits again further back
 		}
-		delete(s.waiting, w.key)
+		s.unwaitLocked(w.key)
 		s.woken[w.key] = &offer{pool: pool}
 		wake = append(wake, w.key)
 	}
@@ -205,10 +227,41 @@ func (s *slots) offerLocked(pool string) []string {
 	return wake
 }
 
-// inUse counts the slots held, and the hosts waiting for one (including those offered one
-// and not yet come to take it).
-func (s *slots) inUse() (held, waiting int) {
+// poolUsage is what one pool's slots are doing.
+type poolUsage struct {
+	// held counts the slots held; waiting the hosts waiting for one, including those offered
+	// one and not yet come to take it.
+	held, waiting int
+}
+
+// usage is poolUsage for every pool with a holder or a waiter.
+func (s *slots) usage() map[string]poolUsage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.holders), len(s.waiting) + len(s.woken)
+	u := map[string]poolUsage{}
+	add := func(pool string, held, waiting int) {
+		p := u[pool]
+		p.held += held
+		p.waiting += waiting
+		u[pool] = p
+	}
+	for _, pool := range s.holders {
+		add(pool, 1, 0)
+	}
+	for pool, n := range s.waitingIn {
+		add(pool, 0, n)
+	}
+	for _, o := range s.woken {
+		add(o.pool, 0, 1)
+	}
+	return u
+}
+
+// inUse is usage summed over the pools.
+func (s *slots) inUse() (held, waiting int) {
+	for _, p := range s.usage() {
+		held += p.held
+		waiting += p.waiting
+	}
+	return held, waiting
 }

@@ -18,8 +18,15 @@ package baremetalhost
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
+
+	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/component-base/metrics/testutil"
+
+	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 )
 
 // slotOp is one step of a slots scenario: a call and what it must return.
@@ -166,10 +173,11 @@ func TestSlotsPerPool(t *testing.T) {
 		woken     []string // release, forget, end: who is woken
 	}
 	for _, tc := range []struct {
-		name       string
-		limit      int
-		steps      []step
-		held, wait int
+		name  string
+		limit int
+		steps []step
+		// usage is each pool's slots at the end (the slot gauges' values).
+		usage map[string]poolUsage
 	}{{
 		name: "pools fill independently", limit: 1,
 		steps: []step{
@@ -178,7 +186,7 @@ func TestSlotsPerPool(t *testing.T) {
 			{op: "acquire", key: "a2", pool: "A"},
 			{op: "acquire", key: "b2", pool: "B"},
 		},
-		held: 2, wait: 2,
+		usage: map[string]poolUsage{"A": {held: 1, waiting: 1}, "B": {held: 1, waiting: 1}},
 	}, {
 		name: "a freed slot goes to its own pool's oldest waiter", limit: 1,
 		steps: []step{
@@ -193,7 +201,7 @@ func TestSlotsPerPool(t *testing.T) {
 			{op: "acquire", key: "a2", pool: "A", ok: true},
 			{op: "acquire", key: "b2", pool: "B", ok: true},
 		},
-		held: 2, wait: 1,
+		usage: map[string]poolUsage{"A": {held: 1, waiting: 1}, "B": {held: 1}},
 	}, {
 		name: "an offer not taken passes to the next of the same pool", limit: 1,
 		steps: []step{
@@ -207,7 +215,19 @@ func TestSlotsPerPool(t *testing.T) {
 			{op: "forget", key: "a3"},
 			{op: "forget", key: "b1", woken: []string{"b2"}},
 		},
-		held: 0, wait: 1,
+		usage: map[string]poolUsage{"B": {waiting: 1}},
+	}, {
+		name: "a host waiting in one pool whose endpoint changes waits in the other's line", limit: 1,
+		steps: []step{
+			{op: "acquire", key: "a1", pool: "A", ok: true},
+			{op: "acquire", key: "b1", pool: "B", ok: true},
+			{op: "acquire", key: "x", pool: "A"},
+			{op: "acquire", key: "x", pool: "B"},
+			{op: "release", key: "a1"}, // x no longer waits for A
+			{op: "release", key: "b1", woken: []string{"x"}},
+			{op: "acquire", key: "x", pool: "B", ok: true},
+		},
+		usage: map[string]poolUsage{"B": {held: 1}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSlots(tc.limit)
@@ -231,8 +251,90 @@ func TestSlotsPerPool(t *testing.T) {
 					t.Fatalf("step %d: %s(%s) woke %v, want %v", i, st.op, st.key, woken, st.woken)
 				}
 			}
-			if held, waiting := s.inUse(); held != tc.held || waiting != tc.wait {
-				t.Errorf("inUse = %d held, %d waiting; want %d, %d", held, waiting, tc.held, tc.wait)
+			if got := s.usage(); !maps.Equal(got, tc.usage) {
+				t.Errorf("usage = %+v, want %+v", got, tc.usage)
+			}
+		})
+	}
+}
+
+// The slot gauges are per endpoint: the configured endpoints from the start, with no userinfo
+// in a label, and one label for every endpoint recorded in a status but not configured.
+func TestSlotGauges(t *testing.T) {
+	registerMetrics()
+	const (
+		a       = "http://slots-a.test:6385"
+		b       = "http://admin:s3cret@slots-b.test:6385"
+		bLabel  = "http://slots-b.test:6385"
+		unknown = "http://slots-gone.test:6385"
+	)
+	type gauges map[string]poolUsage // by label
+	type acquire struct{ key, pool string }
+	for _, tc := range []struct {
+		name      string
+		endpoints provisioner.EndpointAssigner
+		acquire   []acquire
+		release   []string
+		want      gauges
+	}{{
+		name: "every configured endpoint at 0 before its first host", endpoints: assigner{first: a, derived: b},
+		want: gauges{a: {}, bLabel: {}},
+	}, {
+		name: "per endpoint, userinfo cut off, unconfigured ones (each its own pool) summed", endpoints: assigner{first: a, derived: b},
+		acquire: []acquire{{"h1", a}, {"h2", a}, {"h3", b}, {"h4", unknown}, {"h5", "http://slots-other.test"}},
+		want:    gauges{a: {held: 1, waiting: 1}, bLabel: {held: 1}, unconfiguredEndpoint: {held: 2}},
+	}, {
+		name: "an endpoint whose hosts all left is back at 0", endpoints: assigner{first: a, derived: b},
+		acquire: []acquire{{"h1", a}, {"h2", a}, {"h3", b}, {"h4", unknown}},
+		release: []string{"h1", "h2", "h3", "h4"},
+		want:    gauges{a: {}, bLabel: {}, unconfiguredEndpoint: {}},
+	}, {
+		name: "a backend without endpoints (Redfish): one pool, no endpoint", endpoints: nil,
+		acquire: []acquire{{"h1", ""}, {"h2", ""}},
+		want:    gauges{"": {held: 1, waiting: 1}},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Controller{slots: newSlots(1), endpoints: tc.endpoints}
+			c.initSlotMetrics()
+			for _, x := range tc.acquire {
+				c.slots.acquire(x.key, x.pool)
+				c.updateSlotMetrics()
+			}
+			for _, key := range tc.release {
+				c.slots.forget(key)
+				c.updateSlotMetrics()
+			}
+			for label, want := range tc.want {
+				held, err := testutil.GetGaugeMetricValue(slotsInUse.WithLabelValues(label))
+				if err != nil {
+					t.Fatal(err)
+				}
+				waiting, err := testutil.GetGaugeMetricValue(hostsDelayed.WithLabelValues(label))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := (poolUsage{held: int(held), waiting: int(waiting)}); got != want {
+					t.Errorf("endpoint %q: %+v, want %+v", label, got, want)
+				}
+			}
+			if got := len(c.slotMetrics.labels); got != len(tc.want) {
+				t.Errorf("slot gauges set for %v, want %d endpoints", c.slotMetrics.labels, len(tc.want))
+			}
+			families, err := legacyregistry.DefaultGatherer.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range families {
+				if n := f.GetName(); n != "baremetal_provisioning_slots_in_use" && n != "baremetal_hosts_delayed" {
+					continue
+				}
+				for _, m := range f.GetMetric() {
+					for _, l := range m.GetLabel() {
+						if strings.Contains(l.GetValue(), "s3cret") || strings.Contains(l.GetValue(), "admin@") {
+							t.Errorf("%s{%s=%q}: a label carries the endpoint's userinfo", f.GetName(), l.GetName(), l.GetValue())
+						}
+					}
+				}
 			}
 		})
 	}
