@@ -208,7 +208,10 @@ func TestMigrateFromMetal3(t *testing.T) {
 			c.admin.Run(t, "patch", resource+".v1alpha1.metal3.io", h.name, "-n", testNamespace, "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
 		}
 	}
-	c.admin.Run(t, "delete", "-f", crdDir, "--wait=true", "--timeout=60s")
+	// kube-apiserver's CRD finalizer deletes the instances first, and retries with a backoff
+	// while the CRD's storage is still initializing (seen once, on a busy machine, to take
+	// over a minute for CRDs made seconds before).
+	c.admin.Run(t, "delete", "-f", crdDir, "--wait=true", "--timeout=180s")
 	c.serveMetal3IO(t)
 	for _, h := range hosts {
 		want := fmt.Sprintf("%s/%s/%s", h.state, h.uuid, get("baremetalhosts.v1alpha1.baremetal.metal3.io", h.name, "{.metadata.uid}"))
