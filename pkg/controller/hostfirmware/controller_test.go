@@ -30,6 +30,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/record"
 	clocktesting "k8s.io/utils/clock/testing"
+
+	utilcache "k8s.io/apimachinery/pkg/util/cache"
 	"k8s.io/utils/ptr"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
@@ -117,8 +119,9 @@ func TestFirmwareReadings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clocktesting.NewFakePassiveClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+	clk := clocktesting.NewFakeClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	c.clock = clk
+	c.justRead = utilcache.NewExpiringWithClock(clk)
 	stop := make(chan struct{})
 	defer close(stop)
 	factory.Start(stop)
@@ -139,6 +142,11 @@ func TestFirmwareReadings(t *testing.T) {
 	// First look: read, written to HFS (with its schema) and HFC, owned by the host.
 	if after, err := c.sync(ctx, ns+"/h"); err != nil || after != time.Hour {
 		t.Fatalf("sync = %v, %v", after, err)
+	}
+	// Back at once (the HostFirmwareSettings' creation brings the host back before the
+	// informer has the reading): not read again.
+	if _, err := c.sync(ctx, ns+"/h"); err != nil || r.reads != 1 {
+		t.Fatalf("sync right after the reading: %v with %d reads", err, r.reads)
 	}
 	api := client.BaremetalV1alpha1()
 	hfs, err := api.HostFirmwareSettings(ns).Get(ctx, "h", metav1.GetOptions{})
