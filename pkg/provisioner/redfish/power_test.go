@@ -27,6 +27,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stmcginnis/gofish/schemas"
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 	sim "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
 )
@@ -270,5 +273,114 @@ func TestPowerStateSettlesAPowerOperation(t *testing.T) {
 	mustDrive(t, ctx, "power on again", func(ctx context.Context) (provisioner.Result, error) { return p.PowerOn(ctx, h) })
 	if sys.PowerState() != sim.PowerOn {
 		t.Errorf("power %s", sys.PowerState())
+	}
+}
+
+// TestRebootTakenOverByAnotherProcess: a reboot recorded by one process (the reconciler wrote
+// its start and the BMC's LastResetTime into the request before the first reset) and taken over
+// by another, which has no memory of it, resets the host exactly once whenever the first died.
+func TestRebootTakenOverByAnotherProcess(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// firstCalls is how many Reboot calls the first process made before it died; settle
+		// waits, after them, until the host is on again.
+		firstCalls int
+		settle     bool
+		// wantCalls is how many calls the second process needs at most to be done.
+		wantCalls int
+	}{
+		{name: "died after recording, before the reset", firstCalls: 0},
+		{name: "died with the reset under way", firstCalls: 1},
+		{name: "died after the host came back", firstCalls: 1, settle: true, wantCalls: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startSim(t, sim.Config{Count: 1, PowerDelay: 200 * time.Millisecond})
+			ctx, _ := logCtx(t)
+			first := newBackend(t, testConfig())
+			h := registered(t, ctx, first, simHost(t, s.BMCAddress("1"), "reboot-taken-over"))
+			mustDrive(t, ctx, "power on", func(ctx context.Context) (provisioner.Result, error) { return first.PowerOn(ctx, h) })
+			sys := s.System("1")
+			before := sys.Counters()
+
+			// What the reconciler records before the first reset.
+			ps, err := first.PowerState(ctx, h)
+			if err != nil || ps.LastReset == "" {
+				t.Fatalf("PowerState = %+v, %v; want the BMC's LastResetTime", ps, err)
+			}
+			// LastResetTime has whole seconds, and the simulator restarts in 400 ms where real
+			// hosts take far longer: the reboot starts in a later second than the power-on, so
+			// that its LastResetTime differs.
+			powerOn, err := time.Parse(time.RFC3339, ps.LastReset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 2*time.Second, true, func(context.Context) (bool, error) {
+				return time.Now().Unix() > powerOn.Unix(), nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			h.OperationStarted, h.LastResetBefore = time.Now(), ps.LastReset
+			for i := 0; i < tc.firstCalls; i++ {
+				h.OperationRecordedNow = i == 0
+				if _, err := first.Reboot(ctx, h, provisioner.RebootModeHard); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.settle {
+				if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+					return sys.PowerState() == sim.PowerOn && sys.Counters().Boots > before.Boots, nil
+				}); err != nil {
+					t.Fatal("the host never came back on")
+				}
+			}
+
+			h.OperationRecordedNow = false
+			second := newBackend(t, testConfig())
+			calls := mustDrive(t, ctx, "reboot by the second process", func(ctx context.Context) (provisioner.Result, error) {
+				return second.Reboot(ctx, h, provisioner.RebootModeHard)
+			})
+			if tc.wantCalls > 0 && calls > tc.wantCalls {
+				t.Errorf("the second process needed %d calls; the reboot was over before it took over", calls)
+			}
+			c := sys.Counters()
+			if resets, boots := c.Resets-before.Resets, c.Boots-before.Boots; resets != 1 || boots != 1 {
+				t.Errorf("%d resets, %d boots; the reboot needs 1 of each", resets, boots)
+			}
+			if sys.PowerState() != sim.PowerOn {
+				t.Errorf("power %s after the reboot", sys.PowerState())
+			}
+		})
+	}
+}
+
+// TestResumeReboot is the decision a backend without memory of a recorded reboot makes from
+// the BMC.
+func TestResumeReboot(t *testing.T) {
+	const before, later = "2026-11-29T18:00:10+00:00", "2026-11-29T18:00:41+00:00"
+	for _, tc := range []struct {
+		name      string
+		power     schemas.PowerState
+		lastReset string
+		recorded  string
+		want      rebootResume
+	}{
+		{"on, LastResetTime unchanged: never sent", schemas.OnPowerState, before, before, rebootNotSent},
+		{"on, LastResetTime moved: done", schemas.OnPowerState, later, before, rebootDone},
+		{"powering off: under way", schemas.PoweringOffPowerState, before, before, rebootUnderWay},
+		{"powering on: under way", schemas.PoweringOnPowerState, before, before, rebootUnderWay},
+		{"off: under way (ended off, or powered off since): powered on", schemas.OffPowerState, before, before, rebootUnderWay},
+		{"on, no LastResetTime at all: unknown, not sent again", schemas.OnPowerState, "", "", rebootUnknown},
+		{"on, none recorded (the BMC said none then): unknown", schemas.OnPowerState, later, "", rebootUnknown},
+		{"on, none now: unknown", schemas.OnPowerState, "", before, rebootUnknown},
+		{"no power state, LastResetTime unchanged: never sent", "", before, before, rebootNotSent},
+		{"no power state, LastResetTime moved: done", "", later, before, rebootDone},
+		{"no power state, no LastResetTime: unknown", "", "", "", rebootUnknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := &schemas.ComputerSystem{PowerState: tc.power, LastResetTime: tc.lastReset}
+			if got := resumeReboot(sys, tc.recorded); got != tc.want {
+				t.Errorf("resumeReboot = %d, want %d", got, tc.want)
+			}
+		})
 	}
 }
