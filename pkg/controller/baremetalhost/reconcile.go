@@ -779,13 +779,23 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 		}
 	}
 	if req.once {
+		var read *provisioner.PowerState
+		if _, recorded := recordedReboot(h, []string{v1alpha1.RebootSubresourceAnnotation}); !recorded {
+			// The reboot's record needs the BMC's last reset: read before the DataImage's
+			// calls, which, being actions, would drop a read answered in the background.
+			state, err := r.c.prov.PowerState(ctx, ph)
+			if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
+				return out, nil
+			}
+			read = &state
+		}
 		if provisioned && h.Spec.Online {
 			// The reset is this reboot's power-on: the host's DataImage goes in first.
 			if out, done, err := r.dataImage(ctx, ph); !done || err != nil {
 				return out, err
 			}
 		}
-		return r.rebootOnce(ctx, ph, nil, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
+		return r.rebootOnce(ctx, ph, read, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
 	}
 	state, err := r.c.prov.PowerState(ctx, ph)
 	if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {

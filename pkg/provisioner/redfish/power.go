@@ -149,16 +149,19 @@ func (p *Provisioner) rebootStep(ctx context.Context, host provisioner.Host, sys
 		// Another request than the one followed in memory (asked again meanwhile).
 		ok = false
 	}
-	if !ok {
+	// failed says that this process tried to send the reset and got an error: it may or may
+	// not have gone out.
+	failed := ok && op.sent.IsZero()
+	if !ok || failed {
 		started := now
 		if !host.OperationStarted.IsZero() {
 			started = host.OperationStarted
 		}
 		op = operation{kind: opReboot, started: started}
-		if !host.OperationStarted.IsZero() && !host.OperationRecordedNow {
+		if !host.OperationStarted.IsZero() && (failed || !host.OperationRecordedNow) {
 			// Nothing in memory of a reboot recorded earlier: this process did not start it
-			// (it restarted, or it is a new leader). Whether the reset went out is read from
-			// the BMC.
+			// (it restarted, or it is a new leader), or its reset failed. Whether the reset
+			// went out is read from the BMC.
 			switch resumeReboot(sys, host.LastResetBefore) {
 			case rebootDone:
 				logger.Info("Host was reset for this reboot before this process took over", "lastResetTime", sys.LastResetTime)
@@ -170,6 +173,10 @@ func (p *Provisioner) rebootStep(ctx context.Context, host provisioner.Host, sys
 				p.ops.put(host, op, now)
 				return provisioner.InProgress(p.cfg.PollInterval), nil
 			case rebootUnknown:
+				if failed {
+					// This process's own attempt failed: sent again, as any failed request is.
+					break
+				}
 				p.ops.clear(host)
 				logger.Info("Cannot tell whether this reboot's reset was sent before this process took over; not sending it again",
 					"powerState", sys.PowerState)
@@ -177,18 +184,20 @@ func (p *Provisioner) rebootStep(ctx context.Context, host provisioner.Host, sys
 			}
 		}
 		if err := p.startReset(ctx, host, sys, &op, mode, now); err != nil {
+			// Remembered as tried and not known to be sent, for the next call to decide.
+			p.ops.put(host, operation{kind: opReboot, started: started}, now)
 			return provisioner.Result{}, err
 		}
 		p.ops.put(host, op, now)
 		return provisioner.InProgress(p.cfg.PollInterval), nil
 	}
-	done, failed, err := p.followReset(ctx, sys, &op, op.started, mode, now)
+	done, why, err := p.followReset(ctx, sys, &op, op.started, mode, now)
 	switch {
 	case err != nil:
 		return provisioner.Result{}, err
-	case failed != "":
+	case why != "":
 		p.ops.clear(host)
-		return provisioner.Failed(failed), nil
+		return provisioner.Failed(why), nil
 	case done:
 		p.ops.clear(host)
 		return provisioner.Done(), nil

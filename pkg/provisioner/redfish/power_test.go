@@ -384,3 +384,109 @@ func TestResumeReboot(t *testing.T) {
 		})
 	}
 }
+
+// lastResetHidden serves the simulator as a BMC that reports no LastResetTime (older Redfish
+// services), and answers the next resets, as many as the counter it returns says, with a 500
+// without passing them on.
+func lastResetHidden(t *testing.T, s *sim.Simulator) (string, *atomic.Int32) {
+	var failNext atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Actions/ComputerSystem.Reset") && failNext.Add(-1) >= 0 {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/Systems/1") {
+			s.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, r)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Errorf("system: %v", err)
+		}
+		delete(body, "LastResetTime")
+		for k, v := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(srv.Close)
+	failNext.Store(-1 << 30)
+	return "redfish+" + srv.URL + "/redfish/v1/Systems/1", &failNext
+}
+
+// TestRebootOnABMCWithoutLastResetTime: a BMC that reports no LastResetTime cannot tell a new
+// leader whether a reset went out. The process that recorded the reboot sends it (and sends it
+// again after its own failed attempt); a process taking over a reboot whose host is on at rest
+// sends nothing and ends it with a warning: at most one reset.
+func TestRebootOnABMCWithoutLastResetTime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// failResets is how many resets the BMC fails; takeover is whether a second process,
+		// without memory of the reboot, finishes it after the first one's calls.
+		failResets int32
+		firstCalls int
+		takeover   bool
+		wantResets int64
+		warned     bool
+	}{
+		{name: "recorded and sent by the same process", firstCalls: 0, wantResets: 1},
+		{name: "the first reset failed: sent again by the same process", failResets: 1, firstCalls: 0, wantResets: 1},
+		{name: "taken over after the reset, host on again: not sent again, warned", firstCalls: 1, takeover: true, wantResets: 1, warned: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startSim(t, sim.Config{Count: 1, PowerDelay: 100 * time.Millisecond})
+			ctx, _ := logCtx(t)
+			first := newBackend(t, testConfig())
+			addr, failNext := lastResetHidden(t, s)
+			h := registered(t, ctx, first, simHost(t, addr, "no-last-reset"))
+			mustDrive(t, ctx, "power on", func(ctx context.Context) (provisioner.Result, error) { return first.PowerOn(ctx, h) })
+			sys := s.System("1")
+			before := sys.Counters()
+			ps, err := first.PowerState(ctx, h)
+			if err != nil || ps.LastReset != "" {
+				t.Fatalf("PowerState = %+v, %v; want no LastResetTime", ps, err)
+			}
+			h.OperationStarted = time.Now()
+			failNext.Store(tc.failResets)
+			// The pass that records the reboot sends it; with a failure it is called again.
+			h.OperationRecordedNow = true
+			for i := int32(0); i < tc.failResets; i++ {
+				if _, err := first.Reboot(ctx, h, provisioner.RebootModeHard); err == nil {
+					t.Fatal("the failing reset reported no error")
+				}
+				h.OperationRecordedNow = false
+			}
+			var res provisioner.Result
+			p := first
+			if tc.takeover {
+				if _, err := first.Reboot(ctx, h, provisioner.RebootModeHard); err != nil {
+					t.Fatal(err)
+				}
+				if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+					return sys.PowerState() == sim.PowerOn && sys.Counters().Boots > before.Boots, nil
+				}); err != nil {
+					t.Fatal("the host never came back on")
+				}
+				p = newBackend(t, testConfig())
+			}
+			h.OperationRecordedNow = !tc.takeover && tc.failResets == 0
+			mustDrive(t, ctx, "reboot", func(ctx context.Context) (provisioner.Result, error) {
+				r, err := p.Reboot(ctx, h, provisioner.RebootModeHard)
+				h.OperationRecordedNow = false
+				res = r
+				return r, err
+			})
+			if c := sys.Counters(); c.Resets-before.Resets != tc.wantResets || c.Boots-before.Boots != 1 {
+				t.Errorf("%d resets, %d boots; want %d, 1", c.Resets-before.Resets, c.Boots-before.Boots, tc.wantResets)
+			}
+			if warned := len(res.Warnings) > 0; warned != tc.warned {
+				t.Errorf("warnings %q, want warned %v", res.Warnings, tc.warned)
+			}
+		})
+	}
+}
