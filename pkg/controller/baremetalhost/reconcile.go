@@ -927,8 +927,8 @@ func (r *hostReconcile) recordReboot(ctx context.Context, ph provisioner.Host, r
 		read = &state
 	}
 	state := *read
-	// The annotations' times have no more than the API's precision to lose: whole
-	// nanoseconds in RFC 3339, read back exactly.
+	// Written with nanoseconds (RFC 3339), so that later passes read back exactly the start
+	// this pass hands the backend, which tells its memory of this reboot by it.
 	rec := rebootRecord{Started: r.c.clock.Now().UTC(), LastReset: state.LastReset}
 	values := map[string]string{}
 	for _, k := range annotations {
