@@ -107,7 +107,8 @@ test-integration: build kubectl
 
 ## test-cluster: three replicas on a three-member etcd cluster (TLS between members and to
 ## clients) with the Redfish simulator behind them: the leader killed 5 times during 30 hosts'
-## lifecycles (CLUSTER_SEED=n repeats the kill moments), actions on standbys, one etcd member
+## lifecycles (CLUSTER_SEED=n repeats the kill moments), actions on standbys, the leader killed
+## mid-reboot (each reboot reset exactly once), one etcd member
 ## killed, quorum lost and back; and the leader killed twice while the replicas drive a real
 ## Ironic (test/cluster). -v: the measured failover times and counts are
 ## the point of the tier.

@@ -91,7 +91,20 @@ type Host struct {
 	// backend call of the operation. A backend that keeps its progress in process memory (the
 	// Redfish one) reads it to recognise, after a restart or on a new leader, what an earlier
 	// process did for this operation, instead of doing it again. Zero when unknown.
+	//
+	// For Reboot it is when the reboot request was taken on, recorded in the request's
+	// annotation before any reset was sent for it (see the baremetalhost controller's reboot
+	// rule).
 	OperationStarted time.Time
+	// LastResetBefore is, for Reboot, the BMC's record of the host's last reset
+	// (PowerState.LastReset) read just before the reboot was recorded: a backend without
+	// memory of the reboot compares it with what the BMC reports now to tell whether the reset
+	// went out. Empty when the BMC reported none.
+	LastResetBefore string
+	// OperationRecordedNow says that this very pass recorded the operation's start
+	// (OperationStarted), so no process can have acted on it yet: a backend without memory of
+	// it starts it without asking the BMC what was done.
+	OperationRecordedNow bool
 }
 
 // PreprovisioningImage is the image a host boots before it is provisioned (the agent that
@@ -208,6 +221,10 @@ type PowerState struct {
 	// Health is the host's health as its BMC reported it with the power state, HealthUnknown
 	// when the backend does not report it.
 	Health Health
+	// LastReset is the BMC's own record of when the host was last reset (Redfish's
+	// LastResetTime), verbatim, to be compared only with another reading of the same BMC; empty
+	// when the backend cannot tell.
+	LastReset string
 }
 
 // Health is a host's health as its BMC reports it (Redfish's Status.Health values).
@@ -256,7 +273,10 @@ type Provisioner interface {
 	PowerOn(ctx context.Context, host Host) (Result, error)
 	// PowerOff powers the host off; Done once the BMC reports it off.
 	PowerOff(ctx context.Context, host Host, mode RebootMode) (Result, error)
-	// Reboot restarts the host; Done once the BMC accepted the reset.
+	// Reboot restarts the host; Done once the BMC accepted the reset. A backend that follows
+	// the reset across calls in memory resumes one taken over from Host.OperationStarted and
+	// Host.LastResetBefore, and may end a reboot it cannot confirm with a Warning rather than
+	// reset the host twice.
 	Reboot(ctx context.Context, host Host, mode RebootMode) (Result, error)
 	// PowerState reads the power state.
 	PowerState(ctx context.Context, host Host) (PowerState, error)

@@ -46,8 +46,9 @@ const (
 
 // TestReplicasOnEtcdCluster runs three replicas on a three-member etcd cluster (TLS between
 // members and to clients) with the Redfish simulator behind them, and in turn: kills the
-// leading replica five times during 30 hosts' lifecycles, records actions on non-leaders, and
-// kills one and then two etcd members. One topology serves every step, so the tier stays short.
+// leading replica five times during 30 hosts' lifecycles, records actions on non-leaders, kills
+// the leader once more in the middle of three reboots, and kills one and then two etcd members.
+// One topology serves every step, so the tier stays short.
 func TestReplicasOnEtcdCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
@@ -57,6 +58,7 @@ func TestReplicasOnEtcdCluster(t *testing.T) {
 		return
 	}
 	t.Run("actions recorded on non-leaders", func(t *testing.T) { testNonLeaderActions(ctx, t, top) })
+	t.Run("leader killed mid-reboot", func(t *testing.T) { testRebootTakeover(ctx, t, top) })
 	t.Run("one etcd member killed", func(t *testing.T) { testEtcdMemberDown(ctx, t, top) })
 	t.Run("etcd quorum lost and back", func(t *testing.T) { testQuorumLoss(ctx, t, top) })
 }

@@ -179,7 +179,7 @@ func TestStateMachineDataImage(t *testing.T) {
 			seed: func(p *fakeprov.Provisioner) {
 				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", Image: img, PoweredOn: true})
 			},
-			state: v1alpha1.StateProvisioned, calls: "Adopt AttachDataImage Reboot", check: attachedAs(data)},
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState AttachDataImage Reboot", check: attachedAs(data)},
 		{name: "offline host: no DataImage action",
 			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(poweredOff).with(func(h *v1alpha1.BareMetalHost) { h.Spec.Online = false }).
 				withDataImage(data, ""),

@@ -17,8 +17,10 @@ limitations under the License.
 package baremetalhost
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/metal3-community/baremetal-apiserver/pkg/apis/baremetal/v1alpha1"
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
@@ -72,4 +74,94 @@ func readRebootRequests(h *v1alpha1.BareMetalHost) rebootRequests {
 	}
 	sort.Strings(req.hold)
 	return req
+}
+
+// A reboot taken over by a new leader must not be sent twice, and must not be lost. The rule:
+//
+//   - Before the first reset of a reboot request, the reconciler writes a record into the
+//     request's own annotation value (rebootRecord): when it took the request on, and the BMC's
+//     LastResetTime read just before. Record and request are one value, written in one patch
+//     conditional on the object's resourceVersion, so a new request (a new value, no record)
+//     is never taken for one already carried out, and a crash between any two writes leaves a
+//     request that says by itself whether a reset may have gone out for it.
+//   - The pass that writes the record sends the reset (Host.OperationRecordedNow): nobody else
+//     can have sent one for a record that did not exist a moment ago.
+//   - Any later pass without the backend's memory of the reboot (a restart, a new leader)
+//     passes the record on (Host.OperationStarted, Host.LastResetBefore) and the backend decides
+//     from what the BMC reports (redfish.resumeReboot): a LastResetTime that moved since the
+//     record, or the power in transition or off, means the reset was sent, and it follows it
+//     to the end (powering the host on if it stays off); the same LastResetTime with the host
+//     on at rest means it was not, and it is sent. When the BMC reports no LastResetTime, a
+//     host on at rest is truly ambiguous: at most once wins, nothing is sent again, and the
+//     request ends with the Rebooted condition Unknown (RebootUnconfirmed) saying why, so that
+//     whoever asked can ask again.
+//   - The annotation is removed once the reboot is done: that removal is the end of the request.
+
+// rebootRecord is what the reconciler writes into a reboot annotation it carries out, in the
+// annotation's own value, before it sends any reset for it. Metal3 ignores JSON fields it does
+// not know, so the value reads the same there; validation accepts it the same way.
+type rebootRecord struct {
+	// Started is when the reboot was taken on; zero when the annotation carries no record.
+	Started time.Time
+	// LastReset is the BMC's LastResetTime of the host read just before, verbatim: compared
+	// only with a later reading of the same BMC, never with this server's clock. Empty when
+	// the backend reported none.
+	LastReset string
+}
+
+// Fields of the record in a reboot annotation's JSON value.
+const (
+	rebootStartedField   = "started"
+	rebootLastResetField = "lastReset"
+)
+
+// parseRebootRecord reads the record in a reboot annotation's value; the zero record when it
+// carries none (or does not parse).
+func parseRebootRecord(value string) rebootRecord {
+	var args map[string]any
+	if value == "" || json.Unmarshal([]byte(value), &args) != nil {
+		return rebootRecord{}
+	}
+	s, _ := args[rebootStartedField].(string)
+	started, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return rebootRecord{}
+	}
+	last, _ := args[rebootLastResetField].(string)
+	return rebootRecord{Started: started, LastReset: last}
+}
+
+// withRebootRecord is value with rec written into it, every other field (mode, force, a tool's
+// own) kept. A value that is not a JSON object (validation refuses those; an older object may
+// hold one) is replaced by the record alone, read as a soft reboot like the value was.
+func withRebootRecord(value string, rec rebootRecord) string {
+	args := map[string]any{}
+	if value != "" {
+		if err := json.Unmarshal([]byte(value), &args); err != nil || args == nil {
+			args = map[string]any{}
+		}
+	}
+	args[rebootStartedField] = rec.Started.UTC().Format(time.RFC3339Nano)
+	delete(args, rebootLastResetField)
+	if rec.LastReset != "" {
+		args[rebootLastResetField] = rec.LastReset
+	}
+	b, _ := json.Marshal(args)
+	return string(b)
+}
+
+// recordedReboot is the record the annotations carried out together carry, when every one of
+// them carries the same: one of them without it (a request added since) makes them a new
+// reboot, to be recorded afresh.
+func recordedReboot(h *v1alpha1.BareMetalHost, annotations []string) (rebootRecord, bool) {
+	var rec rebootRecord
+	for i, k := range annotations {
+		r := parseRebootRecord(h.Annotations[k])
+		if !r.Started.IsZero() && (i == 0 || r.Started.Equal(rec.Started) && r.LastReset == rec.LastReset) {
+			rec = r
+			continue
+		}
+		return rebootRecord{}, false
+	}
+	return rec, len(annotations) > 0
 }

@@ -800,13 +800,23 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 		}
 	}
 	if req.once {
+		var read *provisioner.PowerState
+		if _, recorded := recordedReboot(h, []string{v1alpha1.RebootSubresourceAnnotation}); !recorded {
+			// The reboot's record needs the BMC's last reset: read before the DataImage's
+			// calls, which, being actions, would drop a read answered in the background.
+			state, err := r.c.prov.PowerState(ctx, ph)
+			if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
+				return out, nil
+			}
+			read = &state
+		}
 		if provisioned && h.Spec.Online {
 			// The reset is this reboot's power-on: the host's DataImage goes in first.
 			if out, done, err := r.dataImage(ctx, ph); !done || err != nil {
 				return out, err
 			}
 		}
-		return r.rebootOnce(ctx, ph, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
+		return r.rebootOnce(ctx, ph, read, req.onceMode, v1alpha1.RebootSubresourceAnnotation)
 	}
 	state, err := r.c.prov.PowerState(ctx, ph)
 	if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
@@ -836,7 +846,7 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 		if h.Spec.DisablePowerOff {
 			// The host may not be powered off: a reset is the closest Metal3 gets, and
 			// nothing can be held off, so the annotations are consumed.
-			return r.rebootOnce(ctx, ph, req.holdMode, req.hold...)
+			return r.rebootOnce(ctx, ph, &state, req.holdMode, req.hold...)
 		}
 		want, mode = false, req.holdMode
 		r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionFalse, "PoweredOffForReboot",
@@ -886,23 +896,74 @@ func (r *hostReconcile) managePower(ctx context.Context) (stepResult, error) {
 	return after(r.c.opts.PowerPollInterval), nil
 }
 
-// rebootOnce resets the host through the backend and, once done, removes the annotations that
-// asked for it.
-func (r *hostReconcile) rebootOnce(ctx context.Context, ph provisioner.Host, mode provisioner.RebootMode, annotations ...string) (stepResult, error) {
+// rebootOnce resets the host through the backend once for the annotations that asked for it,
+// and removes them when done. The reset is sent in the pass that records, in those
+// annotations, that it is about to go out (recordReboot); later passes hand the record to
+// the backend, which resumes from it and the BMC when it has no memory of the reboot (the
+// rule is beside rebootRecord). read is the power state this pass read already, if it did.
+func (r *hostReconcile) rebootOnce(ctx context.Context, ph provisioner.Host, read *provisioner.PowerState, mode provisioner.RebootMode, annotations ...string) (stepResult, error) {
+	rec, recorded := recordedReboot(r.host, annotations)
+	if !recorded {
+		var out stepResult
+		var done bool
+		var err error
+		if rec, out, done, err = r.recordReboot(ctx, ph, read, mode, annotations); !done || err != nil {
+			return out, err
+		}
+		ph.OperationRecordedNow = true
+	}
+	ph.OperationStarted, ph.LastResetBefore = rec.Started, rec.LastReset
 	res, err := r.c.prov.Reboot(ctx, ph, mode)
 	if done, out := r.outcome(v1alpha1.PowerManagementError, res, err); !done {
 		return out, nil
 	}
 	powerChangesTotal.WithLabelValues("reboot").Inc()
-	r.event(corev1.EventTypeNormal, "Rebooted", string(mode)+" reboot carried out")
+	if len(res.Warnings) > 0 {
+		// Ended without knowing whether the host restarted: said as such, not as a reboot.
+		msg := strings.Join(res.Warnings, "; ")
+		r.event(corev1.EventTypeWarning, "RebootUnconfirmed", msg)
+		r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionUnknown, "RebootUnconfirmed", msg)
+	} else {
+		r.event(corev1.EventTypeNormal, "Rebooted", string(mode)+" reboot carried out")
+		// Rebooting (False) since the record, True now: the transition time dates the reboot.
+		r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionTrue, "Rebooted", string(mode)+" reboot carried out")
+	}
 	r.host.Status.PoweredOn = true
-	// A False->True flip each time dates the reboot in the condition's transition time.
-	r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
-	r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionTrue, "Rebooted", string(mode)+" reboot carried out")
 	if err := r.removeAnnotation(ctx, annotations...); err != nil {
 		return noRequeue, err
 	}
 	return now_, nil
+}
+
+// recordReboot writes the reboot's record into its annotations before any reset is sent: when
+// it was taken on, and the BMC's LastResetTime read now. done is false when that could not be
+// done in this pass (out says when to come back). A failed write (a conflict: the request
+// changed meanwhile) is returned: the next pass reads the request again.
+func (r *hostReconcile) recordReboot(ctx context.Context, ph provisioner.Host, read *provisioner.PowerState, mode provisioner.RebootMode, annotations []string) (rebootRecord, stepResult, bool, error) {
+	if read == nil {
+		state, err := r.c.prov.PowerState(ctx, ph)
+		if done, out := r.outcome(v1alpha1.PowerManagementError, provisioner.Done(), err); !done {
+			return rebootRecord{}, out, false, nil
+		}
+		read = &state
+	}
+	state := *read
+	// Written with nanoseconds (RFC 3339), so that later passes read back exactly the start
+	// this pass hands the backend, which tells its memory of this reboot by it.
+	rec := rebootRecord{Started: r.c.clock.Now().UTC(), LastReset: state.LastReset}
+	values := map[string]string{}
+	for _, k := range annotations {
+		values[k] = withRebootRecord(r.host.Annotations[k], rec)
+	}
+	if err := r.setAnnotations(ctx, values); err != nil {
+		return rebootRecord{}, noRequeue, false, err
+	}
+	r.logger.Info("Rebooting the host", "mode", mode, "requestedBy", annotations)
+	// False from the record until the reboot is done; the record is the authority, this only
+	// shows it.
+	meta.RemoveStatusCondition(&r.host.Status.Conditions, v1alpha1.ConditionRebooted)
+	r.setCondition(v1alpha1.ConditionRebooted, metav1.ConditionFalse, "Rebooting", string(mode)+" reboot requested")
+	return rec, noRequeue, true, nil
 }
 
 // observePower records the power state the BMC reached, counting changes.
@@ -924,9 +985,24 @@ func (r *hostReconcile) removeAnnotation(ctx context.Context, keys ...string) er
 	for _, k := range keys {
 		remove[k] = nil
 	}
+	return r.patchAnnotations(ctx, remove)
+}
+
+// setAnnotations sets annotations' values with a merge patch, leaving every other field alone.
+func (r *hostReconcile) setAnnotations(ctx context.Context, values map[string]string) error {
+	set := map[string]interface{}{}
+	for k, v := range values {
+		set[k] = v
+	}
+	return r.patchAnnotations(ctx, set)
+}
+
+// patchAnnotations merges annotations (a nil value removes one) into the stored host, on the
+// condition that it is still the version this pass read.
+func (r *hostReconcile) patchAnnotations(ctx context.Context, annotations map[string]interface{}) error {
 	// The resourceVersion makes the patch fail on a stale copy, like an update would.
 	patch, _ := json.Marshal(map[string]interface{}{"metadata": map[string]interface{}{
-		"annotations": remove, "resourceVersion": r.host.ResourceVersion}})
+		"annotations": annotations, "resourceVersion": r.host.ResourceVersion}})
 	updated, err := r.c.client.BaremetalV1alpha1().BareMetalHosts(r.host.Namespace).Patch(ctx, r.host.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: fieldManager})
 	r.wrote(updated, err)
 	if err == nil {

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -257,8 +258,10 @@ func (b *hostBuilder) refusingHardwareData() *hostBuilder {
 
 // smResult is what one reconciliation did.
 type smResult struct {
-	host    *v1alpha1.BareMetalHost
-	calls   []string
+	host  *v1alpha1.BareMetalHost
+	calls []string
+	// backend is the fake backend's record of the host after the pass.
+	backend fakeprov.Host
 	requeue time.Duration
 	err     error
 	// hd is the host's HardwareData after the pass (nil when there is none); hdWrites are the
@@ -430,6 +433,7 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 		t.Fatal(gerr)
 	}
 	got := smResult{host: after, calls: prov.Calls(ns, smHost), requeue: requeue, err: err}
+	got.backend, _ = prov.Lookup(ns, smHost)
 	for _, a := range client.Actions() {
 		if a.GetResource().Resource == "hardwaredata" && a.GetVerb() != "get" && a.GetVerb() != "list" && a.GetVerb() != "watch" {
 			got.hdWrites = append(got.hdWrites, a.GetVerb())
@@ -776,8 +780,56 @@ func TestStateMachine(t *testing.T) {
 					t.Error("the owner's annotation was removed")
 				}
 			}},
-		{name: "reboot subresource: one reset", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.RebootSubresourceAnnotation, `{"mode":"hard"}`),
-			state: v1alpha1.StateProvisioned, calls: "Adopt Reboot"},
+		{name: "reboot subresource: recorded (the BMC's last reset read first), then one reset in the same pass",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.RebootSubresourceAnnotation, `{"mode":"hard"}`),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", Image: img, PoweredOn: true, LastReset: "boot-0"})
+			},
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState Reboot", check: func(t *testing.T, got smResult) {
+				want := []fakeprov.RebootCall{{Started: smNow, LastResetBefore: "boot-0", RecordedNow: true}}
+				if !reflect.DeepEqual(got.backend.Reboots, want) {
+					t.Errorf("reboot calls %+v, want %+v", got.backend.Reboots, want)
+				}
+				if _, ok := got.host.Annotations[v1alpha1.RebootSubresourceAnnotation]; ok {
+					t.Error("the request was not consumed")
+				}
+				if c := meta.FindStatusCondition(got.host.Status.Conditions, v1alpha1.ConditionRebooted); c == nil || c.Status != metav1.ConditionTrue {
+					t.Errorf("Rebooted condition %+v", c)
+				}
+			}},
+		{name: "reboot subresource recorded by an earlier leader: resumed from the record, not recorded again",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.RebootSubresourceAnnotation,
+				`{"mode":"hard","started":"2026-11-29T11:59:58.5Z","lastReset":"boot-0"}`),
+			state: v1alpha1.StateProvisioned, calls: "Adopt Reboot", check: func(t *testing.T, got smResult) {
+				want := []fakeprov.RebootCall{{Started: smNow.Add(-1500 * time.Millisecond), LastResetBefore: "boot-0"}}
+				if !reflect.DeepEqual(got.backend.Reboots, want) {
+					t.Errorf("reboot calls %+v, want %+v", got.backend.Reboots, want)
+				}
+			}},
+		{name: "reboot subresource, the backend cannot confirm a reset taken over: Rebooted Unknown, the request consumed",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.RebootSubresourceAnnotation,
+				`{"mode":"hard","started":"2026-11-29T11:59:58.5Z"}`),
+			seed: func(p *fakeprov.Provisioner) {
+				p.Seed(ns, smHost, fakeprov.Host{ID: "fake-1", Address: "fake://192.0.2.1", Image: img, PoweredOn: true})
+				p.SetWarnings(ns, smHost, "Reboot", "cannot tell")
+			},
+			state: v1alpha1.StateProvisioned, calls: "Adopt Reboot", check: func(t *testing.T, got smResult) {
+				if c := meta.FindStatusCondition(got.host.Status.Conditions, v1alpha1.ConditionRebooted); c == nil || c.Status != metav1.ConditionUnknown || c.Reason != "RebootUnconfirmed" {
+					t.Errorf("Rebooted condition %+v", c)
+				}
+				if _, ok := got.host.Annotations[v1alpha1.RebootSubresourceAnnotation]; ok {
+					t.Error("the request was not consumed")
+				}
+			}},
+		{name: "held annotations on a host that may not power off: one of them new since the record, so recorded afresh",
+			host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).with(func(h *v1alpha1.BareMetalHost) { h.Spec.DisablePowerOff = true }).
+				annotate(v1alpha1.RebootAnnotationPrefix+"/a", `{"started":"2026-11-29T11:59:58.5Z","lastReset":"boot-0"}`).
+				annotate(v1alpha1.RebootAnnotationPrefix+"/b", ""),
+			state: v1alpha1.StateProvisioned, calls: "Adopt PowerState Reboot", check: func(t *testing.T, got smResult) {
+				if n := len(got.backend.Reboots); n != 1 || !got.backend.Reboots[0].RecordedNow || !got.backend.Reboots[0].Started.Equal(smNow) {
+					t.Errorf("reboot calls %+v, want one recorded now", got.backend.Reboots)
+				}
+			}},
 		{name: "detach at rest", host: aHost(v1alpha1.StateProvisioned).provisionedWith(img).annotate(v1alpha1.DetachedAnnotation, ""),
 			state: v1alpha1.StateProvisioned, calls: "Detach", check: func(t *testing.T, got smResult) {
 				if got.host.Status.OperationalStatus != v1alpha1.OperationalStatusDetached {

@@ -38,8 +38,8 @@ limitations under the License.
 // pass over a host at rest reads both, and when one read's answer evicted the other's, every
 // wake-up started the other read again and the host never rested (thirty hosts behind one
 // slow BMC kept its session saturated and stalled every action for minutes). Any other call
-// changes the hardware, so it drops the host's kept answers: a read answered before an action
-// is never handed out after it.
+// but adoption (which changes nothing a read reads) changes the hardware, so it drops the
+// host's kept answers: a read answered before an action is never handed out after it.
 package async
 
 import (
@@ -181,6 +181,14 @@ func endpoint(h provisioner.Host) string {
 // reads are the methods that only read the hardware.
 var reads = map[string]bool{"PowerState": true, "PowerDraw": true, "ReadBIOS": true, "FirmwareComponents": true}
 
+// keepsReads are the calls that change nothing a read reads: adoption tells the backend the
+// host is deployed, leaving its power, BIOS and firmware alone. The reconciler adopts a
+// provisioned host in every pass, before it reads the power state; when adoption dropped the
+// kept answers, on a BMC slower than the budget each pass's adoption dropped the power state
+// read the last pass started, and the host never got it (a provisioned host never rested, and a
+// reboot, which reads the power state before its reset, was never sent).
+var keepsReads = map[string]bool{"Adopt": true}
+
 // do runs fn for host, or answers from the host's call in flight or finished.
 func (p *Provisioner) do(ctx context.Context, host provisioner.Host, method string, d [sha256.Size]byte, fn func(context.Context) answer) answer {
 	logger := klog.FromContext(ctx).WithValues("call", method)
@@ -199,7 +207,7 @@ func (p *Provisioner) do(ctx context.Context, host provisioner.Host, method stri
 	// No answer of this call, or too old: the call is made afresh. One that changes the
 	// hardware makes every kept answer stale.
 	c := &call{digest: d, read: reads[method], endpoint: endpoint(host), done: make(chan struct{})}
-	if !c.read {
+	if !c.read && !keepsReads[method] {
 		delete(p.answers, key)
 	}
 	p.calls[key] = c

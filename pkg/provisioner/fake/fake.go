@@ -56,8 +56,20 @@ type Host struct {
 	Media string
 	// AgentImage is the preprovisioning image the host boots: the last one a call passed.
 	AgentImage *provisioner.PreprovisioningImage
+	// LastReset is what PowerState reports as the BMC's record of the last reset; each Reboot
+	// changes it.
+	LastReset string
+	// Reboots are the reboot records the Reboot calls passed, in order.
+	Reboots []RebootCall
 	// polls counts calls per step, to finish a step after StepPolls calls.
 	polls map[string]int
+}
+
+// RebootCall is what one Reboot call passed of its reboot's record.
+type RebootCall struct {
+	Started         time.Time
+	LastResetBefore string
+	RecordedNow     bool
 }
 
 // Provisioner is the fake backend.
@@ -82,6 +94,8 @@ type Provisioner struct {
 	// Result.ErrorMessage, until cleared.
 	errs     map[string]map[string]error
 	failures map[string]map[string]string
+	// warnings[key][method] are the warnings a completed step reports, until cleared.
+	warnings map[string]map[string][]string
 	calls    map[string][]string
 	active   int // hosts in a long step right now
 	maxSeen  int
@@ -99,6 +113,7 @@ func New() *Provisioner {
 		hosts:    map[string]*Host{},
 		errs:     map[string]map[string]error{},
 		failures: map[string]map[string]string{},
+		warnings: map[string]map[string][]string{},
 		calls:    map[string][]string{},
 	}
 }
@@ -273,7 +288,19 @@ func (p *Provisioner) step(h provisioner.Host, method string, long bool, apply f
 	if apply != nil {
 		apply(rec)
 	}
-	return provisioner.Done(), nil
+	return provisioner.Result{Done: true, Warnings: p.warnings[key(h)][method]}, nil
+}
+
+// SetWarnings makes method's completed step report warnings for the host, until
+// SetWarnings(..., method) with none.
+func (p *Provisioner) SetWarnings(namespace, name, method string, warnings ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := namespace + "/" + name
+	if p.warnings[k] == nil {
+		p.warnings[k] = map[string][]string{}
+	}
+	p.warnings[k][method] = warnings
 }
 
 func (p *Provisioner) Inspect(ctx context.Context, h provisioner.Host, restart bool) (*v1alpha1.HardwareDetails, provisioner.Result, error) {
@@ -399,7 +426,11 @@ func (p *Provisioner) PowerOff(ctx context.Context, h provisioner.Host, _ provis
 }
 
 func (p *Provisioner) Reboot(ctx context.Context, h provisioner.Host, _ provisioner.RebootMode) (provisioner.Result, error) {
-	return p.step(h, "Reboot", false, func(r *Host) { r.PoweredOn = true })
+	return p.step(h, "Reboot", false, func(r *Host) {
+		r.PoweredOn = true
+		r.Reboots = append(r.Reboots, RebootCall{Started: h.OperationStarted, LastResetBefore: h.LastResetBefore, RecordedNow: h.OperationRecordedNow})
+		r.LastReset = fmt.Sprintf("reset-%d", len(r.Reboots))
+	})
 }
 
 func (p *Provisioner) PowerState(ctx context.Context, h provisioner.Host) (provisioner.PowerState, error) {
@@ -412,7 +443,7 @@ func (p *Provisioner) PowerState(ctx context.Context, h provisioner.Host) (provi
 	if res != nil {
 		return provisioner.PowerState{}, fmt.Errorf("%s", res.ErrorMessage)
 	}
-	return provisioner.PowerState{Known: true, PoweredOn: rec.PoweredOn}, nil
+	return provisioner.PowerState{Known: true, PoweredOn: rec.PoweredOn, LastReset: rec.LastReset}, nil
 }
 
 func (p *Provisioner) Detach(ctx context.Context, h provisioner.Host) (provisioner.Result, error) {

@@ -31,9 +31,10 @@ import (
 // sent (to wait before sending it again, to time out, to force a graceful one) and what the
 // host looked like before (to recognise that a reset happened). Losing it (a restart, or a new
 // leader) must not make a host boot twice: a provisioning taken over is resumed from the BMC
-// and the stored start of the operation (resumeLiveISOBoot), and power changes decide from
-// the power state alone. A reboot taken over is still sent again (its request carries no
-// stored start to compare LastResetTime with).
+// and the stored start of the operation (resumeLiveISOBoot); a reboot taken over is resumed
+// from the BMC and the record its request carries (resumeReboot: the LastResetTime read before
+// the reset, and when the reboot was taken on); power changes decide from the power state
+// alone (the target is a level: a repeated On or Off cannot cycle the host).
 
 type opKind string
 

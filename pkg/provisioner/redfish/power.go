@@ -142,29 +142,118 @@ func (p *Provisioner) Reboot(ctx context.Context, host provisioner.Host, mode pr
 }
 
 func (p *Provisioner) rebootStep(ctx context.Context, host provisioner.Host, sys *schemas.ComputerSystem, mode provisioner.RebootMode) (provisioner.Result, error) {
+	logger := klog.FromContext(ctx)
 	now := p.now()
 	op, ok := p.ops.get(host, opReboot, now)
-	if !ok {
-		op = operation{kind: opReboot, started: now}
+	if ok && !host.OperationStarted.IsZero() && !op.started.Equal(host.OperationStarted) {
+		// Another request than the one followed in memory (asked again meanwhile).
+		ok = false
+	}
+	// failed says that this process tried to send the reset and got an error: it may or may
+	// not have gone out.
+	failed := ok && op.sent.IsZero()
+	if !ok || failed {
+		started := now
+		if !host.OperationStarted.IsZero() {
+			started = host.OperationStarted
+		}
+		op = operation{kind: opReboot, started: started}
+		if !host.OperationStarted.IsZero() && (failed || !host.OperationRecordedNow) {
+			// Nothing in memory of a reboot recorded earlier: this process did not start it
+			// (it restarted, or it is a new leader), or its reset failed. Whether the reset
+			// went out is read from the BMC.
+			switch resumeReboot(sys, host.LastResetBefore) {
+			case rebootDone:
+				logger.Info("Host was reset for this reboot before this process took over", "lastResetTime", sys.LastResetTime)
+				p.ops.clear(host)
+				return provisioner.Done(), nil
+			case rebootUnderWay:
+				logger.Info("Host is resetting for this reboot; following it", "powerState", sys.PowerState)
+				op.command, op.sent, op.sawDown, op.resetBefore = schemas.ForceRestartResetType, now, true, host.LastResetBefore
+				p.ops.put(host, op, now)
+				return provisioner.InProgress(p.cfg.PollInterval), nil
+			case rebootUnknown:
+				if failed {
+					// This process's own attempt failed: sent again, as any failed request is.
+					break
+				}
+				p.ops.clear(host)
+				logger.Info("Cannot tell whether this reboot's reset was sent before this process took over; not sending it again",
+					"powerState", sys.PowerState)
+				return provisioner.Result{Done: true, Warnings: []string{rebootUnconfirmed}}, nil
+			}
+		}
 		if err := p.startReset(ctx, host, sys, &op, mode, now); err != nil {
+			// Remembered as tried and not known to be sent, for the next call to decide.
+			p.ops.put(host, operation{kind: opReboot, started: started}, now)
 			return provisioner.Result{}, err
 		}
 		p.ops.put(host, op, now)
 		return provisioner.InProgress(p.cfg.PollInterval), nil
 	}
-	done, failed, err := p.followReset(ctx, sys, &op, op.started, mode, now)
+	done, why, err := p.followReset(ctx, sys, &op, op.started, mode, now)
 	switch {
 	case err != nil:
 		return provisioner.Result{}, err
-	case failed != "":
+	case why != "":
 		p.ops.clear(host)
-		return provisioner.Failed(failed), nil
+		return provisioner.Failed(why), nil
 	case done:
 		p.ops.clear(host)
 		return provisioner.Done(), nil
 	}
 	p.ops.put(host, op, now)
 	return provisioner.InProgress(p.cfg.PollInterval), nil
+}
+
+// rebootUnconfirmed is the warning of a reboot ended without knowing whether its reset went
+// out: the reconciler shows it in the Rebooted condition.
+const rebootUnconfirmed = "the process that took this reboot on stopped before it saw the reset happen, and the BMC " +
+	"reports no LastResetTime to tell whether it was sent; it was not sent again (at most one reset per request): " +
+	"ask for another reboot if the host did not restart"
+
+type rebootResume int
+
+const (
+	rebootNotSent rebootResume = iota
+	rebootUnderWay
+	rebootDone
+	rebootUnknown
+)
+
+// resumeReboot tells, for a reboot recorded earlier (before any reset for it was sent) of
+// which this process has no memory, whether its reset went out, from what the BMC reports now
+// and its LastResetTime read just before the record (lastResetBefore):
+//   - the power in transition, or off: under way (a reset, or a restart that ended off); it is
+//     followed to the end, the host powered on if it stays off (a power-on cannot restart a
+//     running host a second time);
+//   - on, with a LastResetTime other than the one recorded: done, the host restarted since;
+//   - on, with the same LastResetTime: never sent; it is sent now;
+//   - on, and no LastResetTime before or now: the BMC cannot tell. A second reset would restart
+//     the host twice if the first went out, so it is not sent: unknown, which ends the reboot
+//     with a warning saying so (at most once, and the status says why).
+//
+// Both LastResetTimes come from the BMC's clock, so the server's clock never enters into it.
+// A reset within the same second as the previous one leaves LastResetTime unchanged; a reboot
+// takes longer than that on real hardware.
+func resumeReboot(sys *schemas.ComputerSystem, lastResetBefore string) rebootResume {
+	switch sys.PowerState {
+	case schemas.PoweringOnPowerState, schemas.PoweringOffPowerState, schemas.OffPowerState:
+		return rebootUnderWay
+	case schemas.OnPowerState:
+	default:
+		// No power state: nothing to go by but LastResetTime.
+		if lastResetBefore == "" || sys.LastResetTime == "" {
+			return rebootUnknown
+		}
+	}
+	switch {
+	case lastResetBefore == "" || sys.LastResetTime == "":
+		return rebootUnknown
+	case sys.LastResetTime != lastResetBefore:
+		return rebootDone
+	}
+	return rebootNotSent
 }
 
 // startReset restarts the host (soft: GracefulRestart when offered; hard: ForceRestart), or

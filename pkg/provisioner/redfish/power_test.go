@@ -27,6 +27,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stmcginnis/gofish/schemas"
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/metal3-community/baremetal-apiserver/pkg/provisioner"
 	sim "github.com/metal3-community/baremetal-apiserver/pkg/simulator/redfish"
 )
@@ -270,5 +273,220 @@ func TestPowerStateSettlesAPowerOperation(t *testing.T) {
 	mustDrive(t, ctx, "power on again", func(ctx context.Context) (provisioner.Result, error) { return p.PowerOn(ctx, h) })
 	if sys.PowerState() != sim.PowerOn {
 		t.Errorf("power %s", sys.PowerState())
+	}
+}
+
+// TestRebootTakenOverByAnotherProcess: a reboot recorded by one process (the reconciler wrote
+// its start and the BMC's LastResetTime into the request before the first reset) and taken over
+// by another, which has no memory of it, resets the host exactly once whenever the first died.
+func TestRebootTakenOverByAnotherProcess(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// firstCalls is how many Reboot calls the first process made before it died; settle
+		// waits, after them, until the host is on again.
+		firstCalls int
+		settle     bool
+		// wantCalls is how many calls the second process needs at most to be done.
+		wantCalls int
+	}{
+		{name: "died after recording, before the reset", firstCalls: 0},
+		{name: "died with the reset under way", firstCalls: 1},
+		{name: "died after the host came back", firstCalls: 1, settle: true, wantCalls: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startSim(t, sim.Config{Count: 1, PowerDelay: 200 * time.Millisecond})
+			ctx, _ := logCtx(t)
+			first := newBackend(t, testConfig())
+			h := registered(t, ctx, first, simHost(t, s.BMCAddress("1"), "reboot-taken-over"))
+			mustDrive(t, ctx, "power on", func(ctx context.Context) (provisioner.Result, error) { return first.PowerOn(ctx, h) })
+			sys := s.System("1")
+			before := sys.Counters()
+
+			// What the reconciler records before the first reset.
+			ps, err := first.PowerState(ctx, h)
+			if err != nil || ps.LastReset == "" {
+				t.Fatalf("PowerState = %+v, %v; want the BMC's LastResetTime", ps, err)
+			}
+			// LastResetTime has whole seconds, and the simulator restarts in 400 ms where real
+			// hosts take far longer: the reboot starts in a later second than the power-on, so
+			// that its LastResetTime differs.
+			powerOn, err := time.Parse(time.RFC3339, ps.LastReset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 2*time.Second, true, func(context.Context) (bool, error) {
+				return time.Now().Unix() > powerOn.Unix(), nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			h.OperationStarted, h.LastResetBefore = time.Now(), ps.LastReset
+			for i := 0; i < tc.firstCalls; i++ {
+				h.OperationRecordedNow = i == 0
+				if _, err := first.Reboot(ctx, h, provisioner.RebootModeHard); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.settle {
+				if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+					return sys.PowerState() == sim.PowerOn && sys.Counters().Boots > before.Boots, nil
+				}); err != nil {
+					t.Fatal("the host never came back on")
+				}
+			}
+
+			h.OperationRecordedNow = false
+			second := newBackend(t, testConfig())
+			calls := mustDrive(t, ctx, "reboot by the second process", func(ctx context.Context) (provisioner.Result, error) {
+				return second.Reboot(ctx, h, provisioner.RebootModeHard)
+			})
+			if tc.wantCalls > 0 && calls > tc.wantCalls {
+				t.Errorf("the second process needed %d calls; the reboot was over before it took over", calls)
+			}
+			c := sys.Counters()
+			if resets, boots := c.Resets-before.Resets, c.Boots-before.Boots; resets != 1 || boots != 1 {
+				t.Errorf("%d resets, %d boots; the reboot needs 1 of each", resets, boots)
+			}
+			if sys.PowerState() != sim.PowerOn {
+				t.Errorf("power %s after the reboot", sys.PowerState())
+			}
+		})
+	}
+}
+
+// TestResumeReboot is the decision a backend without memory of a recorded reboot makes from
+// the BMC.
+func TestResumeReboot(t *testing.T) {
+	const before, later = "2026-11-29T18:00:10+00:00", "2026-11-29T18:00:41+00:00"
+	for _, tc := range []struct {
+		name      string
+		power     schemas.PowerState
+		lastReset string
+		recorded  string
+		want      rebootResume
+	}{
+		{"on, LastResetTime unchanged: never sent", schemas.OnPowerState, before, before, rebootNotSent},
+		{"on, LastResetTime moved: done", schemas.OnPowerState, later, before, rebootDone},
+		{"powering off: under way", schemas.PoweringOffPowerState, before, before, rebootUnderWay},
+		{"powering on: under way", schemas.PoweringOnPowerState, before, before, rebootUnderWay},
+		{"off: under way (ended off, or powered off since): powered on", schemas.OffPowerState, before, before, rebootUnderWay},
+		{"on, no LastResetTime at all: unknown, not sent again", schemas.OnPowerState, "", "", rebootUnknown},
+		{"on, none recorded (the BMC said none then): unknown", schemas.OnPowerState, later, "", rebootUnknown},
+		{"on, none now: unknown", schemas.OnPowerState, "", before, rebootUnknown},
+		{"no power state, LastResetTime unchanged: never sent", "", before, before, rebootNotSent},
+		{"no power state, LastResetTime moved: done", "", later, before, rebootDone},
+		{"no power state, no LastResetTime: unknown", "", "", "", rebootUnknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := &schemas.ComputerSystem{PowerState: tc.power, LastResetTime: tc.lastReset}
+			if got := resumeReboot(sys, tc.recorded); got != tc.want {
+				t.Errorf("resumeReboot = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// lastResetHidden serves the simulator as a BMC that reports no LastResetTime (older Redfish
+// services), and answers the next resets, as many as the counter it returns says, with a 500
+// without passing them on.
+func lastResetHidden(t *testing.T, s *sim.Simulator) (string, *atomic.Int32) {
+	var failNext atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Actions/ComputerSystem.Reset") && failNext.Add(-1) >= 0 {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/Systems/1") {
+			s.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, r)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Errorf("system: %v", err)
+		}
+		delete(body, "LastResetTime")
+		for k, v := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(srv.Close)
+	failNext.Store(-1 << 30)
+	return "redfish+" + srv.URL + "/redfish/v1/Systems/1", &failNext
+}
+
+// TestRebootOnABMCWithoutLastResetTime: a BMC that reports no LastResetTime cannot tell a new
+// leader whether a reset went out. The process that recorded the reboot sends it (and sends it
+// again after its own failed attempt); a process taking over a reboot whose host is on at rest
+// sends nothing and ends it with a warning: at most one reset.
+func TestRebootOnABMCWithoutLastResetTime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// failResets is how many resets the BMC fails; takeover is whether a second process,
+		// without memory of the reboot, finishes it after the first one's calls.
+		failResets int32
+		firstCalls int
+		takeover   bool
+		wantResets int64
+		warned     bool
+	}{
+		{name: "recorded and sent by the same process", firstCalls: 0, wantResets: 1},
+		{name: "the first reset failed: sent again by the same process", failResets: 1, firstCalls: 0, wantResets: 1},
+		{name: "taken over after the reset, host on again: not sent again, warned", firstCalls: 1, takeover: true, wantResets: 1, warned: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startSim(t, sim.Config{Count: 1, PowerDelay: 100 * time.Millisecond})
+			ctx, _ := logCtx(t)
+			first := newBackend(t, testConfig())
+			addr, failNext := lastResetHidden(t, s)
+			h := registered(t, ctx, first, simHost(t, addr, "no-last-reset"))
+			mustDrive(t, ctx, "power on", func(ctx context.Context) (provisioner.Result, error) { return first.PowerOn(ctx, h) })
+			sys := s.System("1")
+			before := sys.Counters()
+			ps, err := first.PowerState(ctx, h)
+			if err != nil || ps.LastReset != "" {
+				t.Fatalf("PowerState = %+v, %v; want no LastResetTime", ps, err)
+			}
+			h.OperationStarted = time.Now()
+			failNext.Store(tc.failResets)
+			// The pass that records the reboot sends it; with a failure it is called again.
+			h.OperationRecordedNow = true
+			for i := int32(0); i < tc.failResets; i++ {
+				if _, err := first.Reboot(ctx, h, provisioner.RebootModeHard); err == nil {
+					t.Fatal("the failing reset reported no error")
+				}
+				h.OperationRecordedNow = false
+			}
+			var res provisioner.Result
+			p := first
+			if tc.takeover {
+				if _, err := first.Reboot(ctx, h, provisioner.RebootModeHard); err != nil {
+					t.Fatal(err)
+				}
+				if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+					return sys.PowerState() == sim.PowerOn && sys.Counters().Boots > before.Boots, nil
+				}); err != nil {
+					t.Fatal("the host never came back on")
+				}
+				p = newBackend(t, testConfig())
+			}
+			h.OperationRecordedNow = !tc.takeover && tc.failResets == 0
+			mustDrive(t, ctx, "reboot", func(ctx context.Context) (provisioner.Result, error) {
+				r, err := p.Reboot(ctx, h, provisioner.RebootModeHard)
+				h.OperationRecordedNow = false
+				res = r
+				return r, err
+			})
+			if c := sys.Counters(); c.Resets-before.Resets != tc.wantResets || c.Boots-before.Boots != 1 {
+				t.Errorf("%d resets, %d boots; want %d, 1", c.Resets-before.Resets, c.Boots-before.Boots, tc.wantResets)
+			}
+			if warned := len(res.Warnings) > 0; warned != tc.warned {
+				t.Errorf("warnings %q, want warned %v", res.Warnings, tc.warned)
+			}
+		})
 	}
 }

@@ -92,10 +92,11 @@ func hostPort(host provisioner.Host) string {
 func (p *Provisioner) PowerState(ctx context.Context, host provisioner.Host) (provisioner.PowerState, error) {
 	var state schemas.PowerState
 	var health provisioner.Health
+	var lastReset string
 	err := p.with(ctx, host, func(ctx context.Context, c *gofish.APIClient) error {
 		sys, err := p.system(c, host)
 		if err == nil {
-			state = sys.PowerState
+			state, lastReset = sys.PowerState, sys.LastResetTime
 			health = systemHealth(sys.Status)
 		}
 		return err
@@ -106,11 +107,11 @@ func (p *Provisioner) PowerState(ctx context.Context, host provisioner.Host) (pr
 	p.ops.settle(host, state)
 	switch state {
 	case schemas.OnPowerState, schemas.PoweringOffPowerState:
-		return provisioner.PowerState{Known: true, PoweredOn: true, Health: health}, nil
+		return provisioner.PowerState{Known: true, PoweredOn: true, Health: health, LastReset: lastReset}, nil
 	case schemas.OffPowerState, schemas.PoweringOnPowerState:
-		return provisioner.PowerState{Known: true, PoweredOn: false, Health: health}, nil
+		return provisioner.PowerState{Known: true, PoweredOn: false, Health: health, LastReset: lastReset}, nil
 	}
-	return provisioner.PowerState{Health: health}, nil
+	return provisioner.PowerState{Health: health, LastReset: lastReset}, nil
 }
 
 // systemHealth is the system's health: its HealthRollup, which includes its components (a
