@@ -62,6 +62,9 @@ type Provisioner struct {
 	// noInventory holds the out-of-band inspect interfaces for which Ironic stores no
 	// inventory, learnt from its answers.
 	noInventory sync.Map
+	// reboots holds, per host UID, the start of the recorded reboot this process is sending
+	// (see rebootTakenOver).
+	reboots sync.Map
 }
 
 // apiClient is a service client pinned to a negotiated microversion.

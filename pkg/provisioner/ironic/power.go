@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 
@@ -103,6 +104,18 @@ func (p *Provisioner) reboot(ctx context.Context, host provisioner.Host, mode pr
 	if res, wait := p.powerBusy(host, node, "reboot"); wait {
 		return res, nil
 	}
+	if p.rebootTakenOver(host) {
+		// Recorded by a process that stopped before it saw the reboot through (or by this
+		// one before a restart), and the node is at rest: Ironic keeps no record of when it
+		// last rebooted a node, so whether the reboot went out cannot be told. At most one
+		// reboot per request: it is not sent again, and the request ends with a warning.
+		p.reboots.Delete(host.UID)
+		logger(ctx, host).Info("Cannot tell whether this reboot was sent before this process took over; not sending it again", "node", node.UUID)
+		return provisioner.Result{Done: true, Warnings: []string{rebootUnconfirmed}}, nil
+	}
+	if !host.OperationStarted.IsZero() {
+		p.reboots.Store(host.UID, host.OperationStarted)
+	}
 	if mode == provisioner.RebootModeSoft {
 		accepted, res, err := p.changePower(ctx, c, host, node, nodes.SoftRebooting)
 		if accepted {
@@ -115,10 +128,29 @@ func (p *Provisioner) reboot(ctx context.Context, host provisioner.Host, mode pr
 	}
 	accepted, res, err := p.changePower(ctx, c, host, node, nodes.Rebooting)
 	if accepted {
+		p.reboots.Delete(host.UID)
 		return provisioner.Done(), nil
 	}
 	return res, err
 }
+
+// rebootTakenOver says that the host's reboot was recorded (host.OperationStarted) by
+// another process, or by this one before it restarted: not in the pass that recorded it
+// (host.OperationRecordedNow), and not one this process has been sending since (a refused
+// or failed request is sent again by the process that made it, as any failed request is).
+func (p *Provisioner) rebootTakenOver(host provisioner.Host) bool {
+	if host.OperationStarted.IsZero() || host.OperationRecordedNow {
+		return false
+	}
+	started, ok := p.reboots.Load(host.UID)
+	return !ok || !started.(time.Time).Equal(host.OperationStarted)
+}
+
+// rebootUnconfirmed is the warning of a reboot ended without knowing whether it was sent:
+// the reconciler shows it in the Rebooted condition.
+const rebootUnconfirmed = "the process that took this reboot on stopped before it saw Ironic accept it, and Ironic keeps " +
+	"no record of when it last rebooted a node to tell whether it was sent; it was not sent again (at most one reboot " +
+	"per request): ask for another reboot if the host did not restart"
 
 // PowerState reads the power state Ironic last recorded (it syncs with the BMC
 // periodically and after every power action).

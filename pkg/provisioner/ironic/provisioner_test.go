@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/ktesting"
@@ -380,4 +381,53 @@ func equal(got []string, want ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestRebootTakenOver: a reboot recorded in the host's status is sent by the process that
+// recorded it, again after a refusal (409: the node was locked), and never by another process
+// (or this one after a restart) that finds the node at rest: Ironic cannot say whether the
+// first one went out, and at most one reboot is sent per request.
+func TestRebootTakenOver(t *testing.T) {
+	started := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name       string
+		recordedBy string // "this pass", "this process" (a pass before, refused), "another"
+		busy       bool   // a power action under way at the takeover
+		want       []string
+		done       bool
+		warned     bool
+	}{
+		{name: "recorded by this pass: sent", recordedBy: "this pass", want: []string{"PUT states/power rebooting"}, done: true},
+		{name: "refused before, by this process: sent again", recordedBy: "this process", want: []string{"PUT states/power rebooting"}, done: true},
+		{name: "taken over, node at rest: not sent, ended with a warning", recordedBy: "another", done: true, warned: true},
+		{name: "taken over, reboot under way: followed, nothing sent", recordedBy: "another", busy: true},
+		{name: "no record (an older caller): sent", want: []string{"PUT states/power rebooting"}, done: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, p := newScriptedNode(t, node("active"))
+			ctx, host := context.Background(), testHost(t)
+			if tc.busy {
+				s.set("target_power_state", "power on")
+			}
+			switch tc.recordedBy {
+			case "this pass":
+				host.OperationStarted, host.OperationRecordedNow = started, true
+			case "this process":
+				s.refuse["PUT states/power rebooting"] = http.StatusConflict
+				host.OperationStarted, host.OperationRecordedNow = started, true
+				if res, err := p.Reboot(ctx, host, provisioner.RebootModeHard); err != nil || res.Done {
+					t.Fatalf("refused Reboot = %+v, %v", res, err)
+				}
+				s.took()
+				delete(s.refuse, "PUT states/power rebooting")
+				host.OperationRecordedNow = false
+			case "another":
+				host.OperationStarted = started
+			}
+			res, err := p.Reboot(ctx, host, provisioner.RebootModeHard)
+			if got := s.took(); err != nil || res.Done != tc.done || !equal(got, tc.want...) || (len(res.Warnings) > 0) != tc.warned {
+				t.Errorf("Reboot = %+v, %v, requests %q; want %q, done=%t, warned=%t", res, err, got, tc.want, tc.done, tc.warned)
+			}
+		})
+	}
 }
