@@ -163,7 +163,7 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		related: []cache.InformerSynced{hardwareData.Informer().HasSynced,
 			settings.Informer().HasSynced, components.Informer().HasSynced, policies.Informer().HasSynced,
 			dataImages.Informer().HasSynced},
-		secrets: secrets,
+		secrets: countedSecrets{secrets},
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
 		opts:    opts,

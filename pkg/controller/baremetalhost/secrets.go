@@ -62,6 +62,17 @@ func credentials(ctx context.Context, src SecretSource, namespace, name string) 
 	return provisioner.Credentials{Username: user, Password: pass}, version, nil
 }
 
+// countedSecrets counts the reads of the host reconciler's Secrets (baremetal_secret_reads_total):
+// a pass that reads none is what a host waiting for a slot should cost.
+type countedSecrets struct {
+	SecretSource
+}
+
+func (s countedSecrets) Get(ctx context.Context, namespace, name string) (map[string][]byte, string, error) {
+	secretReads.Inc()
+	return s.SecretSource.Get(ctx, namespace, name)
+}
+
 // DirSecrets reads Secrets from a directory laid out as mounted Secrets are:
 // <dir>/<namespace>/<name>/<key>. A standalone server has no Secrets API; this is its store.
 type DirSecrets struct {

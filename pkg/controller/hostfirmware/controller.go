@@ -90,6 +90,7 @@ func New(client clientset.Interface, baremetal informers.Interface, reader provi
 	if interval <= 0 {
 		interval = DefaultReadInterval
 	}
+	registerMetrics()
 	c := &Controller{
 		client: client, hosts: hostInformer.Lister(), settings: settingsInformer.Lister(), components: componentsInformer.Lister(),
 		synced: []cache.InformerSynced{hostInformer.Informer().HasSynced, settingsInformer.Informer().HasSynced, componentsInformer.Informer().HasSynced},
@@ -169,6 +170,8 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return c.interval, nil // the host reconciler reports credential problems
 	}
+	start := c.clock.Now()
+	defer func() { readingDuration.Observe(c.clock.Since(start).Seconds()) }()
 	reading := firmwarestatus.Read(ctx, c.reader, ph)
 	if reading.BIOSErr != nil {
 		klog.FromContext(ctx).V(2).Info("BIOS not read", "host", key, "err", reading.BIOSErr)
