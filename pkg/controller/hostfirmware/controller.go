@@ -117,6 +117,10 @@ func New(client clientset.Interface, baremetal informers.Interface, reader provi
 	return c, err
 }
 
+// Workers is the number of readers for a server inspecting up to slots hosts at once (at
+// least 2): every host inspected is read soon after, so the readers keep pace with the slots.
+func Workers(slots int) int { return max(2, slots) }
+
 // Run reads firmware until ctx ends, with a few workers: a BMC read takes seconds, and a slow
 // BMC must not hold every host back.
 func (c *Controller) Run(ctx context.Context, workers int) {
