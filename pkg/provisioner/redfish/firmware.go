@@ -304,6 +304,8 @@ func (p *Provisioner) FirmwareComponents(ctx context.Context, host provisioner.H
 	return out, readErr(host, err)
 }
 
+var _ provisioner.FirmwareSnapshotReader = (*Provisioner)(nil)
+
 // ReadFirmware is ReadBIOS and FirmwareComponents in one BMC session, with the system read
 // once: what the firmware reader asks of every host, once an hour and once after each new host
 // is inspected.
