@@ -179,11 +179,8 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 				if err != nil {
 					klog.FromContext(ctx).Error(err, "Cannot start the firmware reader")
 				} else {
-					// As many readers as inspection slots: a reading asks a BMC about as much
-					// as an inspection does, and every host the slots inspect is read once
-					// it is available, so fewer readers fall behind a fleet being enrolled
-					// (with 2, 9,000 hosts were still unread when 10,000 were inspected).
-					// Each reader waits on a different BMC, so they cost BMCs nothing more.
+					// Readers in proportion to the inspection slots: with 2, 9,000 hosts
+					// were still unread when 10,000 were inspected.
 					go fw.Run(ctx, hostfirmware.Workers(rc.Options.MaxConcurrentProvisioning))
 				}
 			}
