@@ -41,8 +41,6 @@ type serverWork struct {
 	firmwareQueue                     float64
 	// firmwareRead counts the hosts with a firmware reading at the end (filled in by the caller).
 	firmwareRead int
-	// inspections and inspectSeconds are the inspections done and their total time.
-	inspections, inspectSeconds float64
 }
 
 func (w serverWork) since(before serverWork) serverWork {
@@ -50,21 +48,17 @@ func (w serverWork) since(before serverWork) serverWork {
 		passes: w.passes - before.passes, secretReads: w.secretReads - before.secretReads,
 		firmwareReadings: w.firmwareReadings - before.firmwareReadings, firmwareSeconds: w.firmwareSeconds - before.firmwareSeconds,
 		firmwareQueue: w.firmwareQueue,
-		inspections:   w.inspections - before.inspections, inspectSeconds: w.inspectSeconds - before.inspectSeconds,
 	}
 }
 
 func (w serverWork) summary(d time.Duration) string {
-	mean := func(sum, n float64) float64 {
-		if n == 0 {
-			return 0
-		}
-		return sum / n * 1000
+	mean := 0.0
+	if w.firmwareReadings > 0 {
+		mean = w.firmwareSeconds / w.firmwareReadings * 1000
 	}
-	return fmt.Sprintf("%.0f reconcile passes (%.0f/s), %.0f Secret reads (%.0f/s); %.0f inspections (%.0f ms each on average); "+
-		"%.0f firmware readings (%.0f ms each on average), %d hosts with one at the end, firmware queue %.0f",
-		w.passes, w.passes/d.Seconds(), w.secretReads, w.secretReads/d.Seconds(), w.inspections, mean(w.inspectSeconds, w.inspections),
-		w.firmwareReadings, mean(w.firmwareSeconds, w.firmwareReadings), w.firmwareRead, w.firmwareQueue)
+	return fmt.Sprintf("%.0f reconcile passes (%.0f/s), %.0f Secret reads (%.0f/s); %.0f firmware readings (%.0f ms each on average), "+
+		"%d hosts with one at the end, firmware queue %.0f",
+		w.passes, w.passes/d.Seconds(), w.secretReads, w.secretReads/d.Seconds(), w.firmwareReadings, mean, w.firmwareRead, w.firmwareQueue)
 }
 
 // readServerWork reads the counters of serverWork from the server's /metrics.
@@ -93,10 +87,6 @@ func readServerWork(ctx context.Context, b *testing.B, rc rest.Interface) server
 			w.firmwareReadings = v
 		case name == "baremetal_firmware_reading_duration_seconds_sum":
 			w.firmwareSeconds = v
-		case name == `baremetal_operation_duration_seconds_count{operation="inspect"}`:
-			w.inspections = v
-		case name == `baremetal_operation_duration_seconds_sum{operation="inspect"}`:
-			w.inspectSeconds = v
 		case name == `workqueue_depth{name="hostfirmware"}`:
 			w.firmwareQueue = v
 		}

@@ -119,10 +119,10 @@ func New(client clientset.Interface, baremetal informers.Interface, reader provi
 
 // Workers is the number of readers for a server inspecting up to slots hosts at once: every
 // host inspected is read once it is available, so the readings must keep pace with the
-// inspections, and a reading takes about as long as an inspection, at times longer (2,000
-// simulated hosts on 5 slots: 300 ms against 220 ms, and 5 readers fell 1,200 hosts behind).
-// Readers wait on BMCs, each on another host's (the session layer bounds the requests in
-// flight to one BMC), so twice the slots cost little.
+// inspections. In the benchmark a reading took 40-500 ms depending on the load, often longer
+// than an inspection held its slot, and 5 readers behind 5 slots left 1,200 of 2,000 hosts
+// unread at the end. Readers wait on BMCs, each on another host's (the session layer bounds
+// the requests in flight to one BMC), so twice the slots cost little.
 func Workers(slots int) int { return max(2, 2*slots) }
 
 // Run reads firmware until ctx ends, with a few workers: a BMC read takes seconds, and a slow
