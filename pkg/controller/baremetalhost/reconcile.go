@@ -58,6 +58,8 @@ type hostReconcile struct {
 	acquired bool
 	// wroteRV is the resourceVersion of this pass's last write, if it wrote.
 	wroteRV string
+	// passSecrets are the Secrets this pass read (secrets).
+	passSecrets *passSecrets
 	// health is what the BMC said of the host's health in this pass, if it was asked.
 	health provisioner.Health
 	// hd is the host's HardwareData as this pass last saw it (hardwareDataOf), once hdRead.
@@ -81,6 +83,14 @@ var (
 )
 
 func after(d time.Duration) stepResult { return stepResult{requeue: d} }
+
+// secrets reads the Secrets of this pass, each once.
+func (r *hostReconcile) secrets() SecretSource {
+	if r.passSecrets == nil {
+		r.passSecrets = &passSecrets{src: r.c.secrets}
+	}
+	return r.passSecrets
+}
 
 func (r *hostReconcile) run(ctx context.Context) (time.Duration, error) {
 	h := r.host
@@ -283,7 +293,7 @@ func (r *hostReconcile) handleState(ctx context.Context) (stepResult, error) {
 // as errType, reading its BMC credentials. A failure of that step already in status asks the
 // backend to retry it rather than report it again (RestartOnFailure).
 func (r *hostReconcile) providerHost(ctx context.Context, errType v1alpha1.ErrorType) (provisioner.Host, string, error) {
-	ph, version, err := ProviderHost(ctx, r.host, r.c.secrets, r.c.opts.AllowTestBMCSchemes)
+	ph, version, err := ProviderHost(ctx, r.host, r.secrets(), r.c.opts.AllowTestBMCSchemes)
 	ph.RestartOnFailure = r.host.Status.ErrorType == errType
 	ph.PreprovisioningImage = r.preprov
 	if m := r.metric(r.host.Status.Provisioning.State); m != nil {
@@ -380,7 +390,7 @@ func (r *hostReconcile) registeredWithCurrentCredentials(ctx context.Context) bo
 	if !registeredWithCredentialsOf(h) {
 		return false
 	}
-	_, version, err := r.c.secrets.Get(ctx, h.Namespace, h.Spec.BMC.CredentialsName)
+	_, version, err := r.secrets().Get(ctx, h.Namespace, h.Spec.BMC.CredentialsName)
 	return err == nil && version == h.Status.GoodCredentials.CredentialsVersion
 }
 
@@ -679,7 +689,7 @@ func (r *hostReconcile) imagePullSecret(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	name := *img.OCIAuthSecretName
-	data, _, err := r.c.secrets.Get(ctx, r.host.Namespace, name)
+	data, _, err := r.secrets().Get(ctx, r.host.Namespace, name)
 	if err != nil {
 		return "", fmt.Errorf("image pull Secret (spec.image.ociAuthSecretName): %w", err)
 	}
@@ -697,7 +707,7 @@ func (r *hostReconcile) configDrive(ctx context.Context) (user, network, meta st
 		if ref == nil || ref.Name == "" {
 			return "", nil
 		}
-		data, _, err := r.c.secrets.Get(ctx, h.Namespace, ref.Name)
+		data, _, err := r.secrets().Get(ctx, h.Namespace, ref.Name)
 		if err != nil {
 			metal3ConfigDataError.WithLabelValues(key).Inc()
 			return "", err

@@ -584,6 +584,12 @@ func TestStateMachine(t *testing.T) {
 					t.Error("the credentials were not checked")
 				}
 			}},
+		{name: "available: its power polled, its Secret read once in the pass", host: aHost(v1alpha1.StateAvailable).with(offline),
+			state: v1alpha1.StateAvailable, calls: "PowerState PowerDraw", check: func(t *testing.T, got smResult) {
+				if got.secretReads != 1 {
+					t.Errorf("%d Secret reads, want 1 (the credentials' version checked and used)", got.secretReads)
+				}
+			}},
 		{name: "inspected: preparing, the inventory kept in a new HardwareData owned by the host",
 			host:  aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }),
 			state: v1alpha1.StatePreparing, calls: "Inspect", hdWrites: "create", check: func(t *testing.T, got smResult) {
