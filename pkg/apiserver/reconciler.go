@@ -179,7 +179,9 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 				if err != nil {
 					klog.FromContext(ctx).Error(err, "Cannot start the firmware reader")
 				} else {
-					go fw.Run(ctx, 2)
+					// Readers in proportion to the inspection slots: with 2, 9,000 hosts
+					// were still unread when 10,000 were inspected.
+					go fw.Run(ctx, hostfirmware.Workers(rc.Options.MaxConcurrentProvisioning))
 				}
 			}
 			// Backends that manage BMC event subscriptions make BMCEventSubscriptions real.

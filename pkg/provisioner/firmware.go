@@ -76,6 +76,22 @@ type FirmwareReader interface {
 	FirmwareComponents(ctx context.Context, host Host) ([]FirmwareComponent, error)
 }
 
+// FirmwareReading is one reading of a host's firmware; a part the backend could not read is
+// left nil with its error.
+type FirmwareReading struct {
+	BIOS          *BIOS
+	BIOSErr       error
+	Components    []FirmwareComponent
+	ComponentsErr error
+}
+
+// FirmwareSnapshotReader is implemented by backends that read a host's BIOS and firmware
+// versions together for less than the two FirmwareReader calls cost apart (a Redfish BMC: one
+// session, the system read once). The reading is the same.
+type FirmwareSnapshotReader interface {
+	ReadFirmware(ctx context.Context, host Host) FirmwareReading
+}
+
 // FirmwareChanges are the firmware changes preparing or servicing applies to one host.
 type FirmwareChanges struct {
 	// Settings are the wanted values of the BIOS attributes whose value on the BMC differs,

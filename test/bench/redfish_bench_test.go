@@ -86,6 +86,9 @@ type redfishBenchConfig struct {
 	slo bool
 	// pprofDir keeps CPU and heap profiles of the server (BENCH_PPROF=1).
 	pprofDir string
+	// waitFirmware waits, after the last inspection, until every host has a firmware reading
+	// (BENCH_REDFISH_WAIT_FIRMWARE=1), and reports how much longer that took.
+	waitFirmware bool
 	// extraArgs are added to the server's flags (BENCH_REDFISH_SERVER_ARGS, space-separated),
 	// to try settings without editing the benchmark.
 	extraArgs []string
@@ -116,6 +119,7 @@ func loadRedfishBenchConfig() (redfishBenchConfig, error) {
 		c.pprofDir = filepath.Join(framework.RepoRoot(), "_output", "bench", "pprof")
 	}
 	c.extraArgs = strings.Fields(os.Getenv("BENCH_REDFISH_SERVER_ARGS"))
+	c.waitFirmware = os.Getenv("BENCH_REDFISH_WAIT_FIRMWARE") == "1"
 	return c, nil
 }
 
@@ -227,6 +231,10 @@ func BenchmarkRedfishRegisterInspect(b *testing.B) {
 				"API during the run: %d GETs p50 %.1fms p99 %.1fms max %.0fms, %d LISTs of up to %d hosts p50 %.2fs max %.2fs; errors shown in host status: %d\n",
 				r.label, r.rssBefore/1024, r.rssAfter/1024, r.rssPeak/1024, r.heapBefore/(1<<20), r.heapAfter/(1<<20), r.cpu,
 				r.gets.Count, r.gets.P50ms, r.gets.P99ms, r.gets.MaxMs, r.lists.Count, r.listItems, r.lists.P50ms/1000, r.lists.MaxMs/1000, r.hostErrors)
+			fmt.Printf("  %s: %s\n", r.label, r.work.summary(r.total))
+			if r.firmwareLag > 0 {
+				fmt.Printf("  %s: every host had a firmware reading %.1fs after the last inspection\n", r.label, r.firmwareLag.Seconds())
+			}
 			if r.gets.P99ms > float64(getSLO.Milliseconds()) || r.lists.MaxMs > float64(listSLO.Milliseconds()) {
 				msg := fmt.Sprintf("%s: API during the run missed its targets: GET p99 %.0fms (target %s), LIST max %.2fs (target %s)",
 					r.label, r.gets.P99ms, getSLO, r.lists.MaxMs/1000, listSLO)
@@ -267,6 +275,10 @@ type registerInspectResult struct {
 	gets, lists latency
 	listItems   int
 	hostErrors  int
+	// work is what the server's metrics say it did during the run; firmwareLag is how long
+	// after the last inspection every host had a firmware reading (waitFirmware only).
+	work        serverWork
+	firmwareLag time.Duration
 }
 
 func (r registerInspectResult) hostsPerSecond() float64 { return float64(r.n) / r.total.Seconds() }
@@ -462,6 +474,7 @@ func registerInspect(b *testing.B, cfg redfishBenchConfig, sim *simulator.Simula
 		cpuProfileDone = profileCPU(ctx, cs.Discovery().RESTClient(), filepath.Join(cfg.pprofDir, label+"-cpu.pb.gz"))
 	}
 	cpuBefore := cpuSeconds(srv.PID())
+	workBefore := readServerWork(ctx, b, cs.Discovery().RESTClient())
 
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -520,6 +533,11 @@ func registerInspect(b *testing.B, cfg redfishBenchConfig, sim *simulator.Simula
 	res.total = time.Since(start)
 	stopProbe()
 	res.cpu = cpuSeconds(srv.PID()) - cpuBefore
+	res.work = readServerWork(ctx, b, cs.Discovery().RESTClient()).since(workBefore)
+	res.work.firmwareRead = countFirmwareReadings(ctx, b, cs.BaremetalV1alpha1().HostFirmwareSettings("default"))
+	if cfg.waitFirmware {
+		res.firmwareLag = waitFirmwareReadings(ctx, b, cs.BaremetalV1alpha1().HostFirmwareSettings("default"), n)
+	}
 	if cpuProfileDone != nil {
 		cpuProfileDone()
 	}

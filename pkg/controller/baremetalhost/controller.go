@@ -163,7 +163,7 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		related: []cache.InformerSynced{hardwareData.Informer().HasSynced,
 			settings.Informer().HasSynced, components.Informer().HasSynced, policies.Informer().HasSynced,
 			dataImages.Informer().HasSynced},
-		secrets: secrets,
+		secrets: countedSecrets{secrets},
 		slots:   newSlots(opts.MaxConcurrentProvisioning),
 		expect:  newExpectations(),
 		opts:    opts,
@@ -204,9 +204,15 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		return nil, err
 	}
 	// A change the host is to go through, or one that went away, is news for the host; a
-	// status reading that changes nothing pending is not.
+	// status reading that changes nothing pending is not, nor is the empty HostFirmwareSettings
+	// or HostFirmwareComponents the firmware reader creates for each host it first reads (two
+	// passes of every host of a fleet being enrolled, each reading its Secret).
 	firmwareHandler := cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueueObject,
+		AddFunc: func(obj interface{}) {
+			if hasPendingFirmware(obj) {
+				c.enqueueObject(obj)
+			}
+		},
 		UpdateFunc: func(oldObj, obj interface{}) {
 			if !equality.Semantic.DeepEqual(pendingFirmware(oldObj), pendingFirmware(obj)) {
 				c.enqueueObject(obj)
@@ -256,6 +262,18 @@ func New(client clientset.Interface, baremetal informers.Interface, prov provisi
 		return nil, err
 	}
 	return c, nil
+}
+
+// hasPendingFirmware says whether a HostFirmwareSettings or HostFirmwareComponents asks its
+// host to go through anything.
+func hasPendingFirmware(obj interface{}) bool {
+	switch o := obj.(type) {
+	case *v1alpha1.HostFirmwareSettings:
+		return len(o.PendingSettings()) > 0
+	case *v1alpha1.HostFirmwareComponents:
+		return len(o.PendingUpdates()) > 0
+	}
+	return false
 }
 
 // pendingFirmware is what a HostFirmwareSettings or HostFirmwareComponents asks its host to go

@@ -37,6 +37,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
@@ -1028,5 +1029,32 @@ func TestDetachWaitsForTheOperation(t *testing.T) {
 				return x.Status.OperationalStatus == v1alpha1.OperationalStatusDetached && x.Status.Provisioning.State == v1alpha1.StateProvisioned
 			})
 		})
+	}
+}
+
+// TestHasPendingFirmware: what a new HostFirmwareSettings or HostFirmwareComponents must ask for
+// to wake its host; the empty ones the firmware reader creates ask for nothing.
+func TestHasPendingFirmware(t *testing.T) {
+	read := metav1.Now()
+	update := v1alpha1.FirmwareUpdate{Component: "bios", URL: "http://192.0.2.1/bios.bin"}
+	for _, tc := range []struct {
+		name string
+		obj  interface{}
+		want bool
+	}{
+		{"settings created by the reader", &v1alpha1.HostFirmwareSettings{}, false},
+		{"settings wanted, not read yet", &v1alpha1.HostFirmwareSettings{Spec: v1alpha1.HostFirmwareSettingsSpec{
+			Settings: v1alpha1.DesiredSettingsMap{"SecureBoot": intstr.FromString("Enabled")}}}, false},
+		{"settings wanted, read otherwise", &v1alpha1.HostFirmwareSettings{
+			Spec:   v1alpha1.HostFirmwareSettingsSpec{Settings: v1alpha1.DesiredSettingsMap{"SecureBoot": intstr.FromString("Enabled")}},
+			Status: v1alpha1.HostFirmwareSettingsStatus{Settings: map[string]string{"SecureBoot": "Disabled"}, LastUpdated: &read}}, true},
+		{"components created by the reader", &v1alpha1.HostFirmwareComponents{}, false},
+		{"an update asked for", &v1alpha1.HostFirmwareComponents{Spec: v1alpha1.HostFirmwareComponentsSpec{Updates: []v1alpha1.FirmwareUpdate{update}}}, true},
+		{"an update applied", &v1alpha1.HostFirmwareComponents{Spec: v1alpha1.HostFirmwareComponentsSpec{Updates: []v1alpha1.FirmwareUpdate{update}},
+			Status: v1alpha1.HostFirmwareComponentsStatus{Updates: []v1alpha1.FirmwareUpdate{update}}}, false},
+	} {
+		if got := hasPendingFirmware(tc.obj); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

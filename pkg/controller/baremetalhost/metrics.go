@@ -61,6 +61,10 @@ var (
 		Namespace: "baremetal", Name: "hosts_delayed", StabilityLevel: metrics.ALPHA,
 		Help: "Hosts waiting for a provisioning slot, by Ironic endpoint.",
 	}, []string{"endpoint"})
+	secretReads = metrics.NewCounter(&metrics.CounterOpts{
+		Namespace: "baremetal", Name: "secret_reads_total", StabilityLevel: metrics.ALPHA,
+		Help: "Secrets (BMC credentials, network data) the host reconciler read: files in standalone mode, an informer cache or the API otherwise.",
+	})
 )
 
 var registerOnce sync.Once
@@ -68,7 +72,7 @@ var registerOnce sync.Once
 func registerMetrics() {
 	registerOnce.Do(func() {
 		legacyregistry.MustRegister(reconcileTotal, hostErrorsTotal, stateChangesTotal, operationDuration,
-			powerChangesTotal, slotsInUse, hostsDelayed)
+			powerChangesTotal, slotsInUse, hostsDelayed, secretReads)
 		legacyregistry.CustomMustRegister(&fleetCollector{})
 		registerMetal3Metrics()
 	})

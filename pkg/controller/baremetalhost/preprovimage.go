@@ -237,7 +237,7 @@ func (r *hostReconcile) preprovImageUsable(ctx context.Context, img *v1alpha1.Pr
 		return false, fmt.Sprintf("built with network data %q, not %q", st.NetworkData.Name, spec.NetworkDataName), false
 	}
 	if spec.NetworkDataName != "" {
-		_, version, err := r.c.secrets.Get(ctx, img.Namespace, spec.NetworkDataName)
+		_, version, err := r.secrets().Get(ctx, img.Namespace, spec.NetworkDataName)
 		if err != nil {
 			return false, "network data: " + err.Error(), false
 		}

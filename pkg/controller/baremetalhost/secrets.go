@@ -62,6 +62,45 @@ func credentials(ctx context.Context, src SecretSource, namespace, name string) 
 	return provisioner.Credentials{Username: user, Password: pass}, version, nil
 }
 
+// countedSecrets counts the reads of the host reconciler's Secrets (baremetal_secret_reads_total):
+// a pass that reads none is what a host waiting for a slot should cost.
+type countedSecrets struct {
+	SecretSource
+}
+
+func (s countedSecrets) Get(ctx context.Context, namespace, name string) (map[string][]byte, string, error) {
+	secretReads.Inc()
+	return s.SecretSource.Get(ctx, namespace, name)
+}
+
+// passSecrets reads each Secret at most once in a reconcile pass: a pass checks the version of
+// the credentials and then uses them (each power poll of a host at rest read its Secret twice),
+// and one reading makes the version checked the version used. Not safe for concurrent use: a
+// pass runs on one worker.
+type passSecrets struct {
+	src  SecretSource
+	read map[types.NamespacedName]secretReading
+}
+
+type secretReading struct {
+	data    map[string][]byte
+	version string
+	err     error
+}
+
+func (s *passSecrets) Get(ctx context.Context, namespace, name string) (map[string][]byte, string, error) {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	if r, ok := s.read[key]; ok {
+		return r.data, r.version, r.err
+	}
+	data, version, err := s.src.Get(ctx, namespace, name)
+	if s.read == nil {
+		s.read = map[types.NamespacedName]secretReading{}
+	}
+	s.read[key] = secretReading{data: data, version: version, err: err}
+	return data, version, err
+}
+
 // DirSecrets reads Secrets from a directory laid out as mounted Secrets are:
 // <dir>/<namespace>/<name>/<key>. A standalone server has no Secrets API; this is its store.
 type DirSecrets struct {

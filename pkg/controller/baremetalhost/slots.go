@@ -227,6 +227,14 @@ func (s *slots) offerLocked(pool string) []string {
 	return wake
 }
 
+// inLine says whether key waits in line for a slot: neither holding one nor offered one.
+func (s *slots) inLine(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.waiting[key]
+	return ok
+}
+
 // poolUsage is what one pool's slots are doing.
 type poolUsage struct {
 	// held counts the slots held; waiting the hosts waiting for one, including those offered

@@ -25,6 +25,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,6 +84,15 @@ type hostBuilder struct {
 	endpoints provisioner.EndpointAssigner
 	// secrets are more Secrets of the host's namespace, by name, beside its BMC credentials.
 	secrets map[string]map[string]string
+	// inLine puts the host in line for a provisioning slot before the pass (with every slot
+	// taken: slotsTaken at the limit).
+	inLine bool
+}
+
+// waitingInLine puts the host in line for a slot before the pass.
+func (b *hostBuilder) waitingInLine() *hostBuilder {
+	b.inLine = true
+	return b
 }
 
 func aHost(state v1alpha1.ProvisioningState) *hostBuilder {
@@ -258,8 +268,10 @@ func (b *hostBuilder) refusingHardwareData() *hostBuilder {
 
 // smResult is what one reconciliation did.
 type smResult struct {
-	host  *v1alpha1.BareMetalHost
-	calls []string
+	// secretReads counts the pass's reads of Secrets.
+	secretReads int
+	host        *v1alpha1.BareMetalHost
+	calls       []string
 	// backend is the fake backend's record of the host after the pass.
 	backend fakeprov.Host
 	requeue time.Duration
@@ -406,8 +418,9 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 		opts = testOptions(opts.MaxConcurrentProvisioning)
 	}
 	registerMetrics()
+	reads := &countingSecrets{SecretSource: secrets}
 	c := &Controller{
-		client: client, secrets: secrets, opts: opts,
+		client: client, secrets: reads, opts: opts,
 		slots: newSlots(opts.MaxConcurrentProvisioning), expect: newExpectations(),
 		clock:              clocktesting.NewFakePassiveClock(smNow),
 		queue:              workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
@@ -425,6 +438,11 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	for i := 0; i < slotsTaken; i++ {
 		c.slots.hold(fmt.Sprintf("%s/other-%d", ns, i), "")
 	}
+	if b.inLine {
+		if ok, _ := c.slots.acquire(ns+"/"+smHost, h.Status.Provisioning.Endpoint); ok {
+			t.Fatal("a slot was free: the host cannot wait in line")
+		}
+	}
 	c.prov = async.New(prov, async.Config{Budget: time.Minute, Notify: c.enqueue})
 	r := &hostReconcile{c: c, key: ns + "/" + smHost, host: stored.DeepCopy(), orig: stored, logger: klog.Background()}
 	requeue, err := r.run(context.Background())
@@ -432,7 +450,7 @@ func reconcileOnce(t *testing.T, b *hostBuilder, opts Options, slotsTaken int, s
 	if gerr != nil {
 		t.Fatal(gerr)
 	}
-	got := smResult{host: after, calls: prov.Calls(ns, smHost), requeue: requeue, err: err}
+	got := smResult{host: after, calls: prov.Calls(ns, smHost), requeue: requeue, err: err, secretReads: int(reads.n.Load())}
 	got.backend, _ = prov.Lookup(ns, smHost)
 	for _, a := range client.Actions() {
 		if a.GetResource().Resource == "hardwaredata" && a.GetVerb() != "get" && a.GetVerb() != "list" && a.GetVerb() != "watch" {
@@ -522,6 +540,56 @@ func TestStateMachine(t *testing.T) {
 				h.Status.Provisioning.ID = "fake-1"
 			}),
 			state: v1alpha1.StateInspecting},
+		{name: "delayed, in line, no slot: waits on without reading its Secret",
+			host: aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
+				h.Status.Provisioning.ID = "fake-1"
+			}).waitingInLine(), opts: full, slotsTaken: 1,
+			state: v1alpha1.StateRegistering, check: func(t *testing.T, got smResult) {
+				if got.secretReads != 0 || got.host.Status.OperationalStatus != v1alpha1.OperationalStatusDelayed || got.requeue != waitingRecheck {
+					t.Errorf("%d Secret reads, operationalStatus %s, requeue %s; want none, delayed, %s",
+						got.secretReads, got.host.Status.OperationalStatus, got.requeue, waitingRecheck)
+				}
+			}},
+		{name: "delayed, in line, credentials changed meanwhile: waits on, not registered before its turn",
+			host: aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
+				h.Status.Provisioning.ID = "fake-1"
+				h.Status.GoodCredentials = v1alpha1.CredentialsStatus{Credentials: &v1alpha1.SecretReference{Name: smHost + "-bmc", Namespace: ns}, CredentialsVersion: "older"}
+			}).waitingInLine(), opts: full, slotsTaken: 1,
+			state: v1alpha1.StateRegistering, check: func(t *testing.T, got smResult) {
+				if got.secretReads != 0 {
+					t.Errorf("%d Secret reads, want none", got.secretReads)
+				}
+			}},
+		{name: "delayed, its turn come, credentials changed meanwhile: registered again, then inspecting",
+			host: aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
+				h.Status.Provisioning.ID = "fake-1"
+				h.Status.GoodCredentials = v1alpha1.CredentialsStatus{Credentials: &v1alpha1.SecretReference{Name: smHost + "-bmc", Namespace: ns}, CredentialsVersion: "older"}
+			}),
+			state: v1alpha1.StateInspecting, calls: "Register", check: func(t *testing.T, got smResult) {
+				if got.host.Status.GoodCredentials.CredentialsVersion == "older" {
+					t.Error("the new credentials were not recorded as good")
+				}
+			}},
+		{name: "delayed, in line, inspection disabled meanwhile: credentials checked, preparing",
+			host: aHost(v1alpha1.StateRegistering).with(func(h *v1alpha1.BareMetalHost) {
+				h.Status.OperationalStatus = v1alpha1.OperationalStatusDelayed
+				h.Status.Provisioning.ID = "fake-1"
+				h.Spec.InspectionMode = v1alpha1.InspectionModeDisabled
+			}).waitingInLine(), opts: full, slotsTaken: 1,
+			state: v1alpha1.StatePreparing, check: func(t *testing.T, got smResult) {
+				if got.secretReads == 0 {
+					t.Error("the credentials were not checked")
+				}
+			}},
+		{name: "available: its power polled, its Secret read once in the pass", host: aHost(v1alpha1.StateAvailable).with(offline),
+			state: v1alpha1.StateAvailable, calls: "PowerState PowerDraw", check: func(t *testing.T, got smResult) {
+				if got.secretReads != 1 {
+					t.Errorf("%d Secret reads, want 1 (the credentials' version checked and used)", got.secretReads)
+				}
+			}},
 		{name: "inspected: preparing, the inventory kept in a new HardwareData owned by the host",
 			host:  aHost(v1alpha1.StateInspecting).with(func(h *v1alpha1.BareMetalHost) { h.Status.Hardware = nil }),
 			state: v1alpha1.StatePreparing, calls: "Inspect", hdWrites: "create", check: func(t *testing.T, got smResult) {
@@ -1039,6 +1107,17 @@ func TestInspectionWarnings(t *testing.T) {
 			t.Errorf("last event %q, want the count of the rest", events[len(events)-1])
 		}
 	}
+}
+
+// countingSecrets counts the reads of a pass's Secrets.
+type countingSecrets struct {
+	SecretSource
+	n atomic.Int64
+}
+
+func (s *countingSecrets) Get(ctx context.Context, namespace, name string) (map[string][]byte, string, error) {
+	s.n.Add(1)
+	return s.SecretSource.Get(ctx, namespace, name)
 }
 
 func TestBackoffRemaining(t *testing.T) {

@@ -49,15 +49,13 @@ type Writer struct {
 
 // Reading is one reading of a host's firmware; a part the backend could not read is left nil
 // with its error, and not written.
-type Reading struct {
-	BIOS          *provisioner.BIOS
-	BIOSErr       error
-	Components    []provisioner.FirmwareComponent
-	ComponentsErr error
-}
+type Reading = provisioner.FirmwareReading
 
-// Read reads a host's BIOS and firmware versions.
+// Read reads a host's BIOS and firmware versions, in one go when the backend can.
 func Read(ctx context.Context, reader provisioner.FirmwareReader, ph provisioner.Host) Reading {
+	if snap, ok := reader.(provisioner.FirmwareSnapshotReader); ok {
+		return snap.ReadFirmware(ctx, ph)
+	}
 	var r Reading
 	if bios, err := reader.ReadBIOS(ctx, ph); err == nil {
 		r.BIOS = &bios

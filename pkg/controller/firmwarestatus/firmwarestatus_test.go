@@ -117,3 +117,38 @@ func TestWrite(t *testing.T) {
 		t.Errorf("lastUpdated %v after a failed reading, want %v", got.Status.LastUpdated, t1)
 	}
 }
+
+// reader is a FirmwareReader that records its calls; snapshotReader also reads in one call.
+type reader struct{ calls []string }
+
+func (r *reader) ReadBIOS(context.Context, provisioner.Host) (provisioner.BIOS, error) {
+	r.calls = append(r.calls, "ReadBIOS")
+	return provisioner.BIOS{Settings: map[string]string{"SecureBoot": "Enabled"}}, nil
+}
+
+func (r *reader) FirmwareComponents(context.Context, provisioner.Host) ([]provisioner.FirmwareComponent, error) {
+	r.calls = append(r.calls, "FirmwareComponents")
+	return nil, errors.New("no firmware interface")
+}
+
+type snapshotReader struct{ reader }
+
+func (r *snapshotReader) ReadFirmware(context.Context, provisioner.Host) provisioner.FirmwareReading {
+	r.calls = append(r.calls, "ReadFirmware")
+	return provisioner.FirmwareReading{BIOS: &provisioner.BIOS{}, Components: []provisioner.FirmwareComponent{{Component: "bmc", Version: "1"}}}
+}
+
+// TestRead: a backend that reads everything in one call is asked once; another is asked for
+// each part, and a part it cannot read comes with its error.
+func TestRead(t *testing.T) {
+	ctx := context.Background()
+	snap := &snapshotReader{}
+	if r := Read(ctx, snap, provisioner.Host{}); len(snap.calls) != 1 || snap.calls[0] != "ReadFirmware" || r.BIOS == nil || len(r.Components) != 1 {
+		t.Errorf("calls %v, reading %+v: want one ReadFirmware and its reading", snap.calls, r)
+	}
+	two := &reader{}
+	r := Read(ctx, two, provisioner.Host{})
+	if len(two.calls) != 2 || r.BIOS == nil || r.BIOS.Settings["SecureBoot"] != "Enabled" || r.BIOSErr != nil || r.ComponentsErr == nil {
+		t.Errorf("calls %v, reading %+v: want ReadBIOS and FirmwareComponents, the components' error kept", two.calls, r)
+	}
+}

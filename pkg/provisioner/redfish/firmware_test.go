@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -83,6 +84,11 @@ func TestReadBIOSFromSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The firmware reader's one-session reading reads the same.
+	if r := p.ReadFirmware(ctx, h); r.BIOSErr != nil || r.ComponentsErr != nil || r.BIOS == nil ||
+		!reflect.DeepEqual(*r.BIOS, bios) || !reflect.DeepEqual(r.Components, comps) {
+		t.Errorf("ReadFirmware = %+v (BIOS %+v), want the BIOS and components read apart: %+v, %v", r, r.BIOS, bios, comps)
+	}
 	got := map[string]string{}
 	for _, c := range comps {
 		got[c.Component] = c.Version
@@ -105,14 +111,19 @@ func TestFirmwareFromRealBMCCaptures(t *testing.T) {
 		settings, empty, schema bool
 		// components that must be found.
 		components []string
+		// gets bounds the BIOS reading's requests: the BIOS resource once (its
+		// @Redfish.Settings from the same answer), its settings object, the registry files
+		// and the registry. A BMC whose registry file is named after the registry (Gigabyte:
+		// 15 files) costs the collection and that one file, not every file.
+		gets int64
 	}{
-		{mockup: "dmtf/public-rackmount1", settings: true, components: []string{"bios", "bmc"}},
-		{mockup: "dmtf/public-tower", settings: true, components: []string{"bios", "bmc"}},
-		{mockup: "hpe-csm/Gigabyte", settings: true, schema: true, components: []string{"bios", "bmc"}},
-		{mockup: "hpe-csm/Intel", settings: true, components: []string{"bios", "bmc"}},
-		{mockup: "hpe-csm/OpenBMC-stock", settings: true, empty: true, components: []string{"bmc"}},
-		{mockup: "hpe-csm/DL325", components: []string{"bios", "bmc"}},
-		{mockup: "hpe-csm/XL675d_A100", components: []string{"bios", "bmc"}},
+		{mockup: "dmtf/public-rackmount1", settings: true, components: []string{"bios", "bmc"}, gets: 4},
+		{mockup: "dmtf/public-tower", settings: true, components: []string{"bios", "bmc"}, gets: 4},
+		{mockup: "hpe-csm/Gigabyte", settings: true, schema: true, components: []string{"bios", "bmc"}, gets: 5},
+		{mockup: "hpe-csm/Intel", settings: true, components: []string{"bios", "bmc"}, gets: 6},
+		{mockup: "hpe-csm/OpenBMC-stock", settings: true, empty: true, components: []string{"bmc"}, gets: 1},
+		{mockup: "hpe-csm/DL325", components: []string{"bios", "bmc"}, gets: 1},
+		{mockup: "hpe-csm/XL675d_A100", components: []string{"bios", "bmc"}, gets: 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.mockup, func(t *testing.T) {
@@ -134,6 +145,9 @@ func TestFirmwareFromRealBMCCaptures(t *testing.T) {
 				if !strings.Contains(err.Error(), "BIOS resource") {
 					t.Errorf("the missing BIOS is not said clearly: %v", err)
 				}
+			}
+			if gets := client.gets.Load(); gets > tc.gets {
+				t.Errorf("reading the BIOS took %d GETs, want at most %d", gets, tc.gets)
 			}
 			if tc.settings && (len(bios.Settings) == 0) != tc.empty {
 				t.Errorf("%d settings, want some: %v", len(bios.Settings), !tc.empty)
