@@ -241,13 +241,11 @@ func (c *client) heapInuse() float64 {
 	if err != nil {
 		return 0
 	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(line, "go_memstats_heap_inuse_bytes ") {
-			v, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, "go_memstats_heap_inuse_bytes ")), 64)
-			return v
-		}
+	m, err := parseMetrics(body)
+	if err != nil {
+		return 0
 	}
-	return 0
+	return m.sum("go_memstats_heap_inuse_bytes", nil)
 }
 
 // forceGC runs a garbage collection in the server (pprof's heap endpoint does one with gc=1)

@@ -548,30 +548,18 @@ func reportAPIRequests(ctx context.Context, b *testing.B, c rest.Interface, n in
 		b.Logf("server metrics: %v", err)
 		return
 	}
+	m, err := parseMetrics(metrics)
+	if err != nil {
+		b.Logf("server metrics: %v", err)
+		return
+	}
 	counts := map[string]float64{}
-	for _, line := range strings.Split(string(metrics), "\n") {
-		rest, ok := strings.CutPrefix(line, "apiserver_request_total{")
-		if !ok {
-			continue
+	for _, s := range m.samples("apiserver_request_total", map[string]string{"group": v1alpha1.GroupName}) {
+		key := label(s, "verb") + " " + label(s, "resource")
+		if sub := label(s, "subresource"); sub != "" {
+			key += "/" + sub
 		}
-		labels, value, ok := strings.Cut(rest, "} ")
-		if !ok {
-			continue
-		}
-		l := map[string]string{}
-		for _, kv := range strings.Split(labels, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			l[k] = strings.Trim(v, `"`)
-		}
-		if l["group"] != v1alpha1.GroupName {
-			continue
-		}
-		v, _ := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		key := l["verb"] + " " + l["resource"]
-		if l["subresource"] != "" {
-			key += "/" + l["subresource"]
-		}
-		counts[key] += v
+		counts[key] += sampleValue(s)
 	}
 	keys := make([]string, 0, len(counts))
 	for k := range counts {

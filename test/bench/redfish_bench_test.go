@@ -306,11 +306,11 @@ func serverMemory(ctx context.Context, b *testing.B, cfg redfishBenchConfig, srv
 	if err != nil {
 		b.Fatalf("server metrics: %v", err)
 	}
-	for _, line := range strings.Split(string(metrics), "\n") {
-		if v, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
-			heapBytes, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
-		}
+	m, err := parseMetrics(metrics)
+	if err != nil {
+		b.Fatalf("server metrics: %v", err)
 	}
+	heapBytes = m.sum("go_memstats_heap_inuse_bytes", nil)
 	rssNow, hwm, err := rssKiB(srv.PID())
 	if err != nil {
 		b.Fatal(err)

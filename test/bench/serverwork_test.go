@@ -19,8 +19,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -68,30 +66,17 @@ func readServerWork(ctx context.Context, b *testing.B, rc rest.Interface) server
 	if err != nil {
 		b.Fatalf("server metrics: %v", err)
 	}
-	var w serverWork
-	for _, line := range strings.Split(string(body), "\n") {
-		name, value, ok := strings.Cut(line, " ")
-		if !ok || strings.HasPrefix(line, "#") {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(name, "baremetal_reconcile_total{"):
-			w.passes += v
-		case name == "baremetal_secret_reads_total":
-			w.secretReads = v
-		case name == "baremetal_firmware_reading_duration_seconds_count":
-			w.firmwareReadings = v
-		case name == "baremetal_firmware_reading_duration_seconds_sum":
-			w.firmwareSeconds = v
-		case name == `workqueue_depth{name="hostfirmware"}`:
-			w.firmwareQueue = v
-		}
+	m, err := parseMetrics(body)
+	if err != nil {
+		b.Fatalf("server metrics: %v", err)
 	}
-	return w
+	return serverWork{
+		passes:           m.sum("baremetal_reconcile_total", nil),
+		secretReads:      m.sum("baremetal_secret_reads_total", nil),
+		firmwareReadings: m.sum("baremetal_firmware_reading_duration_seconds", nil),
+		firmwareSeconds:  m.histogramSum("baremetal_firmware_reading_duration_seconds"),
+		firmwareQueue:    m.sum("workqueue_depth", map[string]string{"name": "hostfirmware"}),
+	}
 }
 
 // countFirmwareReadings counts the HostFirmwareSettings with a reading.
