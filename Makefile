@@ -87,7 +87,7 @@ verify-codegen-cold:
 test: fmt-check vet verify-codegen-cold test-unit test-fuzz-smoke test-integration test-cluster test-e2e test-metal3compat test-bench-smoke
 
 test-unit:
-	$(GO) test -timeout $(UNIT_TIMEOUT) ./pkg/... ./cmd/...
+	$(GO) test -timeout $(UNIT_TIMEOUT) ./pkg/... ./cmd/... ./test/framework/
 
 ## test-fuzz-smoke: every Go fuzz target for a few seconds, so that none rots
 test-fuzz-smoke:

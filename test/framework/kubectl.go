@@ -35,7 +35,8 @@ type Kubectl struct {
 	Kubeconfig string
 	// Home holds kubectl's discovery and HTTP caches (KUBECACHEDIR) and stands in for $HOME.
 	Home string
-	// Timeout bounds each invocation; a minute when zero.
+	// Timeout bounds each invocation; a minute when zero. An invocation given kubectl's own
+	// --timeout is allowed that long and half a minute more, so kubectl reports its own timeout.
 	Timeout time.Duration
 }
 
@@ -51,6 +52,9 @@ func (k Kubectl) Exec(stdin string, args ...string) (stdout, stderr string, err 
 	timeout := k.Timeout
 	if timeout == 0 {
 		timeout = time.Minute
+	}
+	if own := kubectlTimeout(args); own+30*time.Second > timeout {
+		timeout = own + 30*time.Second
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -81,4 +85,22 @@ func (k Kubectl) RunStdin(t testing.TB, stdin string, args ...string) string {
 		t.Fatalf("kubectl %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, errOut)
 	}
 	return out
+}
+
+// kubectlTimeout is the value of kubectl's --timeout flag in args, zero when absent or unparsed.
+func kubectlTimeout(args []string) time.Duration {
+	for i, a := range args {
+		v, ok := strings.CutPrefix(a, "--timeout=")
+		if !ok && a == "--timeout" && i+1 < len(args) {
+			v, ok = args[i+1], true
+		}
+		if ok {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return 0
+			}
+			return d
+		}
+	}
+	return 0
 }
