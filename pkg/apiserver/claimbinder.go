@@ -42,7 +42,7 @@ func claimBinderHook(hookCtx genericapiserver.PostStartHookContext) error {
 	if err != nil {
 		return err
 	}
-	factory := informers.NewSharedInformerFactory(client, 0)
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informerOptions...)
 	ctrl, err := hostclaim.New(client, factory.Baremetal().V1alpha1())
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	kubeinformers "k8s.io/client-go/informers"
@@ -81,6 +82,22 @@ const (
 	reconcilerBurst = 2000
 )
 
+// informerOptions are those of every informer of the server's own controllers. Managed fields
+// are stripped from what they cache: no controller reads them, they are a fifth of what the
+// informers hold (heap profile at 10,000 hosts: 70 of 305 MB), and an update built from a
+// cached object without them keeps the stored ones (the field manager reads the live object's
+// when a request has none), as controller-runtime's TransformStripManagedFields does.
+var informerOptions = []informers.SharedInformerOption{informers.WithTransform(stripManagedFields)}
+
+// stripManagedFields is a cache.TransformFunc dropping an object's managed fields; anything
+// without object metadata (a tombstone) passes unchanged.
+func stripManagedFields(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil && m.GetManagedFields() != nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
 // reconcilerHook starts the reconciler once the server serves, through the loopback client,
 // so that everything it writes goes through the same validation and admission as any client.
 func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.PostStartHookFunc {
@@ -107,7 +124,8 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 			// receive each change of each, for the few that hosts read. ClusterSecrets labels
 			// a Secret the first time a host's reconcile reads it.
 			factory := kubeinformers.NewSharedInformerFactoryWithOptions(rc.KubeClient, 0,
-				kubeinformers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = controller.SecretSelector }))
+				kubeinformers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = controller.SecretSelector }),
+				kubeinformers.WithTransform(stripManagedFields))
 			inf := factory.Core().V1().Secrets()
 			secretInformer = inf.Informer()
 			secrets = controller.ClusterSecrets{Lister: inf.Lister(), Client: rc.KubeClient.CoreV1()}
@@ -121,7 +139,7 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 		lead := func(ctx context.Context) {
 			// A fresh informer and controller per term: a new leader must start from what the
 			// API says now, not from a previous term's queue.
-			factory := informers.NewSharedInformerFactory(client, 0)
+			factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informerOptions...)
 			opts := rc.Options
 			opts.Recorder = recorder
 			baremetal := factory.Baremetal().V1alpha1()

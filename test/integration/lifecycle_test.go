@@ -249,8 +249,20 @@ func TestLifecycleOnIronic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitAll(t, cs, "provisioned", 4*time.Minute, inState(v1alpha1.StateProvisioned))
+	provisioned := waitAll(t, cs, "provisioned", 4*time.Minute, inState(v1alpha1.StateProvisioned))
 	t.Logf("%d hosts provisioned in %s", n, time.Since(start).Round(time.Millisecond))
+	// The reconciler writes hosts it read from informers that drop managed fields; every write
+	// keeps the stored ones: the client's (its create and image patch) and the reconciler's own.
+	for _, h := range provisioned {
+		var image, status bool
+		for _, mf := range h.ManagedFields {
+			image = image || mf.Subresource == "" && strings.Contains(string(mf.FieldsV1.Raw), `"f:image"`)
+			status = status || mf.Subresource == "status" && strings.Contains(string(mf.FieldsV1.Raw), `"f:provisioning"`)
+		}
+		if !image || !status {
+			t.Errorf("%s: managed fields lost the image's writer (%v) or the status writer (%v): %+v", h.Name, image, status, h.ManagedFields)
+		}
+	}
 	for name, node := range ironicNodes(t, ironic.Endpoint) {
 		if node.ProvisionState != "active" {
 			t.Errorf("Ironic node %s is %s, want active", name, node.ProvisionState)
