@@ -42,7 +42,12 @@ func claimBinderHook(hookCtx genericapiserver.PostStartHookContext) error {
 	if err != nil {
 		return err
 	}
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informerOptions...)
+	// Hosts are cached with only what the binder reads (hostclaim.CacheTransform): the
+	// reconciler's informers and the watch cache already hold each host whole.
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(func(obj any) (any, error) {
+		obj, _ = hostclaim.CacheTransform(obj)
+		return stripManagedFields(obj)
+	}))
 	ctrl, err := hostclaim.New(client, factory.Baremetal().V1alpha1())
 	if err != nil {
 		return err
