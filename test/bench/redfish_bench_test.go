@@ -89,6 +89,10 @@ type redfishBenchConfig struct {
 	// waitFirmware waits, after the last inspection, until every host has a firmware reading
 	// (BENCH_REDFISH_WAIT_FIRMWARE=1), and reports how much longer that took.
 	waitFirmware bool
+	// atRest measures the server's memory once more that long after the run
+	// (BENCH_REDFISH_AT_REST=2m): a fleet at rest, once the watch cache's window of recent
+	// events (75 s in kube-apiserver's cacher) no longer holds the run's writes.
+	atRest time.Duration
 	// extraArgs are added to the server's flags (BENCH_REDFISH_SERVER_ARGS, space-separated),
 	// to try settings without editing the benchmark.
 	extraArgs []string
@@ -120,6 +124,13 @@ func loadRedfishBenchConfig() (redfishBenchConfig, error) {
 	}
 	c.extraArgs = strings.Fields(os.Getenv("BENCH_REDFISH_SERVER_ARGS"))
 	c.waitFirmware = os.Getenv("BENCH_REDFISH_WAIT_FIRMWARE") == "1"
+	if v := os.Getenv("BENCH_REDFISH_AT_REST"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("BENCH_REDFISH_AT_REST: %w", err)
+		}
+		c.atRest = d
+	}
 	return c, nil
 }
 
@@ -232,6 +243,10 @@ func BenchmarkRedfishRegisterInspect(b *testing.B) {
 				r.label, r.rssBefore/1024, r.rssAfter/1024, r.rssPeak/1024, r.heapBefore/(1<<20), r.heapAfter/(1<<20), r.cpu,
 				r.gets.Count, r.gets.P50ms, r.gets.P99ms, r.gets.MaxMs, r.lists.Count, r.listItems, r.lists.P50ms/1000, r.lists.MaxMs/1000, r.hostErrors)
 			fmt.Printf("  %s: %s\n", r.label, r.work.summary(r.total))
+			if r.restAfter > 0 {
+				fmt.Printf("  %s: at rest %s later: server RSS %.0f MiB, heap in use %.0f MiB (per host %.1f / %.1f KiB)\n", r.label, r.restAfter,
+					r.rssRest/1024, r.heapRest/(1<<20), (r.rssRest-r.rssBefore)/float64(r.n), (r.heapRest-r.heapBefore)/1024/float64(r.n))
+			}
 			if r.firmwareLag > 0 {
 				fmt.Printf("  %s: every host had a firmware reading %.1fs after the last inspection\n", r.label, r.firmwareLag.Seconds())
 			}
@@ -270,6 +285,9 @@ type registerInspectResult struct {
 	// /metrics.
 	rssBefore, rssAfter, rssPeak float64
 	heapBefore, heapAfter        float64
+	// rssRest and heapRest are the same restAfter after the run (BENCH_REDFISH_AT_REST).
+	rssRest, heapRest float64
+	restAfter         time.Duration
 	// gets and lists are what the probing client saw while the hosts were registered and
 	// inspected; listItems is the largest LIST it got.
 	gets, lists latency
@@ -546,6 +564,15 @@ func registerInspect(b *testing.B, cfg redfishBenchConfig, sim *simulator.Simula
 	}
 	res.gets, res.lists, res.listItems = summarize(probe.gets), summarize(probe.lists), probe.listItems
 	res.rssAfter, res.rssPeak, res.heapAfter = serverMemory(ctx, b, cfg, srv, cs.Discovery().RESTClient(), label+"-heap-after")
+	if cfg.atRest > 0 {
+		select {
+		case <-time.After(cfg.atRest):
+		case <-ctx.Done():
+			b.Fatalf("%s: no time left to measure the server at rest", label)
+		}
+		res.restAfter = cfg.atRest
+		res.rssRest, _, res.heapRest = serverMemory(ctx, b, cfg, srv, cs.Discovery().RESTClient(), label+"-heap-rest")
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
