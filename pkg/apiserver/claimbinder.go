@@ -45,7 +45,10 @@ func claimBinderHook(hookCtx genericapiserver.PostStartHookContext) error {
 	// Hosts are cached with only what the binder reads (hostclaim.CacheTransform): the
 	// reconciler's informers and the watch cache already hold each host whole.
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(func(obj any) (any, error) {
-		obj, _ = hostclaim.CacheTransform(obj)
+		obj, err := hostclaim.CacheTransform(obj)
+		if err != nil {
+			return nil, err
+		}
 		return stripManagedFields(obj)
 	}))
 	ctrl, err := hostclaim.New(client, factory.Baremetal().V1alpha1())

@@ -82,15 +82,12 @@ const (
 	reconcilerBurst = 2000
 )
 
-// informerOptions are those of every informer of the server's own controllers. Managed fields
-// are stripped from what they cache: no controller reads them, they are a fifth of what the
+// stripManagedFields is the cache.TransformFunc of every informer of the server's own
+// controllers: it drops an object's managed fields (anything without object metadata, a
+// tombstone, passes unchanged). No controller reads them, they are a fifth of what the
 // informers hold (heap profile at 10,000 hosts: 70 of 305 MB), and an update built from a
 // cached object without them keeps the stored ones (the field manager reads the live object's
-// when a request has none), as controller-runtime's TransformStripManagedFields does.
-var informerOptions = []informers.SharedInformerOption{informers.WithTransform(stripManagedFields)}
-
-// stripManagedFields is a cache.TransformFunc dropping an object's managed fields; anything
-// without object metadata (a tombstone) passes unchanged.
+// when a request has none), as with controller-runtime's TransformStripManagedFields.
 func stripManagedFields(obj any) (any, error) {
 	if m, err := meta.Accessor(obj); err == nil && m.GetManagedFields() != nil {
 		m.SetManagedFields(nil)
@@ -139,7 +136,7 @@ func (c completedConfig) reconcilerHook(rc *ReconcilerConfig) genericapiserver.P
 		lead := func(ctx context.Context) {
 			// A fresh informer and controller per term: a new leader must start from what the
 			// API says now, not from a previous term's queue.
-			factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informerOptions...)
+			factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(stripManagedFields))
 			opts := rc.Options
 			opts.Recorder = recorder
 			baremetal := factory.Baremetal().V1alpha1()
